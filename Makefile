@@ -1,0 +1,45 @@
+# Spor: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONPATH := src
+UV := $(BIN)/uv
+
+.PHONY: env demo test lint types pytest bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(BIN)/python --quiet --reinstall-package spor
+	touch $@
+
+env: $(VENV)/.synced
+
+demo: env
+	$(BIN)/python -m spor.manage migrate --noinput
+	$(BIN)/python -m spor.manage spor_demo --seed 1
+	$(BIN)/python -m spor.manage runserver 127.0.0.1:8000
+
+lint: env
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types: env
+	$(BIN)/mypy
+
+pytest: env
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint types pytest
+
+bench: env
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache spor.sqlite3

@@ -1,0 +1,1 @@
+"""Spor: PPR's early and preventive work, from screening to evaluation."""

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from spor.audit.exports import access_log_csv
+from spor.audit.models import Action, Purpose
+from spor.audit.selectors import access_log_for_child
+from spor.audit.services import access_log_record
+from spor.registry.selectors import get_child_for_user
+from spor.tenancy.access import Actor
+from spor.tenancy.decorators import lead_required
+
+
+@lead_required
+def child_access_log(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse:
+    child = get_child_for_user(actor, child_id)
+    page = Paginator(access_log_for_child(actor, child).select_related("actor"), 100).get_page(
+        request.GET.get("side")
+    )
+    access_log_record(
+        actor=actor,
+        child_ids=[child.pk],
+        action=Action.VIEW,
+        purpose=Purpose.SUPERVISION,
+        what="Adgangslog for barnet",
+        request=request,
+    )
+    return render(request, "audit/child_access_log.html", {"child": child, "page": page})
+
+
+@lead_required
+def child_access_log_export(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse:
+    child = get_child_for_user(actor, child_id)
+    entries = list(access_log_for_child(actor, child))
+    access_log_record(
+        actor=actor,
+        child_ids=[child.pk],
+        action=Action.EXPORT,
+        purpose=Purpose.ACCESS_REQUEST,
+        what="Adgangslog eksporteret til forælder (uden medarbejdernavne)",
+        request=request,
+    )
+    response = HttpResponse(
+        "\ufeff" + access_log_csv(entries), content_type="text/csv; charset=utf-8"
+    )
+    # The file name carries the record id, never the CPR number.
+    response["Content-Disposition"] = f'attachment; filename="adgangslog-barn-{child.pk}.csv"'
+    return response

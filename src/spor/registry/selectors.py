@@ -1,0 +1,152 @@
+"""Scoped reads of institutions, groups and children.
+
+Every function takes the acting :class:`Actor` and filters in the query: a record outside
+the actor's reach is simply not found, and the ``get_*`` functions answer 404 for it exactly
+as for a record that does not exist. Views never touch ``Model.objects`` directly (a test
+enforces that); they come here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from spor.accounts.models import GroupAssignment, Role
+from spor.registry import cpr_vault
+from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.tenancy.access import Actor
+
+
+def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment]:
+    return GroupAssignment.objects.filter(
+        municipality_id=actor.municipality_id, membership=actor.membership
+    ).values_list("group_id", flat=True)
+
+
+def _current(day: dt.date) -> Q:
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+
+def institutions_for(actor: Actor) -> QuerySet[Institution]:
+    qs = Institution.objects.filter(municipality_id=actor.municipality_id)
+    if actor.sees_whole_municipality:
+        return qs
+    if actor.role == Role.EDUCATOR:
+        return qs.filter(groups__in=_own_group_ids(actor)).distinct()
+    return qs.none()
+
+
+def groups_for(actor: Actor) -> QuerySet[Group]:
+    qs = Group.objects.filter(municipality_id=actor.municipality_id).select_related("institution")
+    if actor.sees_whole_municipality:
+        return qs
+    if actor.role == Role.EDUCATOR:
+        return qs.filter(pk__in=_own_group_ids(actor))
+    return qs.none()
+
+
+def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]:
+    """The children the actor may see: all of the municipality for PPR, the children now in
+    their own groups for a teacher or pedagogue, none (until cases exist) for the others."""
+    qs = Child.objects.filter(municipality_id=actor.municipality_id)
+    if actor.sees_whole_municipality:
+        return qs
+    if actor.role == Role.EDUCATOR:
+        day = day or timezone.localdate()
+        in_own_group = Enrolment.objects.filter(
+            _current(day),
+            municipality_id=actor.municipality_id,
+            child=OuterRef("pk"),
+            group__in=_own_group_ids(actor),
+        )
+        return qs.filter(Exists(in_own_group))
+    return qs.none()
+
+
+def get_institution_for_user(actor: Actor, institution_id: int) -> Institution:
+    try:
+        return institutions_for(actor).get(pk=institution_id)
+    except Institution.DoesNotExist:
+        raise Http404 from None
+
+
+def get_group_for_user(actor: Actor, group_id: int) -> Group:
+    try:
+        return groups_for(actor).get(pk=group_id)
+    except Group.DoesNotExist:
+        raise Http404 from None
+
+
+def get_child_for_user(actor: Actor, child_id: int) -> Child:
+    try:
+        return children_for(actor).get(pk=child_id)
+    except Child.DoesNotExist:
+        raise Http404 from None
+
+
+def find_children_by_cpr(actor: Actor, value: str) -> QuerySet[Child]:
+    """Look a child up by CPR through the keyed hash. Raises ``CPRError`` for bad input."""
+    return children_for(actor).filter(cpr_hash=cpr_vault.lookup_hash(value))
+
+
+def search_children(actor: Actor, text: str) -> QuerySet[Child]:
+    qs = children_for(actor)
+    for word in text.split():
+        qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return qs
+
+
+def current_children_of_group(actor: Actor, group: Group) -> QuerySet[Child]:
+    day = timezone.localdate()
+    return (
+        children_for(actor, day=day)
+        .filter(
+            Exists(
+                Enrolment.objects.filter(
+                    _current(day), municipality_id=actor.municipality_id, child=OuterRef("pk"),
+                    group=group,
+                )
+            )
+        )
+        .order_by("first_name", "last_name", "id")
+    )
+
+
+def enrolments_of_child(actor: Actor, child: Child) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(municipality_id=actor.municipality_id, child=child)
+        .select_related("group__institution")
+        .order_by("start", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A move between groups, derived from two consecutive enrolments."""
+
+    date: dt.date
+    kind: str
+    from_group: Group
+    to_group: Group
+
+
+def transitions(enrolments: list[Enrolment]) -> list[Transition]:
+    result: list[Transition] = []
+    for before, after in zip(enrolments, enrolments[1:], strict=False):
+        a, b = before.group.institution, after.group.institution
+        if a.pk == b.pk:
+            kind = "Gruppeskift i samme institution"
+        elif a.is_daycare and b.kind == Institution.Kind.SKOLE:
+            kind = "Dagtilbud → skole"
+        elif a.is_daycare and b.is_daycare:
+            kind = "Skift mellem dagtilbud"
+        elif a.kind == Institution.Kind.SKOLE and b.kind == Institution.Kind.SKOLE:
+            kind = "Skoleskift"
+        else:
+            kind = "Skift af tilbud"
+        result.append(Transition(after.start, kind, before.group, after.group))
+    return result

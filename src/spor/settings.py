@@ -1,0 +1,218 @@
+"""Spor's settings, read from the environment.
+
+The defaults run the demo on SQLite with no configuration at all. With ``SPOR_ENV=production``
+Spor refuses to start unless the secret key and the CPR keys are given, and turns on the
+secure cookie and HTTPS settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+SPOR_ENV = env("SPOR_ENV", "development")
+PRODUCTION = SPOR_ENV == "production"
+DEBUG = env_bool("SPOR_DEBUG", not PRODUCTION)
+
+# Keys used only outside production: derived from a fixed, public phrase so that the demo
+# needs no configuration. They protect nothing and production refuses them.
+_DEV_PHRASE = b"spor-development-only-not-secret"
+
+
+def _dev_fernet_key(label: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(_DEV_PHRASE + label).digest()).decode()
+
+
+SECRET_KEY = env("SPOR_SECRET_KEY")
+# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (key rotation).
+SPOR_CPR_KEYS = [k.strip() for k in env("SPOR_CPR_KEYS").split(",") if k.strip()]
+SPOR_CPR_HMAC_KEY = env("SPOR_CPR_HMAC_KEY")
+
+if PRODUCTION:
+    missing = [
+        name
+        for name, value in [
+            ("SPOR_SECRET_KEY", SECRET_KEY),
+            ("SPOR_CPR_KEYS", SPOR_CPR_KEYS),
+            ("SPOR_CPR_HMAC_KEY", SPOR_CPR_HMAC_KEY),
+        ]
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "Spor starter ikke i produktion uden disse miljøvariable: " + ", ".join(missing)
+        )
+else:
+    SECRET_KEY = SECRET_KEY or "django-insecure-spor-development-only"
+    SPOR_CPR_KEYS = SPOR_CPR_KEYS or [_dev_fernet_key(b"cpr")]
+    SPOR_CPR_HMAC_KEY = SPOR_CPR_HMAC_KEY or _dev_fernet_key(b"hmac")
+
+ALLOWED_HOSTS = [h.strip() for h in env("SPOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+CSRF_TRUSTED_ORIGINS = [o for o in env("SPOR_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "spor.tenancy",
+    "spor.accounts",
+    "spor.registry",
+    "spor.audit",
+    "spor.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "spor.tenancy.middleware.TenantMiddleware",
+]
+
+ROOT_URLCONF = "spor.urls"
+WSGI_APPLICATION = "spor.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "spor.tenancy.context_processors.actor",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("SPOR_DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'spor.sqlite3'}"),
+        conn_max_age=int(env("SPOR_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # WAL lets the demo server read while a command writes.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first, so that a locked-out login never reaches the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "start"
+LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection: five failed attempts for a user name from one address lock it
+# for a quarter of an hour.
+AXES_FAILURE_LIMIT = int(env("SPOR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SPOR_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("SPOR_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Dansk")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("SPOR_STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+EMAIL_BACKEND = env("SPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_cpr": {"()": "spor.tenancy.logging.RedactCPRFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_cpr"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env("SPOR_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}

@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from spor.tenancy.models import Municipality
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name", "code"]

@@ -1,0 +1,22 @@
+"""A logging filter that redacts CPR-like strings: a second guard behind the rule that code
+never logs a CPR number in the first place."""
+
+from __future__ import annotations
+
+import logging
+
+from spor.cpr import redact
+
+
+class RedactCPRFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True

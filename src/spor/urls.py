@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from spor.audit import views as audit_views
+from spor.registry import import_views
+from spor.registry import views as registry_views
+from spor.web import views as web_views
+
+# Object routes name their key `<model>_id` (child_id, group_id, …): the tenancy test walks
+# every pattern and fills these from objects of another municipality.
+urlpatterns = [
+    path("", web_views.start, name="start"),
+    path(
+        "log-ind/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path("skift-kommune/", web_views.switch_municipality, name="switch_municipality"),
+    path("institutioner/", registry_views.institution_list, name="institution_list"),
+    path(
+        "institutioner/<int:institution_id>/",
+        registry_views.institution_detail,
+        name="institution_detail",
+    ),
+    path("grupper/<int:group_id>/", registry_views.group_detail, name="group_detail"),
+    path("boern/", registry_views.child_list, name="child_list"),
+    path("boern/<int:child_id>/", registry_views.child_detail, name="child_detail"),
+    path("boern/<int:child_id>/cpr/", registry_views.child_cpr, name="child_cpr"),
+    path(
+        "boern/<int:child_id>/adgangslog/",
+        audit_views.child_access_log,
+        name="child_access_log",
+    ),
+    path(
+        "boern/<int:child_id>/adgangslog.csv",
+        audit_views.child_access_log_export,
+        name="child_access_log_export",
+    ),
+    path("import/", import_views.import_upload, name="registry_import"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
