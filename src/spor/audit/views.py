@@ -16,9 +16,7 @@ from spor.tenancy.decorators import lead_required
 @lead_required
 def child_access_log(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse:
     child = get_child_for_user(actor, child_id)
-    page = Paginator(access_log_for_child(actor, child).select_related("actor"), 100).get_page(
-        request.GET.get("side")
-    )
+    # Logged before the list is read, so the page includes this very look.
     access_log_record(
         actor=actor,
         child_ids=[child.pk],
@@ -26,6 +24,9 @@ def child_access_log(request: HttpRequest, actor: Actor, child_id: int) -> HttpR
         purpose=Purpose.SUPERVISION,
         what="Adgangslog for barnet",
         request=request,
+    )
+    page = Paginator(access_log_for_child(actor, child).select_related("actor"), 100).get_page(
+        request.GET.get("side")
     )
     return render(request, "audit/child_access_log.html", {"child": child, "page": page})
 

@@ -5,8 +5,9 @@ from spor.tenancy.rls import EnableTenantRLS
 FORWARD = """
 CREATE OR REPLACE FUNCTION spor_refuse_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'Adgangsloggen er kun til tilføjelse: % er ikke tilladt på %',
-        TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'Adgangsloggen er kun til tilføjelse: ' || TG_OP || ' er ikke tilladt',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_accesslogentry_append_only

@@ -1,0 +1,150 @@
+"""Change between two measurements: reliable change, change categories, Added Value."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from spor.sdq._base import MISSING, SDQError
+from spor.sdq._engine import ScoreResult
+from spor.sdq._instrument import load_instrument
+from spor.sdq._norms import NormSet, band, load_norm_set
+
+F64 = npt.NDArray[np.float64]
+
+CHANGE_CATEGORIES: Final = (
+    "reliable_improvement",
+    "no_reliable_change",
+    "reliable_deterioration",
+    "moved_into_normal_range",
+    "reliable_recovery",
+)
+"""Codes of :func:`change_category`; the array holds the index, ``-1`` where not computable."""
+
+CHANGE_LABELS_DA: Final = (
+    "Pålidelig forbedring",
+    "Ingen pålidelig ændring",
+    "Pålidelig forværring",
+    "Flyttet ind i normalområdet",
+    "Pålidelig bedring til normalområdet",
+)
+
+RCI_CRITICAL: Final = 1.96
+ADDED_VALUE_SD: Final = 5.0
+"""youthinmind: divide an Added Value score by 5 to get a standardised effect size."""
+
+
+def _float(x: Any) -> F64:
+    a = np.asarray(x, dtype=np.float64)
+    return np.where(a < 0, np.nan, a)
+
+
+def rci_parameters(
+    informant: str, scale: str = "total", norm_set: str | Path | NormSet = "uk-3band"
+) -> tuple[float, float]:
+    """The (SD, reliability) a norm set documents for an informant's scale."""
+    ns = load_norm_set(norm_set)
+    try:
+        p = ns.rci[informant][scale]
+        return float(p["sd"]), float(p["reliability"])
+    except KeyError:
+        raise SDQError(
+            f"normsættet {ns.ref} angiver ikke SD og reliabilitet for {informant}.{scale}; "
+            f"giv sd= og reliability= / norm set gives no SD and reliability for it"
+        ) from None
+
+
+def reliable_change(
+    before: Any,
+    after: Any,
+    *,
+    informant: str,
+    scale: str = "total",
+    norm_set: str | Path | NormSet = "uk-3band",
+    sd: float | None = None,
+    reliability: float | None = None,
+) -> F64:
+    """Jacobson & Truax (1991) reliable change index, ``(after − before) / S_diff``.
+
+    ``S_diff = √2 · SD · √(1 − r)``. Scores of ``-1`` (or NaN) give NaN. Positive = the score
+    went up (worse for problem scales, better for prosocial).
+    """
+    if sd is None or reliability is None:
+        d_sd, d_r = rci_parameters(informant, scale, norm_set)
+        sd = d_sd if sd is None else sd
+        reliability = d_r if reliability is None else reliability
+    if not (sd > 0 and 0 <= reliability < 1):
+        raise SDQError(f"ugyldige RCI-parametre sd={sd}, r={reliability} / invalid RCI parameters")
+    s_diff = math.sqrt(2.0) * sd * math.sqrt(1.0 - reliability)
+    return (_float(after) - _float(before)) / s_diff
+
+
+def change_category(
+    before: Any,
+    after: Any,
+    *,
+    informant: str,
+    scale: str = "total",
+    norm_set: str | Path | NormSet = "uk-3band",
+    form: str | None = None,
+    sd: float | None = None,
+    reliability: float | None = None,
+    sex: Any = None,
+    age: Any = None,
+    critical: float = RCI_CRITICAL,
+) -> npt.NDArray[np.int8]:
+    """Category per child, as an index into :data:`CHANGE_CATEGORIES` (``-1`` if a score is missing).
+
+    Reliable deterioration: |RCI| > 1.96 the wrong way. Reliable recovery: reliable improvement
+    *and* from outside to inside the normal range of ``norm_set``. Reliable improvement: reliable
+    improvement that does not end in (or did not start outside) the normal range. Moved into the
+    normal range: from outside to inside without a reliable change. Otherwise no reliable change.
+    """
+    ns = load_norm_set(norm_set)
+    better_up = load_instrument(form).higher_is_better(scale) if form else scale == "prosocial"
+    rci = reliable_change(
+        before, after, informant=informant, scale=scale, norm_set=ns, sd=sd, reliability=reliability
+    )
+    b0 = band(np.asarray(before), ns, informant=informant, scale=scale, sex=sex, age=age)
+    b1 = band(np.asarray(after), ns, informant=informant, scale=scale, sex=sex, age=age)
+    normal0 = np.isin(b0, ns.normal_bands)
+    normal1 = np.isin(b1, ns.normal_bands)
+    improved = rci > critical if better_up else rci < -critical
+    worse = rci < -critical if better_up else rci > critical
+    into_normal = ~normal0 & normal1
+    out = np.full(rci.shape, CHANGE_CATEGORIES.index("no_reliable_change"), dtype=np.int8)
+    out[improved] = CHANGE_CATEGORIES.index("reliable_improvement")
+    out[into_normal & ~improved & ~worse] = CHANGE_CATEGORIES.index("moved_into_normal_range")
+    out[improved & into_normal] = CHANGE_CATEGORIES.index("reliable_recovery")
+    out[worse] = CHANGE_CATEGORIES.index("reliable_deterioration")
+    out[np.isnan(rci) | (b0 < 0) | (b1 < 0)] = MISSING
+    return out
+
+
+def added_value(before: ScoreResult | Mapping[str, Any], after: ScoreResult | Mapping[str, Any]) -> F64:
+    """youthinmind's SDQ Added Value score, parent forms only (Ford et al. 2009).
+
+    ``2.3 + 0.8·T1 total + 0.2·T1 impact − 0.3·T1 emotional − T2 total``, in SDQ points;
+    positive = more improvement than predicted. Meant for averages over many children (the 95 %
+    interval for one child is about ±10 points) from a clinical, high-risk group followed up after
+    about six months; divide by :data:`ADDED_VALUE_SD` for an effect size. NaN where a score is
+    missing.
+    """
+    for res in (before, after):
+        if isinstance(res, ScoreResult) and res.informant != "parent":
+            raise SDQError(
+                f"Added Value findes kun for forældreskemaer, ikke {res.form} / parent forms only"
+            )
+    try:
+        t1_total = _float(before["total"])
+        t1_impact = _float(before["impact"])
+        t1_emotional = _float(before["emotional"])
+        t2_total = _float(after["total"])
+    except KeyError as exc:
+        raise SDQError(f"Added Value mangler scoren {exc} / missing score {exc}") from None
+    return 2.3 + 0.8 * t1_total + 0.2 * t1_impact - 0.3 * t1_emotional - t2_total

@@ -1,0 +1,375 @@
+"""The vectorised scoring engine.
+
+One function, :func:`score`, scores one response or a million: the answers are an ``n × k`` int8
+array (``-1`` = not answered), and every score comes back as an int8 array with ``-1`` for "not
+scored". Nothing is a float and nothing is NaN, so the arrays are small and the arithmetic exact.
+
+How a scale is scored fast: each item answer ``v`` (``-1`` blank, ``0…m-1``) becomes ``v + 1``,
+the scale's answers are packed into one small integer code (2 bits an item for the SDQ, so 10
+bits for five items), and a 1,024-entry lookup table built once per instrument gives the scale
+score. The table is filled by :func:`scale_score`, the plain rule, so there is one definition of
+the rule. Rows are processed in cache-sized blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spor.sdq._base import MISSING, SDQError
+from spor.sdq._instrument import Instrument, Scale, load_instrument
+
+I8 = npt.NDArray[np.int8]
+_BLOCK = 1 << 15
+_MAX_LUT_BITS = 16
+
+
+def round_half_up_ratio(num: int, den: int) -> int:
+    """``num / den`` rounded half up, in integers (``round`` would give 2 for 2.5)."""
+    return (2 * num + den) // (2 * den)
+
+
+def scale_score(points: list[int | None], n_items: int, min_answered: int, method: str) -> int:
+    """The plain rule for one scale of one response; ``None`` = not answered.
+
+    ``prorated_mean``: with at least ``min_answered`` answers, the mean of the answered items
+    times the number of items, rounded half up; that is ``floor((2·sum·k + c) / (2·c))`` for sum
+    ``sum`` of ``c`` answered items out of ``k``. ``sum``: every item must be answered.
+    """
+    answered = [p for p in points if p is not None]
+    c = len(answered)
+    if c < min_answered or c == 0:
+        return MISSING
+    if method == "sum":
+        return sum(answered) if c == n_items else MISSING
+    return round_half_up_ratio(sum(answered) * n_items, c)
+
+
+class ScoreResult(dict[str, I8]):
+    """Scores by name (``emotional`` … ``prosocial``, ``total``, ``externalising``,
+    ``internalising``, ``impact``), each an int8 array with ``-1`` for not scored.
+
+    ``instrument`` is the form that scored them; ``as_float()`` gives float arrays with NaN for
+    those who prefer that in a notebook.
+    """
+
+    def __init__(self, instrument: Instrument, scores: Mapping[str, I8]) -> None:
+        super().__init__(scores)
+        self.instrument = instrument
+
+    @property
+    def form(self) -> str:
+        return self.instrument.form
+
+    @property
+    def informant(self) -> str:
+        return self.instrument.informant
+
+    def __len__(self) -> int:  # number of scores, as for a dict
+        return super().__len__()
+
+    @property
+    def n(self) -> int:
+        """Number of responses."""
+        return 0 if not self else int(next(iter(self.values())).shape[0])
+
+    def missing(self, name: str) -> npt.NDArray[np.bool_]:
+        return self[name] < 0
+
+    def as_float(self) -> dict[str, npt.NDArray[np.float64]]:
+        out: dict[str, npt.NDArray[np.float64]] = {}
+        for k, v in self.items():
+            f = v.astype(np.float64)
+            f[v < 0] = np.nan
+            out[k] = f
+        return out
+
+
+def _bits_for(n_states: int) -> int:
+    return max(1, (n_states - 1).bit_length())
+
+
+def _build_lut(inst: Instrument, scale: Scale) -> tuple[I8, int] | None:
+    m = len(inst.response_codes)
+    bits = _bits_for(m + 1)
+    k = len(scale.items)
+    if bits * k > _MAX_LUT_BITS:
+        return None
+    lut = np.full(1 << (bits * k), MISSING, dtype=np.int8)
+    item_points = [inst.items[i].points for i in scale.items]
+    mask = (1 << bits) - 1
+    for code in range(1 << (bits * k)):
+        pts: list[int | None] = []
+        valid = True
+        for j in range(k):
+            t = (code >> (bits * j)) & mask
+            if t > m:
+                valid = False
+                break
+            pts.append(None if t == 0 else item_points[j][t - 1])
+        if valid:
+            lut[code] = scale_score(pts, k, scale.min_answered, scale.method)
+    return lut, bits
+
+
+def _plan(inst: Instrument) -> dict[str, Any]:
+    plan = inst._plan
+    if not plan:
+        plan["luts"] = [_build_lut(inst, s) for s in inst.scales]
+        plan["points"] = [
+            np.array([MISSING, *inst.items[i].points], dtype=np.int16) for i in range(len(inst.items))
+        ]
+        if inst.impact is not None:
+            plan["impact_points"] = np.array([0, *inst.impact.recode], dtype=np.int16)
+            plan["impact_lut"] = _build_impact_lut(inst)
+    return plan
+
+
+def impact_items_score(codes: list[int | None], recode: tuple[int, ...]) -> int:
+    """Plain rule for the impact items alone: recoded sum, blanks count 0, missing if all blank."""
+    answered = [c for c in codes if c is not None]
+    if not answered:
+        return MISSING
+    return sum(recode[c] for c in answered)
+
+
+def _build_impact_lut(inst: Instrument) -> tuple[I8, int] | None:
+    spec = inst.impact
+    assert spec is not None
+    m = max(len(i.codes) for i in spec.items)
+    bits = _bits_for(m + 1)
+    j = len(spec.items)
+    if bits * j > _MAX_LUT_BITS or spec.max > 127:
+        return None
+    lut = np.full(1 << (bits * j), MISSING, dtype=np.int8)
+    mask = (1 << bits) - 1
+    for code in range(1 << (bits * j)):
+        ts = [(code >> (bits * q)) & mask for q in range(j)]
+        if all(t <= len(spec.items[q].codes) for q, t in enumerate(ts)):
+            lut[code] = impact_items_score([None if t == 0 else t - 1 for t in ts], spec.recode)
+    return lut, bits
+
+
+def _as_answers(answers: Any, width: int, codes: int, what: str) -> I8:
+    a = np.asarray(answers)
+    if a.ndim == 1:
+        a = a.reshape(1, -1)
+    if a.ndim != 2 or a.shape[1] != width:
+        raise SDQError(
+            f"{what}: forventede {width} kolonner, fik form {a.shape} / "
+            f"expected {width} columns, got shape {a.shape}"
+        )
+    if a.dtype != np.int8:
+        if not np.issubdtype(a.dtype, np.integer):
+            if np.issubdtype(a.dtype, np.floating) and np.isnan(a).any():
+                raise SDQError(f"{what}: brug -1 for ubesvaret, ikke NaN / use -1, not NaN")
+            if not np.array_equal(a, np.round(a)):
+                raise SDQError(f"{what}: svar skal være hele tal / answers must be integers")
+        if a.size and (a.min() < MISSING or a.max() >= codes):
+            _raise_bad_value(a, codes, what)
+        a = a.astype(np.int8)
+    return np.ascontiguousarray(a)
+
+
+def _raise_bad_value(a: npt.NDArray[Any], codes: int, what: str, row0: int = 0) -> None:
+    bad = np.argwhere((a < MISSING) | (a >= codes))
+    r, c = (int(x) for x in bad[0])
+    raise SDQError(
+        f"{what}: ugyldig værdi {a[r, c]!r} i række {row0 + r}, kolonne {c} "
+        f"(tilladt: -1 for ubesvaret eller 0–{codes - 1}) / invalid value {a[r, c]!r} "
+        f"at row {row0 + r}, column {c} (allowed: -1 for blank or 0–{codes - 1})"
+    )
+
+
+def score(
+    answers: Any,
+    impact: Any = None,
+    *,
+    form: str | Instrument = "parent-4-17",
+) -> ScoreResult:
+    """Score responses to ``form``.
+
+    ``answers``: ``n × k`` integers (k = 25 for the SDQ, in item order), ``-1`` = not answered;
+    one response may be given as a 1-D array. ``impact``: ``n × (1 + j)`` with the
+    overall-difficulties answer first, then the form's ``j`` impact items in definition order
+    (youthinmind coding: 0 = not at all … 3 = a great deal), ``-1`` = not answered; ``None`` when
+    the impact supplement was not used (impact is then not scored).
+    """
+    inst = load_instrument(form)
+    plan = _plan(inst)
+    m = len(inst.response_codes)
+    a = _as_answers(answers, len(inst.items), m, "svar/answers")
+    n = a.shape[0]
+    out: dict[str, I8] = {s.name: np.empty(n, dtype=np.int8) for s in inst.scales}
+    luts = plan["luts"]
+    k_items = a.shape[1]
+    block = min(_BLOCK, max(n, 1))
+    t = np.empty((k_items, block), dtype=np.int16)
+    code = np.empty(block, dtype=np.int16)
+    tmp = np.empty(block, dtype=np.int16)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        w = stop - start
+        tb, cb, xb = t[:, :w], code[:w], tmp[:w]
+        np.add(a[start:stop].T, 1, out=tb, dtype=np.int16)  # blank -> 0, code v -> v + 1
+        if tb.max() > m or tb.min() < 0:  # int8 input can still hold 3 or -5
+            _raise_bad_value(a[start:stop], m, "svar/answers", start)
+        for scale, entry in zip(inst.scales, luts, strict=True):
+            dest = out[scale.name][start:stop]
+            if entry is None:
+                dest[:] = _score_scale_plain(inst, scale, tb, plan)
+                continue
+            lut, bits = entry
+            cols = scale.items
+            cb[:] = tb[cols[0]]
+            for j, col in enumerate(cols[1:], start=1):
+                np.left_shift(tb[col], bits * j, out=xb)
+                np.bitwise_or(cb, xb, out=cb)
+            np.take(lut, cb, out=dest)
+    for comp in inst.composites:
+        parts = [out[s] for s in comp.scales]
+        total = parts[0].astype(np.int16)
+        anymiss = parts[0].copy()
+        for p in parts[1:]:
+            total += p
+            np.bitwise_or(anymiss, p, out=anymiss)  # sign bit set if any part is -1
+        total[anymiss < 0] = MISSING
+        out[comp.name] = total.astype(np.int8)
+    if inst.impact is not None:
+        out["impact"] = _score_impact(inst, impact, n, plan)
+    return ScoreResult(inst, out)
+
+
+def _score_scale_plain(inst: Instrument, scale: Scale, tb: Any, plan: dict[str, Any]) -> I8:
+    """Fallback for scales too wide for a lookup table: sum and count in int32."""
+    w = tb.shape[1]
+    s = np.zeros(w, dtype=np.int32)
+    c = np.zeros(w, dtype=np.int32)
+    for col in scale.items:
+        pts = plan["points"][col][tb[col]]
+        ans = pts >= 0
+        s += np.where(ans, pts, 0)
+        c += ans
+    k = len(scale.items)
+    ok = (c >= scale.min_answered) & (c > 0)
+    if scale.method == "sum":
+        ok &= c == k
+        res = s
+    else:
+        res = (2 * s * k + c) // np.maximum(2 * c, 1)
+    return np.where(ok, res, MISSING).astype(np.int8)
+
+
+def _score_impact(inst: Instrument, impact: Any, n: int, plan: dict[str, Any]) -> I8:
+    """Impact per youthinmind: items recoded 0,0,1,2; blanks count 0 once one item is answered;
+    0 when the overall-difficulties answer is "no"; see docs/sdq.md for a blank overall answer."""
+    spec = inst.impact
+    assert spec is not None
+    if impact is None:
+        return np.full(n, MISSING, dtype=np.int8)
+    width = 1 + len(spec.items)
+    codes = max([len(spec.overall.codes), *(len(i.codes) for i in spec.items)])
+    imp = _as_answers(impact, width, codes, "impact")
+    if imp.shape[0] != n:
+        raise SDQError(
+            f"impact har {imp.shape[0]} rækker, svarene {n} / impact has {imp.shape[0]} rows, "
+            f"answers {n}"
+        )
+    limits = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
+    out = np.empty(n, dtype=np.int8)
+    entry = plan["impact_lut"]
+    block = min(_BLOCK, max(n, 1))
+    t = np.empty((width, block), dtype=np.int16)
+    code = np.empty(block, dtype=np.int16)
+    tmp = np.empty(block, dtype=np.int16)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        w = stop - start
+        tb, cb, xb = t[:, :w], code[:w], tmp[:w]
+        np.add(imp[start:stop].T, 1, out=tb, dtype=np.int16)
+        if tb.min() < 0 or any(tb[q].max() > lim for q, lim in enumerate(limits)):
+            for q, lim in enumerate(limits):
+                if tb[q].min() < 0 or tb[q].max() > lim:
+                    key = spec.columns[q]
+                    _raise_bad_value(imp[start:stop, q : q + 1], lim, f"impact ({key})", start)
+        dest = out[start:stop]
+        if entry is None:
+            pts = plan["impact_points"]
+            s = np.zeros(w, dtype=np.int16)
+            c = np.zeros(w, dtype=np.int16)
+            for q in range(1, width):
+                s += pts[tb[q]]
+                c += tb[q] > 0
+            dest[:] = np.where(c > 0, s, MISSING)
+        else:
+            lut, bits = entry
+            cb[:] = tb[1]
+            for q in range(2, width):
+                np.left_shift(tb[q], bits * (q - 1), out=xb)
+                np.bitwise_or(cb, xb, out=cb)
+            np.take(lut, cb, out=dest)
+        overall = tb[0]
+        dest[overall == spec.no_code + 1] = 0
+        if spec.when_overall_blank == "missing":
+            dest[overall == 0] = MISSING
+    return out
+
+
+def _resolve_keys(inst: Instrument) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for key, aliases in inst.column_aliases().items():
+        for alias in aliases:
+            lookup[alias] = key
+    for it in inst.items:
+        lookup[str(it.number)] = it.key
+    return lookup
+
+
+def score_one(
+    answers: Mapping[str | int, int | None],
+    *,
+    form: str | Instrument = "parent-4-17",
+    norms: str | None = None,
+) -> dict[str, Any]:
+    """Score one response given as ``{key: answer}``; for the web app.
+
+    Keys are item keys (``sdq7``), item numbers (``7``), youthinmind names (``obeys``,
+    ``pobeys``) or impact keys (``ebddiff``, ``distres`` …); ``None`` or a missing key = not
+    answered. Returns plain ints (``None`` = not scored), and, when ``norms`` is given, the band
+    code of each score as ``<name>_band`` and the norm set as ``norm_set`` (``id@version``).
+    """
+    inst = load_instrument(form)
+    lookup = _resolve_keys(inst)
+    values: dict[str, int] = {}
+    for raw_key, value in answers.items():
+        key = lookup.get(str(raw_key).strip().lower())
+        if key is None:
+            raise SDQError(f"ukendt nøgle '{raw_key}' for {inst.form} / unknown key '{raw_key}'")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise SDQError(f"{raw_key}: svaret skal være et heltal / answer must be an integer")
+        values[key] = int(value)
+    row = np.array([values.get(k, MISSING) for k in inst.item_keys], dtype=np.int64)
+    imp = None
+    if inst.impact is not None and any(k in values for k in inst.impact.columns):
+        imp = np.array([values.get(k, MISSING) for k in inst.impact.columns], dtype=np.int64)
+    for extra in inst.extra_items:
+        v = values.get(extra.key)
+        if v is not None and not 0 <= v < len(extra.codes):
+            raise SDQError(f"{extra.key}: ugyldig værdi {v} / invalid value {v}")
+    res = score(row, imp, form=inst)
+    out: dict[str, Any] = {k: (None if v[0] < 0 else int(v[0])) for k, v in res.items()}
+    if norms is not None:
+        from spor.sdq._norms import band  # local import: _norms imports this module
+
+        bands = band(res, norms)
+        for name in res:
+            b = bands.get(name)
+            out[f"{name}_band"] = None if b is None or b[0] < 0 else bands.codes[int(b[0])]
+        out["norm_set"] = bands.norm_set.ref
+    out["form"] = inst.form
+    return out

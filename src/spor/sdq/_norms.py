@@ -1,0 +1,325 @@
+"""Norm sets: versioned cut-offs that turn scores into bands.
+
+A norm set is a JSON file (format ``spor-normset/1``). Cut-offs are given per informant and
+score either as ``{"ge": [a, b, …]}`` (band *k* starts where the score reaches the *k*-th
+number: higher is worse) or ``{"le": [a, b, …]}`` (band *k* starts where the score falls to the
+*k*-th number: for prosocial, lower is worse). A norm set may instead hold ``strata``, each with
+``sex`` (``"f"``/``"m"``/``null``), ``age_min``, ``age_max`` and its own ``cutoffs``: that is the
+shape for Danish norms by sex and age. Every banded result carries its norm set (``id@version``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spor.sdq._base import MISSING, SDQError
+from spor.sdq._engine import ScoreResult
+from spor.sdq._instrument import _data_dir, _read_json, load_instrument
+
+FORMAT = "spor-normset/1"
+I8 = npt.NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class Cut:
+    direction: str  # "ge" or "le"
+    thresholds: tuple[int, ...]
+
+    def apply(self, x: npt.NDArray[Any]) -> I8:
+        b = np.zeros(x.shape, dtype=np.int8)
+        for t in self.thresholds:
+            b += (x >= t) if self.direction == "ge" else (x <= t)
+        b[x < 0] = MISSING
+        return b
+
+
+@dataclass(frozen=True)
+class Band:
+    code: str
+    label_da: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Stratum:
+    sex: str | None
+    age_min: int | None
+    age_max: int | None
+    cutoffs: Mapping[str, Mapping[str, Cut]]
+
+
+@dataclass(frozen=True)
+class NormSet:
+    id: str
+    version: str
+    title_da: str
+    title_en: str
+    source: str
+    bands: tuple[Band, ...]
+    normal_bands: tuple[int, ...]
+    forms: tuple[str, ...]
+    cutoffs: Mapping[str, Mapping[str, Cut]] | None
+    strata: tuple[Stratum, ...] | None
+    rci: Mapping[str, Mapping[str, Mapping[str, float]]]
+    rci_source: str
+    path: str = ""
+
+    @property
+    def ref(self) -> str:
+        """``id@version``: what a stored band records about its norm set."""
+        return f"{self.id}@{self.version}"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(b.code for b in self.bands)
+
+    def informant_cutoffs(self, informant: str) -> Mapping[str, Cut]:
+        if self.cutoffs is None:
+            raise SDQError(f"normsættet {self.ref} er opdelt på køn og alder / is stratified")
+        if informant not in self.cutoffs:
+            raise SDQError(
+                f"normsættet {self.ref} har ingen grænser for informanten '{informant}' / "
+                f"has no cut-offs for informant '{informant}'"
+            )
+        return self.cutoffs[informant]
+
+
+def _parse_cutoffs(d: Mapping[str, Any], n_bands: int, where: str) -> dict[str, dict[str, Cut]]:
+    out: dict[str, dict[str, Cut]] = {}
+    for informant, scales in d.items():
+        out[informant] = {}
+        for scale, spec in scales.items():
+            if len(spec) != 1 or next(iter(spec)) not in ("ge", "le"):
+                raise SDQError(f"{where} {informant}.{scale}: brug 'ge' eller 'le' / use ge or le")
+            direction, values = next(iter(spec.items()))
+            th = tuple(int(v) for v in values)
+            ordered = sorted(th) if direction == "ge" else sorted(th, reverse=True)
+            if list(th) != ordered or len(set(th)) != len(th):
+                raise SDQError(f"{where} {informant}.{scale}: grænserne er ikke ordnede / unordered")
+            if len(th) != n_bands - 1:
+                raise SDQError(
+                    f"{where} {informant}.{scale}: {len(th)} grænser til {n_bands} bånd / "
+                    f"{len(th)} cut-offs for {n_bands} bands"
+                )
+            out[informant][scale] = Cut(direction, th)
+    return out
+
+
+def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
+    if data.get("format") != FORMAT:
+        raise SDQError(f"{path}: ukendt format {data.get('format')!r}, forventede {FORMAT!r}")
+    bands = tuple(
+        Band(str(b["code"]), str(b.get("label_da", b["code"])), str(b.get("label_en", b["code"])))
+        for b in data["bands"]
+    )
+    codes = [b.code for b in bands]
+    normal = tuple(codes.index(c) for c in data.get("normal_bands", [codes[0]]))
+    cutoffs = None
+    strata = None
+    if "strata" in data:
+        strata = tuple(
+            Stratum(
+                sex=s.get("sex"),
+                age_min=s.get("age_min"),
+                age_max=s.get("age_max"),
+                cutoffs=_parse_cutoffs(s["cutoffs"], len(bands), f"{path} stratum {i}"),
+            )
+            for i, s in enumerate(data["strata"])
+        )
+        for s in strata:
+            if s.sex not in (None, "f", "m"):
+                raise SDQError(f"{path}: køn skal være 'f', 'm' eller null / sex must be f, m, null")
+    else:
+        cutoffs = _parse_cutoffs(data["cutoffs"], len(bands), path)
+    return NormSet(
+        id=str(data["id"]),
+        version=str(data.get("version", "1")),
+        title_da=str(data.get("title_da", data["id"])),
+        title_en=str(data.get("title_en", data["id"])),
+        source=str(data.get("source", "")),
+        bands=bands,
+        normal_bands=normal,
+        forms=tuple(data.get("forms", [])),
+        cutoffs=cutoffs,
+        strata=strata,
+        rci=data.get("rci", {}),
+        rci_source=str(data.get("rci_source", "")),
+        path=path,
+    )
+
+
+@cache
+def _shipped_norm_sets() -> dict[str, NormSet]:
+    out: dict[str, NormSet] = {}
+    for entry in sorted(_data_dir("norms").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".json"):
+            ns = parse_norm_set(_read_json(entry, "normfilen"), entry.name)
+            out[ns.id] = ns
+    return out
+
+
+def list_norm_sets() -> list[str]:
+    """Ids of the shipped norm sets."""
+    return list(_shipped_norm_sets())
+
+
+def load_norm_set(name_or_path: str | Path | NormSet) -> NormSet:
+    """A shipped norm set by id (``uk-3band``), or a norm file (e.g. Danish norms) by path."""
+    if isinstance(name_or_path, NormSet):
+        return name_or_path
+    shipped = _shipped_norm_sets()
+    text = str(name_or_path)
+    if text in shipped:
+        return shipped[text]
+    if "@" in text and text.split("@")[0] in shipped:
+        ns = shipped[text.split("@")[0]]
+        if ns.ref != text:
+            raise SDQError(f"normsæt {text} findes ikke; Spor har {ns.ref} / not available")
+        return ns
+    p = Path(text)
+    if p.is_file():
+        return _load_norm_file(str(p.resolve()))
+    raise SDQError(
+        f"ukendt normsæt '{text}'. Kendte normsæt: {', '.join(shipped)} / unknown norm set"
+    )
+
+
+@cache
+def _load_norm_file(path: str) -> NormSet:
+    return parse_norm_set(_read_json(Path(path), "normfilen"), path)
+
+
+class BandResult(dict[str, I8]):
+    """Band index per score (int8, ``-1`` = not banded); ``codes[i]`` names band ``i``."""
+
+    def __init__(self, norm_set: NormSet, bands: Mapping[str, I8]) -> None:
+        super().__init__(bands)
+        self.norm_set = norm_set
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.norm_set.codes
+
+    def labels(self, name: str, lang: str = "code") -> npt.NDArray[np.object_]:
+        """Band codes (or ``da``/``en`` labels) as an object array, ``None`` where not banded."""
+        names: Sequence[str]
+        if lang == "da":
+            names = [b.label_da for b in self.norm_set.bands]
+        elif lang == "en":
+            names = [b.label_en for b in self.norm_set.bands]
+        else:
+            names = self.codes
+        table = np.array([*names, None], dtype=object)
+        return table[self[name]]  # -1 picks the trailing None
+
+    def in_normal_range(self, name: str) -> npt.NDArray[np.bool_]:
+        return np.isin(self[name], self.norm_set.normal_bands)
+
+
+def _check_form(ns: NormSet, form: str | None) -> None:
+    if form is not None and ns.forms and form not in ns.forms:
+        raise SDQError(
+            f"normsættet {ns.ref} gælder ikke for skemaet {form} (kun {', '.join(ns.forms)}) / "
+            f"norm set {ns.ref} does not apply to form {form}"
+        )
+
+
+def _stratified(
+    ns: NormSet,
+    informant: str,
+    name: str,
+    x: npt.NDArray[Any],
+    sex: Any,
+    age: Any,
+) -> I8 | None:
+    assert ns.strata is not None
+    if sex is None or age is None:
+        raise SDQError(
+            f"normsættet {ns.ref} er opdelt på køn og alder: angiv sex og age / "
+            f"norm set {ns.ref} needs sex and age"
+        )
+    sx = np.broadcast_to(np.asarray(sex, dtype=object), x.shape)
+    ag = np.broadcast_to(np.asarray(age, dtype=np.float64), x.shape)
+    out = np.full(x.shape, MISSING, dtype=np.int8)
+    found = False
+    for s in ns.strata:
+        cut = s.cutoffs.get(informant, {}).get(name)
+        if cut is None:
+            continue
+        found = True
+        m = np.ones(x.shape, dtype=bool)
+        if s.sex is not None:
+            m &= sx == s.sex
+        if s.age_min is not None:
+            m &= ag >= s.age_min
+        if s.age_max is not None:
+            m &= ag <= s.age_max
+        out[m] = cut.apply(x[m])
+    return out if found else None
+
+
+def band(
+    scores: ScoreResult | Mapping[str, Any] | npt.ArrayLike,
+    norms: str | Path | NormSet | None = None,
+    *,
+    form: str | None = None,
+    informant: str | None = None,
+    scale: str | None = None,
+    sex: Any = None,
+    age: Any = None,
+) -> Any:
+    """Band scores with a norm set.
+
+    With a :class:`ScoreResult` (the usual case), returns a :class:`BandResult` for every score
+    the norm set has cut-offs for; ``norms`` defaults to the form's default norm set. With a
+    plain array, give ``scale`` and ``form`` or ``informant``; returns an int8 array. ``sex``
+    (``"f"``/``"m"``) and ``age`` (years) are needed for stratified (e.g. Danish) norm sets; rows
+    that fit no stratum are not banded (``-1``).
+    """
+    if isinstance(scores, ScoreResult):
+        inst = scores.instrument
+        ns_name = norms if norms is not None else inst.default_norms
+        if ns_name is None:
+            raise SDQError(f"skemaet {inst.form} har intet standardnormsæt / no default norm set")
+        ns = load_norm_set(ns_name)
+        _check_form(ns, inst.form)
+        out: dict[str, I8] = {}
+        for name, x in scores.items():
+            b = _band_one(ns, inst.informant, name, x, sex, age)
+            if b is not None:
+                out[name] = b
+        if not out:
+            raise SDQError(f"normsættet {ns.ref} har ingen grænser for {inst.informant}")
+        return BandResult(ns, out)
+    if scale is None:
+        raise SDQError("angiv scale= når der bandes et enkelt array / give scale=")
+    if form is not None:
+        inst = load_instrument(form)
+        informant = informant or inst.informant
+        ns_name = norms if norms is not None else inst.default_norms
+    else:
+        ns_name = norms
+    if informant is None or ns_name is None:
+        raise SDQError("angiv form= eller informant= og norms= / give form= or informant= and norms=")
+    ns = load_norm_set(ns_name)
+    _check_form(ns, form)
+    x = np.asarray(scores)
+    res = _band_one(ns, informant, scale, x, sex, age)
+    if res is None:
+        raise SDQError(f"normsættet {ns.ref} har ingen grænser for {informant}.{scale}")
+    return res
+
+
+def _band_one(ns: NormSet, informant: str, name: str, x: Any, sex: Any, age: Any) -> I8 | None:
+    x = np.asarray(x)
+    if ns.strata is not None:
+        return _stratified(ns, informant, name, x, sex, age)
+    cut = ns.informant_cutoffs(informant).get(name)
+    return None if cut is None else cut.apply(x)

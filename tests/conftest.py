@@ -1,0 +1,118 @@
+"""Personas in two municipalities, so that every view test can check access across them.
+
+Aby (901) and Bby (902) each have a PPR-leder, a PPR psychologist and a teacher linked to
+one class; Aby also has a second teacher (another class), a health visitor and a social
+worker, who see none of Aby's children until they are on a case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from spor.accounts.models import Profession, Role, User
+from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.tenancy.models import Municipality
+from tests import factories as f
+
+# Synthetic CPR numbers: real dates, centuries from the 7th digit; odd last digit = boy.
+CPR_A1 = "150318-4123"
+CPR_A2 = "020419-4642"
+CPR_A3 = "110112-4117"
+CPR_B1 = "230518-4235"
+ALL_CPR = [CPR_A1, CPR_A2, CPR_A3, CPR_B1]
+
+
+@dataclass
+class World:
+    a: Municipality
+    b: Municipality
+    lead_a: User
+    ppr_a: User
+    teacher_a: User
+    teacher_a2: User
+    health_a: User
+    social_a: User
+    lead_b: User
+    ppr_b: User
+    teacher_b: User
+    school_a: Institution
+    daycare_a: Institution
+    class_a: Group
+    class_a2: Group
+    room_a: Group
+    child_a1: Child
+    child_a2: Child
+    child_a3: Child
+    school_b: Institution
+    class_b: Group
+    child_b1: Child
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    a = f.municipality("Aby Kommune", "901")
+    b = f.municipality("Bby Kommune", "902")
+    school_a = f.institution(a, "Aby Skole", "skole")
+    daycare_a = f.institution(a, "Solsikken", "boernehave")
+    class_a = f.group(school_a, "3.A", grade=3)
+    class_a2 = f.group(school_a, "4.B", grade=4)
+    room_a = f.group(daycare_a, "Rød stue", school_year=2025)
+    school_b = f.institution(b, "Bby Skole", "skole")
+    class_b = f.group(school_b, "3.A", grade=3)
+
+    child_a1 = f.child(a, CPR_A1, "Oliver", "Nielsen", groups=[class_a])
+    # Child A1 came from the daycare: one ended enrolment before the class.
+    Enrolment.objects.create(
+        municipality=a,
+        child=child_a1,
+        group=room_a,
+        start=dt.date(2021, 8, 1),
+        end=dt.date(2026, 7, 31),
+    )
+    child_a2 = f.child(a, CPR_A2, "Ida", "Hansen", groups=[class_a2])
+    child_a3 = f.child(a, CPR_A3, "William", "Larsen", groups=[])
+    child_b1 = f.child(b, CPR_B1, "Noah", "Pedersen", groups=[class_b])
+
+    w = World(
+        a=a,
+        b=b,
+        lead_a=f.user("leder_a", a, Role.LEAD, Profession.LEADER),
+        ppr_a=f.user("psykolog_a", a, Role.PPR, Profession.PSYCHOLOGIST),
+        teacher_a=f.user("laerer_a", a, Role.EDUCATOR, Profession.TEACHER),
+        teacher_a2=f.user("laerer_a2", a, Role.EDUCATOR, Profession.TEACHER),
+        health_a=f.user("sundhed_a", a, Role.HEALTH_VISITOR, Profession.HEALTH_VISITOR),
+        social_a=f.user("social_a", a, Role.SOCIAL_WORKER, Profession.SOCIAL_WORKER),
+        lead_b=f.user("leder_b", b, Role.LEAD, Profession.LEADER),
+        ppr_b=f.user("psykolog_b", b, Role.PPR, Profession.PSYCHOLOGIST),
+        teacher_b=f.user("laerer_b", b, Role.EDUCATOR, Profession.TEACHER),
+        school_a=school_a,
+        daycare_a=daycare_a,
+        class_a=class_a,
+        class_a2=class_a2,
+        room_a=room_a,
+        child_a1=child_a1,
+        child_a2=child_a2,
+        child_a3=child_a3,
+        school_b=school_b,
+        class_b=class_b,
+        child_b1=child_b1,
+    )
+    f.assign(w.teacher_a, class_a)
+    f.assign(w.teacher_a2, class_a2)
+    f.assign(w.teacher_b, class_b)
+    return w
+
+
+def cpr_forms(value: str) -> list[str]:
+    """Every way a CPR number could be written out: with and without the hyphen."""
+    digits = value.replace("-", "")
+    return [digits, f"{digits[:6]}-{digits[6:]}", f"{digits[:6]} {digits[6:]}"]
