@@ -111,9 +111,12 @@ def test_postgresql_refuses_update_and_delete_on_the_log(world: World) -> None:
         "UPDATE audit_accesslogentry SET what = 'skjult'",
         "DELETE FROM audit_accesslogentry",
     ):
-        with pytest.raises(DatabaseError, match="kun til tilføjelse"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="kun til tilføjelse"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     with pytest.raises(DatabaseError), transaction.atomic():
         AccessLogEntry.objects.all().update(what="skjult")
     assert AccessLogEntry.objects.filter(what="skjult").count() == 0

@@ -9,6 +9,7 @@ enforces that); they come here.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -21,7 +22,7 @@ from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.tenancy.access import Actor
 
 
-def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment]:
+def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
     return GroupAssignment.objects.filter(
         municipality_id=actor.municipality_id, membership=actor.membership
     ).values_list("group_id", flat=True)
@@ -107,7 +108,9 @@ def current_children_of_group(actor: Actor, group: Group) -> QuerySet[Child]:
         .filter(
             Exists(
                 Enrolment.objects.filter(
-                    _current(day), municipality_id=actor.municipality_id, child=OuterRef("pk"),
+                    _current(day),
+                    municipality_id=actor.municipality_id,
+                    child=OuterRef("pk"),
                     group=group,
                 )
             )
@@ -136,7 +139,7 @@ class Transition:
 
 def transitions(enrolments: list[Enrolment]) -> list[Transition]:
     result: list[Transition] = []
-    for before, after in zip(enrolments, enrolments[1:], strict=False):
+    for before, after in itertools.pairwise(enrolments):
         a, b = before.group.institution, after.group.institution
         if a.pk == b.pk:
             kind = "Gruppeskift i samme institution"

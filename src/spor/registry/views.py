@@ -113,9 +113,7 @@ def child_cpr(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse
     """Show the full CPR number to a role that needs it, and log that it was shown."""
     child = selectors.get_child_for_user(actor, child_id)
     if not actor.may_see_full_cpr:
-        return render(
-            request, "registry/_cpr.html", {"child": child, "denied": True}, status=403
-        )
+        return render(request, "registry/_cpr.html", {"child": child, "denied": True}, status=403)
     access_log_record(
         actor=actor,
         child_ids=[child.pk],

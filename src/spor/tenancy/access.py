@@ -76,12 +76,12 @@ def resolve_actor(request: HttpRequest) -> Actor | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = memberships_of(user)  # type: ignore[arg-type]
+    memberships = memberships_of(user)
     if not memberships:
         return None
     wanted = request.session.get(SESSION_KEY)
     chosen = next((m for m in memberships if m.pk == wanted), memberships[0])
-    return Actor(user=user, membership=chosen)  # type: ignore[arg-type]
+    return Actor(user=user, membership=chosen)
 
 
 def require_actor(request: HttpRequest) -> Actor:

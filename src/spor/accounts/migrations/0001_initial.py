@@ -9,75 +9,230 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('registry', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("registry", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bruger',
-                'verbose_name_plural': 'brugere',
+                "verbose_name": "bruger",
+                "verbose_name_plural": "brugere",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('ppr', 'PPR-medarbejder'), ('leder', 'PPR-leder'), ('paedagogisk', 'Lærer/pædagog'), ('sundhedsplejerske', 'Sundhedsplejerske'), ('socialraadgiver', 'Socialrådgiver')], max_length=20, verbose_name='rolle')),
-                ('profession', models.CharField(choices=[('psykolog', 'Psykolog'), ('tale_hoere', 'Tale-hørekonsulent'), ('paed_konsulent', 'Pædagogisk konsulent'), ('fysioterapeut', 'Fysio-/ergoterapeut'), ('laerer', 'Lærer'), ('paedagog', 'Pædagog'), ('sundhedsplejerske', 'Sundhedsplejerske'), ('socialraadgiver', 'Socialrådgiver'), ('leder', 'Leder'), ('andet', 'Andet')], default='andet', max_length=20, verbose_name='faggruppe')),
-                ('active', models.BooleanField(default=True, verbose_name='aktiv')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("ppr", "PPR-medarbejder"),
+                            ("leder", "PPR-leder"),
+                            ("paedagogisk", "Lærer/pædagog"),
+                            ("sundhedsplejerske", "Sundhedsplejerske"),
+                            ("socialraadgiver", "Socialrådgiver"),
+                        ],
+                        max_length=20,
+                        verbose_name="rolle",
+                    ),
+                ),
+                (
+                    "profession",
+                    models.CharField(
+                        choices=[
+                            ("psykolog", "Psykolog"),
+                            ("tale_hoere", "Tale-hørekonsulent"),
+                            ("paed_konsulent", "Pædagogisk konsulent"),
+                            ("fysioterapeut", "Fysio-/ergoterapeut"),
+                            ("laerer", "Lærer"),
+                            ("paedagog", "Pædagog"),
+                            ("sundhedsplejerske", "Sundhedsplejerske"),
+                            ("socialraadgiver", "Socialrådgiver"),
+                            ("leder", "Leder"),
+                            ("andet", "Andet"),
+                        ],
+                        default="andet",
+                        max_length=20,
+                        verbose_name="faggruppe",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="aktiv")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rolle i kommune',
-                'verbose_name_plural': 'roller i kommuner',
+                "verbose_name": "rolle i kommune",
+                "verbose_name_plural": "roller i kommuner",
             },
         ),
         migrations.CreateModel(
-            name='GroupAssignment',
+            name="GroupAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_assignments', to='registry.group')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_assignments', to='accounts.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_assignments",
+                        to="registry.group",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_assignments",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tilknytning til gruppe',
-                'verbose_name_plural': 'tilknytninger til grupper',
+                "verbose_name": "tilknytning til gruppe",
+                "verbose_name_plural": "tilknytninger til grupper",
             },
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('municipality', 'user'), name='membership_one_per_municipality'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "user"), name="membership_one_per_municipality"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupassignment',
-            constraint=models.UniqueConstraint(fields=('municipality', 'membership', 'group'), name='group_assignment_unique'),
+            model_name="groupassignment",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "membership", "group"), name="group_assignment_unique"
+            ),
         ),
     ]

@@ -7,35 +7,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("registry", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='tidspunkt')),
-                ('actor_role', models.CharField(max_length=100, verbose_name='rolle og faggruppe')),
-                ('action', models.CharField(choices=[('vis', 'Så barnets side'), ('liste', 'Så barnet på en liste'), ('opret', 'Oprettede'), ('aendr', 'Ændrede'), ('eksport', 'Eksporterede'), ('cpr', 'Så det fulde CPR-nummer'), ('import', 'Importerede')], max_length=10, verbose_name='handling')),
-                ('purpose', models.CharField(choices=[('sagsbehandling', 'Sagsbehandling'), ('overblik', 'Overblik over gruppe eller kommune'), ('soegning', 'Søgning efter barn'), ('trivselsvurdering', 'Trivselsvurdering'), ('stamdata', 'Vedligehold af stamdata'), ('indsigt', 'Forælders indsigtsanmodning'), ('tilsyn', 'Ledelsestilsyn')], max_length=20, verbose_name='formål')),
-                ('what', models.CharField(max_length=200, verbose_name='hvad')),
-                ('source', models.GenericIPAddressField(blank=True, null=True, verbose_name='fra adresse')),
-                ('actor', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='bruger')),
-                ('child', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.child', verbose_name='barn')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="tidspunkt"
+                    ),
+                ),
+                ("actor_role", models.CharField(max_length=100, verbose_name="rolle og faggruppe")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("vis", "Så barnets side"),
+                            ("liste", "Så barnet på en liste"),
+                            ("opret", "Oprettede"),
+                            ("aendr", "Ændrede"),
+                            ("eksport", "Eksporterede"),
+                            ("cpr", "Så det fulde CPR-nummer"),
+                            ("import", "Importerede"),
+                        ],
+                        max_length=10,
+                        verbose_name="handling",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("sagsbehandling", "Sagsbehandling"),
+                            ("overblik", "Overblik over gruppe eller kommune"),
+                            ("soegning", "Søgning efter barn"),
+                            ("trivselsvurdering", "Trivselsvurdering"),
+                            ("stamdata", "Vedligehold af stamdata"),
+                            ("indsigt", "Forælders indsigtsanmodning"),
+                            ("tilsyn", "Ledelsestilsyn"),
+                        ],
+                        max_length=20,
+                        verbose_name="formål",
+                    ),
+                ),
+                ("what", models.CharField(max_length=200, verbose_name="hvad")),
+                (
+                    "source",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="fra adresse"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="bruger",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.child",
+                        verbose_name="barn",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'adgangslog-post',
-                'verbose_name_plural': 'adgangslog',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['municipality', 'child', 'at'], name='audit_acces_municip_7f767a_idx')],
+                "verbose_name": "adgangslog-post",
+                "verbose_name_plural": "adgangslog",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["municipality", "child", "at"],
+                        name="audit_acces_municip_7f767a_idx",
+                    )
+                ],
             },
         ),
     ]

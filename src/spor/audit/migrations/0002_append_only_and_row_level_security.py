@@ -21,12 +21,12 @@ DROP FUNCTION IF EXISTS spor_refuse_change();
 """
 
 
-def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FORWARD)
 
 
-def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(BACKWARD)
 

@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=3, unique=True, verbose_name='kommunenummer')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='navn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=3, unique=True, verbose_name="kommunenummer")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="navn")),
             ],
             options={
-                'verbose_name': 'kommune',
-                'verbose_name_plural': 'kommuner',
-                'ordering': ['name'],
+                "verbose_name": "kommune",
+                "verbose_name_plural": "kommuner",
+                "ordering": ["name"],
             },
         ),
     ]
