@@ -5,110 +5,230 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100, verbose_name='fornavn')),
-                ('last_name', models.CharField(max_length=100, verbose_name='efternavn')),
-                ('birth_date', models.DateField(verbose_name='fødselsdato')),
-                ('sex', models.CharField(choices=[('pige', 'Pige'), ('dreng', 'Dreng')], max_length=5, verbose_name='køn')),
-                ('cpr_encrypted', models.TextField(editable=False, verbose_name='CPR (krypteret)')),
-                ('cpr_hash', models.CharField(editable=False, max_length=64, verbose_name='CPR-opslagsnøgle')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="fornavn")),
+                ("last_name", models.CharField(max_length=100, verbose_name="efternavn")),
+                ("birth_date", models.DateField(verbose_name="fødselsdato")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("pige", "Pige"), ("dreng", "Dreng")],
+                        max_length=5,
+                        verbose_name="køn",
+                    ),
+                ),
+                ("cpr_encrypted", models.TextField(editable=False, verbose_name="CPR (krypteret)")),
+                (
+                    "cpr_hash",
+                    models.CharField(
+                        editable=False, max_length=64, verbose_name="CPR-opslagsnøgle"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'barn',
-                'verbose_name_plural': 'børn',
-                'ordering': ['last_name', 'first_name', 'id'],
+                "verbose_name": "barn",
+                "verbose_name_plural": "børn",
+                "ordering": ["last_name", "first_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='navn')),
-                ('school_year', models.PositiveSmallIntegerField(verbose_name='skoleår (startår)')),
-                ('grade', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='klassetrin')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="navn")),
+                ("school_year", models.PositiveSmallIntegerField(verbose_name="skoleår (startår)")),
+                (
+                    "grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="klassetrin"
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gruppe',
-                'verbose_name_plural': 'grupper',
-                'ordering': ['institution__name', '-school_year', 'name'],
+                "verbose_name": "gruppe",
+                "verbose_name_plural": "grupper",
+                "ordering": ["institution__name", "-school_year", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='fra')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='til')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='registry.child')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='registry.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="fra")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="til")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="registry.child",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="registry.group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indskrivning',
-                'verbose_name_plural': 'indskrivninger',
-                'ordering': ['child', 'start'],
+                "verbose_name": "indskrivning",
+                "verbose_name_plural": "indskrivninger",
+                "ordering": ["child", "start"],
             },
         ),
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='navn')),
-                ('kind', models.CharField(choices=[('dagpleje', 'Dagpleje'), ('vuggestue', 'Vuggestue'), ('boernehave', 'Børnehave'), ('integreret', 'Integreret institution'), ('skole', 'Skole'), ('sfo', 'SFO/fritidsordning'), ('specialtilbud', 'Specialtilbud')], max_length=20, verbose_name='type')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.municipality', verbose_name='kommune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="navn")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dagpleje", "Dagpleje"),
+                            ("vuggestue", "Vuggestue"),
+                            ("boernehave", "Børnehave"),
+                            ("integreret", "Integreret institution"),
+                            ("skole", "Skole"),
+                            ("sfo", "SFO/fritidsordning"),
+                            ("specialtilbud", "Specialtilbud"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.municipality",
+                        verbose_name="kommune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'institution',
-                'verbose_name_plural': 'institutioner',
-                'ordering': ['name'],
+                "verbose_name": "institution",
+                "verbose_name_plural": "institutioner",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='group',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='registry.institution'),
+            model_name="group",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="groups",
+                to="registry.institution",
+            ),
         ),
         migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['municipality', 'last_name', 'first_name'], name='registry_ch_municip_baab40_idx'),
+            model_name="child",
+            index=models.Index(
+                fields=["municipality", "last_name", "first_name"],
+                name="registry_ch_municip_baab40_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.UniqueConstraint(fields=('municipality', 'cpr_hash'), name='child_cpr_unique'),
+            model_name="child",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "cpr_hash"), name="child_cpr_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['municipality', 'group', 'end'], name='registry_en_municip_559419_idx'),
+            model_name="enrolment",
+            index=models.Index(
+                fields=["municipality", "group", "end"], name="registry_en_municip_559419_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(fields=('municipality', 'child', 'group', 'start'), name='enrolment_unique'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "child", "group", "start"), name="enrolment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='enrolment_end_after_start'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"
+                ),
+                name="enrolment_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.UniqueConstraint(fields=('municipality', 'name'), name='institution_name_unique'),
+            model_name="institution",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "name"), name="institution_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(fields=('municipality', 'institution', 'name', 'school_year'), name='group_name_year_unique'),
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "institution", "name", "school_year"),
+                name="group_name_year_unique",
+            ),
         ),
     ]
