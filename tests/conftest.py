@@ -8,7 +8,8 @@ worker, who see none of Aby's children until they are on a case.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -50,6 +51,9 @@ class World:
     school_b: Institution
     class_b: Group
     child_b1: Child
+
+    # Objects added by the extensions in WORLD_EXTENSIONS, by name.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def client_for(self, user: User) -> Client:
         client = Client()
@@ -109,7 +113,26 @@ def world(db: None) -> World:
     f.assign(w.teacher_a, class_a)
     f.assign(w.teacher_a2, class_a2)
     f.assign(w.teacher_b, class_b)
+    extend_world(w)
     return w
+
+
+# Each part of the loop adds its own objects to the personas' world (a screening round, a
+# concern, …) in tests/<app>/world.py, so the URL walk finds one of every model in Aby.
+WORLD_EXTENSIONS = ["tests.screening.world", "tests.concerns.world"]
+
+
+def extend_world(w: World) -> None:
+    import importlib
+    import importlib.util
+
+    for name in WORLD_EXTENSIONS:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the app's test package does not exist yet
+            found = False
+        if found:
+            importlib.import_module(name).extend(w)
 
 
 def cpr_forms(value: str) -> list[str]:

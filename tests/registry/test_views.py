@@ -1,0 +1,108 @@
+"""The registry screens as their users meet them."""
+
+from __future__ import annotations
+
+from tests import factories as f
+from tests.conftest import World
+
+
+def test_the_lead_sees_every_child_of_the_municipality_and_none_of_the_other(
+    world: World,
+) -> None:
+    html = world.client_for(world.lead_a).get("/boern/").content.decode()
+    assert "3 børn" in html
+    for name in ("Nielsen, Oliver", "Hansen, Ida", "Larsen, William"):
+        assert name in html
+    assert "Pedersen" not in html
+
+
+def test_a_teacher_sees_only_the_children_of_her_own_class(world: World) -> None:
+    html = world.client_for(world.teacher_a).get("/boern/").content.decode()
+    assert "Nielsen, Oliver" in html
+    assert "Hansen" not in html
+    assert "1 barn" in html
+
+
+def test_a_health_visitor_sees_no_children_before_she_is_on_a_case(world: World) -> None:
+    html = world.client_for(world.health_a).get("/boern/").content.decode()
+    assert "Ingen børn fundet" in html
+
+
+def test_search_by_name_finds_first_and_last_names(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    html = client.get("/boern/", {"q": "ida hansen"}).content.decode()
+    assert "Hansen, Ida" in html
+    assert "Nielsen" not in html
+
+
+def test_the_child_list_is_paginated_with_a_constant_number_of_queries(
+    world: World, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    school = world.school_a
+    klass = f.group(school, "5.C", grade=5)
+    for n in range(60):
+        f.child(world.a, f"0101{n % 10 + 10:02d}-4{n:03d}", f"Barn{n}", "Test", groups=[klass])
+    client = world.client_for(world.lead_a)
+    with django_assert_max_num_queries(12):
+        first = client.get("/boern/")
+    assert "Side 1 af 2" in first.content.decode()
+    second = client.get("/boern/", {"side": 2}).content.decode()
+    assert "Side 2 af 2" in second
+
+
+def test_the_group_page_lists_children_now_in_the_group(world: World) -> None:
+    html = world.client_for(world.ppr_a).get(f"/grupper/{world.class_a.pk}/").content.decode()
+    assert "Oliver Nielsen" in html
+    assert "1 barn i gruppen nu" in html
+    # Oliver left the daycare room in July: the room lists nobody now
+    room = world.client_for(world.ppr_a).get(f"/grupper/{world.room_a.pk}/").content.decode()
+    assert "Oliver" not in room
+
+
+def test_the_child_page_shows_enrolments_and_the_transition_to_school(world: World) -> None:
+    html = world.client_for(world.ppr_a).get(f"/boern/{world.child_a1.pk}/").content.decode()
+    assert "Solsikken" in html and "Aby Skole" in html
+    assert "Dagtilbud → skole" in html
+    assert "150318-xxxx" in html
+    assert "Vis fuldt CPR-nummer" in html
+
+
+def test_a_teacher_is_not_offered_the_full_cpr_number(world: World) -> None:
+    html = world.client_for(world.teacher_a).get(f"/boern/{world.child_a1.pk}/").content.decode()
+    assert "150318-xxxx" in html
+    assert "Vis fuldt CPR-nummer" not in html
+
+
+def test_a_person_in_two_municipalities_switches_between_them(world: World) -> None:
+    from spor.accounts.models import Membership, Role
+
+    membership_b = Membership.objects.create(user=world.ppr_a, municipality=world.b, role=Role.PPR)
+    client = world.client_for(world.ppr_a)
+    assert "Nielsen, Oliver" in client.get("/boern/").content.decode()
+    client.post("/skift-kommune/", {"membership": membership_b.pk})
+    html = client.get("/boern/").content.decode()
+    assert "Pedersen, Noah" in html and "Nielsen" not in html
+    # a membership that is not one's own is ignored
+    other = Membership.objects.get(user=world.lead_b)
+    client.post("/skift-kommune/", {"membership": other.pk})
+    assert "Pedersen, Noah" in client.get("/boern/").content.decode()
+
+
+def test_each_role_gets_a_start_page_with_what_it_can_do(world: World) -> None:
+    expectations = {
+        world.lead_a: "Importér børn og grupper",
+        world.ppr_a: "Find et barn",
+        world.teacher_a: "Mine grupper",
+        world.health_a: "forløb, du er med i",
+    }
+    for person, text in expectations.items():
+        assert text in world.client_for(person).get("/").content.decode()
+
+
+def test_the_screens_are_danish_by_default_and_english_on_request(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    assert "Spring til indhold" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html
+    assert "Skip to content" in html
