@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "spor.accounts",
     "spor.registry",
     "spor.audit",
+    "spor.screening",
+    "spor.concerns",
     "spor.web",
 ]
 

@@ -39,6 +39,8 @@ urlpatterns = [
         name="child_access_log_export",
     ),
     path("import/", import_views.import_upload, name="registry_import"),
+    path("trivsel/", include("spor.screening.urls")),
+    path("bekymringer/", include("spor.concerns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -24,8 +24,8 @@ FIELD = "fil"
 
 EXAMPLE = (
     "cpr;fornavn;efternavn;institution;institutionstype;gruppe;skoleaar;klassetrin;fra;til\n"
-    "150318-4123;Oliver;Nielsen;Aby Skole;skole;3.A;2026/27;3;01-08-2026;\n"
-    "020419-4642;Ida;Hansen;Solsikken;børnehave;Rød stue;2025;;2022-08-01;31.07.2026\n"
+    "DDMMÅÅ-XXXX;Oliver;Nielsen;Aby Skole;skole;3.A;2026/27;3;01-08-2026;\n"
+    "DDMMÅÅ-XXXX;Ida;Hansen;Solsikken;børnehave;Rød stue;2025;;2022-08-01;31.07.2026\n"
 )
 
 COLUMN_HELP = [

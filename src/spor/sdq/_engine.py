@@ -8,7 +8,8 @@ How a scale is scored fast: each item answer ``v`` (``-1`` blank, ``0…m-1``) b
 the scale's answers are packed into one small integer code (2 bits an item for the SDQ, so 10
 bits for five items), and a 1,024-entry lookup table built once per instrument gives the scale
 score. The table is filled by :func:`scale_score`, the plain rule, so there is one definition of
-the rule. Rows are processed in cache-sized blocks.
+the rule. Rows are processed in cache-sized blocks, one column at a time, so C-ordered and
+column-ordered (Fortran, e.g. from pandas) arrays are both read without a copy.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def _as_answers(answers: Any, width: int, codes: int, what: str) -> I8:
         if a.size and (a.min() < MISSING or a.max() >= codes):
             _raise_bad_value(a, codes, what)
         a = a.astype(np.int8)
-    return np.ascontiguousarray(a)
+    return a  # C or Fortran order; column-ordered input is the fastest
 
 
 def _raise_bad_value(a: npt.NDArray[Any], codes: int, what: str, row0: int = 0) -> None:
@@ -214,7 +215,9 @@ def score(
         stop = min(start + block, n)
         w = stop - start
         tb, cb, xb = t[:, :w], code[:w], tmp[:w]
-        np.add(a[start:stop].T, 1, out=tb, dtype=np.int16)  # blank -> 0, code v -> v + 1
+        blk = a[start:stop]
+        for j in range(k_items):  # blank -> 0, code v -> v + 1, one column at a time
+            np.add(blk[:, j], 1, out=tb[j], dtype=np.int16)
         if tb.max() > m or tb.min() < 0:  # int8 input can still hold 3 or -5
             _raise_bad_value(a[start:stop], m, "svar/answers", start)
         for scale, entry in zip(inst.scales, luts, strict=True):
@@ -289,7 +292,9 @@ def _score_impact(inst: Instrument, impact: Any, n: int, plan: dict[str, Any]) -
         stop = min(start + block, n)
         w = stop - start
         tb, cb, xb = t[:, :w], code[:w], tmp[:w]
-        np.add(imp[start:stop].T, 1, out=tb, dtype=np.int16)
+        blk = imp[start:stop]
+        for q in range(width):
+            np.add(blk[:, q], 1, out=tb[q], dtype=np.int16)
         if tb.min() < 0 or any(tb[q].max() > lim for q, lim in enumerate(limits)):
             for q, lim in enumerate(limits):
                 if tb[q].min() < 0 or tb[q].max() > lim:

@@ -1,0 +1,105 @@
+"""``spor sdq``: score SDQ answers from the command line (no Django, no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spor.sdq._base import SDQError
+from spor.sdq._instrument import list_forms, load_instrument
+from spor.sdq._norms import list_norm_sets, load_norm_set
+from spor.sdq._table import read_table, score_table, write_table
+
+
+def _fail(exc: SDQError) -> None:
+    click.echo(f"Fejl / error: {exc}", err=True)
+    raise SystemExit(1)
+
+
+class _FormType(click.ParamType):
+    name = "skema"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            load_instrument(value)
+        except SDQError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class _NormsType(click.ParamType):
+    name = "normsæt"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            load_norm_set(value)
+        except SDQError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+@click.group()
+def sdq() -> None:
+    """SDQ: scoring, bånd og normsæt (Strengths and Difficulties Questionnaire)."""
+
+
+@sdq.command("score")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--form",
+    "form",
+    required=True,
+    type=_FormType(),
+    help=f"Skema: {', '.join(list_forms())}, eller en definitionsfil (.json).",
+)
+@click.option(
+    "--norms",
+    type=_NormsType(),
+    default=None,
+    help="Normsæt (standard: skemaets), fx uk-3band, uk-4band, eller en normfil (.json).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Outputfil (.csv eller .xlsx). Uden -o skrives CSV til stdout.",
+)
+def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | None) -> None:
+    """Scor SDQ-besvarelser i INPUT (.csv eller .xlsx).
+
+    Kolonner: id, sdq1 … sdq25 (eller youthinminds navne, fx pconsid/consid eller psdq1) og
+    eventuelt impact-kolonnerne (ebddiff, distres, …). Tom celle = ikke besvaret. Ved en
+    ugyldig værdi meldes række og kolonne, exit-koden er 1, og intet skrives.
+    """
+    try:
+        if not input_path.exists():
+            raise SDQError(f"inputfilen {input_path} findes ikke / input file not found")
+        inst = load_instrument(form)
+        table = read_table(input_path)
+        header, rows, n, warning = score_table(inst, table, norms)
+        if warning:
+            click.echo(warning, err=True)
+        write_table(output, header, rows, n)
+    except SDQError as exc:
+        _fail(exc)
+    if output is not None:
+        click.echo(f"{n} besvarelser scoret → {output}", err=True)
+
+
+@sdq.command("forms")
+def forms_cmd() -> None:
+    """Vis de skemaer Spor kender."""
+    for name in list_forms():
+        inst = load_instrument(name)
+        norms = ", ".join(inst.norm_sets) or "-"
+        click.echo(f"{name:24} {inst.title_da}  (normsæt: {norms})")
+
+
+@sdq.command("norms")
+def norms_cmd() -> None:
+    """Vis de normsæt Spor har med."""
+    for name in list_norm_sets():
+        ns = load_norm_set(name)
+        click.echo(f"{ns.ref:26} {ns.title_da}")
