@@ -61,6 +61,12 @@ class World:
         return client
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # The personas' passwords need not resist cracking; the default hasher costs ~0.2 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     a = f.municipality("Aby Kommune", "901")

@@ -29,13 +29,20 @@ EXAMPLE = (
 )
 
 COLUMN_HELP = [
-    ("cpr", True, "Barnets CPR-nummer, DDMMÅÅ-XXXX eller 10 cifre. Fødselsdato og køn "
-     "læses herfra. Et barn, der allerede findes, genkendes på CPR-nummeret og opdateres."),
+    (
+        "cpr",
+        True,
+        "Barnets CPR-nummer, DDMMÅÅ-XXXX eller 10 cifre. Fødselsdato og køn "
+        "læses herfra. Et barn, der allerede findes, genkendes på CPR-nummeret og opdateres.",
+    ),
     ("fornavn", True, "Barnets fornavn(e)."),
     ("efternavn", True, "Barnets efternavn."),
     ("institution", True, "Skolens eller dagtilbuddets navn. Findes den ikke, oprettes den."),
-    ("institutionstype", True, "En af: dagpleje, vuggestue, børnehave, integreret, skole, "
-     "sfo, specialtilbud."),
+    (
+        "institutionstype",
+        True,
+        "En af: dagpleje, vuggestue, børnehave, integreret, skole, sfo, specialtilbud.",
+    ),
     ("gruppe", True, "Klassen eller stuen, fx 3.A eller Rød stue."),
     ("skoleaar", True, "Skoleåret, skrevet som startåret (2026) eller 2026/27."),
     ("klassetrin", False, "Klassetrin 0–10 (0 = børnehaveklasse). Kan være tom."),
@@ -91,9 +98,7 @@ def import_upload(request: HttpRequest, actor: Actor) -> HttpResponse:
             },
             status=409,
         )
-    logger.info(
-        "Import gemt: %d rækker (municipality=%s)", result.rows, actor.municipality_id
-    )
+    logger.info("Import gemt: %d rækker (municipality=%s)", result.rows, actor.municipality_id)
     return _page(
         request,
         {

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from spor import cpr
 from spor.registry.models import Institution
 
@@ -192,7 +194,8 @@ def _kind_for(value: str) -> str | None:
 
 
 def _kind_help() -> str:
-    return ", ".join(k.value for k in Institution.Kind)
+    # The values as Danish is written; each folds to the stored value (børnehave → boernehave).
+    return ", ".join(k.value.replace("oe", "ø") for k in Institution.Kind)
 
 
 # --- reading the file into cells -------------------------------------------------------
@@ -252,7 +255,9 @@ def _decode(data: bytes, result: ParsedFile) -> str | None:
             result.fail("filen kan ikke læses som tekst (UTF-16)")
             return None
     if b"\x00" in data:
-        result.fail("filen ser ikke ud til at være en CSV- eller XLSX-fil (den indeholder binære data)")
+        result.fail(
+            "filen ser ikke ud til at være en CSV- eller XLSX-fil (den indeholder binære data)"
+        )
         return None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -302,17 +307,32 @@ def _read_xlsx(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cel
         sheet = sheets[0]
         if len(sheets) > 1:
             result.warnings.append(
-                f"Regnearket har {len(sheets)} ark; kun det første ({_show(sheet.title)}) "
-                "er læst."
+                f"Regnearket har {len(sheets)} ark; kun det første ({_show(sheet.title)}) er læst."
             )
         sheet.reset_dimensions()  # exporters often write a wrong size; read what is there
-        line = 0
-        for row in sheet.iter_rows(min_row=1):
-            line += 1
-            actual = next((c.row for c in row if getattr(c, "row", None)), None)
-            if actual is not None:
-                line = actual
-            yield line, [
+        yield from _xlsx_rows(sheet, result)
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(sheet: Any, result: ParsedFile) -> Iterator[tuple[int, list[_Cell]]]:
+    line = 0
+    rows = sheet.iter_rows(min_row=1)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:  # a damaged sheet: say where reading stopped
+            result.fail("regnearket er beskadiget og kan ikke læses herfra", line + 1)
+            return
+        line += 1
+        actual = next((c.row for c in row if getattr(c, "row", None)), None)
+        if actual is not None:
+            line = actual
+        yield (
+            line,
+            [
                 _Cell(
                     value=c.value,
                     formula=c.data_type == "f"
@@ -320,9 +340,8 @@ def _read_xlsx(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cel
                     excel_error=c.data_type == "e",
                 )
                 for c in row
-            ]
-    finally:
-        workbook.close()
+            ],
+        )
 
 
 # --- checking values -------------------------------------------------------------------
@@ -380,7 +399,7 @@ def _check_date(cell: _Cell) -> tuple[dt.date | None, str]:
     text = re.sub(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2})?$", r"\1", text)
     for fmt in _DATE_FORMATS:
         try:
-            day = dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         if not 1900 <= day.year <= 2100:
@@ -460,6 +479,7 @@ def parse_file(name: str, data: bytes) -> ParsedFile:
             header = _read_header(line, cells, result)
             if header is None:
                 return result
+            state.header_width = max(i for i, c in enumerate(cells) if not c.blank) + 1
             continue
         seen_rows += 1
         if seen_rows > MAX_DATA_ROWS:
@@ -491,8 +511,8 @@ def _read_header(line: int, cells: list[_Cell], result: ParsedFile) -> dict[int,
             continue
         if column in first_line:
             result.fail(
-                f"kolonnen {column} står der to gange (kolonne {first_line[column] + 1} "
-                f"og {index + 1})",
+                f"kolonnen {column} står der to gange (i kolonne "
+                f"{get_column_letter(first_line[column] + 1)} og {get_column_letter(index + 1)})",
                 line,
             )
             continue
@@ -501,7 +521,8 @@ def _read_header(line: int, cells: list[_Cell], result: ParsedFile) -> dict[int,
     missing = [c for c in REQUIRED_COLUMNS if c not in first_line]
     if missing:
         message = (
-            "mangler " + ("kolonnen " if len(missing) == 1 else "kolonnerne ")
+            "mangler "
+            + ("kolonnen " if len(missing) == 1 else "kolonnerne ")
             + ", ".join(missing)
             + ". Første række skal være overskrifter: "
             + ";".join(COLUMNS)
@@ -529,14 +550,11 @@ def _describe_unknown(names: list[str]) -> list[str]:
 class _FileState:
     """What earlier rows said, to find duplicates and contradictions."""
 
-    by_enrolment: dict[tuple[str, tuple[str, str, int], dt.date], int] = field(
-        default_factory=dict
-    )
+    header_width: int = 0
+    by_enrolment: dict[tuple[str, tuple[str, str, int], dt.date], int] = field(default_factory=dict)
     child_names: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     institution_kinds: dict[str, tuple[int, str]] = field(default_factory=dict)
-    group_grades: dict[tuple[str, str, int], tuple[int, int | None]] = field(
-        default_factory=dict
-    )
+    group_grades: dict[tuple[str, str, int], tuple[int, int | None]] = field(default_factory=dict)
 
 
 def _read_row(
@@ -555,9 +573,12 @@ def _read_row(
     for index, cell in enumerate(cells):
         column = header.get(index)
         if column is None:
-            if index > max(header) and not cell.blank and result.format == "CSV":
-                err("", f"rækken har flere felter end overskriften (felt {index + 1}) – "
-                    "tjek skilletegn og anførselstegn")
+            if index >= state.header_width and not cell.blank and result.format == "CSV":
+                err(
+                    "",
+                    "rækken har flere felter end overskriften (i kolonne "
+                    f"{get_column_letter(index + 1)}) – tjek skilletegn og anførselstegn",
+                )
                 break
             continue
         if cell.formula:

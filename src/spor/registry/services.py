@@ -74,8 +74,8 @@ def children_import(
 
     # Institutions, by name (case and spacing do not matter).
     institutions: dict[str, Institution] = {}
-    for inst in Institution.objects.filter(municipality_id=municipality_id).order_by("pk"):
-        institutions.setdefault(fold_name(inst.name), inst)
+    for known in Institution.objects.filter(municipality_id=municipality_id).order_by("pk"):
+        institutions.setdefault(fold_name(known.name), known)
     for row in rows:
         key = row.institution_key
         inst = institutions.get(key)
@@ -93,10 +93,12 @@ def children_import(
     # Groups, by institution, name and school year.
     groups: dict[tuple[str, str, int], Group] = {}
     by_institution_pk = {inst.pk: key for key, inst in institutions.items()}
-    for group in Group.objects.filter(municipality_id=municipality_id).order_by("pk"):
-        inst_key = by_institution_pk.get(group.institution_id)
+    for known_group in Group.objects.filter(municipality_id=municipality_id).order_by("pk"):
+        inst_key = by_institution_pk.get(known_group.institution_id)
         if inst_key is not None:
-            groups.setdefault((inst_key, fold_name(group.name), group.school_year), group)
+            groups.setdefault(
+                (inst_key, fold_name(known_group.name), known_group.school_year), known_group
+            )
     for row in rows:
         key3 = row.group_key
         group = groups.get(key3)
@@ -119,8 +121,8 @@ def children_import(
     hash_of = {row.cpr: cpr_vault.lookup_hash(row.cpr) for row in rows}
     children: dict[str, Child] = {}
     for part in _chunks(list(set(hash_of.values()))):
-        for child in Child.objects.filter(municipality_id=municipality_id, cpr_hash__in=part):
-            children[child.cpr_hash] = child
+        for known_child in Child.objects.filter(municipality_id=municipality_id, cpr_hash__in=part):
+            children[known_child.cpr_hash] = known_child
     created: list[Child] = []
     renamed: list[Child] = []
     first_row_of: dict[str, ImportRow] = {}
@@ -153,18 +155,19 @@ def children_import(
     child_ids = [c.pk for c in children.values()]
     existing: dict[tuple[int, int, object], Enrolment] = {}
     for i in range(0, len(child_ids), _CHUNK):
-        for enrolment in Enrolment.objects.filter(
+        for known_enrolment in Enrolment.objects.filter(
             municipality_id=municipality_id, child_id__in=child_ids[i : i + _CHUNK]
         ):
-            existing[(enrolment.child_id, enrolment.group_id, enrolment.start)] = enrolment
+            key4 = (known_enrolment.child_id, known_enrolment.group_id, known_enrolment.start)
+            existing[key4] = known_enrolment
     new_enrolments: list[Enrolment] = []
     changed_enrolments: list[Enrolment] = []
     changed_child_ids: set[int] = {c.pk for c in renamed}
     for row in rows:
         child = children[hash_of[row.cpr]]
         group = groups[row.group_key]
-        key = (child.pk, group.pk, row.start)
-        enrolment = existing.get(key)
+        enrolment_key = (child.pk, group.pk, row.start)
+        enrolment = existing.get(enrolment_key)
         if enrolment is None:
             enrolment = Enrolment(
                 municipality_id=municipality_id,
@@ -174,7 +177,7 @@ def children_import(
                 end=row.end,
             )
             new_enrolments.append(enrolment)
-            existing[key] = enrolment
+            existing[enrolment_key] = enrolment
             changed_child_ids.add(child.pk)
         elif enrolment.end != row.end:
             enrolment.end = row.end

@@ -52,9 +52,7 @@ class Command(BaseCommand):
         if parsed.errors:
             for error in parsed.errors:
                 self.stderr.write(str(error))
-            raise CommandError(
-                f"{len(parsed.errors)} fejl i {shown}. Intet er gemt.", returncode=1
-            )
+            raise CommandError(f"{len(parsed.errors)} fejl i {shown}. Intet er gemt.", returncode=1)
         try:
             result = children_import(actor=actor, rows=parsed.rows)
         except IntegrityError:
