@@ -202,6 +202,8 @@ STORAGES = {
     },
 }
 
+SPOR_BASE_URL = env("SPOR_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env("SPOR_FROM_EMAIL", "spor@localhost")
 EMAIL_BACKEND = env("SPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

@@ -1,0 +1,254 @@
+"""Scoped reads of concerns (bekymringer).
+
+Who sees which concerns:
+
+- PPR-leder and PPR-medarbejder: every concern of their municipality;
+- lærer/pædagog: concerns they raised or are responsible for, concerns about children now
+  in their own groups, and concerns about their own groups;
+- sundhedsplejerske, socialrådgiver: concerns they raised or are responsible for.
+
+Everything filters in the query; the ``get_*`` functions answer 404 for a concern outside
+the actor's reach exactly as for one that does not exist. The callers write the access log
+(these functions only read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from spor.accounts.models import GroupAssignment, Membership, Role
+from spor.concerns.models import OPEN_STATES, Concern, ConcernEvent
+from spor.registry import cpr_vault
+from spor.registry.models import Child, Enrolment, Institution
+from spor.tenancy.access import Actor
+
+
+def _current(day: dt.date) -> Q:
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+
+def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
+    return GroupAssignment.objects.filter(
+        municipality_id=actor.municipality_id, membership=actor.membership
+    ).values_list("group_id", flat=True)
+
+
+def _with_relations(qs: QuerySet[Concern]) -> QuerySet[Concern]:
+    return qs.select_related("child", "group__institution", "responsible__user", "raised_by__user")
+
+
+def concerns_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Concern]:
+    """Every concern the actor may see (open and closed)."""
+    qs = _with_relations(Concern.objects.filter(municipality_id=actor.municipality_id))
+    if actor.sees_whole_municipality:
+        return qs
+    mine = Q(raised_by=actor.membership) | Q(responsible=actor.membership)
+    if actor.role == Role.EDUCATOR:
+        day = day or timezone.localdate()
+        own_groups = _own_group_ids(actor)
+        child_in_own_group = Enrolment.objects.filter(
+            _current(day),
+            municipality_id=actor.municipality_id,
+            child=OuterRef("child_id"),
+            group__in=own_groups,
+        )
+        return qs.filter(mine | Q(group__in=own_groups) | Exists(child_in_own_group))
+    return qs.filter(mine)
+
+
+def open_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:
+    return qs.filter(state__in=OPEN_STATES)
+
+
+def get_concern_for_user(actor: Actor, concern_id: int) -> Concern:
+    try:
+        return concerns_for(actor).get(pk=concern_id)
+    except Concern.DoesNotExist:
+        raise Http404 from None
+
+
+def may_manage(actor: Actor, concern: Concern) -> bool:
+    """Change state, responsible person and follow-up date, and close: PPR, the person who
+    raised it and the person responsible. Everyone who sees a concern may add a note."""
+    return actor.sees_whole_municipality or actor.membership.pk in {
+        concern.raised_by_id,
+        concern.responsible_id,
+    }
+
+
+def open_concerns_for_child(actor: Actor, child: Child) -> QuerySet[Concern]:
+    """Open concerns about ``child`` that the actor may see, next follow-up first.
+
+    For other apps' pages (the child's page, a case). It only reads: the page that shows
+    them writes the access log for the child (it usually does already)."""
+    return open_concerns(concerns_for(actor).filter(child=child)).order_by("follow_up_on", "pk")
+
+
+def concerns_about_child(actor: Actor, child: Child) -> QuerySet[Concern]:
+    return concerns_for(actor).filter(child=child).order_by("-created_at", "-pk")
+
+
+def my_concerns(actor: Actor) -> QuerySet[Concern]:
+    """Concerns the actor raised or is responsible for."""
+    return concerns_for(actor).filter(
+        Q(raised_by=actor.membership) | Q(responsible=actor.membership)
+    )
+
+
+def events_of(actor: Actor, concern: Concern) -> QuerySet[ConcernEvent]:
+    return (
+        ConcernEvent.objects.filter(municipality_id=actor.municipality_id, concern=concern)
+        .select_related("author__user")
+        .order_by("at", "pk")
+    )
+
+
+def staff_for(actor: Actor) -> QuerySet[Membership]:
+    """The people who can be made responsible for a concern: active staff of the actor's
+    municipality."""
+    return (
+        Membership.objects.filter(municipality_id=actor.municipality_id, active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def find_child_by_cpr(actor: Actor, value: str) -> Child | None:
+    """A child of the actor's municipality, by CPR (keyed hash; raises ``CPRError`` for bad
+    input). Anyone with a role may raise a concern about a child whose CPR number they know,
+    also a child they cannot otherwise see (a health visitor, a social worker)."""
+    return Child.objects.filter(
+        municipality_id=actor.municipality_id, cpr_hash=cpr_vault.lookup_hash(value)
+    ).first()
+
+
+# --------------------------------------------------------------------------- overdue
+
+
+def overdue(qs: QuerySet[Concern], today: dt.date) -> QuerySet[Concern]:
+    """Open concerns whose follow-up date has passed, oldest first."""
+    return open_concerns(qs).filter(follow_up_on__lt=today).order_by("follow_up_on", "pk")
+
+
+def due_between(qs: QuerySet[Concern], first: dt.date, last: dt.date) -> QuerySet[Concern]:
+    return (
+        open_concerns(qs)
+        .filter(follow_up_on__gte=first, follow_up_on__lte=last)
+        .order_by("follow_up_on", "pk")
+    )
+
+
+def _require_overview(actor: Actor) -> None:
+    """Overviews across people and units are for PPR; the others get 404."""
+    if not actor.sees_whole_municipality:
+        raise Http404
+
+
+def get_person_for_overdue(actor: Actor, membership_id: int) -> Membership:
+    """A person whose overdue list the actor may see: oneself, or anyone in the
+    municipality for PPR."""
+    if membership_id != actor.membership.pk:
+        _require_overview(actor)
+    try:
+        return staff_for(actor).get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+@dataclass(frozen=True)
+class PersonCount:
+    membership: Membership
+    count: int
+
+
+def overdue_per_person(actor: Actor, today: dt.date) -> list[PersonCount]:
+    _require_overview(actor)
+    counts = dict(
+        overdue(concerns_for(actor), today)
+        .order_by()
+        .values_list("responsible_id")
+        .annotate(n=Count("pk"))
+        .values_list("responsible_id", "n")
+    )
+    people = Membership.objects.filter(
+        municipality_id=actor.municipality_id, pk__in=counts
+    ).select_related("user")
+    result = [PersonCount(m, counts[m.pk]) for m in people]
+    result.sort(key=lambda p: (-p.count, p.membership.user.get_full_name()))
+    return result
+
+
+@dataclass(frozen=True)
+class UnitCount:
+    institution: Institution | None  # None: the child is in no group now
+    count: int
+
+
+def _current_institutions(
+    actor: Actor, child_ids: list[int], today: dt.date
+) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {}
+    rows = Enrolment.objects.filter(
+        _current(today), municipality_id=actor.municipality_id, child_id__in=child_ids
+    ).values_list("child_id", "group__institution_id")
+    for child_id, institution_id in rows:
+        found.setdefault(child_id, set()).add(institution_id)
+    return found
+
+
+def overdue_per_unit(actor: Actor, today: dt.date) -> list[UnitCount]:
+    """Overdue concerns counted per institution: a group's institution, or the institutions
+    where the child is enrolled now (a child in school and SFO counts in both)."""
+    _require_overview(actor)
+    rows = list(
+        overdue(concerns_for(actor), today).values_list("child_id", "group__institution_id")
+    )
+    child_ids = [c for c, _ in rows if c is not None]
+    places = _current_institutions(actor, child_ids, today)
+    counts: Counter[int | None] = Counter()
+    for child_id, group_institution_id in rows:
+        if child_id is None:
+            counts[group_institution_id] += 1
+        elif places.get(child_id):
+            for institution_id in places[child_id]:
+                counts[institution_id] += 1
+        else:
+            counts[None] += 1
+    institutions = {
+        i.pk: i
+        for i in Institution.objects.filter(
+            municipality_id=actor.municipality_id, pk__in=[k for k in counts if k is not None]
+        )
+    }
+    result = [UnitCount(institutions[k], n) for k, n in counts.items() if k is not None]
+    result.sort(key=lambda u: (-u.count, u.institution.name if u.institution else ""))
+    if counts[None]:
+        result.append(UnitCount(None, counts[None]))
+    return result
+
+
+def get_unit_for_overdue(actor: Actor, institution_id: int) -> Institution:
+    _require_overview(actor)
+    try:
+        return Institution.objects.get(municipality_id=actor.municipality_id, pk=institution_id)
+    except Institution.DoesNotExist:
+        raise Http404 from None
+
+
+def overdue_in_unit(actor: Actor, institution: Institution, today: dt.date) -> QuerySet[Concern]:
+    _require_overview(actor)
+    child_there = Enrolment.objects.filter(
+        _current(today),
+        municipality_id=actor.municipality_id,
+        child=OuterRef("child_id"),
+        group__institution=institution,
+    )
+    return overdue(concerns_for(actor), today).filter(
+        Q(group__institution=institution) | Exists(child_there)
+    )
