@@ -98,7 +98,7 @@ def change_category(
     age: Any = None,
     critical: float = RCI_CRITICAL,
 ) -> npt.NDArray[np.int8]:
-    """Category per child, as an index into :data:`CHANGE_CATEGORIES` (``-1`` if a score is missing).
+    """Category per child: an index into :data:`CHANGE_CATEGORIES`, ``-1`` if a score is missing.
 
     Reliable deterioration: |RCI| > 1.96 the wrong way. Reliable recovery: reliable improvement
     *and* from outside to inside the normal range of ``norm_set``. Reliable improvement: reliable
@@ -126,7 +126,9 @@ def change_category(
     return out
 
 
-def added_value(before: ScoreResult | Mapping[str, Any], after: ScoreResult | Mapping[str, Any]) -> F64:
+def added_value(
+    before: ScoreResult | Mapping[str, Any], after: ScoreResult | Mapping[str, Any]
+) -> F64:
     """youthinmind's SDQ Added Value score, parent forms only (Ford et al. 2009).
 
     ``2.3 + 0.8·T1 total + 0.2·T1 impact − 0.3·T1 emotional − T2 total``, in SDQ points;

@@ -121,7 +121,8 @@ def _plan(inst: Instrument) -> dict[str, Any]:
     if not plan:
         plan["luts"] = [_build_lut(inst, s) for s in inst.scales]
         plan["points"] = [
-            np.array([MISSING, *inst.items[i].points], dtype=np.int16) for i in range(len(inst.items))
+            np.array([MISSING, *inst.items[i].points], dtype=np.int16)
+            for i in range(len(inst.items))
         ]
         if inst.impact is not None:
             plan["impact_points"] = np.array([0, *inst.impact.recode], dtype=np.int16)

@@ -136,7 +136,9 @@ class Instrument:
                 return c.higher_is_better
         if score_name == "impact" and self.impact is not None:
             return False
-        raise SDQError(f"skemaet {self.form} har ingen score '{score_name}' / no score '{score_name}'")
+        raise SDQError(
+            f"skemaet {self.form} har ingen score '{score_name}' / no score '{score_name}'"
+        )
 
     def column_aliases(self) -> dict[str, tuple[str, ...]]:
         """Accepted input column names (lower case) for every item, impact and extra column."""
@@ -156,7 +158,9 @@ class Instrument:
 
 def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in d:
-        raise SDQError(f"definitionen mangler '{key}' i {where} / definition lacks '{key}' in {where}")
+        raise SDQError(
+            f"definitionen mangler '{key}' i {where} / definition lacks '{key}' in {where}"
+        )
     return d[key]
 
 
@@ -349,14 +353,16 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     if path.suffix.lower() == ".json" or path.exists():
         if not path.is_file():
             raise SDQError(f"skemafilen {path} findes ikke / instrument file not found")
-        return _load_instrument_file(str(path.resolve()))
+        st = path.stat()
+        return _load_instrument_file(str(path.resolve()), st.st_mtime_ns, st.st_size)
     raise SDQError(
         f"ukendt skema '{text}'. Kendte skemaer: {', '.join(shipped)} / unknown form '{text}'"
     )
 
 
 @cache
-def _load_instrument_file(path: str) -> Instrument:
+def _load_instrument_file(path: str, mtime_ns: int, size: int) -> Instrument:
+    # mtime and size are in the cache key so that an edited file is read again
     return parse_instrument(_read_json(Path(path), "skemafilen"), source=path)
 
 

@@ -102,7 +102,9 @@ def _parse_cutoffs(d: Mapping[str, Any], n_bands: int, where: str) -> dict[str, 
             th = tuple(int(v) for v in values)
             ordered = sorted(th) if direction == "ge" else sorted(th, reverse=True)
             if list(th) != ordered or len(set(th)) != len(th):
-                raise SDQError(f"{where} {informant}.{scale}: grænserne er ikke ordnede / unordered")
+                raise SDQError(
+                    f"{where} {informant}.{scale}: grænserne er ikke ordnede / unordered"
+                )
             if len(th) != n_bands - 1:
                 raise SDQError(
                     f"{where} {informant}.{scale}: {len(th)} grænser til {n_bands} bånd / "
@@ -135,7 +137,9 @@ def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
         )
         for s in strata:
             if s.sex not in (None, "f", "m"):
-                raise SDQError(f"{path}: køn skal være 'f', 'm' eller null / sex must be f, m, null")
+                raise SDQError(
+                    f"{path}: køn skal være 'f', 'm' eller null / sex must be f, m, null"
+                )
     else:
         cutoffs = _parse_cutoffs(data["cutoffs"], len(bands), path)
     return NormSet(
@@ -185,14 +189,16 @@ def load_norm_set(name_or_path: str | Path | NormSet) -> NormSet:
         return ns
     p = Path(text)
     if p.is_file():
-        return _load_norm_file(str(p.resolve()))
+        st = p.stat()
+        return _load_norm_file(str(p.resolve()), st.st_mtime_ns, st.st_size)
     raise SDQError(
         f"ukendt normsæt '{text}'. Kendte normsæt: {', '.join(shipped)} / unknown norm set"
     )
 
 
 @cache
-def _load_norm_file(path: str) -> NormSet:
+def _load_norm_file(path: str, mtime_ns: int, size: int) -> NormSet:
+    # mtime and size are in the cache key so that an edited file is read again
     return parse_norm_set(_read_json(Path(path), "normfilen"), path)
 
 
@@ -307,7 +313,9 @@ def band(
     else:
         ns_name = norms
     if informant is None or ns_name is None:
-        raise SDQError("angiv form= eller informant= og norms= / give form= or informant= and norms=")
+        raise SDQError(
+            "angiv form= eller informant= og norms= / give form= or informant= and norms="
+        )
     ns = load_norm_set(ns_name)
     _check_form(ns, form)
     x = np.asarray(scores)

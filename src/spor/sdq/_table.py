@@ -51,9 +51,7 @@ def _cell_text(v: Any) -> str:
 def _check_suffix(path: Path, what: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise SDQError(
-            f"{what} {path} skal være .csv eller .xlsx / {what} must be .csv or .xlsx"
-        )
+        raise SDQError(f"{what} {path} skal være .csv eller .xlsx / {what} must be .csv or .xlsx")
     return suffix
 
 

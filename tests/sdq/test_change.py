@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from spor.sdq import (
+    CHANGE_CATEGORIES,
+    MISSING,
+    SDQError,
+    added_value,
+    change_category,
+    rci_parameters,
+    reliable_change,
+    score,
+)
+
+
+def test_rci_formula_by_hand():
+    # parent total, uk-3band: SD 5.8, r .82 -> S_diff = sqrt(2) * 5.8 * sqrt(.18) = 3.48
+    sd, r = rci_parameters("parent", "total", "uk-3band")
+    assert (sd, r) == (5.8, 0.82)
+    s_diff = math.sqrt(2) * 5.8 * math.sqrt(0.18)
+    got = reliable_change([20, 10, -1], [10, 10, 5], informant="parent")
+    assert got[0] == pytest.approx(-10 / s_diff)
+    assert got[1] == 0
+    assert math.isnan(got[2])
+    assert reliable_change([0], [4], informant="x", sd=2.0, reliability=0.5)[0] == pytest.approx(
+        2.0
+    )
+    with pytest.raises(SDQError, match="angiver ikke"):
+        reliable_change([1], [2], informant="parent", scale="peer")
+    with pytest.raises(SDQError):
+        reliable_change([1], [2], informant="parent", sd=1.0, reliability=1.0)
+
+
+def cat(*names: str) -> list[int]:
+    return [CHANGE_CATEGORIES.index(n) for n in names]
+
+
+def test_categories_parent_total():
+    # parent uk-3band total: normal 0-13; |change| must exceed 1.96 * 3.48 = 6.82 points
+    before = np.array([20, 20, 15, 20, 10, 16, 30, -1])
+    after = np.array([10, 15, 12, 25, 18, 5, 20, 4])
+    got = change_category(before, after, informant="parent", scale="total")
+    assert got.tolist() == [
+        *cat("reliable_recovery", "no_reliable_change", "moved_into_normal_range",
+             "no_reliable_change", "reliable_deterioration", "reliable_recovery",
+             "reliable_improvement"),
+        MISSING,
+    ]  # fmt: skip
+
+
+def test_categories_prosocial_runs_the_other_way():
+    got = change_category([2, 9], [9, 2], informant="teacher", scale="prosocial",
+                          sd=2.4, reliability=0.84)  # fmt: skip
+    assert got.tolist() == cat("reliable_recovery", "reliable_deterioration")
+
+
+def test_added_value_by_hand():
+    t1 = {"total": np.array([20, 10]), "impact": np.array([5, -1]), "emotional": np.array([4, 2])}
+    t2 = {"total": np.array([12, 8])}
+    got = added_value(t1, t2)
+    assert got[0] == pytest.approx(2.3 + 0.8 * 20 + 0.2 * 5 - 0.3 * 4 - 12)  # 6.1
+    assert math.isnan(got[1])
+
+
+def test_added_value_parent_only():
+    teacher = score(np.zeros((1, 25), dtype=np.int8), np.zeros((1, 4), dtype=np.int8),
+                    form="teacher-4-17")  # fmt: skip
+    with pytest.raises(SDQError, match="forældreskemaer"):
+        added_value(teacher, teacher)
+    parent = score(np.zeros((1, 25), dtype=np.int8), np.zeros((1, 6), dtype=np.int8))
+    assert added_value(parent, parent)[0] == pytest.approx(2.3 + 0.8 * 10 - 10)
