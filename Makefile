@@ -39,7 +39,7 @@ pytest: env
 test: lint types pytest
 
 bench: env
-	$(BIN)/python benchmarks/run.py
+	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache spor.sqlite3

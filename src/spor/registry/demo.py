@@ -17,8 +17,9 @@ The shape of a municipality of ``n`` children:
   are in a dagtilbud: under three on 1 August in dagpleje, vuggestue or the nursery part of
   an integreret institution, three and over in børnehave or integreret;
 - about one school per 430 pupils and one dagtilbud per 145 children (10 dagtilbud and 6
-  schools for 4,000 children); classes of about 22 with parallels A, B, C …, stuer of 12
-  (under three) and 22 (over three), dagplejere with 5 children;
+  schools for 4,000 children; at least two of each once there are a few hundred
+  children); classes of about 22 with parallels A, B, C …, stuer of 12 (under three) and
+  22 (over three), dagplejere with 5 children;
 - every child has one current enrolment, open-ended from the start of the school year
   (1 August) or from the day a baby starts; a share also has history: 0. klasse came from
   a børnehave (dagtilbud → skole), older pupils were in last year's classes, some of them
@@ -66,7 +67,7 @@ CLASS_SIZE = 22
 MIN_CHILDREN_PER_MUNICIPALITY = 10
 BATCH_SIZE = 2000
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 # --------------------------------------------------------------------------- calendar
@@ -289,7 +290,7 @@ def municipality_sizes(total: int, count: int, seed: int) -> list[int]:
         )
     if count == 1:
         return [total]
-    rng = random.Random(f"spor-demo:{seed}:sizes")
+    rng = random.Random(f"spor-demo:{seed}:sizes")  # noqa: S311 - demo data, not secrets
     weights = [rng.lognormvariate(0.0, 0.75) for _ in range(count)]
     spare = total - count * MIN_CHILDREN_PER_MUNICIPALITY
     raw = [spare * w / sum(weights) for w in weights]
@@ -320,7 +321,7 @@ class _Planner:
         self, spec: MunicipalitySpec, seed: int, today: dt.date, used_cprs: set[str]
     ) -> None:
         self.spec = spec
-        self.rng = random.Random(f"spor-demo:{seed}:{spec.code}")
+        self.rng = random.Random(f"spor-demo:{seed}:{spec.code}")  # noqa: S311 - demo data
         self.today = today
         self.sy = current_school_year(today)
         self.used_cprs = used_cprs
@@ -377,12 +378,17 @@ class _Planner:
             grade = grade_for(people[i][0], sy)
             assert grade is not None
             by_class[(self.choose(schools, school_weights), grade)].append(i)
-        parallels: dict[tuple[int, int], int] = {}
+        parallels = {
+            (school, grade): min(
+                len(LETTERS), max(1, round(len(by_class.get((school, grade), [])) / CLASS_SIZE))
+            )
+            for school in schools
+            for grade in range(10)
+        }
         for school in schools:
             for grade in range(10):
                 members = by_class.get((school, grade), [])
-                count = min(len(LETTERS), max(1, round(len(members) / CLASS_SIZE)))
-                parallels[(school, grade)] = count
+                count = parallels[(school, grade)]
                 rng.shuffle(members)
                 for p in range(count):
                     g = self.group(school, f"{grade}.{LETTERS[p]}", sy, grade)
@@ -439,14 +445,14 @@ class _Planner:
     # -- institutions
 
     def _plan_schools(self, pupils: int) -> list[int]:
-        count = max(1, round(pupils / SCHOOL_CHILDREN_PER_SCHOOL))
+        # At least two schools once there are a hundred pupils, so that skoleskift exist.
+        count = max(1 if pupils < 100 else 2, round(pupils / SCHOOL_CHILDREN_PER_SCHOOL))
         stems = list(SCHOOL_STEMS)
         self.rng.shuffle(stems)
         names = [f"{stem}skolen" for stem in stems]
         names += [f"{stem}skolen {area}" for area in AREAS for stem in stems]
         return [
-            self.institution(names[i % len(names)], Institution.Kind.SKOLE)
-            for i in range(count)
+            self.institution(names[i % len(names)], Institution.Kind.SKOLE) for i in range(count)
         ]
 
     def _plan_daycare(
@@ -454,7 +460,7 @@ class _Planner:
     ) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
         """Dagtilbud and the places they offer: (institution, room size, weight) for the
         under-threes and for the three-and-overs."""
-        count = max(1, round(children / DAYCARE_CHILDREN_PER_INSTITUTION))
+        count = max(1 if children < 60 else 2, round(children / DAYCARE_CHILDREN_PER_INSTITUTION))
         dagpleje = max(1, round(count * 0.1)) if count >= 3 else 0
         vuggestue = round(count * 0.2)
         boernehave = round(count * 0.3)
@@ -778,6 +784,7 @@ def generate(
     today: dt.date,
     progress: Progress | None = None,
     on_municipality: Callable[[MunicipalitySpec], None] | None = None,
+    reset_admin_password: bool = False,
 ) -> GenerationResult:
     """Plan and write the demo: Sporby Kommune and, for ``municipalities > 1``, the others.
     ``children`` is the total across all municipalities. One transaction."""
@@ -787,7 +794,7 @@ def generate(
     used_cprs: set[str] = set()
     total = WriteCounts()
     with transaction.atomic():
-        admin_ok = ensure_admin(password_hash, reset_password=False)
+        admin_ok = ensure_admin(password_hash, reset_password=reset_admin_password)
         for spec in specs:
             if on_municipality is not None:
                 on_municipality(spec)
@@ -865,13 +872,12 @@ def reset_demo() -> int:
         if issubclass(m, TenantModel) and m not in own and m is not AccessLogEntry
     ]
     # Unknown tenant tables (cases, screenings …) first: they point at children and groups.
-    _delete_all(m._base_manager.filter(municipality_id__in=ids) for m in [*others, *own])
+    tenant_models: list[type[models.Model]] = [*others, *own]
+    _delete_all(m._base_manager.filter(municipality_id__in=ids) for m in tenant_models)
     still_member = set(
         Membership.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
     )
-    _delete_all(
-        [User.objects.filter(pk__in=user_ids - still_member, is_superuser=False)]  # type: ignore[list-item]
-    )
+    _delete_all([User.objects.filter(pk__in=user_ids - still_member, is_superuser=False)])
     logged = set(
         AccessLogEntry.objects.filter(municipality_id__in=ids).values_list(
             "municipality_id", flat=True
@@ -914,13 +920,12 @@ def demo_logins(*, admin_has_demo_password: bool = True) -> list[Login]:
                 continue
             note = m.get_profession_display().lower() if m.role == Role.PPR else ""
             if m.role == Role.EDUCATOR:
-                groups = [
-                    f"{a.group.name} på {a.group.institution.name}"
-                    for a in m.group_assignments.select_related("group__institution").order_by(
-                        "id"
-                    )
-                ]
-                note = "lærer i " + ", ".join(groups) if groups else "lærer"
+                by_place: dict[str, list[str]] = defaultdict(list)
+                for a in m.group_assignments.select_related("group__institution").order_by("id"):
+                    by_place[a.group.institution.name].append(a.group.name)
+                note = "lærer i " + "; ".join(
+                    f"{' og '.join(names)} på {place}" for place, names in by_place.items()
+                )
             logins.append(Login(Role(m.role).label, m.user.username, DEMO_PASSWORD, note))
     admin = User.objects.filter(username=ADMIN_USERNAME, is_superuser=True).first()
     if admin is not None:
