@@ -290,7 +290,7 @@ def municipality_sizes(total: int, count: int, seed: int) -> list[int]:
         )
     if count == 1:
         return [total]
-    rng = random.Random(f"spor-demo:{seed}:sizes")  # noqa: S311 - demo data, not secrets
+    rng = random.Random(f"spor-demo:{seed}:sizes")
     weights = [rng.lognormvariate(0.0, 0.75) for _ in range(count)]
     spare = total - count * MIN_CHILDREN_PER_MUNICIPALITY
     raw = [spare * w / sum(weights) for w in weights]
@@ -321,7 +321,7 @@ class _Planner:
         self, spec: MunicipalitySpec, seed: int, today: dt.date, used_cprs: set[str]
     ) -> None:
         self.spec = spec
-        self.rng = random.Random(f"spor-demo:{seed}:{spec.code}")  # noqa: S311 - demo data
+        self.rng = random.Random(f"spor-demo:{seed}:{spec.code}")
         self.today = today
         self.sy = current_school_year(today)
         self.used_cprs = used_cprs
