@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "spor.audit",
     "spor.screening",
     "spor.concerns",
+    "spor.cases",
     "spor.web",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path("skift-kommune/", web_views.switch_municipality, name="switch_municipality"),
+    path("overgange/", web_views.transitions, name="transitions"),
     path("institutioner/", registry_views.institution_list, name="institution_list"),
     path(
         "institutioner/<int:institution_id>/",
@@ -41,6 +42,7 @@ urlpatterns = [
     path("import/", import_views.import_upload, name="registry_import"),
     path("trivsel/", include("spor.screening.urls")),
     path("bekymringer/", include("spor.concerns.urls")),
+    path("forloeb/", include("spor.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -93,7 +93,7 @@ def test_each_role_gets_a_start_page_with_what_it_can_do(world: World) -> None:
         world.lead_a: "Importér børn og grupper",
         world.ppr_a: "Find et barn",
         world.teacher_a: "Mine grupper",
-        world.health_a: "forløb, du er med i",
+        world.health_a: "Mine forløb",
     }
     for person, text in expectations.items():
         assert text in world.client_for(person).get("/").content.decode()

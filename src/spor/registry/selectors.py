@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -50,9 +51,23 @@ def groups_for(actor: Actor) -> QuerySet[Group]:
     return qs.none()
 
 
+def _on_a_case_with(actor: Actor) -> Exists:
+    # Looked up by name: the cases app builds on the registry, not the other way round.
+    case_member = apps.get_model("cases", "CaseMember")
+    return Exists(
+        case_member.objects.filter(
+            municipality_id=actor.municipality_id,
+            membership=actor.membership,
+            left_on__isnull=True,
+            case__child=OuterRef("pk"),
+        )
+    )
+
+
 def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]:
-    """The children the actor may see: all of the municipality for PPR, the children now in
-    their own groups for a teacher or pedagogue, none (until cases exist) for the others."""
+    """The children the actor may see: all of the municipality for PPR; for everyone else
+    the children of the cases (forløb) they are on the team of, and for a teacher or
+    pedagogue also the children now in their own groups."""
     qs = Child.objects.filter(municipality_id=actor.municipality_id)
     if actor.sees_whole_municipality:
         return qs
@@ -64,8 +79,8 @@ def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]
             child=OuterRef("pk"),
             group__in=_own_group_ids(actor),
         )
-        return qs.filter(Exists(in_own_group))
-    return qs.none()
+        return qs.filter(Exists(in_own_group) | _on_a_case_with(actor))
+    return qs.filter(_on_a_case_with(actor))
 
 
 def get_institution_for_user(actor: Actor, institution_id: int) -> Institution:

@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
+from spor.screening import views
+
+# Object routes name their key `<model>_id`: the tenancy test walks every pattern.
 app_name = "screening"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.round_list, name="round_list"),
+    path("ny/", views.round_create, name="round_create"),
+    path("<int:screeninground_id>/", views.round_overview, name="round_overview"),
+    path("<int:screeninground_id>/luk/", views.round_close, name="round_close"),
+    path(
+        "<int:screeninground_id>/institution/<int:institution_id>/",
+        views.institution_overview,
+        name="institution_overview",
+    ),
+    path("<int:screeninground_id>/opfoelgning/", views.follow_up, name="follow_up"),
+    path("<int:screeninground_id>/foraeldre/", views.parent_notices, name="parent_notices"),
+    path("<int:screeninground_id>/gruppe/<int:group_id>/", views.grid, name="grid"),
+    path("barn/<int:child_id>/", views.child_screening, name="child_screening"),
+    path(
+        "samtykke/<int:consent_id>/tilbagekald/",
+        views.consent_revoke,
+        name="consent_revoke",
+    ),
+]

@@ -5,7 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from spor.tenancy.access import SESSION_KEY, memberships_of
+from spor.audit.models import Action, Purpose
+from spor.audit.services import access_log_record
+from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
+from spor.tenancy.decorators import actor_required
+from spor.web.forms import TransitionWindowForm
+from spor.web.transitions import transitions_for
 
 
 @login_required
@@ -23,3 +28,35 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
     if wanted.isdigit() and int(wanted) in ids:
         request.session[SESSION_KEY] = int(wanted)
     return redirect("start")
+
+
+@actor_required
+def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Children moving into the actor's groups (PPR: the municipality's), around now."""
+    form = TransitionWindowForm(request.GET or None)
+    start = end = None
+    if form.is_valid():
+        start, end = form.cleaned_data["fra"], form.cleaned_data["til"]
+    lines = transitions_for(actor, start=start, end=end)
+    access_log_record(
+        actor=actor,
+        child_ids=[line.child.pk for line in lines],
+        action=Action.LIST,
+        purpose=Purpose.OVERVIEW,
+        what="Overgangsliste",
+        request=request,
+    )
+    access_log_record(
+        actor=actor,
+        child_ids=[line.child.pk for line in lines if line.shared],
+        action=Action.VIEW,
+        purpose=Purpose.SCREENING,
+        what="Overlevering ved overgang: seneste position og åbne bekymringer",
+        request=request,
+    )
+    return render(
+        request,
+        "web/transitions.html",
+        {"form": form, "lines": lines},
+        status=400 if form.errors else 200,
+    )

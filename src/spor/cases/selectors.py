@@ -1,0 +1,341 @@
+"""Scoped reads of cases (forløb) and the indsatsvifte.
+
+Need to know: a case is seen by the people now on its team and by the PPR-leder of its
+municipality; nobody else, not even other PPR staff. The catalogue is seen by PPR staff and
+the PPR-leder. Everything filters in the query; the ``get_*`` functions answer 404 for an
+object outside the actor's reach exactly as for one that does not exist. The callers write
+the access log (these functions only read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from spor.accounts.models import Membership, Role
+from spor.cases.models import (
+    LEVEL_ORDER,
+    Case,
+    CaseEvent,
+    CaseMember,
+    CoordinatorAssignment,
+    Delivery,
+    DeliveryHours,
+    Goal,
+    Intervention,
+    Meeting,
+    Participant,
+    Status,
+    Target,
+)
+from spor.registry.models import Enrolment
+from spor.tenancy.access import Actor
+
+OPENING_ROLES = frozenset({Role.PPR, Role.LEAD})
+CATALOGUE_ROLES = frozenset({Role.PPR, Role.LEAD})
+
+
+def may_open(actor: Actor) -> bool:
+    """PPR staff and the PPR-leder open cases."""
+    return actor.role in OPENING_ROLES
+
+
+def may_see_catalogue(actor: Actor) -> bool:
+    return actor.role in CATALOGUE_ROLES
+
+
+def may_edit_catalogue(actor: Actor) -> bool:
+    return actor.is_lead
+
+
+def _on_team(actor: Actor) -> Exists:
+    return Exists(
+        CaseMember.objects.filter(
+            municipality_id=actor.municipality_id,
+            case=OuterRef("pk"),
+            membership=actor.membership,
+            left_on__isnull=True,
+        )
+    )
+
+
+def _current_coordinator() -> Prefetch:
+    return Prefetch(
+        "coordinators",
+        queryset=CoordinatorAssignment.objects.filter(to_on__isnull=True).select_related(
+            "membership__user"
+        ),
+        to_attr="current_coordinators",
+    )
+
+
+def cases_for(actor: Actor) -> QuerySet[Case]:
+    """Every case the actor may see, open and closed: all of the municipality for the
+    PPR-leder, the cases one is on the team of for everyone else."""
+    qs = Case.objects.filter(municipality_id=actor.municipality_id).select_related(
+        "child", "group__institution"
+    )
+    if actor.is_lead:
+        return qs
+    return qs.filter(_on_team(actor))
+
+
+def my_cases(actor: Actor) -> QuerySet[Case]:
+    """The cases the actor is on the team of (also for the PPR-leder)."""
+    return cases_for(actor).filter(_on_team(actor))
+
+
+def case_list(qs: QuerySet[Case], *, with_closed: bool = False) -> QuerySet[Case]:
+    """Rows for a list: open cases (or all), the current coordinator prefetched."""
+    if not with_closed:
+        qs = qs.filter(status=Status.OPEN)
+    return qs.prefetch_related(_current_coordinator()).order_by("-opened_on", "-pk")
+
+
+def get_case_for_user(actor: Actor, case_id: int) -> Case:
+    try:
+        return cases_for(actor).select_related("source_concern", "opened_by__user").get(pk=case_id)
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def get_goal_for_user(actor: Actor, goal_id: int) -> Goal:
+    try:
+        return (
+            Goal.objects.filter(municipality_id=actor.municipality_id, case__in=cases_for(actor))
+            .select_related("case", "responsible__user")
+            .get(pk=goal_id)
+        )
+    except Goal.DoesNotExist:
+        raise Http404 from None
+
+
+def get_delivery_for_user(actor: Actor, delivery_id: int) -> Delivery:
+    try:
+        return (
+            Delivery.objects.filter(
+                municipality_id=actor.municipality_id, case__in=cases_for(actor)
+            )
+            .select_related("case__child", "case__group__institution", "intervention")
+            .prefetch_related("hours")
+            .get(pk=delivery_id)
+        )
+    except Delivery.DoesNotExist:
+        raise Http404 from None
+
+
+def get_casemember_for_user(actor: Actor, casemember_id: int) -> CaseMember:
+    try:
+        return (
+            CaseMember.objects.filter(
+                municipality_id=actor.municipality_id, case__in=cases_for(actor)
+            )
+            .select_related("case", "membership__user")
+            .get(pk=casemember_id)
+        )
+    except CaseMember.DoesNotExist:
+        raise Http404 from None
+
+
+def is_current_member(actor: Actor, case: Case, membership: Membership | None = None) -> bool:
+    membership = membership or actor.membership
+    return CaseMember.objects.filter(
+        municipality_id=actor.municipality_id,
+        case=case,
+        membership=membership,
+        left_on__isnull=True,
+    ).exists()
+
+
+def may_work_on(actor: Actor, case: Case) -> bool:
+    """Change the case: its current team and the PPR-leder."""
+    if case.municipality_id != actor.municipality_id:
+        return False
+    return actor.is_lead or is_current_member(actor, case)
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def staff_for(actor: Actor) -> QuerySet[Membership]:
+    """Active staff of the actor's municipality: who can join a case's team."""
+    return (
+        Membership.objects.filter(municipality_id=actor.municipality_id, active=True)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+
+
+def team_memberships(actor: Actor, case: Case) -> QuerySet[Membership]:
+    """The people now on the case's team (for the coordinator and goal selects)."""
+    on_case = CaseMember.objects.filter(
+        municipality_id=actor.municipality_id, case=case, left_on__isnull=True
+    ).values("membership_id")
+    return staff_for(actor).filter(pk__in=on_case)
+
+
+def current_coordinator(actor: Actor, case: Case) -> CoordinatorAssignment | None:
+    return (
+        CoordinatorAssignment.objects.filter(
+            municipality_id=actor.municipality_id, case=case, to_on__isnull=True
+        )
+        .select_related("membership__user")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- case page
+
+
+@dataclass
+class CasePage:
+    members: list[CaseMember]
+    coordinators: list[CoordinatorAssignment]
+    participants: list[Participant]
+    goals: list[Goal]
+    meetings: list[Meeting]
+    deliveries: list[Delivery]
+    events: list[CaseEvent]
+
+    @property
+    def current_members(self) -> list[CaseMember]:
+        return [m for m in self.members if m.left_on is None]
+
+    @property
+    def former_members(self) -> list[CaseMember]:
+        return [m for m in self.members if m.left_on is not None]
+
+    @property
+    def coordinator(self) -> CoordinatorAssignment | None:
+        return next((c for c in self.coordinators if c.to_on is None), None)
+
+
+def case_page(actor: Actor, case: Case) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries."""
+    mid = actor.municipality_id
+
+    def of_case(model: Any) -> Any:
+        return model.objects.filter(municipality_id=mid, case=case)
+
+    return CasePage(
+        members=list(of_case(CaseMember).select_related("membership__user")),
+        coordinators=list(of_case(CoordinatorAssignment).select_related("membership__user")),
+        participants=list(of_case(Participant)),
+        goals=list(of_case(Goal).select_related("responsible__user")),
+        meetings=list(of_case(Meeting).select_related("recorded_by__user")),
+        deliveries=list(
+            of_case(Delivery)
+            .select_related("intervention")
+            .prefetch_related(
+                Prefetch("hours", queryset=DeliveryHours.objects.filter(municipality_id=mid))
+            )
+        ),
+        events=list(of_case(CaseEvent).select_related("author__user")),
+    )
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def interventions_for(actor: Actor) -> QuerySet[Intervention]:
+    """The municipality's catalogue, for PPR staff and the PPR-leder; nobody else."""
+    qs = Intervention.objects.filter(municipality_id=actor.municipality_id)
+    if may_see_catalogue(actor):
+        return qs
+    return qs.none()
+
+
+def get_intervention_for_user(actor: Actor, intervention_id: int) -> Intervention:
+    try:
+        return interventions_for(actor).get(pk=intervention_id)
+    except Intervention.DoesNotExist:
+        raise Http404 from None
+
+
+def active_interventions(actor: Actor) -> QuerySet[Intervention]:
+    """What can be given in a case: the active items of the actor's municipality's
+    catalogue (also for team members who do not browse the catalogue)."""
+    return Intervention.objects.filter(municipality_id=actor.municipality_id, active=True)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    intervention: Intervention
+    reason: str
+    same_level: bool
+    already_given: bool
+
+
+def age_span(actor: Actor, case: Case, today: dt.date | None = None) -> tuple[int, int] | None:
+    """The child's age, or the ages of the children now in the group (None if unknown)."""
+    today = today or timezone.localdate()
+    if case.child is not None:
+        age = case.child.age_on(today)
+        return age, age
+    if case.group_id is None:
+        return None
+    span = Enrolment.objects.filter(
+        Q(end__isnull=True) | Q(end__gte=today),
+        municipality_id=actor.municipality_id,
+        group_id=case.group_id,
+        start__lte=today,
+    ).aggregate(oldest=Min("child__birth_date"), youngest=Max("child__birth_date"))
+    if span["oldest"] is None:
+        group = case.group
+        if group is not None and group.grade is not None:
+            return group.grade + 6, group.grade + 7
+        return None
+
+    def years(born: dt.date) -> int:
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    return years(span["youngest"]), years(span["oldest"])
+
+
+def suggest_interventions(
+    actor: Actor, case: Case, *, today: dt.date | None = None
+) -> list[Suggestion]:
+    """Catalogue items that fit the case: the child's age (or the group's ages) within the
+    item's age range, the target (barn for a child, børnefællesskab for a group) and the
+    case's level — the same level first, then the adjacent ones. Items already given in the
+    case come last. Two queries, whatever the size of the catalogue."""
+    ages = age_span(actor, case, today)
+    target = case.target
+    level_index = LEVEL_ORDER.index(case.level) if case.level in LEVEL_ORDER else 1
+    given = set(
+        Delivery.objects.filter(municipality_id=actor.municipality_id, case=case).values_list(
+            "intervention_id", flat=True
+        )
+    )
+    found: list[tuple[tuple[int, int, int, str], Suggestion]] = []
+    for item in active_interventions(actor):
+        if target not in item.targets:
+            continue
+        if ages is not None and not item.fits_age(*ages):
+            continue
+        distance = abs(LEVEL_ORDER.index(item.level) - level_index)
+        if distance > 1:
+            continue
+        if ages is None:
+            age_text = "alderen er ikke kendt"
+        elif ages[0] == ages[1]:
+            age_text = f"passer til alderen ({ages[0]} år)"
+        else:
+            age_text = f"passer til alderen ({ages[0]}–{ages[1]} år)"
+        level_text = (
+            f"samme niveau ({item.get_level_display().lower()})"
+            if distance == 0
+            else f"niveauet ved siden af ({item.get_level_display().lower()})"
+        )
+        reason = f"{age_text.capitalize()}, målgruppen {Target(target).label.lower()}, {level_text}"
+        if item.pk in given:
+            reason += "; allerede iværksat i forløbet"
+        suggestion = Suggestion(item, reason, distance == 0, item.pk in given)
+        found.append(((item.pk in given, distance, 0 if item.is_ppr else 1, item.name), suggestion))
+    found.sort(key=lambda pair: pair[0])
+    return [s for _, s in found]

@@ -1,0 +1,664 @@
+"""Scoped reads of screening rounds, ratings, parent notices and consents.
+
+Every function takes the acting :class:`Actor` and filters in the query; the ``get_*``
+functions raise the same ``Http404`` for "does not exist" and "not yours".
+
+Who sees what:
+
+- PPR-leder and PPR-medarbejder see every round of the municipality and the counts by
+  colour per institution and group. They see an individual child's position only where a
+  consent or legal basis for sharing with PPR is recorded (:func:`sharing_allowed`).
+- A teacher or pedagogue sees the rounds that cover one of their own groups, and rates
+  the children now in those groups.
+- Everybody else sees nothing.
+
+These functions read; they do not write the access log. A view (or a colleague's code)
+that shows a child's screening data writes it, one bulk call per page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from spor.accounts.models import GroupAssignment, Membership, Role
+from spor.registry import selectors as registry
+from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.screening import areas
+from spor.screening.models import (
+    Assessment,
+    Consent,
+    ParentNotice,
+    Recipient,
+    RoundGroup,
+    ScreeningRound,
+)
+from spor.tenancy.access import Actor
+
+# ---------------------------------------------------------------------------- who may
+
+
+def may_see_overview(actor: Actor) -> bool:
+    return actor.sees_whole_municipality
+
+
+def may_open_rounds(actor: Actor) -> bool:
+    return actor.is_lead
+
+
+def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
+    return GroupAssignment.objects.filter(
+        municipality_id=actor.municipality_id, membership=actor.membership
+    ).values_list("group_id", flat=True)
+
+
+def rates_group(actor: Actor, group: Group) -> bool:
+    """Whether the actor is on the staff of the group (and so rates its children)."""
+    return (
+        actor.role == Role.EDUCATOR
+        and GroupAssignment.objects.filter(
+            municipality_id=actor.municipality_id, membership=actor.membership, group=group
+        ).exists()
+    )
+
+
+# ---------------------------------------------------------------------------- consent
+
+
+def _active_consent_q(on: dt.date) -> Q:
+    return (
+        Q(valid_from__lte=on)
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
+        & Q(covers=Consent.Covers.SCREENING)
+    )
+
+
+def _shared_with_ref(
+    child_ref: str,
+    municipality_id: int,
+    recipient: str,
+    on: dt.date,
+    institution: Institution | None = None,
+) -> Exists:
+    qs = Consent.objects.filter(
+        _active_consent_q(on),
+        municipality_id=municipality_id,
+        child=OuterRef(child_ref),
+        recipient=recipient,
+    )
+    if institution is not None:
+        qs = qs.filter(Q(institution__isnull=True) | Q(institution=institution))
+    return Exists(qs)
+
+
+def sharing_allowed(
+    *,
+    child: Child,
+    recipient: str,
+    institution: Institution | None = None,
+    on: dt.date | None = None,
+) -> bool:
+    """Whether a consent or legal basis to share the child's screening with ``recipient``
+    (a :class:`Recipient`) is recorded and in force on ``on`` (today). A record for a
+    named institution covers that institution only; one without covers the recipient as a
+    whole."""
+    on = on or timezone.localdate()
+    qs = Consent.objects.filter(
+        _active_consent_q(on),
+        municipality_id=child.municipality_id,
+        child=child,
+        recipient=recipient,
+    )
+    if institution is not None:
+        qs = qs.filter(Q(institution__isnull=True) | Q(institution=institution))
+    return qs.exists()
+
+
+def consents_of_child(actor: Actor, child: Child) -> QuerySet[Consent]:
+    return (
+        Consent.objects.filter(municipality_id=actor.municipality_id, child=child)
+        .select_related("institution", "recorded_by__user")
+        .order_by("-valid_from", "-id")
+    )
+
+
+def get_consent_for_user(actor: Actor, consent_id: int) -> Consent:
+    try:
+        return Consent.objects.select_related("child").get(
+            pk=consent_id,
+            municipality_id=actor.municipality_id,
+            child__in=registry.children_for(actor),
+        )
+    except Consent.DoesNotExist:
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------- rounds
+
+
+def rounds_for(actor: Actor) -> QuerySet[ScreeningRound]:
+    qs = ScreeningRound.objects.filter(municipality_id=actor.municipality_id)
+    if actor.sees_whole_municipality:
+        return qs
+    if actor.role == Role.EDUCATOR:
+        covers_own = RoundGroup.objects.filter(
+            municipality_id=actor.municipality_id,
+            round=OuterRef("pk"),
+            group__in=_own_group_ids(actor),
+        )
+        return qs.filter(Exists(covers_own))
+    return qs.none()
+
+
+def get_round_for_user(actor: Actor, screeninground_id: int) -> ScreeningRound:
+    try:
+        return rounds_for(actor).select_related("opened_by__user").get(pk=screeninground_id)
+    except ScreeningRound.DoesNotExist:
+        raise Http404 from None
+
+
+def get_round_for_overview(actor: Actor, screeninground_id: int) -> ScreeningRound:
+    """A round for the overview pages: PPR and the PPR-leder only."""
+    if not may_see_overview(actor):
+        raise Http404
+    return get_round_for_user(actor, screeninground_id)
+
+
+def round_groups(actor: Actor, round: ScreeningRound) -> QuerySet[Group]:
+    """The groups of the round the actor sees (all for PPR, their own for staff)."""
+    in_round = RoundGroup.objects.filter(
+        municipality_id=actor.municipality_id, round=round, group=OuterRef("pk")
+    )
+    return (
+        registry.groups_for(actor)
+        .filter(Exists(in_round))
+        .order_by("institution__name", "name", "id")
+    )
+
+
+def get_round_group_for_user(actor: Actor, round: ScreeningRound, group_id: int) -> Group:
+    try:
+        return round_groups(actor, round).get(pk=group_id)
+    except Group.DoesNotExist:
+        raise Http404 from None
+
+
+def institutions_in_round(actor: Actor, round: ScreeningRound) -> QuerySet[Institution]:
+    in_round = RoundGroup.objects.filter(
+        municipality_id=actor.municipality_id, round=round, group__institution=OuterRef("pk")
+    )
+    return registry.institutions_for(actor).filter(Exists(in_round)).order_by("name")
+
+
+def get_institution_in_round(
+    actor: Actor, round: ScreeningRound, institution_id: int
+) -> Institution:
+    try:
+        return institutions_in_round(actor, round).get(pk=institution_id)
+    except Institution.DoesNotExist:
+        raise Http404 from None
+
+
+def previous_round(actor: Actor, round: ScreeningRound) -> ScreeningRound | None:
+    return (
+        rounds_for(actor)
+        .filter(Q(starts__lt=round.starts) | Q(starts=round.starts, pk__lt=round.pk))
+        .order_by("-starts", "-pk")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------- parents
+
+
+def notice_q(round: ScreeningRound, group: Group) -> Q:
+    return Q(round=round) & (Q(group=group) | Q(institution_id=group.institution_id))
+
+
+def parents_informed(round: ScreeningRound, group: Group) -> ParentNotice | None:
+    return (
+        ParentNotice.objects.filter(notice_q(round, group), municipality_id=round.municipality_id)
+        .order_by("-informed_on", "-id")
+        .first()
+    )
+
+
+def notices_of_round(actor: Actor, round: ScreeningRound) -> QuerySet[ParentNotice]:
+    qs = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
+    if not actor.sees_whole_municipality:
+        own = _own_group_ids(actor)
+        qs = qs.filter(Q(group__in=own) | Q(institution__groups__in=own)).distinct()
+    return qs.select_related("group", "institution", "recorded_by__user").order_by(
+        "-informed_on", "-id"
+    )
+
+
+# ---------------------------------------------------------------------------- the grid
+
+
+@dataclass
+class GridRow:
+    child: Child
+    assessment: Assessment | None
+    previous: str  # the child's agreed position in the previous round ('' if none)
+    others: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # area -> [(who, c)]
+    agreement: Assessment | None = None
+    posted: Any = None  # what was typed, shown again when a save is refused
+    cells: list[dict[str, Any]] = field(default_factory=list)  # filled by the view
+
+    def rating(self, area: str) -> str:
+        if self.posted is not None:
+            return str(self.posted.ratings.get(area, ""))
+        return self.assessment.ratings.get(area, "") if self.assessment else ""
+
+    def focus(self, area: str) -> list[str]:
+        if self.posted is not None:
+            return list(self.posted.focus.get(area, []))
+        return list(self.assessment.focus.get(area, [])) if self.assessment else []
+
+    @property
+    def note(self) -> str:
+        if self.posted is not None:
+            return str(self.posted.note or "")
+        return self.assessment.note if self.assessment else ""
+
+    @property
+    def position(self) -> str:
+        if self.posted is not None:
+            return areas.worst(self.posted.ratings.values())
+        return self.assessment.position if self.assessment else ""
+
+
+def children_in_group_now(actor: Actor, group: Group) -> QuerySet[Child]:
+    """The children in the group today, as far as the actor reaches them. Starts from the
+    group's enrolments (an index), so the cost does not grow with the municipality."""
+    today = timezone.localdate()
+    ids = Enrolment.objects.filter(
+        Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+        municipality_id=actor.municipality_id,
+        group=group,
+    ).values("child_id")
+    return registry.children_for(actor).filter(pk__in=ids).order_by("first_name", "last_name", "id")
+
+
+def grid_rows(
+    actor: Actor, round: ScreeningRound, group: Group, *, agreement: bool
+) -> list[GridRow]:
+    """The children now in the group, each with the actor's own rating (or the team's
+    agreement), their previous agreed position and, for the agreement, the colleagues' own
+    ratings. A constant number of queries."""
+    children = list(children_in_group_now(actor, group))
+    ids = [c.pk for c in children]
+    base = Assessment.objects.filter(
+        municipality_id=actor.municipality_id, round=round, child_id__in=ids
+    )
+    agreements = {a.child_id: a for a in base.filter(is_agreement=True)}
+    if agreement:
+        mine = agreements
+    else:
+        mine = {a.child_id: a for a in base.filter(is_agreement=False, rater=actor.membership)}
+    others: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    if agreement:
+        for a in base.filter(is_agreement=False).select_related("rater__user").order_by("id"):
+            who = a.rater.user.get_full_name() or a.rater.user.username if a.rater else "?"
+            for area, colour in a.ratings.items():
+                others[a.child_id][area].append((who, colour))
+    previous = previous_positions(actor, round, ids)
+    return [
+        GridRow(
+            child=c,
+            assessment=mine.get(c.pk),
+            previous=previous.get(c.pk, ""),
+            others={k: list(v) for k, v in others.get(c.pk, {}).items()},
+            agreement=agreements.get(c.pk),
+        )
+        for c in children
+    ]
+
+
+def previous_positions(actor: Actor, round: ScreeningRound, child_ids: list[int]) -> dict[int, str]:
+    """Each child's agreed position in their latest earlier round (one query)."""
+    earlier = Assessment.objects.filter(
+        municipality_id=actor.municipality_id,
+        child_id__in=child_ids,
+        is_agreement=True,
+        round__starts__lt=round.starts,
+    ).order_by("child_id", "-round__starts", "-round_id")
+    result: dict[int, str] = {}
+    for child_id, position in earlier.values_list("child_id", "position"):
+        result.setdefault(child_id, position)
+    return result
+
+
+# ---------------------------------------------------------------------------- overviews
+
+
+@dataclass
+class Counts:
+    """Children by agreed position; ``own_only`` rated by someone but not agreed yet;
+    ``unrated`` in the group now with no rating at all (open rounds)."""
+
+    groen: int = 0
+    gul: int = 0
+    roed: int = 0
+    own_only: int = 0
+    enrolled: int = 0
+
+    @property
+    def rated(self) -> int:
+        return self.groen + self.gul + self.roed
+
+    @property
+    def unrated(self) -> int:
+        return max(0, self.enrolled - self.rated)
+
+    @property
+    def total(self) -> int:
+        return max(self.enrolled, self.rated)
+
+    def add(self, other: Counts) -> None:
+        self.groen += other.groen
+        self.gul += other.gul
+        self.roed += other.roed
+        self.own_only += other.own_only
+        self.enrolled += other.enrolled
+
+    def share(self, colour: str) -> float:
+        return 100 * getattr(self, colour) / self.total if self.total else 0.0
+
+    @property
+    def status(self) -> str:
+        if self.enrolled and self.rated >= self.enrolled:
+            return "faerdig"
+        if self.rated or self.own_only:
+            return "i_gang"
+        return "ikke_startet"
+
+
+@dataclass
+class GroupLine:
+    group: Group
+    counts: Counts
+    informed: bool
+
+
+@dataclass(frozen=True)
+class InstitutionRef:
+    pk: int
+    name: str
+
+
+@dataclass
+class InstitutionLine:
+    institution: InstitutionRef
+    counts: Counts
+    groups: int
+    groups_done: int
+
+
+def _stored(actor: Actor, round: ScreeningRound) -> QuerySet[RoundGroup]:
+    return RoundGroup.objects.filter(municipality_id=actor.municipality_id, round=round)
+
+
+# A group is done when every child in it has an agreed position.
+_RATED = F("groen") + F("gul") + F("roed")
+_DONE = Q(enrolled__gt=0) & Q(enrolled__lte=_RATED)
+
+
+def _group_counts(
+    actor: Actor, round: ScreeningRound, group_ids: Iterable[int] | None = None
+) -> dict[int, Counts]:
+    """Counts per group of the round, from the figures the services keep on each
+    :class:`RoundGroup`. One query."""
+    stored = _stored(actor, round)
+    if group_ids is not None:
+        stored = stored.filter(group_id__in=list(group_ids))
+    return {
+        group_id: Counts(groen, gul, roed, own_only, enrolled)
+        for group_id, groen, gul, roed, own_only, enrolled in stored.values_list(
+            "group_id", "groen", "gul", "roed", "own_only", "enrolled"
+        )
+    }
+
+
+def _informed_group_ids(actor: Actor, round: ScreeningRound, groups: list[Group]) -> set[int]:
+    notices = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
+    group_ids, institution_ids = set(), set()
+    for g, i in notices.values_list("group_id", "institution_id"):
+        if g:
+            group_ids.add(g)
+        if i:
+            institution_ids.add(i)
+    return {g.pk for g in groups if g.pk in group_ids or g.institution_id in institution_ids}
+
+
+def group_lines(
+    actor: Actor, round: ScreeningRound, institution: Institution | None = None
+) -> list[GroupLine]:
+    """The actor's groups of the round (of one institution), with their counts."""
+    groups_qs = round_groups(actor, round)
+    if institution is not None:
+        groups_qs = groups_qs.filter(institution=institution)
+    groups = list(groups_qs)
+    return lines_for_groups(actor, round, groups)
+
+
+def lines_for_groups(actor: Actor, round: ScreeningRound, groups: list[Group]) -> list[GroupLine]:
+    counts = _group_counts(actor, round, [g.pk for g in groups])
+    informed = _informed_group_ids(actor, round, groups)
+    return [GroupLine(g, counts.get(g.pk, Counts()), g.pk in informed) for g in groups]
+
+
+def groups_not_done(actor: Actor, round: ScreeningRound) -> QuerySet[Group]:
+    """The groups of an open round where some child has no agreed position yet."""
+    if not round.is_open:
+        return Group.objects.none()
+    not_done = _stored(actor, round).annotate(rated=_RATED).exclude(_DONE).values("group_id")
+    return round_groups(actor, round).filter(pk__in=not_done)
+
+
+@dataclass
+class Overview:
+    total: Counts
+    institutions: list[InstitutionLine]
+    groups: int
+    groups_done: int
+    groups_informed: int
+
+
+def round_overview(actor: Actor, round: ScreeningRound) -> Overview:
+    """The municipality's round in figures, per institution (no children). Two queries
+    over the stored figures, whatever the size of the municipality."""
+    rows = (
+        _stored(actor, round)
+        .annotate(rated=_RATED)
+        .values("group__institution_id", "group__institution__name")
+        .annotate(
+            s_groen=Sum("groen"),
+            s_gul=Sum("gul"),
+            s_roed=Sum("roed"),
+            s_own=Sum("own_only"),
+            s_enrolled=Sum("enrolled"),
+            n_groups=Count("id"),
+            n_done=Count("id", filter=_DONE),
+        )
+        .order_by("group__institution__name")
+    )
+    total = Counts()
+    lines = []
+    groups = done = 0
+    for r in rows:
+        counts = Counts(r["s_groen"], r["s_gul"], r["s_roed"], r["s_own"], r["s_enrolled"])
+        total.add(counts)
+        groups += r["n_groups"]
+        done += r["n_done"]
+        lines.append(
+            InstitutionLine(
+                InstitutionRef(r["group__institution_id"], r["group__institution__name"]),
+                counts,
+                r["n_groups"],
+                r["n_done"],
+            )
+        )
+    # Groups whose parents are informed (a notice for the group or its institution):
+    # counted in Python from two plain reads; an EXISTS with OR per group is slow.
+    notices = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
+    informed_groups, informed_institutions = set(), set()
+    for g, i in notices.values_list("group_id", "institution_id"):
+        informed_groups.add(g)
+        informed_institutions.add(i)
+    informed = sum(
+        1
+        for g, i in _stored(actor, round).values_list("group_id", "group__institution_id")
+        if g in informed_groups or i in informed_institutions
+    )
+    return Overview(total, lines, groups, done, informed)
+
+
+@dataclass
+class TrendPoint:
+    round: ScreeningRound
+    counts: Counts
+
+
+def trend(actor: Actor, institution: Institution | None = None) -> list[TrendPoint]:
+    """Agreed positions per round, oldest first (the municipality, or one institution).
+    Two queries, over the stored figures of the rounds' groups."""
+    rounds = list(rounds_for(actor).order_by("starts", "id"))
+    stored = RoundGroup.objects.filter(municipality_id=actor.municipality_id)
+    if institution is not None:
+        stored = stored.filter(group__institution=institution)
+    counts: dict[int, Counts] = defaultdict(Counts)
+    for round_id, groen, gul, roed in (
+        stored.values("round_id")
+        .annotate(g=Sum("groen"), y=Sum("gul"), r=Sum("roed"))
+        .values_list("round_id", "g", "y", "r")
+        .order_by()
+    ):
+        counts[round_id] = Counts(groen or 0, gul or 0, roed or 0)
+    return [TrendPoint(r, counts.get(r.pk, Counts())) for r in rounds]
+
+
+# ---------------------------------------------------------------------------- follow-up
+
+
+REASONS = {"roed": "Rød nu", "twice": "Gul eller rød to gange i træk"}
+
+
+def reasons(a: Assessment) -> list[str]:
+    found = []
+    if a.position == areas.RED:
+        found.append(REASONS["roed"])
+    if a.previous_position in areas.CONCERNING and a.position in areas.CONCERNING:
+        found.append(REASONS["twice"])
+    return found
+
+
+@dataclass
+class FollowUpList:
+    named: QuerySet[Assessment]  # the children PPR may see, to be paged by the view
+    awaiting_consent: int
+    previous_round: ScreeningRound | None
+    named_count: int = 0
+
+
+def follow_up(actor: Actor, round: ScreeningRound, *, on: dt.date | None = None) -> FollowUpList:
+    """Children who need follow-up in the round: red now, or yellow/red now and in the
+    child's previous round (the flag the services keep on each agreement). Named only
+    where a consent or legal basis for PPR is recorded; the others are only counted."""
+    on = on or timezone.localdate()
+    mid = actor.municipality_id
+    flagged = Assessment.objects.filter(
+        municipality_id=mid, round=round, is_agreement=True, follow_up=True
+    ).annotate(shared=_shared_with_ref("child", mid, Recipient.PPR, on))
+    figures = flagged.aggregate(
+        awaiting=Count("id", filter=Q(shared=False)), named=Count("id", filter=Q(shared=True))
+    )
+    named = (
+        Assessment.objects.filter(
+            _shared_with_ref("child", mid, Recipient.PPR, on),
+            municipality_id=mid,
+            round=round,
+            is_agreement=True,
+            follow_up=True,
+        )
+        .select_related("child", "group__institution")
+        .order_by("group__institution__name", "group__name", "child__first_name", "child_id")
+    )
+    return FollowUpList(named, figures["awaiting"], previous_round(actor, round), figures["named"])
+
+
+# ---------------------------------------------------------------------------- a child
+
+
+def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
+    """Which of the child's assessments the actor may see, as a filter; None for none."""
+    if actor.sees_whole_municipality:
+        return Q() if sharing_allowed(child=child, recipient=Recipient.PPR, on=on) else None
+    if actor.role == Role.EDUCATOR:
+        # The staff of a group see the ratings made in their own groups.
+        return Q(group__in=_own_group_ids(actor))
+    return None
+
+
+def positions_of_child(actor: Actor, child: Child) -> QuerySet[Assessment]:
+    """The child's agreed positions the actor may see, newest round first."""
+    on = timezone.localdate()
+    qs = Assessment.objects.filter(
+        municipality_id=actor.municipality_id, child=child, is_agreement=True
+    ).exclude(position="")
+    allowed = _may_see_positions_of(actor, child, on)
+    if allowed is None:
+        return qs.none()
+    return (
+        qs.filter(allowed)
+        .select_related("round", "group__institution")
+        .order_by("-round__starts", "-round_id")
+    )
+
+
+def latest_position(actor: Actor, child: Child) -> Assessment | None:
+    """The child's latest agreed position, if the actor may see it (staff of the group it
+    was made in; PPR with a recorded consent or legal basis for PPR). The caller writes
+    the access log when it shows it (``Purpose.SCREENING``)."""
+    return positions_of_child(actor, child).first()
+
+
+def get_assessment_for_user(actor: Actor, assessment_id: int) -> Assessment:
+    """An agreed assessment the actor may see (for colleagues linking to it)."""
+    try:
+        a = Assessment.objects.select_related("child", "round", "group").get(
+            pk=assessment_id, municipality_id=actor.municipality_id, is_agreement=True
+        )
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+    if not positions_of_child(actor, a.child).filter(pk=a.pk).exists():
+        raise Http404
+    return a
+
+
+def raters_of_group(actor: Actor, group: Group) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        municipality_id=actor.municipality_id, group_assignments__group=group, active=True
+    ).select_related("user")
+
+
+def round_groups_for_rating(actor: Actor) -> QuerySet[RoundGroup]:
+    """The actor's own groups in open rounds (a teacher's to-do list)."""
+    return (
+        RoundGroup.objects.filter(
+            municipality_id=actor.municipality_id,
+            group__in=_own_group_ids(actor),
+            round__status=ScreeningRound.Status.OPEN,
+        )
+        .select_related("round", "group__institution")
+        .order_by("-round__starts", "group__name")
+    )

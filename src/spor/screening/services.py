@@ -1,0 +1,594 @@
+"""Writes for trivselsvurdering. Each service takes the acting :class:`Actor`, checks what it
+may do, validates everything before it writes (a :class:`ScreeningError` with a Danish
+message says what to fix) and runs in one transaction, so nothing is half-saved. Changes
+to a child's ratings are written to the access log in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+
+from spor.audit.models import Action, Purpose
+from spor.audit.services import access_log_record
+from spor.registry import selectors as registry
+from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.screening import areas
+from spor.screening import selectors as sel
+from spor.screening.models import (
+    Assessment,
+    Consent,
+    ParentNotice,
+    Recipient,
+    RoundGroup,
+    ScreeningRound,
+)
+from spor.tenancy.access import Actor
+
+
+class ScreeningError(Exception):
+    """Bad input or an action the actor may not take; the message is for the user."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# ---------------------------------------------------------------------------- rounds
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor: Actor,
+    name: str,
+    starts: dt.date | None,
+    ends: dt.date | None,
+    institution_ids: Sequence[int] | None = None,
+) -> ScreeningRound:
+    """Open a round for the whole municipality (``institution_ids`` empty/None: every group
+    with children in it now) or for the groups of the chosen institutions."""
+    if not sel.may_open_rounds(actor):
+        raise ScreeningError("Kun PPR-lederen kan åbne en trivselsrunde.")
+    name = (name or "").strip()
+    if not name:
+        raise ScreeningError(
+            "Giv runden et navn, fx »Trivselsvurdering efterår 2026«.", field="name"
+        )
+    if starts is None or ends is None:
+        raise ScreeningError("Angiv både start- og slutdato for runden.", field="starts")
+    if ends < starts:
+        raise ScreeningError(
+            "Slutdatoen ligger før startdatoen. Ret datoerne, så runden slutter efter den starter.",
+            field="ends",
+        )
+    today = timezone.localdate()
+    current = Enrolment.objects.filter(
+        Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+        municipality_id=actor.municipality_id,
+        group=OuterRef("pk"),
+    )
+    groups = registry.groups_for(actor).filter(Exists(current))
+    if institution_ids:
+        wanted = set(institution_ids)
+        found = set(
+            registry.institutions_for(actor).filter(pk__in=wanted).values_list("pk", flat=True)
+        )
+        if found != wanted:
+            raise ScreeningError("En af de valgte institutioner findes ikke.", field="institutions")
+        groups = groups.filter(institution_id__in=wanted)
+    group_ids = list(groups.values_list("pk", flat=True))
+    if not group_ids:
+        raise ScreeningError(
+            "Der er ingen grupper med børn i de valgte institutioner.", field="institutions"
+        )
+    round = ScreeningRound.objects.create(
+        municipality_id=actor.municipality_id,
+        name=name,
+        starts=starts,
+        ends=ends,
+        areas=areas.current_definition(),
+        opened_by=actor.membership,
+    )
+    enrolled = _enrolled_now(actor.municipality_id, group_ids)
+    RoundGroup.objects.bulk_create(
+        [
+            RoundGroup(
+                municipality_id=actor.municipality_id,
+                round=round,
+                group_id=g,
+                enrolled=enrolled.get(g, 0),
+            )
+            for g in group_ids
+        ],
+        batch_size=2000,
+    )
+    return round
+
+
+@transaction.atomic
+def round_close(*, actor: Actor, round: ScreeningRound) -> ScreeningRound:
+    if not sel.may_open_rounds(actor):
+        raise ScreeningError("Kun PPR-lederen kan lukke en trivselsrunde.")
+    round.status = ScreeningRound.Status.CLOSED
+    round.save(update_fields=["status"])
+    return round
+
+
+# ---------------------------------------------------------------------------- parents
+
+
+@transaction.atomic
+def parent_notice_record(
+    *,
+    actor: Actor,
+    round: ScreeningRound,
+    informed_on: dt.date | None,
+    how: str,
+    group: Group | None = None,
+    institution: Institution | None = None,
+    note: str = "",
+) -> ParentNotice:
+    """Record that the parents of a group (or of a whole institution) were told about the
+    round. Staff record it for their own groups, the PPR-leder for any."""
+    if (group is None) == (institution is None):
+        raise ScreeningError("Vælg enten en gruppe eller en institution.")
+    if informed_on is None:
+        raise ScreeningError("Angiv datoen, forældrene blev informeret.", field="informed_on")
+    if informed_on > timezone.localdate():
+        raise ScreeningError(
+            "Datoen ligger i fremtiden. Registrér forældreinformationen, når den er givet.",
+            field="informed_on",
+        )
+    if how not in ParentNotice.How.values:
+        raise ScreeningError("Vælg, hvordan forældrene blev informeret.", field="how")
+    in_round = RoundGroup.objects.filter(municipality_id=actor.municipality_id, round=round)
+    if group is not None:
+        if not (actor.is_lead or sel.rates_group(actor, group)):
+            raise ScreeningError("Du kan kun registrere forældreinformation for dine egne grupper.")
+        if not in_round.filter(group=group).exists():
+            raise ScreeningError("Gruppen er ikke med i runden.")
+    if institution is not None:
+        if not actor.is_lead and not (
+            group is None
+            and sel.round_groups(actor, round).filter(institution=institution).exists()
+        ):
+            raise ScreeningError("Du kan kun registrere forældreinformation for dine egne grupper.")
+        if not in_round.filter(group__institution=institution).exists():
+            raise ScreeningError("Institutionen er ikke med i runden.")
+    return ParentNotice.objects.create(
+        municipality_id=actor.municipality_id,
+        round=round,
+        group=group,
+        institution=institution,
+        informed_on=informed_on,
+        how=how,
+        note=(note or "").strip()[:300],
+        recorded_by=actor.membership,
+    )
+
+
+# ---------------------------------------------------------------------------- ratings
+
+
+@dataclass
+class RowInput:
+    """One child's rating as typed: colours per area, focus points per area, a note."""
+
+    ratings: dict[str, str] = field(default_factory=dict)
+    focus: dict[str, list[str]] = field(default_factory=dict)
+    note: str | None = None
+
+
+def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
+    if not round.is_open:
+        raise ScreeningError("Runden er lukket; vurderinger kan ikke længere ændres.")
+    if timezone.localdate() < round.starts:
+        raise ScreeningError(
+            f"Runden begynder {round.starts:%d.%m.%Y}; vurderinger kan gemmes fra den dag."
+        )
+    if not sel.rates_group(actor, group):
+        raise ScreeningError("Du kan kun vurdere børn i dine egne grupper.")
+    if not RoundGroup.objects.filter(
+        municipality_id=actor.municipality_id, round=round, group=group
+    ).exists():
+        raise ScreeningError("Gruppen er ikke med i runden.")
+    if sel.parents_informed(round, group) is None:
+        raise ScreeningError(
+            "Forældrene er ikke registreret som informeret om trivselsvurderingen. "
+            "Registrér forældreinformationen først; derefter kan du vurdere."
+        )
+
+
+def _clean_row(round: ScreeningRound, child_name: str, row: RowInput) -> RowInput:
+    definition = round.areas
+    keys = areas.area_keys(definition)
+    clean = RowInput(note=row.note)
+    for area, colour in row.ratings.items():
+        if area not in keys:
+            raise ScreeningError(f"Ukendt område »{area}«.")
+        if colour in ("", None):
+            continue
+        if colour not in areas.COLOURS:
+            raise ScreeningError(
+                f"{child_name}, {areas.area_label(definition, area)}: »{colour}« er ikke på "
+                "skalaen. Vælg grøn, gul eller rød."
+            )
+        clean.ratings[area] = colour
+    for area, points in row.focus.items():
+        if area not in keys:
+            raise ScreeningError(f"Ukendt område »{area}«.")
+        allowed = areas.focus_keys(definition, area)
+        unknown = [p for p in points if p not in allowed]
+        if unknown:
+            raise ScreeningError(
+                f"{child_name}, {areas.area_label(definition, area)}: ukendt fokuspunkt "
+                f"»{unknown[0]}«."
+            )
+        if points:
+            clean.focus[area] = list(dict.fromkeys(points))
+    return clean
+
+
+def _apply(a: Assessment, row: RowInput, *, replace: bool) -> bool:
+    """Put the row on the assessment; focus points only for yellow and red areas. Returns
+    whether anything changed."""
+    before = (dict(a.ratings), dict(a.focus), a.note)
+    ratings = dict(row.ratings) if replace else {**a.ratings, **row.ratings}
+    focus = dict(row.focus) if replace else {**a.focus, **row.focus}
+    a.ratings = ratings
+    a.focus = {k: v for k, v in focus.items() if v and ratings.get(k) in areas.CONCERNING}
+    if row.note is not None:
+        a.note = row.note.strip()
+    a.position = areas.worst(ratings.values())
+    return (a.ratings, a.focus, a.note) != before
+
+
+@transaction.atomic
+def assessment_save_rows(
+    *,
+    actor: Actor,
+    round: ScreeningRound,
+    group: Group,
+    rows: Mapping[int, RowInput],
+    agreement: bool,
+    replace: bool = True,
+    request: HttpRequest | None = None,
+) -> list[Assessment]:
+    """Save the actor's own ratings (or the team's agreement) for children of the group:
+    one cell, one row (the grid's save-as-you-go) or the whole grid (the save button).
+
+    All or nothing: a colour outside the scale, a child not now in the group, a group
+    that is not the actor's or parents not informed refuses the whole save."""
+    _check_may_rate(actor, round, group)
+    children = {c.pk: c for c in sel.children_in_group_now(actor, group).filter(pk__in=list(rows))}
+    missing = [cid for cid in rows if cid not in children]
+    if missing:
+        raise ScreeningError(
+            "Et af børnene går ikke i gruppen nu; du kan kun vurdere børn i din egen gruppe."
+        )
+    cleaned = {cid: _clean_row(round, children[cid].full_name, row) for cid, row in rows.items()}
+    existing_qs = Assessment.objects.select_for_update().filter(
+        municipality_id=actor.municipality_id,
+        round=round,
+        child_id__in=list(cleaned),
+        is_agreement=agreement,
+    )
+    if not agreement:
+        existing_qs = existing_qs.filter(rater=actor.membership)
+    existing = {a.child_id: a for a in existing_qs}
+    now = timezone.now()
+    created: list[Assessment] = []
+    changed: list[Assessment] = []
+    moved_from: set[int] = set()
+    for cid, row in cleaned.items():
+        a = existing.get(cid)
+        if a is None:
+            if not row.ratings and not row.note:
+                continue
+            a = Assessment(
+                municipality_id=actor.municipality_id,
+                round=round,
+                child_id=cid,
+                group=group,
+                rater=None if agreement else actor.membership,
+                is_agreement=agreement,
+            )
+            _apply(a, row, replace=True)
+            a.updated_by, a.updated_at = actor.membership, now
+            created.append(a)
+        elif _apply(a, row, replace=replace):
+            if a.group_id != group.pk:
+                moved_from.add(a.group_id)
+            a.group = group
+            a.updated_by, a.updated_at = actor.membership, now
+            changed.append(a)
+    try:
+        with transaction.atomic():
+            Assessment.objects.bulk_create(created)
+    except IntegrityError:  # a colleague saved the same agreement a moment ago
+        raise ScreeningError(
+            "En kollega har netop gemt den fælles vurdering. Genindlæs siden og prøv igen."
+        ) from None
+    Assessment.objects.bulk_update(
+        changed, ["ratings", "focus", "note", "position", "group", "updated_by", "updated_at"]
+    )
+    touched = created + changed
+    if touched:
+        if agreement:
+            refresh_follow_up(actor.municipality_id, [a.child_id for a in touched])
+            flags = {
+                pk: (previous, flag)
+                for pk, previous, flag in Assessment.objects.filter(
+                    pk__in=[a.pk for a in touched]
+                ).values_list("pk", "previous_position", "follow_up")
+            }
+            for a in touched:
+                a.previous_position, a.follow_up = flags[a.pk]
+        refresh_counts(round, {group.pk} | moved_from)
+        kind = "fælles vurdering" if agreement else "egen vurdering"
+        access_log_record(
+            actor=actor,
+            child_ids=[a.child_id for a in touched],
+            action=Action.CHANGE,
+            purpose=Purpose.SCREENING,
+            what=f"Trivselsvurdering ({kind}): {round.name}, {group.name}",
+            request=request,
+        )
+    return touched
+
+
+@transaction.atomic
+def agreement_from_own(
+    *, actor: Actor, round: ScreeningRound, group: Group, request: HttpRequest | None = None
+) -> int:
+    """Start the team's agreement from the staff's own ratings: for each child of the group
+    with own ratings and no agreement yet, each area gets the most concerned of the own
+    ratings and the focus points of all of them. Returns how many children got one."""
+    _check_may_rate(actor, round, group)
+    children = list(sel.children_in_group_now(actor, group).values_list("pk", flat=True))
+    own = Assessment.objects.filter(
+        municipality_id=actor.municipality_id,
+        round=round,
+        child_id__in=children,
+        is_agreement=False,
+    ).order_by("id")
+    agreed = set(
+        Assessment.objects.filter(
+            municipality_id=actor.municipality_id,
+            round=round,
+            child_id__in=children,
+            is_agreement=True,
+        ).values_list("child_id", flat=True)
+    )
+    rows: dict[int, RowInput] = {}
+    for a in own:
+        if a.child_id in agreed:
+            continue
+        row = rows.setdefault(a.child_id, RowInput())
+        for area, colour in a.ratings.items():
+            row.ratings[area] = areas.worst([row.ratings.get(area, ""), colour])
+        for area, points in a.focus.items():
+            row.focus[area] = list(dict.fromkeys([*row.focus.get(area, []), *points]))
+    if not rows:
+        return 0
+    saved = assessment_save_rows(
+        actor=actor, round=round, group=group, rows=rows, agreement=True, request=request
+    )
+    return len(saved)
+
+
+# ---------------------------------------------------------------------------- stored figures
+
+
+def refresh_counts(round: ScreeningRound, group_ids: Iterable[int]) -> None:
+    """Recount the children by agreed position (and those with own ratings only) of some
+    groups of the round, on their :class:`RoundGroup` rows. Two queries."""
+    ids = list(group_ids)
+    base = Assessment.objects.filter(
+        municipality_id=round.municipality_id, round=round, group_id__in=ids
+    )
+    counts: dict[int, dict[str, int]] = {
+        g: {"groen": 0, "gul": 0, "roed": 0, "own_only": 0, "enrolled": 0} for g in ids
+    }
+    agreed: dict[int, set[int]] = {g: set() for g in ids}
+    own: dict[int, set[int]] = {g: set() for g in ids}
+    for group_id, child_id, is_agreement, position in base.values_list(
+        "group_id", "child_id", "is_agreement", "position"
+    ):
+        if is_agreement and position:
+            counts[group_id][position] += 1
+            agreed[group_id].add(child_id)
+        elif not is_agreement:
+            own[group_id].add(child_id)
+    for g in ids:
+        counts[g]["own_only"] = len(own[g] - agreed[g])
+    if round.is_open:
+        for group_id, n in _enrolled_now(round.municipality_id, ids).items():
+            counts[group_id]["enrolled"] = n
+    rows = list(
+        RoundGroup.objects.filter(
+            municipality_id=round.municipality_id, round=round, group_id__in=ids
+        )
+    )
+    if not round.is_open:  # a closed round keeps the children it had
+        for rg in rows:
+            counts[rg.group_id]["enrolled"] = rg.enrolled
+    for rg in rows:
+        for key, value in counts[rg.group_id].items():
+            setattr(rg, key, value)
+    RoundGroup.objects.bulk_update(rows, ["groen", "gul", "roed", "own_only", "enrolled"])
+
+
+def _enrolled_now(municipality_id: int, group_ids: list[int]) -> dict[int, int]:
+    today = timezone.localdate()
+    return dict(
+        Enrolment.objects.filter(
+            Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+            municipality_id=municipality_id,
+            group_id__in=group_ids,
+        )
+        .values_list("group_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def follow_up_needed(position: str, previous: str) -> bool:
+    return position == areas.RED or (position in areas.CONCERNING and previous in areas.CONCERNING)
+
+
+def refresh_follow_up(municipality_id: int, child_ids: Iterable[int]) -> None:
+    """Set each agreement's previous position and follow-up flag for these children, in
+    every round (a change in one round can change the next). Two queries per 2000."""
+    ids = list(dict.fromkeys(child_ids))
+    for i in range(0, len(ids), 2000):
+        part = ids[i : i + 2000]
+        rows = list(
+            Assessment.objects.filter(
+                municipality_id=municipality_id, child_id__in=part, is_agreement=True
+            )
+            .order_by("child_id", "round__starts", "round_id")
+            .only("id", "child_id", "position", "previous_position", "follow_up")
+        )
+        changed = []
+        last: dict[int, str] = {}
+        for a in rows:
+            previous = last.get(a.child_id, "")
+            needed = follow_up_needed(a.position, previous)
+            if (a.previous_position, a.follow_up) != (previous, needed):
+                a.previous_position, a.follow_up = previous, needed
+                changed.append(a)
+            if a.position:
+                last[a.child_id] = a.position
+        Assessment.objects.bulk_update(changed, ["previous_position", "follow_up"], batch_size=500)
+
+
+@transaction.atomic
+def round_refresh(round: ScreeningRound) -> None:
+    """Recompute a round's stored figures from its assessments (after data is loaded by
+    other means than the services, e.g. an import)."""
+    refresh_counts(round, round.groups.values_list("group_id", flat=True))
+    refresh_follow_up(
+        round.municipality_id,
+        Assessment.objects.filter(round=round, is_agreement=True).values_list(
+            "child_id", flat=True
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- consent
+
+
+def _consent_label(consent: Consent) -> str:
+    return f"{consent.get_kind_display().lower()} ({consent.get_recipient_display()})"
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Actor,
+    child: Child,
+    kind: str,
+    recipient: str,
+    valid_from: dt.date | None,
+    valid_to: dt.date | None = None,
+    legal_basis: str = "",
+    given_by: str = "",
+    institution: Institution | None = None,
+    request: HttpRequest | None = None,
+) -> Consent:
+    """Record parents' consent or a legal basis for sharing the child's screening."""
+    if not registry.children_for(actor).filter(pk=child.pk).exists():
+        raise ScreeningError("Barnet findes ikke.")
+    if kind not in Consent.Kind.values:
+        raise ScreeningError("Vælg samtykke eller lovhjemmel.", field="kind")
+    if recipient not in Recipient.values:
+        raise ScreeningError("Vælg, hvem oplysningerne må deles med.", field="recipient")
+    legal_basis, given_by = (legal_basis or "").strip(), (given_by or "").strip()
+    if kind == Consent.Kind.CONSENT and not given_by:
+        raise ScreeningError(
+            "Skriv, hvem der gav samtykket (navn og relation, fx »Mor, Anne Hansen«).",
+            field="given_by",
+        )
+    if kind == Consent.Kind.LEGAL and not legal_basis:
+        raise ScreeningError(
+            "Skriv lovhjemlen, fx »Barnets lov § 11« eller »Serviceloven § 49 b«.",
+            field="legal_basis",
+        )
+    if valid_from is None:
+        raise ScreeningError("Angiv, fra hvilken dato det gælder.", field="valid_from")
+    if valid_to is not None and valid_to < valid_from:
+        raise ScreeningError("Slutdatoen ligger før startdatoen.", field="valid_to")
+    if recipient == Recipient.INSTITUTION and institution is None:
+        raise ScreeningError("Vælg den modtagende institution.", field="institution")
+    if institution is not None and institution.municipality_id != actor.municipality_id:
+        raise ScreeningError("Institutionen findes ikke.", field="institution")
+    consent = Consent.objects.create(
+        municipality_id=actor.municipality_id,
+        child=child,
+        kind=kind,
+        legal_basis=legal_basis[:200],
+        recipient=recipient,
+        institution=institution,
+        given_by=given_by[:150],
+        valid_from=valid_from,
+        valid_to=valid_to,
+        recorded_by=actor.membership,
+    )
+    access_log_record(
+        actor=actor,
+        child_ids=[child.pk],
+        action=Action.CREATE,
+        purpose=Purpose.SCREENING,
+        what=f"Registrerede {_consent_label(consent)}",
+        request=request,
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(
+    *, actor: Actor, consent: Consent, on: dt.date | None = None, request: HttpRequest | None = None
+) -> Consent:
+    if consent.revoked_on is not None:
+        raise ScreeningError("Samtykket er allerede tilbagekaldt.")
+    consent.revoked_on = on or timezone.localdate()
+    if consent.revoked_on < consent.valid_from:
+        consent.revoked_on = consent.valid_from
+    consent.save(update_fields=["revoked_on"])
+    access_log_record(
+        actor=actor,
+        child_ids=[consent.child_id],
+        action=Action.CHANGE,
+        purpose=Purpose.SCREENING,
+        what=f"Tilbagekaldte {_consent_label(consent)}",
+        request=request,
+    )
+    return consent
+
+
+def parse_rows(
+    data: QueryDict, round: ScreeningRound, child_ids: Iterable[int]
+) -> dict[int, RowInput]:
+    """Read a grid form (``r-<child>-<area>``, ``f-<child>-<area>`` checkboxes,
+    ``n-<child>``) for the given children. ``data`` is a QueryDict."""
+    rows: dict[int, RowInput] = {}
+    keys = round.area_keys()
+    for cid in child_ids:
+        row = RowInput()
+        for area in keys:
+            value = data.get(f"r-{cid}-{area}")
+            if value is not None:
+                row.ratings[area] = value
+            row.focus[area] = list(data.getlist(f"f-{cid}-{area}"))
+        note = data.get(f"n-{cid}")
+        row.note = note
+        rows[cid] = row
+    return rows

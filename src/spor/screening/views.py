@@ -1,0 +1,502 @@
+"""Screens for trivselsvurdering: rounds, the rating grid, overviews, parents and consent.
+
+Thin views: parse, authorise through :mod:`spor.screening.selectors`, call one service,
+render. Every page that shows a child's screening writes the access log in one call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+
+from spor.audit.models import Action, Purpose
+from spor.audit.services import access_log_record
+from spor.registry import selectors as registry
+from spor.registry.models import Group
+from spor.screening import areas, charts, forms, services
+from spor.screening import selectors as sel
+from spor.screening.models import ScreeningRound
+from spor.screening.services import ScreeningError
+from spor.tenancy.access import Actor
+from spor.tenancy.decorators import actor_required, lead_required
+
+AGREEMENT = "faelles"
+PAGE_SIZE = 50
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (already aggregated with other figures)."""
+
+    def __init__(self, *args: Any, known: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known = known
+
+    @cached_property
+    def count(self) -> int:
+        return self._known
+
+
+def _concern_url() -> str | None:
+    """The colleague's "new concern" page, if it is installed."""
+    try:
+        return reverse("concerns:concern_create")
+    except NoReverseMatch:
+        return None
+
+
+def _area_context(round: ScreeningRound) -> dict[str, Any]:
+    return {
+        "areas": round.area_list(),
+        "colours": [(c, areas.COLOUR_LABELS[c]) for c in areas.COLOURS],
+    }
+
+
+# ---------------------------------------------------------------------------- rounds
+
+
+@actor_required
+def round_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    rounds = list(sel.rounds_for(actor))
+    return render(
+        request,
+        "screening/round_list.html",
+        {
+            "rounds": rounds,
+            "my_groups": list(sel.round_groups_for_rating(actor)),
+            "may_open": sel.may_open_rounds(actor),
+            "overview": sel.may_see_overview(actor),
+        },
+    )
+
+
+@lead_required
+def round_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    institutions = list(registry.institutions_for(actor).order_by("name"))
+    form = forms.RoundForm(request.POST or None, institutions=institutions)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            round = services.round_open(
+                actor=actor,
+                name=d["name"],
+                starts=d["starts"],
+                ends=d["ends"],
+                institution_ids=d["institutions"] if d["scope"] == "valgte" else None,
+            )
+        except ScreeningError as exc:
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                error = exc.message
+        else:
+            messages.success(request, f"Runden »{round.name}« er åbnet.")
+            return redirect("screening:round_overview", screeninground_id=round.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "screening/round_form.html",
+        {"form": form, "error": error, "areas": areas.area_list(areas.current_definition())},
+        status=status,
+    )
+
+
+@actor_required
+def round_overview(request: HttpRequest, actor: Actor, screeninground_id: int) -> HttpResponse:
+    round = sel.get_round_for_user(actor, screeninground_id)
+    if not sel.may_see_overview(actor):
+        return render(
+            request,
+            "screening/round_staff.html",
+            {"round": round, "lines": sel.group_lines(actor, round)},
+        )
+    overview = sel.round_overview(actor, round)
+    unrated = Paginator(sel.groups_not_done(actor, round), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
+    unrated_lines = sel.lines_for_groups(actor, round, list(unrated.object_list))
+    points = sel.trend(actor)
+    return render(
+        request,
+        "screening/round_overview.html",
+        {
+            "round": round,
+            "overview": overview,
+            "unrated": unrated,
+            "unrated_lines": unrated_lines,
+            "trend": points,
+            "chart": charts.stacked_bars(points),
+            "is_lead": actor.is_lead,
+        },
+    )
+
+
+@require_POST
+@lead_required
+def round_close(request: HttpRequest, actor: Actor, screeninground_id: int) -> HttpResponse:
+    round = sel.get_round_for_user(actor, screeninground_id)
+    services.round_close(actor=actor, round=round)
+    messages.success(request, f"Runden »{round.name}« er lukket.")
+    return redirect("screening:round_overview", screeninground_id=round.pk)
+
+
+@actor_required
+def institution_overview(
+    request: HttpRequest, actor: Actor, screeninground_id: int, institution_id: int
+) -> HttpResponse:
+    round = sel.get_round_for_overview(actor, screeninground_id)
+    institution = sel.get_institution_in_round(actor, round, institution_id)
+    lines = sel.group_lines(actor, round, institution)
+    points = sel.trend(actor, institution)
+    total = sel.Counts()
+    for line in lines:
+        total.add(line.counts)
+    return render(
+        request,
+        "screening/institution_overview.html",
+        {
+            "round": round,
+            "institution": institution,
+            "lines": lines,
+            "total": total,
+            "trend": points,
+            "chart": charts.stacked_bars(points),
+        },
+    )
+
+
+@actor_required
+def follow_up(request: HttpRequest, actor: Actor, screeninground_id: int) -> HttpResponse:
+    round = sel.get_round_for_overview(actor, screeninground_id)
+    result = sel.follow_up(actor, round)
+    page = CountedPaginator(result.named, PAGE_SIZE, known=result.named_count).get_page(
+        request.GET.get("side")
+    )
+    rows = [(a, sel.reasons(a)) for a in page.object_list]
+    access_log_record(
+        actor=actor,
+        child_ids=[a.child_id for a, _ in rows],
+        action=Action.LIST,
+        purpose=Purpose.SCREENING,
+        what=f"Opfølgningsliste: {round.name}",
+        request=request,
+    )
+    return render(
+        request,
+        "screening/follow_up.html",
+        {
+            "round": round,
+            "result": result,
+            "page": page,
+            "rows": rows,
+            "concern_url": _concern_url(),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- parents
+
+
+@actor_required
+def parent_notices(request: HttpRequest, actor: Actor, screeninground_id: int) -> HttpResponse:
+    round = sel.get_round_for_user(actor, screeninground_id)
+    groups = list(sel.round_groups(actor, round)) if not actor.sees_whole_municipality else []
+    institutions = list(sel.institutions_in_round(actor, round)) if actor.is_lead else []
+    form = forms.NoticeForm(request.POST or None, institutions=institutions)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            group = institution = None
+            if d.get("group"):
+                group = sel.get_round_group_for_user(actor, round, d["group"])
+                if d.get("whole_institution"):
+                    institution, group = group.institution, None
+            elif d.get("institution"):
+                institution = sel.get_institution_in_round(actor, round, d["institution"])
+            try:
+                services.parent_notice_record(
+                    actor=actor,
+                    round=round,
+                    group=group,
+                    institution=institution,
+                    informed_on=d["informed_on"],
+                    how=d["how"],
+                    note=d["note"],
+                )
+            except ScreeningError as exc:
+                error = exc.message
+            else:
+                messages.success(request, "Forældreinformationen er registreret.")
+                if d.get("group") and request.POST.get("next") == "gitter":
+                    return redirect(
+                        "screening:grid", screeninground_id=round.pk, group_id=d["group"]
+                    )
+                return redirect("screening:parent_notices", screeninground_id=round.pk)
+        else:
+            error = "Ret fejlene i formularen."
+    return render(
+        request,
+        "screening/parent_notices.html",
+        {
+            "round": round,
+            "notices": list(sel.notices_of_round(actor, round)),
+            "lines": [gl for gl in sel.group_lines(actor, round) if not gl.informed]
+            if actor.sees_whole_municipality
+            else sel.group_lines(actor, round),
+            "form": form,
+            "groups": groups,
+            "error": error,
+            "is_lead": actor.is_lead,
+        },
+        status=400 if error else 200,
+    )
+
+
+# ---------------------------------------------------------------------------- the grid
+
+
+@actor_required
+def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: int) -> HttpResponse:
+    """The rating grid of a group for its staff; the group's counts for PPR."""
+    round = sel.get_round_for_user(actor, screeninground_id)
+    group = sel.get_round_group_for_user(actor, round, group_id)
+    if not sel.rates_group(actor, group):
+        if request.method == "POST" or not sel.may_see_overview(actor):
+            raise Http404
+        lines = sel.group_lines(actor, round, group.institution)
+        line = next(gl for gl in lines if gl.group.pk == group.pk)
+        return render(request, "screening/group_summary.html", {"round": round, "line": line})
+
+    agreement = (request.POST.get("vurdering") or request.GET.get("vurdering")) == AGREEMENT
+    if request.method == "POST":
+        action = request.POST.get("handling", "gem")
+        if action == "raekke":
+            return _save_row(request, actor, round, group, agreement)
+        if action == "fra-egne":
+            try:
+                n = services.agreement_from_own(
+                    actor=actor, round=round, group=group, request=request
+                )
+            except ScreeningError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, f"Fælles vurdering startet ud fra egne vurderinger for {n} børn."
+                )
+            return redirect(_grid_url(round.pk, group.pk, agreement=True))
+        return _save_grid(request, actor, round, group, agreement)
+    return _render_grid(request, actor, round, group, agreement)
+
+
+def _grid_url(round_id: int, group_id: int, *, agreement: bool) -> str:
+    url = reverse("screening:grid", kwargs={"screeninground_id": round_id, "group_id": group_id})
+    return url + ("?vurdering=faelles" if agreement else "")
+
+
+def _render_grid(
+    request: HttpRequest,
+    actor: Actor,
+    round: ScreeningRound,
+    group: Group,
+    agreement: bool,
+    *,
+    posted: dict[int, services.RowInput] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    rows = sel.grid_rows(actor, round, group, agreement=agreement)
+    if posted:
+        for row in rows:
+            row.posted = posted.get(row.child.pk)
+    for row in rows:
+        row.cells = _cells(round, row)
+    access_log_record(
+        actor=actor,
+        child_ids=[r.child.pk for r in rows],
+        action=Action.LIST,
+        purpose=Purpose.SCREENING,
+        what=f"Trivselsvurdering: {round.name}, {group.name}",
+        request=request,
+    )
+    return render(
+        request,
+        "screening/grid.html",
+        {
+            "round": round,
+            "group": group,
+            "rows": rows,
+            "agreement": agreement,
+            "notice": sel.parents_informed(round, group),
+            "notice_form": forms.NoticeForm(initial={"group": group.pk}),
+            "error": error,
+            "today": timezone.localdate(),
+            "may_rate": round.is_open and timezone.localdate() >= round.starts,
+            "concern_url": _concern_url(),
+            **_area_context(round),
+        },
+        status=status,
+    )
+
+
+def _cells(round: ScreeningRound, row: sel.GridRow) -> list[dict[str, Any]]:
+    """What the template draws for each area of a row."""
+    cells = []
+    for area in round.area_list():
+        rating, chosen = row.rating(area["key"]), set(row.focus(area["key"]))
+        cells.append(
+            {
+                "key": area["key"],
+                "label": area["label"],
+                "rating": rating,
+                "others": [
+                    (who, areas.COLOUR_LABELS.get(c, c), c)
+                    for who, c in row.others.get(area["key"], [])
+                ],
+                "focus": [
+                    (f["key"], f["label"], f["key"] in chosen) for f in area.get("focus", [])
+                ],
+            }
+        )
+    return cells
+
+
+def _child_id(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("barn", ""))
+    except ValueError:
+        return None
+
+
+def _save_row(
+    request: HttpRequest, actor: Actor, round: ScreeningRound, group: Group, agreement: bool
+) -> HttpResponse:
+    """Save-as-you-go: one child's row; answers a small status for the row."""
+    child_id = _child_id(request)
+    context: dict[str, Any] = {"child_id": child_id}
+    if child_id is None:
+        context["error"] = "Barnet mangler i forespørgslen."
+    else:
+        rows = services.parse_rows(request.POST, round, [child_id])
+        try:
+            services.assessment_save_rows(
+                actor=actor,
+                round=round,
+                group=group,
+                rows=rows,
+                agreement=agreement,
+                request=request,
+            )
+        except ScreeningError as exc:
+            context["error"] = exc.message
+        else:
+            context["saved_at"] = timezone.localtime()
+    # htmx swaps 2xx answers only; the error is shown in the row either way.
+    status = 200 if request.headers.get("HX-Request") or "error" not in context else 400
+    return render(request, "screening/_row_status.html", context, status=status)
+
+
+def _save_grid(
+    request: HttpRequest, actor: Actor, round: ScreeningRound, group: Group, agreement: bool
+) -> HttpResponse:
+    """The save button: every row of the grid at once, all or nothing."""
+    ids = []
+    for raw in request.POST.getlist("boern"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    rows = services.parse_rows(request.POST, round, ids)
+    try:
+        saved = services.assessment_save_rows(
+            actor=actor, round=round, group=group, rows=rows, agreement=agreement, request=request
+        )
+    except ScreeningError as exc:
+        return _render_grid(
+            request, actor, round, group, agreement, posted=rows, error=exc.message, status=400
+        )
+    messages.success(request, f"Gemt kl. {timezone.localtime():%H:%M}: {len(saved)} børn ændret.")
+    return redirect(_grid_url(round.pk, group.pk, agreement=agreement))
+
+
+# ---------------------------------------------------------------------------- a child
+
+
+@actor_required
+def child_screening(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse:
+    """A child's positions (as far as the actor may see them) and the recorded consents."""
+    child = registry.get_child_for_user(actor, child_id)
+    institutions = list(registry.institutions_for(actor).order_by("name"))
+    form = forms.ConsentForm(request.POST or None, institutions=institutions)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            institution = next((i for i in institutions if i.pk == d["institution"]), None)
+            try:
+                services.consent_record(
+                    actor=actor,
+                    child=child,
+                    kind=d["kind"],
+                    recipient=d["recipient"],
+                    institution=institution,
+                    given_by=d["given_by"],
+                    legal_basis=d["legal_basis"],
+                    valid_from=d["valid_from"],
+                    valid_to=d["valid_to"],
+                    request=request,
+                )
+            except ScreeningError as exc:
+                if exc.field in form.fields:
+                    form.add_error(exc.field, exc.message)
+                error = exc.message
+            else:
+                messages.success(request, "Samtykke eller hjemmel er registreret.")
+                return redirect("screening:child_screening", child_id=child.pk)
+        else:
+            error = "Ret fejlene i formularen."
+    positions = list(sel.positions_of_child(actor, child))
+    access_log_record(
+        actor=actor,
+        child_ids=[child.pk],
+        action=Action.VIEW,
+        purpose=Purpose.SCREENING,
+        what="Barnets trivselsvurderinger og samtykker",
+        request=request,
+    )
+    return render(
+        request,
+        "screening/child.html",
+        {
+            "child": child,
+            "positions": positions,
+            "consents": list(sel.consents_of_child(actor, child)),
+            "form": form,
+            "error": error,
+            "legal_bases": forms.LEGAL_BASES,
+            "today": timezone.localdate(),
+            "concern_url": _concern_url(),
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@actor_required
+def consent_revoke(request: HttpRequest, actor: Actor, consent_id: int) -> HttpResponse:
+    consent = sel.get_consent_for_user(actor, consent_id)
+    try:
+        services.consent_revoke(actor=actor, consent=consent, request=request)
+    except ScreeningError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Samtykket er tilbagekaldt.")
+    return redirect("screening:child_screening", child_id=consent.child_id)

@@ -1,0 +1,345 @@
+"""Trivselsvurdering through the screens: the user's path with Django's test client."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from spor.audit.models import AccessLogEntry, Purpose
+from spor.screening.models import Assessment, Consent, ParentNotice, ScreeningRound
+from tests import factories as f
+from tests.conftest import World
+from tests.screening.helpers import ALL_GREEN, screening_log
+
+TODAY = timezone.localdate()
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def grid_url(w: World, group=None) -> str:  # type: ignore[no-untyped-def]
+    return f"/trivsel/{w.extra['round'].pk}/gruppe/{(group or w.class_a).pk}/"
+
+
+def row(child, ratings, **extra):  # type: ignore[no-untyped-def]
+    data = {f"r-{child.pk}-{k}": v for k, v in ratings.items()}
+    data.update({"handling": "raekke", "barn": str(child.pk), **extra})
+    return data
+
+
+def test_a_teacher_finds_her_group_in_the_open_round_and_opens_the_grid(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    page = client.get("/trivsel/").content.decode()
+    assert "Mine grupper i åbne runder" in page
+    assert grid_url(world) in page
+    assert f"/trivsel/{world.extra['round_b'].pk}/" not in page
+
+    response = client.get(grid_url(world))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Oliver Nielsen" in html
+    assert "Ida Hansen" not in html  # 4.B
+    assert f'type="radio" name="r-{world.child_a1.pk}-trivsel" value="gul" checked' in html
+    assert "Forældrene blev informeret" in html
+
+
+def test_opening_the_grid_writes_the_access_log_for_every_child_shown(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    client.get(grid_url(world))
+    (entry,) = screening_log(world.child_a1)
+    assert entry.action == "liste" and entry.purpose == Purpose.SCREENING
+    assert entry.actor_id == world.teacher_a.pk
+
+
+def test_saving_as_you_go_saves_one_row_and_answers_a_small_status(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    response = client.post(
+        grid_url(world), row(world.child_a1, {**ALL_GREEN, "relationer": "roed"}), **HTMX
+    )
+    assert response.status_code == 200
+    assert response.content.decode().strip().startswith("Gemt ")
+    own = Assessment.objects.get(pk=world.extra["own"].pk)
+    assert own.ratings["relationer"] == "roed" and own.position == "roed"
+    assert screening_log(world.child_a1)[-1].action == "aendr"
+
+
+def test_saving_focus_points_and_a_note_as_you_go(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    pk = world.child_a1.pk
+    data = row(world.child_a1, {**ALL_GREEN, "trivsel": "gul"})
+    data.update({f"f-{pk}-trivsel": ["uro", "utryg"], f"n-{pk}": "Mere uro efter jul."})
+    client.post(grid_url(world), data, **HTMX)
+    own = Assessment.objects.get(pk=world.extra["own"].pk)
+    assert own.focus == {"trivsel": ["uro", "utryg"]}
+    assert own.note == "Mere uro efter jul."
+
+
+def test_a_colour_outside_the_scale_gets_a_clear_message_and_nothing_is_saved(
+    world: World,
+) -> None:
+    client = world.client_for(world.teacher_a)
+    response = client.post(grid_url(world), row(world.child_a1, {"trivsel": "blaa"}), **HTMX)
+    assert "»blaa« er ikke på skalaen. Vælg grøn, gul eller rød." in response.content.decode()
+    assert Assessment.objects.get(pk=world.extra["own"].pk).ratings["trivsel"] == "gul"
+    # Without htmx the answer says it is an error.
+    response = client.post(grid_url(world), row(world.child_a1, {"trivsel": "blaa"}))
+    assert response.status_code == 400
+
+
+def test_rating_a_child_from_another_group_through_the_grid_is_refused(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    response = client.post(grid_url(world), row(world.child_a2, ALL_GREEN), **HTMX)
+    assert "kun vurdere børn i din egen gruppe" in response.content.decode()
+    assert not Assessment.objects.filter(child=world.child_a2).exists()
+
+
+def test_the_save_button_saves_the_whole_grid_without_javascript(world: World) -> None:
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    client = world.client_for(world.teacher_a)
+    data = {"handling": "gem", "boern": [str(world.child_a1.pk), str(alma.pk)]}
+    for child, colour in ((world.child_a1, "groen"), (alma, "gul")):
+        data.update({f"r-{child.pk}-{area}": colour for area in ALL_GREEN})
+    response = client.post(grid_url(world), data)
+    assert response.status_code == 302
+    assert Assessment.objects.get(child=alma, is_agreement=False).position == "gul"
+    assert Assessment.objects.get(pk=world.extra["own"].pk).position == "groen"
+    assert "Gemt kl." in client.get(response["Location"]).content.decode()
+
+
+def test_a_bad_value_in_the_whole_grid_saves_nothing_and_keeps_what_was_typed(
+    world: World,
+) -> None:
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    client = world.client_for(world.teacher_a)
+    data = {
+        "handling": "gem",
+        "boern": [str(world.child_a1.pk), str(alma.pk)],
+        f"r-{world.child_a1.pk}-trivsel": "roed",
+        f"r-{alma.pk}-trivsel": "sort",
+    }
+    response = client.post(grid_url(world), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Intet er gemt" in html and "»sort« er ikke på skalaen" in html
+    assert f'name="r-{world.child_a1.pk}-trivsel" value="roed" checked' in html
+    assert Assessment.objects.get(pk=world.extra["own"].pk).ratings["trivsel"] == "gul"
+    assert not Assessment.objects.filter(child=alma).exists()
+
+
+def test_before_parents_are_informed_the_grid_asks_for_it_and_refuses_ratings(
+    world: World,
+) -> None:
+    client = world.client_for(world.teacher_a2)
+    url = grid_url(world, world.class_a2)
+    html = client.get(url).content.decode()
+    assert "Forældrene skal informeres, før der vurderes" in html
+    assert f'name="r-{world.child_a2.pk}-trivsel" value="groen" disabled' in html
+
+    response = client.post(url, row(world.child_a2, ALL_GREEN), **HTMX)
+    assert "Forældrene er ikke registreret som informeret" in response.content.decode()
+    assert not Assessment.objects.filter(child=world.child_a2).exists()
+
+    response = client.post(
+        f"/trivsel/{world.extra['round'].pk}/foraeldre/",
+        {
+            "group": world.class_a2.pk,
+            "next": "gitter",
+            "informed_on": TODAY.isoformat(),
+            "how": "aula",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    assert ParentNotice.objects.filter(group=world.class_a2).exists()
+    client.post(url, row(world.child_a2, ALL_GREEN), **HTMX)
+    assert Assessment.objects.get(child=world.child_a2).position == "groen"
+
+
+def test_the_team_agreement_shows_colleagues_own_ratings_and_starts_from_them(
+    world: World,
+) -> None:
+    f.assign(world.teacher_a2, world.class_a)
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    client = world.client_for(world.teacher_a)
+    client.post(grid_url(world), row(alma, {**ALL_GREEN, "udvikling": "gul"}), **HTMX)
+    colleague = world.client_for(world.teacher_a2)
+    html = colleague.get(grid_url(world) + "?vurdering=faelles").content.decode()
+    assert "Egne: Laerer_A: Gul" in html
+
+    response = colleague.post(grid_url(world), {"handling": "fra-egne", "vurdering": "faelles"})
+    assert response.status_code == 302
+    agreed = Assessment.objects.get(child=alma, is_agreement=True)
+    assert agreed.position == "gul" and agreed.updated_by.user == world.teacher_a2
+
+    # The agreement is then adjusted cell by cell.
+    colleague.post(grid_url(world), row(alma, ALL_GREEN, vurdering="faelles"), **HTMX)
+    assert Assessment.objects.get(pk=agreed.pk).position == "groen"
+
+
+def test_another_teacher_or_an_outsider_cannot_open_the_grid(world: World) -> None:
+    for user in (world.teacher_a2, world.health_a, world.teacher_b):
+        assert world.client_for(user).get(grid_url(world)).status_code == 404
+
+
+def test_the_ppr_lead_sees_a_groups_counts_but_no_children(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    response = client.get(grid_url(world))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Oliver" not in html and "Gul</dt><dd>1" in html.replace("\n", "").replace("  ", "")
+    assert client.post(grid_url(world), row(world.child_a1, ALL_GREEN), **HTMX).status_code == 404
+
+
+def test_the_lead_opens_a_round_through_the_form(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    assert client.get("/trivsel/ny/").status_code == 200
+    response = client.post(
+        "/trivsel/ny/",
+        {
+            "name": "Trivsel forår 2027",
+            "starts": "2027-03-01",
+            "ends": "2027-04-01",
+            "scope": "valgte",
+            "institutions": [world.school_a.pk],
+        },
+    )
+    r = ScreeningRound.objects.get(name="Trivsel forår 2027")
+    assert response["Location"] == f"/trivsel/{r.pk}/"
+    assert r.groups.count() == 2
+
+
+def test_a_round_ending_before_it_starts_is_refused_on_the_form(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    before = ScreeningRound.objects.count()
+    response = client.post(
+        "/trivsel/ny/",
+        {"name": "Baglæns", "starts": "2027-03-01", "ends": "2027-02-01", "scope": "alle"},
+    )
+    assert response.status_code == 400
+    assert "Slutdatoen ligger før startdatoen" in response.content.decode()
+    assert ScreeningRound.objects.count() == before
+    assert world.client_for(world.ppr_a).get("/trivsel/ny/").status_code == 404
+
+
+def test_the_ppr_overview_counts_per_institution_without_children(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    html = client.get(f"/trivsel/{world.extra['round'].pk}/").content.decode()
+    assert "Aby Skole" in html
+    assert "Oliver" not in html and "Ida" not in html
+    assert "Grupper, der ikke er færdigvurderet" in html and "4.B" in html
+    assert "<svg" in html and "Kommunen: position pr. runde" in html
+    assert not AccessLogEntry.objects.filter(purpose=Purpose.SCREENING).exists()
+
+    inst = client.get(
+        f"/trivsel/{world.extra['round'].pk}/institution/{world.school_a.pk}/"
+    ).content.decode()
+    assert "3.A" in inst and "4.B" in inst and "Oliver" not in inst
+    teacher = world.client_for(world.teacher_a)
+    assert (
+        teacher.get(
+            f"/trivsel/{world.extra['round'].pk}/institution/{world.school_a.pk}/"
+        ).status_code
+        == 404
+    )
+
+
+def test_the_follow_up_list_names_only_children_with_consent_and_links_to_a_concern(
+    world: World,
+) -> None:
+    r = world.extra["round"]
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    client = world.client_for(world.teacher_a)
+    for child in (world.child_a1, alma):
+        client.post(
+            grid_url(world),
+            row(child, {**ALL_GREEN, "trivsel": "roed"}, vurdering="faelles"),
+            **HTMX,
+        )
+    ppr = world.client_for(world.ppr_a)
+    html = ppr.get(f"/trivsel/{r.pk}/opfoelgning/").content.decode()
+    assert "Oliver Nielsen" in html and "Alma" not in html
+    assert "1 barn afventer samtykke" in html
+    agreed = Assessment.objects.get(child=world.child_a1, is_agreement=True)
+    assert f"/bekymringer/ny/?barn={world.child_a1.pk}&amp;vurdering={agreed.pk}" in html
+    assert [e.what for e in screening_log(world.child_a1)][-1].startswith("Opfølgningsliste")
+    assert not AccessLogEntry.objects.filter(child_id=alma.pk, actor=world.ppr_a).exists()
+
+
+def test_a_childs_page_records_and_revokes_consent(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    url = f"/trivsel/barn/{world.child_a1.pk}/"
+    html = client.get(url).content.decode()
+    assert "Gul" in html  # PPR sees the position: consent for PPR is recorded
+    response = client.post(
+        url,
+        {
+            "kind": "lovhjemmel",
+            "recipient": "socialforvaltning",
+            "legal_basis": "Serviceloven § 49 b",
+            "valid_from": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get(recipient="socialforvaltning")
+    assert consent.recorded_by.user == world.ppr_a
+
+    response = client.post(url, {"kind": "samtykke", "recipient": "ppr", "valid_from": ""})
+    assert response.status_code == 400
+    assert "Angiv en dato." in response.content.decode()
+
+    client.post(f"/trivsel/samtykke/{world.extra['consent'].pk}/tilbagekald/")
+    assert Consent.objects.get(pk=world.extra["consent"].pk).revoked_on == TODAY
+    html = client.get(url).content.decode()
+    assert "Ingen positioner, du kan se" in html
+
+
+def test_a_child_page_without_consent_shows_ppr_no_position(world: World) -> None:
+    Consent.objects.filter(child=world.child_a1).delete()
+    html = world.client_for(world.lead_a).get(f"/trivsel/barn/{world.child_a1.pk}/").content
+    assert "Ingen positioner, du kan se" in html.decode()
+    html = world.client_for(world.teacher_a).get(f"/trivsel/barn/{world.child_a1.pk}/").content
+    assert "Gul" in html.decode()
+
+
+def test_the_lead_closes_a_round_and_its_grid_becomes_read_only(world: World) -> None:
+    r = world.extra["round"]
+    assert world.client_for(world.lead_a).post(f"/trivsel/{r.pk}/luk/").status_code == 302
+    client = world.client_for(world.teacher_a)
+    html = client.get(grid_url(world)).content.decode()
+    assert "Runden er lukket" in html
+    response = client.post(grid_url(world), row(world.child_a1, ALL_GREEN), **HTMX)
+    assert "Runden er lukket" in response.content.decode()
+
+
+def test_the_grid_and_overview_use_a_constant_number_of_queries(world: World) -> None:
+    def count(user, url):  # type: ignore[no-untyped-def]
+        client = world.client_for(user)
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    overview = f"/trivsel/{world.extra['round'].pk}/"
+    small = (count(world.teacher_a, grid_url(world)), count(world.lead_a, overview))
+    for n in range(10):
+        child = f.child(world.a, f"{n + 10}0619-40{n}1", "Barn", f"Nr{n}", groups=[world.class_a])
+        Assessment.objects.create(
+            municipality=world.a,
+            round=world.extra["round"],
+            child=child,
+            group=world.class_a,
+            is_agreement=True,
+            ratings=ALL_GREEN,
+            position="groen",
+        )
+    g = f.group(world.school_a, "5.C", grade=5)
+    f.assign(world.teacher_a, g)
+    large = (count(world.teacher_a, grid_url(world)), count(world.lead_a, overview))
+    assert small == large
+
+
+def test_dates_in_the_past_and_school_years_do_not_confuse_the_round_list(world: World) -> None:
+    r = world.extra["round"]
+    r.starts = TODAY - dt.timedelta(days=400)
+    r.save()
+    assert "Trivsel efterår" in world.client_for(world.ppr_a).get("/trivsel/").content.decode()
