@@ -195,9 +195,15 @@ def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
         )
     if not sel.rates_group(actor, group):
         raise ScreeningError("Du kan kun vurdere børn i dine egne grupper.")
-    if not RoundGroup.objects.filter(
-        municipality_id=actor.municipality_id, round=round, group=group
-    ).exists():
+    # Locking the group's row in the round serialises saves in one group: the grid saves
+    # cell by cell, and two saves at once would otherwise both create the same child's
+    # first assessment, or each write counts that miss the other's change.
+    if (
+        RoundGroup.objects.select_for_update()
+        .filter(municipality_id=actor.municipality_id, round=round, group=group)
+        .first()
+        is None
+    ):
         raise ScreeningError("Gruppen er ikke med i runden.")
     if sel.parents_informed(round, group) is None:
         raise ScreeningError(

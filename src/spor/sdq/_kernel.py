@@ -1,0 +1,295 @@
+"""Fast path of the engine for row-ordered (C-order) int8 answers.
+
+Reading one column of a row-ordered array touches one byte in every row, so scoring column by
+column reads the whole array once per item. Here each block of rows is read a few bytes at a
+time instead: every row is covered by at most four unaligned 8-byte windows (offsets 0, 8, 16 and
+``k - 8`` for 25 items), read as uint64. The low two bits of an answer byte identify the answer
+(``-1`` → 3, ``0``, ``1``, ``2``) once the values are known to be in range, so the four windows,
+masked to those bits and shifted by 0, 2, 4 and 6, are OR-ed into one uint64 per row holding
+every answer. A scale's answers are then turned into a table index with one multiply
+("magic" multiplication, as for chess bitboards): ``((packed & mask) * magic) >> (64 - b)``;
+each magic is found by a small search and checked to give distinct indices for every combination
+of the scale's answers, and its table is filled from the engine's exact table for the scale, so
+the tables are correct by construction.
+
+The impact supplement (``1 + j`` columns, up to 7 codes) is packed the same way from unaligned
+4-byte windows, with three bits an answer, into an index of a table filled by the plain rule.
+
+Nothing here knows the SDQ: the engine passes the item layout and its exact tables in, and uses
+this path only when the instrument fits it (see :func:`build_item_kernel`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+I8 = npt.NDArray[np.int8]
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+
+BLOCK = 8192
+"""Rows per block: the block's answers, windows and indices stay in the L2 cache."""
+COMPOSITE_BLOCK = 1 << 16
+"""Rows per pass of the composites (few calls; the int8 scores stay in the cache)."""
+IMPACT_BLOCK = 1 << 15
+"""Rows per impact block (as the general path, so a bad value is reported the same way)."""
+
+_LOW2 = 0x0303030303030303
+_MAX_INDEX_BITS = 13
+_SEARCH_TRIES = 3000
+
+
+@dataclass(frozen=True)
+class ItemKernel:
+    width: int
+    codes: int
+    offsets: tuple[int, ...]
+    shifts: U64  # (windows - 1, 1): 2, 4, 6
+    masks: U64  # (scales, 1)
+    magics: U64  # (scales, 1)
+    out_shifts: U64  # (scales, 1)
+    tables: tuple[I8, ...]
+
+
+@dataclass(frozen=True)
+class ImpactKernel:
+    width: int
+    offsets: tuple[int, ...]
+    masks: U32  # (windows, 1)
+    shifts: U32  # (windows, 1)
+    limit: int
+    table: I8
+
+
+def _windows(width: int, size: int) -> tuple[int, ...]:
+    offs = list(range(0, width - size + 1, size))
+    if width % size:
+        offs.append(width - size)
+    return tuple(offs)
+
+
+def _find_magic(positions: Sequence[int]) -> tuple[int, int] | None:
+    """A multiplier and index width that map every combination of the 2-bit fields at
+    ``positions`` of a uint64 to a distinct index; ``None`` if the search finds none."""
+    k = len(positions)
+    combos = np.array(list(itertools.product(range(4), repeat=k)), dtype=np.uint64)
+    packed = np.zeros(len(combos), dtype=np.uint64)
+    for j, p in enumerate(positions):
+        packed |= combos[:, j] << np.uint64(p)
+    rng = np.random.default_rng(20240601 + sum(positions))
+    for bits in range(2 * k, min(2 * k + 3, _MAX_INDEX_BITS) + 1):
+        for _ in range(_SEARCH_TRIES):
+            order = rng.permutation(k)
+            top = 64 - bits + int(rng.integers(0, bits - 2 * k + 1))
+            shifts = [top + 2 * int(order[j]) - positions[j] for j in range(k)]
+            if min(shifts) < 0 or max(shifts) > 63:
+                continue
+            magic = sum(1 << s for s in set(shifts))
+            idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)
+            if len(np.unique(idx)) == len(packed):
+                return magic, bits
+    return None
+
+
+def build_item_kernel(
+    width: int,
+    codes: int,
+    scales: Sequence[Sequence[int]],
+    tables: Sequence[I8],
+) -> ItemKernel | None:
+    """``scales``: the column positions of each scale's items; ``tables``: each scale's exact
+    table, indexed by ``Σ (v_j + 1) << 2j`` over its items (``v = -1`` for blank)."""
+    if not 1 <= codes <= 3 or not 8 <= width <= 32 or not scales:
+        return None
+    offsets = _windows(width, 8)
+    where: dict[int, int] = {}
+    for q, off in enumerate(offsets):
+        for lane in range(8):
+            where.setdefault(off + lane, 8 * lane + 2 * q)
+    masks, magics, out_shifts, fast_tables = [], [], [], []
+    for items, table in zip(scales, tables, strict=True):
+        positions = [where[i] for i in items]
+        if len(set(positions)) != len(positions) or 2 * len(items) > _MAX_INDEX_BITS:
+            return None
+        found = _find_magic(positions)
+        if found is None:
+            return None
+        magic, bits = found
+        fast = np.full(1 << bits, -1, dtype=np.int8)
+        for combo in itertools.product(range(4), repeat=len(items)):
+            t = [(f + 1) & 3 for f in combo]  # low bits 3 = blank → 0, v → v + 1
+            if max(t) > codes:
+                continue  # a value the range check rejects
+            packed = sum(f << p for f, p in zip(combo, positions, strict=True))
+            idx = ((packed * magic) % (1 << 64)) >> (64 - bits)
+            fast[idx] = table[sum(v << (2 * j) for j, v in enumerate(t))]
+        masks.append(sum(3 << p for p in positions))
+        magics.append(magic)
+        out_shifts.append(64 - bits)
+        fast_tables.append(fast)
+
+    def col(values: list[int]) -> U64:
+        return np.array(values, dtype=np.uint64).reshape(-1, 1)
+
+    return ItemKernel(
+        width=width,
+        codes=codes,
+        offsets=offsets,
+        shifts=col([2 * q for q in range(1, len(offsets))]),
+        masks=col(masks),
+        magics=col(magics),
+        out_shifts=col(out_shifts),
+        tables=tuple(fast_tables),
+    )
+
+
+def _window_view(
+    flat: I8, dtype: str, offset: int, shape: tuple[int, ...], strides: tuple[int, ...]
+) -> npt.NDArray[Any]:
+    """Unaligned windows of ``dtype`` into the bytes of ``flat``."""
+    return np.ndarray(shape, dtype=dtype, buffer=flat, offset=offset, strides=strides)
+
+
+def score_items(
+    kern: ItemKernel,
+    a: I8,
+    outs: Sequence[I8],
+    composites: Sequence[Sequence[int]],
+    on_bad: Callable[[int, int], None],
+) -> None:
+    """Score the C-contiguous ``n × width`` int8 ``a`` into ``outs`` (one array per scale, then
+    one per composite, which sums the arrays it names and is -1 if any of them is -1).
+    ``on_bad(start, stop)`` is called (and must raise) for a block with a value out of range."""
+    n, k = a.shape
+    flat = a.reshape(-1)
+    block = min(BLOCK, max(n, 1))
+    nw, ns = len(kern.offsets), len(kern.tables)
+    win = np.empty((nw, block), dtype=np.uint64)
+    packed = np.empty(block, dtype=np.uint64)
+    idx = np.empty((ns, block), dtype=np.uint64)
+    low = np.uint64(_LOW2)
+    hi = kern.codes - 1
+    # the windows at a constant step are read with one copy, the last (overlapping) one apart
+    step = kern.offsets[1] - kern.offsets[0] if nw > 1 else 8
+    regular = 1
+    while regular < nw and kern.offsets[regular] - kern.offsets[regular - 1] == step:
+        regular += 1
+    done = 0  # rows whose composites are computed
+    chunk = min(COMPOSITE_BLOCK + block, n) if composites else 0
+    scratch, zero = np.empty(chunk, dtype=np.int8), np.zeros(chunk, dtype=np.int8)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        w = stop - start
+        blk = a[start:stop]
+        if blk.min() < -1 or blk.max() > hi:
+            on_bad(start, stop)
+        wb, pb, ib = win[:, :w], packed[:w], idx[:, :w]
+        base = start * k
+        np.copyto(wb[:regular], _window_view(flat, "<u8", base, (regular, w), (step, k)))
+        for q in range(regular, nw):
+            np.copyto(wb[q], _window_view(flat, "<u8", base + kern.offsets[q], (w,), (k,)))
+        np.bitwise_and(wb, low, out=wb)
+        np.left_shift(wb[1:], kern.shifts, out=wb[1:])
+        np.bitwise_or.reduce(wb, axis=0, out=pb)
+        np.bitwise_and(pb, kern.masks, out=ib)
+        np.multiply(ib, kern.magics, out=ib)
+        np.right_shift(ib, kern.out_shifts, out=ib)
+        ii = ib.view(np.intp)
+        for s, table in enumerate(kern.tables):
+            np.take(table, ii[s], out=outs[s][start:stop], mode="wrap")
+        if composites and (stop - done >= COMPOSITE_BLOCK or stop == n):
+            lw, zw = scratch[: stop - done], zero[: stop - done]
+            for c, parts in enumerate(composites):
+                _composite(outs[ns + c][done:stop], [outs[p][done:stop] for p in parts], lw, zw)
+            done = stop
+
+
+def _composite(dest: I8, parts: Sequence[I8], low: I8, zero: I8) -> None:
+    """Sum of ``parts`` (wrapping like int8), or -1 where any part is -1 (parts are -1 or a
+    score, and the engine only comes here when no sum can wrap). ``low`` is scratch space and
+    ``zero`` zeros, both as long as ``dest`` (an array, not a scalar 0: that takes NumPy's slow
+    path)."""
+    np.minimum(parts[0], zero, out=low)
+    if len(parts) == 1:
+        np.copyto(dest, parts[0])
+    else:
+        np.add(parts[0], parts[1], out=dest)
+        for p in parts[2:]:
+            np.add(dest, p, out=dest)
+        for p in parts[1:]:
+            np.minimum(low, p, out=low)
+    np.bitwise_or(dest, low, out=dest)  # low is -1 if any part is missing, else 0
+
+
+def build_impact_kernel(
+    limits: Sequence[int], rule: Callable[[Sequence[int]], int]
+) -> ImpactKernel | None:
+    """``limits``: number of codes of each impact column (overall first); ``rule(values)`` the
+    score of one response (``-1`` for blank)."""
+    width = len(limits)
+    if not 4 <= width <= 6 or max(limits) > 7 or min(limits) < 1:
+        return None
+    offsets = _windows(width, 4)
+    masks, shifts = [], []
+    covered = 0
+    for off in offsets:
+        first = covered - off  # first lane not read by an earlier window
+        masks.append(sum(7 << (8 * lane) for lane in range(first, 4)))
+        shifts.append(3 * off)
+        covered = off + 4
+    table = np.full(1 << (3 * width), -1, dtype=np.int8)
+    for values in itertools.product(*(range(-1, lim) for lim in limits)):
+        table[sum((v & 7) << (3 * c) for c, v in enumerate(values))] = rule(values)
+    return ImpactKernel(
+        width=width,
+        offsets=offsets,
+        masks=np.array(masks, dtype=np.uint32).reshape(-1, 1),
+        shifts=np.array(shifts, dtype=np.uint32).reshape(-1, 1),
+        limit=min(limits),
+        table=table,
+    )
+
+
+def score_impact(kern: ImpactKernel, imp: I8, out: I8, check: Callable[[int, int], None]) -> None:
+    """Score the C-contiguous ``n × width`` int8 ``imp`` into ``out``; ``check(start, stop)`` is
+    called for a block whose values are not all within every column's codes (it raises if one is
+    invalid for its own column)."""
+    n, k = imp.shape
+    flat = imp.reshape(-1)
+    block = min(IMPACT_BLOCK, max(n, 1))
+    nw = len(kern.offsets)
+    win = np.empty((nw, block), dtype=np.uint32)
+    tmp = np.empty((nw, block), dtype=np.uint32)
+    index = np.empty(block, dtype=np.intp)
+    five, ten = np.uint32(5), np.uint32(10)
+    pair, quad = np.uint32(0x003F003F), np.uint32(0x00000FFF)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        w = stop - start
+        blk = imp[start:stop]
+        if blk.min() < -1 or blk.max() >= kern.limit:
+            check(start, stop)
+        wb, tb = win[:, :w], tmp[:, :w]
+        for q, off in enumerate(kern.offsets):
+            np.copyto(wb[q], _window_view(flat, "<u4", start * k + off, (w,), (k,)))
+        np.bitwise_and(wb, kern.masks, out=wb)  # 3-bit fields at bits 0, 8, 16, 24
+        np.right_shift(wb, five, out=tb)
+        np.bitwise_or(wb, tb, out=wb)
+        np.bitwise_and(wb, pair, out=wb)  # fields at bits 0, 3, 16, 19
+        np.right_shift(wb, ten, out=tb)
+        np.bitwise_or(wb, tb, out=wb)
+        np.bitwise_and(wb, quad, out=wb)  # fields at bits 0, 3, 6, 9
+        np.left_shift(wb, kern.shifts, out=wb)
+        ib = index[:w]
+        if nw > 1:
+            np.bitwise_or.reduce(wb, axis=0, out=tb[0])
+            np.copyto(ib, tb[0])
+        else:
+            np.copyto(ib, wb[0])
+        np.take(kern.table, ib, out=out[start:stop], mode="wrap")
