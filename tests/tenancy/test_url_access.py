@@ -34,8 +34,26 @@ def walk(
             yield prefix + str(p.pattern), p
 
 
+# Public one-time links carry a secret token instead of an object id; no login reaches
+# them, so the walk checks that a forged token finds nothing, for anyone.
+TOKEN_ARGUMENTS = {"token"}
+
+
 def object_routes() -> list[tuple[str, URLPattern]]:
-    return [(route, p) for route, p in walk(get_resolver().url_patterns) if p.pattern.converters]
+    return [
+        (route, p)
+        for route, p in walk(get_resolver().url_patterns)
+        if set(p.pattern.converters) - TOKEN_ARGUMENTS
+    ]
+
+
+def token_routes() -> list[tuple[str, URLPattern]]:
+    return [
+        (route, p)
+        for route, p in walk(get_resolver().url_patterns)
+        if set(p.pattern.converters) & TOKEN_ARGUMENTS
+        and not set(p.pattern.converters) - TOKEN_ARGUMENTS
+    ]
 
 
 def model_for(argument: str) -> type[models.Model]:
@@ -62,9 +80,21 @@ def object_of(world: World, model: type[models.Model]) -> models.Model:
 def fill(route: str, pattern: URLPattern, value_for) -> str:  # type: ignore[no-untyped-def]
     path = route
     for argument in pattern.pattern.converters:
-        path = path.replace(f"<int:{argument}>", str(value_for(argument)))
-        path = path.replace(f"<str:{argument}>", str(value_for(argument)))
+        for converter in ("int", "str", "slug"):
+            path = path.replace(f"<{converter}:{argument}>", str(value_for(argument)))
     return "/" + path
+
+
+@pytest.mark.parametrize("route,pattern", token_routes(), ids=lambda v: str(v))
+def test_a_forged_token_finds_nothing_for_anyone(world: World, route: str, pattern: URLPattern):
+    import secrets
+
+    from django.test import Client
+
+    forged = fill(route, pattern, lambda arg: secrets.token_urlsafe(32))
+    for client in (Client(), world.client_for(world.lead_a), world.client_for(world.lead_b)):
+        assert client.get(forged).status_code == 404
+        assert client.post(forged).status_code == 404
 
 
 def test_the_walk_finds_the_object_routes() -> None:
