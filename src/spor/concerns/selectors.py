@@ -22,21 +22,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from spor.accounts.models import GroupAssignment, Membership, Role
+from spor.accounts.models import Membership, Role
 from spor.concerns.models import OPEN_STATES, Concern, ConcernEvent
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Institution
+from spor.registry.selectors import current_on, own_group_ids
 from spor.tenancy.access import Actor
-
-
-def _current(day: dt.date) -> Q:
-    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
-
-
-def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
-    return GroupAssignment.objects.filter(
-        municipality_id=actor.municipality_id, membership=actor.membership
-    ).values_list("group_id", flat=True)
 
 
 def _with_relations(qs: QuerySet[Concern]) -> QuerySet[Concern]:
@@ -51,9 +42,9 @@ def concerns_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Concer
     mine = Q(raised_by=actor.membership) | Q(responsible=actor.membership)
     if actor.role == Role.EDUCATOR:
         day = day or timezone.localdate()
-        own_groups = _own_group_ids(actor)
+        own_groups = own_group_ids(actor)
         child_in_own_group = Enrolment.objects.filter(
-            _current(day),
+            current_on(day),
             municipality_id=actor.municipality_id,
             child=OuterRef("child_id"),
             group__in=own_groups,
@@ -195,7 +186,7 @@ def _current_institutions(
 ) -> dict[int, set[int]]:
     found: dict[int, set[int]] = {}
     rows = Enrolment.objects.filter(
-        _current(today), municipality_id=actor.municipality_id, child_id__in=child_ids
+        current_on(today), municipality_id=actor.municipality_id, child_id__in=child_ids
     ).values_list("child_id", "group__institution_id")
     for child_id, institution_id in rows:
         found.setdefault(child_id, set()).add(institution_id)
@@ -244,7 +235,7 @@ def get_unit_for_overdue(actor: Actor, institution_id: int) -> Institution:
 def overdue_in_unit(actor: Actor, institution: Institution, today: dt.date) -> QuerySet[Concern]:
     _require_overview(actor)
     child_there = Enrolment.objects.filter(
-        _current(today),
+        current_on(today),
         municipality_id=actor.municipality_id,
         child=OuterRef("child_id"),
         group__institution=institution,

@@ -23,13 +23,14 @@ from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.tenancy.access import Actor
 
 
-def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
+def own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
     return GroupAssignment.objects.filter(
         municipality_id=actor.municipality_id, membership=actor.membership
     ).values_list("group_id", flat=True)
 
 
-def _current(day: dt.date) -> Q:
+def current_on(day: dt.date) -> Q:
+    """Enrolments in force on ``day``."""
     return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
 
 
@@ -38,7 +39,7 @@ def institutions_for(actor: Actor) -> QuerySet[Institution]:
     if actor.sees_whole_municipality:
         return qs
     if actor.role == Role.EDUCATOR:
-        return qs.filter(groups__in=_own_group_ids(actor)).distinct()
+        return qs.filter(groups__in=own_group_ids(actor)).distinct()
     return qs.none()
 
 
@@ -47,7 +48,7 @@ def groups_for(actor: Actor) -> QuerySet[Group]:
     if actor.sees_whole_municipality:
         return qs
     if actor.role == Role.EDUCATOR:
-        return qs.filter(pk__in=_own_group_ids(actor))
+        return qs.filter(pk__in=own_group_ids(actor))
     return qs.none()
 
 
@@ -74,10 +75,10 @@ def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]
     if actor.role == Role.EDUCATOR:
         day = day or timezone.localdate()
         in_own_group = Enrolment.objects.filter(
-            _current(day),
+            current_on(day),
             municipality_id=actor.municipality_id,
             child=OuterRef("pk"),
-            group__in=_own_group_ids(actor),
+            group__in=own_group_ids(actor),
         )
         return qs.filter(Exists(in_own_group) | _on_a_case_with(actor))
     return qs.filter(_on_a_case_with(actor))
@@ -123,7 +124,7 @@ def current_children_of_group(actor: Actor, group: Group) -> QuerySet[Child]:
         .filter(
             Exists(
                 Enrolment.objects.filter(
-                    _current(day),
+                    current_on(day),
                     municipality_id=actor.municipality_id,
                     child=OuterRef("pk"),
                     group=group,

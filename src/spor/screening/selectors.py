@@ -31,6 +31,7 @@ from django.utils import timezone
 from spor.accounts.models import GroupAssignment, Membership, Role
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.registry.selectors import own_group_ids
 from spor.screening import areas
 from spor.screening.models import (
     Assessment,
@@ -51,12 +52,6 @@ def may_see_overview(actor: Actor) -> bool:
 
 def may_open_rounds(actor: Actor) -> bool:
     return actor.is_lead
-
-
-def _own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:
-    return GroupAssignment.objects.filter(
-        municipality_id=actor.municipality_id, membership=actor.membership
-    ).values_list("group_id", flat=True)
 
 
 def rates_group(actor: Actor, group: Group) -> bool:
@@ -152,7 +147,7 @@ def rounds_for(actor: Actor) -> QuerySet[ScreeningRound]:
         covers_own = RoundGroup.objects.filter(
             municipality_id=actor.municipality_id,
             round=OuterRef("pk"),
-            group__in=_own_group_ids(actor),
+            group__in=own_group_ids(actor),
         )
         return qs.filter(Exists(covers_own))
     return qs.none()
@@ -234,7 +229,7 @@ def parents_informed(round: ScreeningRound, group: Group) -> ParentNotice | None
 def notices_of_round(actor: Actor, round: ScreeningRound) -> QuerySet[ParentNotice]:
     qs = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
     if not actor.sees_whole_municipality:
-        own = _own_group_ids(actor)
+        own = own_group_ids(actor)
         qs = qs.filter(Q(group__in=own) | Q(institution__groups__in=own)).distinct()
     return qs.select_related("group", "institution", "recorded_by__user").order_by(
         "-informed_on", "-id"
@@ -605,7 +600,7 @@ def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
         return Q() if sharing_allowed(child=child, recipient=Recipient.PPR, on=on) else None
     if actor.role == Role.EDUCATOR:
         # The staff of a group see the ratings made in their own groups.
-        return Q(group__in=_own_group_ids(actor))
+        return Q(group__in=own_group_ids(actor))
     return None
 
 
@@ -656,7 +651,7 @@ def round_groups_for_rating(actor: Actor) -> QuerySet[RoundGroup]:
     return (
         RoundGroup.objects.filter(
             municipality_id=actor.municipality_id,
-            group__in=_own_group_ids(actor),
+            group__in=own_group_ids(actor),
             round__status=ScreeningRound.Status.OPEN,
         )
         .select_related("round", "group__institution")
