@@ -125,7 +125,12 @@ def world(db: None) -> World:
 
 # Each part of the loop adds its own objects to the personas' world (a screening round, a
 # concern, …) in tests/<app>/world.py, so the URL walk finds one of every model in Aby.
-WORLD_EXTENSIONS = ["tests.screening.world", "tests.concerns.world", "tests.cases.world"]
+WORLD_EXTENSIONS = [
+    "tests.screening.world",
+    "tests.concerns.world",
+    "tests.cases.world",
+    "tests.measurement.world",
+]
 
 
 def extend_world(w: World) -> None:

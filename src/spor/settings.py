@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "spor.screening",
     "spor.concerns",
     "spor.cases",
+    "spor.measurement",
     "spor.web",
 ]
 
@@ -203,6 +204,15 @@ STORAGES = {
     },
 }
 
+# SDQ before/after (spor.measurement): the norm set behind "normalområdet", where the
+# municipality keeps its licensed item wording, and the one-time links' lifetime and the
+# limit on guessing them (per client address, in Django's cache: use a shared cache in
+# production).
+SPOR_SDQ_NORMS = env("SPOR_SDQ_NORMS", "uk-3band")
+SPOR_SDQ_WORDING_DIR = env("SPOR_SDQ_WORDING_DIR")
+SPOR_MEASUREMENT_LINK_DAYS = int(env("SPOR_MEASUREMENT_LINK_DAYS", "21"))
+SPOR_MEASUREMENT_GUESS_LIMIT = int(env("SPOR_MEASUREMENT_GUESS_LIMIT", "10"))
+SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES = int(env("SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES", "15"))
 SPOR_BASE_URL = env("SPOR_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("SPOR_FROM_EMAIL", "spor@localhost")
 EMAIL_BACKEND = env("SPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -43,6 +43,8 @@ urlpatterns = [
     path("trivsel/", include("spor.screening.urls")),
     path("bekymringer/", include("spor.concerns.urls")),
     path("forloeb/", include("spor.cases.urls")),
+    path("maaling/", include("spor.measurement.urls")),
+    path("svar/", include("spor.measurement.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -17,7 +17,12 @@ from tqdm import tqdm
 from spor.registry import demo
 
 # Parts of the loop that add their demo data, in the order the loop runs.
-LOOP_DEMOS = ["spor.screening.demo", "spor.concerns.demo", "spor.cases.demo"]
+LOOP_DEMOS = [
+    "spor.screening.demo",
+    "spor.concerns.demo",
+    "spor.cases.demo",
+    "spor.measurement.demo",
+]
 
 
 class Command(BaseCommand):

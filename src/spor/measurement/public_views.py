@@ -1,0 +1,76 @@
+"""The public answer page of a one-time link: no login, nothing about the child but a first
+name. Forged links answer 404, used, expired and withdrawn ones 410 with a Danish page, and
+an address that tries too many unknown links gets 429 for a while."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from spor.measurement import links, questionnaire, services
+from spor.measurement.models import Informant, RequestStatus
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: keep it out of caches, other sites' Referer headers and search
+    # engines. (Not "no-referrer": browsers then send "Origin: null" and the CSRF check fails.)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _closed(request: HttpRequest, status: str, message: str) -> HttpResponse:
+    return _private(
+        render(
+            request,
+            "measurement/public_closed.html",
+            {"message": message, "status": status},
+            status=410,
+        )
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    if links.guessing_blocked(request):
+        return _private(render(request, "measurement/public_too_many.html", status=429))
+    with transaction.atomic():
+        req = links.find_request(token)
+        if req is None:
+            links.record_bad_token(request)
+            return _private(render(request, "measurement/public_unknown.html", status=404))
+        status = req.status
+        if status != RequestStatus.SENT:
+            return _closed(request, status, services.closed_message(status))
+        child = req.delivery.case.child
+        q = questionnaire.build(req.form, req.informant)
+        context = {
+            "q": q,
+            "first_name": child.first_name if child else "",
+            "informant": req.informant,
+            "is_self": req.informant == Informant.SELF,
+            "role_text": questionnaire.ROLE_TEXT[Informant(req.informant)],
+            "follow_up": req.form.endswith("-followup"),
+            "expires_at": req.expires_at,
+        }
+        if request.method == "POST":
+            if questionnaire.read(q, request.POST, paper=False):
+                try:
+                    services.answer_by_link(
+                        req=req, answers=q.answers(), impact=q.impact_answers(), request=request
+                    )
+                except services.LinkClosed as closed:
+                    return _closed(request, closed.status, closed.message)
+                return redirect("measurement_public:thanks")
+            return _private(render(request, "measurement/public_answer.html", context, status=400))
+        return _private(render(request, "measurement/public_answer.html", context))
+
+
+@never_cache
+def thanks(request: HttpRequest) -> HttpResponse:
+    return _private(render(request, "measurement/public_thanks.html"))
