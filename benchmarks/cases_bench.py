@@ -16,73 +16,28 @@ large municipality than in the small one (a query count that grows with the rows
 
 from __future__ import annotations
 
-import argparse
-import io
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-from collections import defaultdict
-from pathlib import Path
 
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, round(p / 100 * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
+import _harness
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--children", type=int, default=60_000, help="the large municipality")
-    parser.add_argument("--baseline", type=int, default=2_000, help="the small municipality")
-    parser.add_argument("--requests", type=int, default=40, help="case pages per municipality")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the database file")
-    args = parser.parse_args()
+    args = _harness.parse_args(__doc__, requests=40, requests_help="case pages per municipality")
+    tmp = _harness.start("spor-cases-bench-")
 
-    tmp = Path(tempfile.mkdtemp(prefix="spor-cases-bench-"))
-    db_path = tmp / "bench.sqlite3"
-    os.environ["SPOR_DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
-    os.environ.setdefault("SPOR_LOG_LEVEL", "WARNING")
-
-    import django
-
-    django.setup()
-
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from spor.accounts.models import Membership, User
     from spor.cases import demo as cases_demo
     from spor.cases.models import Case, CaseMember
-    from spor.registry import demo
     from spor.tenancy.models import Municipality
 
-    settings.ALLOWED_HOSTS.append("testserver")
-    print(f"Database: {db_path}", flush=True)
-    call_command("migrate", verbosity=0)
     today = timezone.localdate()
-
-    t0 = time.perf_counter()
-    call_command(
-        "spor_demo", children=args.children, seed=args.seed, stdout=io.StringIO(), verbosity=0
-    )
-    large_seconds = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    spec = demo.MunicipalitySpec("101", "Kommune 101", args.baseline, "k101-")
-    with transaction.atomic():
-        plan = demo.plan_municipality(spec, seed=args.seed + 1, today=today)
-        demo.write_municipality(plan, password_hash=User.objects.get(username="leder").password)
-    small_seconds = time.perf_counter() - t0
+    large_seconds, _, small_seconds = _harness.generate(args)
 
     case_seconds: dict[str, float] = {}
     for code in ("999", "101"):
@@ -101,19 +56,10 @@ def main() -> int:
     )
 
     rng = random.Random(args.seed)
-    results: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
-    failures: list[str] = []
+    recorder = _harness.Recorder()
+    measure = recorder.measure
 
-    def measure(client: Client, label: str, page: str, url: str) -> None:
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            failures.append(f"{label} {url}: HTTP {response.status_code}")
-        results[(page, label)].append((len(ctx.captured_queries), elapsed))
-
-    sizes = [(f"{args.baseline:,}", "k101-", "101"), (f"{args.children:,}", "", "999")]
+    sizes = _harness.sizes(args)
     for label, prefix, code in sizes:
         worker = User.objects.get(username=f"{prefix}psykolog1")
         lead = User.objects.get(username=f"{prefix}leder")
@@ -127,7 +73,7 @@ def main() -> int:
             Case.objects.filter(municipality__code=code).order_by("pk").values_list("pk", flat=True)
         )
         if not mine:
-            failures.append(f"{label}: {worker.username} is on no case")
+            recorder.failures.append(f"{label}: {worker.username} is on no case")
             continue
         print(
             f"{label} children: {worker.username} is on {len(mine)} of {len(every)} cases",
@@ -160,48 +106,9 @@ def main() -> int:
         for _ in range(args.requests // 2):
             measure(boss, label, "/forloeb/<id>/ (leder)", f"/forloeb/{rng.choice(every)}/")
 
-    small, large = sizes[0][0], sizes[1][0]
-    header = f"{'side':<36} {'børn':>8} {'queries':>9} {'p50 ms':>8} {'p95 ms':>8} {'n':>4}"
-    print()
-    print(header)
-    print("-" * len(header))
-    grows: list[str] = []
-    for page in dict.fromkeys(p for p, _ in results):
-        spans = {}
-        for label in (small, large):
-            rows = results.get((page, label), [])
-            if not rows:
-                continue
-            queries = [q for q, _ in rows]
-            ms = [t for _, t in rows]
-            spans[label] = (min(queries), max(queries))
-            span = (
-                f"{min(queries)}"
-                if min(queries) == max(queries)
-                else f"{min(queries)}–{max(queries)}"
-            )
-            print(
-                f"{page:<36} {label:>8} {span:>9} {statistics.median(ms):>8.1f} "
-                f"{percentile(ms, 95):>8.1f} {len(rows):>4}"
-            )
-        if small in spans and large in spans and spans[large][1] > spans[small][1]:
-            grows.append(f"{page}: {spans[small]} → {spans[large]}")
-    print()
-    if failures:
-        print("FEJL: requests that did not answer 200:", *failures[:10], sep="\n  ")
-    if grows:
-        print("FEJL: the query count grows with the municipality:", *grows, sep="\n  ")
-    else:
-        print(
-            f"OK: the same number of queries per page for {small} and {large} children "
-            "(no query per row)."
-        )
-    if not args.keep:
-        connection.close()
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
-    return 1 if grows or failures else 0
+    ok = recorder.report(sizes[0][0], sizes[1][0], width=36, grows_with="the municipality")
+    _harness.finish(tmp, keep=args.keep)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
