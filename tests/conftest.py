@@ -130,6 +130,7 @@ WORLD_EXTENSIONS = [
     "tests.concerns.world",
     "tests.cases.world",
     "tests.measurement.world",
+    "tests.programme.world",
 ]
 
 

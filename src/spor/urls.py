@@ -45,6 +45,7 @@ urlpatterns = [
     path("forloeb/", include("spor.cases.urls")),
     path("maaling/", include("spor.measurement.urls")),
     path("svar/", include("spor.measurement.public_urls")),
+    path("partnerskab/", include("spor.programme.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,10 @@ The test walks the URL configuration itself, so a route added later is covered w
 touching this file: a route's ``<name>_id`` argument is filled with an object of Aby's of
 the model called ``name`` (found in Spor's apps), and people from Bby, and people in Aby
 whose role does not reach the object, must get the same 404 as for an id that does not
-exist. If a new route names a model the personas do not have, the test fails and says so.
+exist. A national record (no municipality, e.g. a programme) is filled with the first one;
+its routes belong to the programme administrator (``w.extra["programme_admin"]``), and every
+municipality persona must get 404 there. If a new route names a model the personas do not
+have, the test fails and says so.
 """
 
 from __future__ import annotations
@@ -68,7 +71,25 @@ def model_for(argument: str) -> type[models.Model]:
     return found[0]
 
 
+def is_national(model: type[models.Model]) -> bool:
+    """A national record (a programme, …) belongs to no municipality."""
+    return not any(f.name == "municipality" for f in model._meta.get_fields())
+
+
+def is_national_route(pattern: URLPattern) -> bool:
+    """A route keyed by a national record is the programme administrator's."""
+    return any(
+        is_national(model_for(arg)) for arg in set(pattern.pattern.converters) - TOKEN_ARGUMENTS
+    )
+
+
 def object_of(world: World, model: type[models.Model]) -> models.Model:
+    if is_national(model):
+        national = model._default_manager.order_by("pk").first()
+        assert national is not None, (
+            f"the personas' world has no {model.__name__}: add one in tests/<app>/world.py"
+        )
+        return national
     obj = model._default_manager.filter(municipality=world.a).order_by("pk").first()  # type: ignore[misc]
     assert obj is not None, (
         f"the personas in tests/conftest.py have no {model.__name__} in Aby: add one, "
@@ -108,11 +129,21 @@ def test_object_route_answers_404_outside_reach(world: World, route: str, patter
     missing = fill(route, pattern, lambda arg: MISSING_ID)
 
     # The owner's lead reaches it, so a 404 below means "not yours", not "broken route".
-    owner = world.client_for(world.lead_a)
+    # A route keyed by a national record (a programme) is its administrator's: every
+    # municipality persona, Aby's included, has no role there.
+    national = is_national_route(pattern)
+    if national:
+        assert "programme_admin" in world.extra, (
+            "a national route needs an administrator persona: w.extra['programme_admin']"
+        )
+    owner_user = world.extra["programme_admin"] if national else world.lead_a
+    owner = world.client_for(owner_user)
     owner_status = {owner.get(real).status_code, owner.post(real).status_code}
-    assert owner_status & {200, 302}, f"{real}: Aby's PPR-leder got {owner_status}"
+    assert owner_status & {200, 302}, f"{real}: {owner_user.username} got {owner_status}"
 
     outsiders = [world.lead_b, world.ppr_b, world.teacher_b, world.health_a, world.social_a]
+    if national:
+        outsiders = [world.lead_a, world.ppr_a, world.teacher_a, *outsiders]
     for person in outsiders:
         client = world.client_for(person)
         for method in ("get", "post"):

@@ -927,6 +927,11 @@ def demo_logins(*, admin_has_demo_password: bool = True) -> list[Login]:
                     f"{' og '.join(names)} på {place}" for place, names in by_place.items()
                 )
             logins.append(Login(Role(m.role).label, m.user.username, DEMO_PASSWORD, note))
+    programme_admin = User.objects.filter(username="programadmin").first()
+    if programme_admin is not None:
+        logins.append(
+            Login("Programadministrator", programme_admin.username, DEMO_PASSWORD, "partnerskab")
+        )
     admin = User.objects.filter(username=ADMIN_USERNAME, is_superuser=True).first()
     if admin is not None:
         password = DEMO_PASSWORD if admin_has_demo_password else "(den eksisterende)"

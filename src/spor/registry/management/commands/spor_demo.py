@@ -22,6 +22,7 @@ LOOP_DEMOS = [
     "spor.concerns.demo",
     "spor.cases.demo",
     "spor.measurement.demo",
+    "spor.programme.demo",
 ]
 
 

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from spor.programme.models import (
+    Benchmark,
+    BenchmarkFramework,
+    BenchmarkItem,
+    Programme,
+    ProgrammeAdmin,
+)
+
+
+class BenchmarkItemInline(admin.TabularInline):
+    model = BenchmarkItem
+    extra = 0
+
+
+@admin.register(BenchmarkFramework)
+class BenchmarkFrameworkAdmin(admin.ModelAdmin):
+    list_display = ["title", "version", "valid_from"]
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    list_display = ["number", "short_title", "framework"]
+    list_filter = ["framework"]
+    inlines = [BenchmarkItemInline]
+
+
+class ProgrammeAdminInline(admin.TabularInline):
+    model = ProgrammeAdmin
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Programme)
+class ProgrammeModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_on", "end_on", "grant_pool", "framework"]
+    inlines = [ProgrammeAdminInline]

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from spor.programme import views
+
+# Object routes name their key `<model>_id`: the tenancy test walks every pattern. Routes
+# with `<programme_id>` are the programme administrator's (a national record).
+app_name = "programme"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("pejlemaerker/", views.framework, name="framework"),
+    path("<int:programme_id>/", views.programme_detail, name="programme_detail"),
+    path("<int:programme_id>/ret/", views.programme_update, name="programme_update"),
+    path("<int:programme_id>/kommuner/ny/", views.participation_add, name="participation_add"),
+    path(
+        "<int:programme_id>/kommuner/<int:programmeparticipation_id>/",
+        views.participation_update,
+        name="participation_update",
+    ),
+    path(
+        "<int:programme_id>/planer/<int:developmentplan_id>/",
+        views.programme_plan,
+        name="programme_plan",
+    ),
+    path("<int:programme_id>/initiativer/", views.initiative_overview, name="overview"),
+    path("<int:programme_id>/initiativer.xlsx", views.initiative_export, name="overview_export"),
+    path(
+        "deltagelse/<int:programmeparticipation_id>/udviklingsplan/",
+        views.plan_create,
+        name="plan_create",
+    ),
+    path("udviklingsplaner/<int:developmentplan_id>/", views.plan_detail, name="plan_detail"),
+    path("udviklingsplaner/<int:developmentplan_id>/ret/", views.plan_update, name="plan_update"),
+    path(
+        "udviklingsplaner/<int:developmentplan_id>/initiativer/ny/",
+        views.initiative_create,
+        name="initiative_create",
+    ),
+    path("initiativer/<int:initiative_id>/", views.initiative_detail, name="initiative_detail"),
+    path("initiativer/<int:initiative_id>/ret/", views.initiative_update, name="initiative_update"),
+    path("milepaele/<int:milestone_id>/", views.milestone_update, name="milestone_update"),
+]

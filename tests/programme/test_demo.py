@@ -1,0 +1,59 @@
+"""The demo partnership: the national programme with 11 municipalities and about 100
+initiatives, written once however often it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from spor.programme import demo
+from spor.programme.models import (
+    Initiative,
+    Milestone,
+    Programme,
+    ProgrammeAdmin,
+    ProgrammeParticipation,
+)
+from spor.registry.demo import DEMO_PASSWORD
+from spor.tenancy.models import Municipality
+from tests import factories as f
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def test_the_demo_writes_the_programme_with_eleven_municipalities_once(db: None) -> None:
+    sporby = f.municipality("Sporby Kommune", "999")
+    f.municipality("Ærø Kommune", "101")  # a real code in use: the demo must skip it
+    added = demo.generate(sporby, rng=random.Random(1), today=TODAY)
+    assert 95 <= added <= 110
+    programme = Programme.objects.get()
+    assert programme.name == "Investering i den tidlige og forebyggende indsats i PPR"
+    assert programme.period_label == "2017–2020" and programme.grant_pool == 123100000
+    parts = ProgrammeParticipation.objects.filter(programme=programme)
+    assert parts.count() == 11 and parts.filter(municipality=sporby).exists()
+    assert sum(p.grant for p in parts) <= programme.grant_pool
+    assert Municipality.objects.get(code="101").name == "Ærø Kommune"
+    assert not parts.filter(municipality__code="101").exists()
+    assert Initiative.objects.count() == added
+    assert all(i.benchmarks.exists() for i in Initiative.objects.all())
+    assert not Milestone.objects.exclude(
+        due_on__gte=programme.start_on, due_on__lte=programme.end_on
+    ).exists()
+    admin = ProgrammeAdmin.objects.get(programme=programme).user
+    assert admin.username == "programadmin" and admin.check_password(DEMO_PASSWORD)
+
+    assert demo.generate(sporby, rng=random.Random(2), today=TODAY) == 0
+    assert ProgrammeParticipation.objects.count() == 11
+    assert Initiative.objects.count() == added
+
+
+def test_the_demo_overview_shows_its_initiatives_to_programadmin(db: None) -> None:
+    sporby = f.municipality("Sporby Kommune", "999")
+    added = demo.generate(sporby, rng=random.Random(1), today=TODAY)
+    from django.test import Client
+
+    client = Client()
+    client.force_login(ProgrammeAdmin.objects.get().user)
+    page = client.get(f"/partnerskab/{Programme.objects.get().pk}/initiativer/").content.decode()
+    assert f"Viser {added} af {added} initiativer." in page
+    assert "Sporby Kommune" in page and "Kommune 110" in page
