@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "spor.concerns",
     "spor.cases",
     "spor.measurement",
+    "spor.evaluation_web",
     "spor.programme",
     "spor.web",
 ]

@@ -46,6 +46,7 @@ urlpatterns = [
     path("maaling/", include("spor.measurement.urls")),
     path("svar/", include("spor.measurement.public_urls")),
     path("partnerskab/", include("spor.programme.urls")),
+    path("evaluering/", include("spor.evaluation_web.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,45 @@
+"""The municipality's evaluation page: aggregates only, so nothing is written to the access
+log (no child is shown)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from spor.evaluation_web import figures, selectors
+from spor.evaluation_web.forms import DEFAULT_INFORMANT, FilterForm, Filters
+from spor.measurement.models import Informant
+from spor.tenancy.access import Actor
+from spor.tenancy.decorators import lead_required
+
+MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
+
+
+@lead_required
+def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = FilterForm(
+        request.GET or None,
+        interventions=selectors.interventions_for(actor),
+        initial={"informant": DEFAULT_INFORMANT},
+    )
+    if request.GET and not form.is_valid():
+        return render(
+            request,
+            "evaluation/municipality.html",
+            {"form": form, "message": MSG_INVALID, "caveat": True},
+            status=400,
+        )
+    filters = form.filters() if request.GET else Filters()
+    fig = figures.compute(selectors.response_rows(actor, filters), filters)
+    return render(
+        request,
+        "evaluation/municipality.html",
+        {
+            "form": form,
+            "fig": fig,
+            "informant_label": Informant(filters.informant).label,
+            "threshold": figures.THRESHOLD,
+            "suppressed": figures.SUPPRESSED,
+            "caveat": True,
+        },
+    )

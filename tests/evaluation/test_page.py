@@ -1,0 +1,209 @@
+"""The municipality's evaluation page, through Django's test client: figures equal the pure
+functions on the same pairs, filters narrow n, small n is suppressed, only the PPR-leder of
+the municipality gets in, and bad filter input gives a Danish 400."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from spor import sdq
+from spor.accounts.models import Membership
+from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, Level, OpenedFrom
+from spor.evaluation import stats
+from spor.evaluation_web import figures
+from spor.measurement import demo, questionnaire
+from spor.measurement.models import Informant, Phase, Response
+from spor.registry.models import Child
+from tests.cases.world import intervention
+from tests.conftest import World
+
+URL = "/evaluering/"
+CAVEAT = "Regression mod middelværdien"
+TODAY = timezone.localdate()
+
+
+def _response(w: World, delivery: Delivery, phase: str, informant: str, total: int, age: int,
+              on: dt.date, ppr: Membership, rng: random.Random) -> None:  # fmt: skip
+    form = questionnaire.form_for(informant, phase, age)
+    answers = demo._items(form, total, 7, rng)
+    scores = questionnaire.score(form, answers, {})
+    Response.objects.create(
+        municipality=w.a,
+        delivery=delivery,
+        phase=phase,
+        informant=informant,
+        form=form,
+        answers=answers,
+        scores=scores,
+        norm_set=scores["norm_set"],
+        entered_by=ppr,
+        answered_at=timezone.make_aware(dt.datetime.combine(on, dt.time(12))),
+    )
+
+
+def make_children(w: World, spec: list[tuple[int, int | None]], *, born_year: int = 2016,
+                  name: str = "Samtaler i skolen", kind: str = InterventionType.SUPPORTIVE,
+                  informant: str = Informant.PROFESSIONAL, start: int = 0) -> None:  # fmt: skip
+    """One child, case, delivery and before (and after, unless None) response per spec."""
+    ppr = Membership.objects.get(user=w.ppr_a, municipality=w.a)
+    rng = random.Random(len(spec) + start)
+    iv = intervention(w.a, name, kind=kind, level=Level.ANTICIPATORY, min_age=2, max_age=17)
+    baseline = TODAY - dt.timedelta(days=120)
+    for i, (before, after) in enumerate(spec, start=start):
+        child = Child(municipality=w.a, first_name=f"Barn{i}", last_name="Test")
+        child.set_cpr(f"{1 + i % 28:02d}01{born_year % 100:02d}-4{i:03d}")
+        child.save()
+        case = Case.objects.create(
+            municipality=w.a,
+            child=child,
+            title="Forløb",
+            level=Level.ANTICIPATORY,
+            opened_from=OpenedFrom.DIRECT,
+            opened_on=baseline,
+            opened_by=ppr,
+        )
+        d = Delivery.objects.create(
+            municipality=w.a, case=case, intervention=iv, start=baseline,
+            status=DeliveryStatus.RUNNING,
+        )  # fmt: skip
+        age = child.age_on(baseline)
+        _response(w, d, Phase.BEFORE, informant, before, age, baseline, ppr, rng)
+        if after is not None:
+            _response(w, d, Phase.AFTER, informant, after, age, TODAY, ppr, rng)
+
+
+SPEC: list[tuple[int, int | None]] = [
+    (22, 12), (18, 15), (25, 19), (14, 16), (20, 8), (17, 17), (19, 11), (23, 22),
+    (16, None), (21, None), (24, None), (12, None), (15, None),
+]  # fmt: skip
+
+
+def get(w: World, user=None, **params):  # type: ignore[no-untyped-def]
+    return w.client_for(user or w.lead_a).get(URL, params)
+
+
+def test_figures_equal_the_pure_functions(world: World) -> None:
+    make_children(world, SPEC)
+    r = get(world)
+    assert r.status_code == 200
+    fig = r.context["fig"]
+    assert fig.n_started == 13 and fig.n_paired == 8
+    before = [b for b, a in SPEC if a is not None]
+    after = [a for b, a in SPEC if a is not None]
+    assert fig.before == before and fig.after == after
+    pc = stats.paired_change(before, after)
+    es = stats.effect_sizes(before, after)
+    text = r.content.decode()
+    assert "8 par af 13 startet" in text
+    assert fig.total.change == figures.num(pc.mean_change)
+    assert fig.total.ci == f"{figures.num(pc.ci_low)} til {figures.num(pc.ci_high)}"
+    assert figures.num(pc.mean_before) in text and figures.num(pc.mean_after) in text
+    assert ("Cohen's dz (ændring / SD af ændringen)", figures.num(es.dz, 2)) in fig.effects
+    d_av = ("Cohen's d_av (ændring / gennemsnittet af SD før og SD efter)", figures.num(es.d_av, 2))
+    assert d_av in fig.effects
+    # Reliable change with the norm set the responses were banded with.
+    expected = sdq.change_category(before, after, informant="teacher", norm_set="uk-3band")
+    assert fig.category_codes == expected.tolist()
+    shares = stats.change_categories(expected)
+    assert fig.n_categorised == 8
+    for s in fig.categories:
+        k = shares[s.key].k
+        if s.shown:
+            assert s.text.startswith(f"{k} af 8")
+        else:
+            assert s.text == "færre end 5"
+    # The band transition table and the attrition come from the same pairs.
+    assert fig.transitions is not None and "uk-3band@1" in fig.transitions.norm_title
+    att = stats.attrition([b for b, _ in SPEC], [a is not None for _, a in SPEC])
+    assert ("Med eftermåling", f"{att.n_completers} af 13") in fig.attrition
+    assert ("Uden eftermåling", f"{att.n_noncompleters} af 13") in fig.attrition
+    assert len(fig.subscales) == 5
+    assert text.count("<svg") >= 2 and "Ændringen i samlet vanskelighedsscore" in text
+    assert CAVEAT in text and "uk-3band@1" in text
+
+
+def test_filters_narrow_n(world: World) -> None:
+    make_children(world, SPEC)
+    make_children(world, [(20, 10)] * 6, name="Klassetrivsel", kind=InterventionType.CONSULTATIVE,
+                  born_year=2022, start=100)  # fmt: skip
+    assert get(world).context["fig"].n_paired == 14
+    assert get(world, type=InterventionType.CONSULTATIVE).context["fig"].n_paired == 6
+    assert get(world, alder="11-17").context["fig"].n_started == 0
+    assert get(world, alder="2-5").context["fig"].n_paired == 6
+    assert get(world, informant=Informant.PARENT).context["fig"].n_started == 0
+    future = (TODAY + dt.timedelta(days=1)).isoformat()
+    assert get(world, fra=future).context["fig"].n_started == 0
+
+
+def test_fewer_than_five_pairs_are_suppressed(world: World) -> None:
+    make_children(world, [(20, 10), (18, 12), (22, 15), (17, None)])
+    r = get(world)
+    fig = r.context["fig"]
+    text = r.content.decode()
+    assert not fig.shown and fig.total is None and fig.effects == []
+    assert "færre end 5 par af færre end 5 startet" in text
+    assert "<svg" not in text
+    assert CAVEAT in text
+
+
+def test_bad_filter_is_a_danish_400(world: World) -> None:
+    r = get(world, fra="31-12-2025")
+    assert r.status_code == 400
+    assert "Skriv datoen som åååå-mm-dd" in r.content.decode()
+    assert get(world, alder="99").status_code == 400
+    other = intervention(world.b, "Bbys indsats")
+    r = get(world, indsats=other.pk)
+    assert r.status_code == 400 and "kommunens indsatsvifte" in r.content.decode()
+    r = get(world, fra="2026-02-01", til="2026-01-01")
+    assert r.status_code == 400 and "Periodens start" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    "who", ["ppr_a", "teacher_a", "health_a", "social_a", "ppr_b", "teacher_b"]
+)
+def test_only_the_municipalitys_lead(world: World, who: str) -> None:
+    assert get(world, getattr(world, who)).status_code == 404
+
+
+def test_another_municipalitys_data_is_not_counted(world: World) -> None:
+    make_children(world, SPEC)
+    r = get(world, world.lead_b)
+    assert r.status_code == 200 and r.context["fig"].n_started == 0
+
+
+def test_start_page_tile(world: World) -> None:
+    r = world.client_for(world.lead_a).get(reverse("home") if _has("home") else "/")
+    assert reverse("evaluation:municipality") in r.content.decode()
+
+
+def _has(name: str) -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def test_sums_match_numpy(world: World) -> None:
+    make_children(world, SPEC)
+    fig = get(world).context["fig"]
+    assert fig.total.n == 8
+    assert fig.total.before == figures.num(float(np.mean(fig.before)))
+
+
+def test_small_attrition_counts_are_hidden_with_their_complement(world: World) -> None:
+    make_children(world, [(20, 10), (18, 12), (22, 15), (17, 11), (19, 9), (21, 18), (16, None)])
+    fig = get(world).context["fig"]
+    assert fig.shown and fig.n_started == 7
+    # 1 without a follow-up: hidden, and so is its complement (the total is shown).
+    assert ("Uden eftermåling", "færre end 5 af 7") in fig.attrition
+    assert ("Med eftermåling", "færre end 5 af 7") in fig.attrition
+    assert len(fig.attrition) == 2  # no means for a group of fewer than 5
