@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from spor.programme import export, forms, selectors, services
+from spor.programme import export, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.tenancy.access import Actor
@@ -224,6 +224,7 @@ def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpRes
             "form": form,
             "filter": f,
             "data": selectors.overview(pactor, f),
+            "outcomes": outcomes.for_programme(pactor),
             "programme": pactor.programme,
             "query": request.GET.urlencode(),
             "printed": timezone.localdate(),
@@ -391,6 +392,7 @@ def initiative_detail(request: HttpRequest, actor: Actor, initiative_id: int) ->
             "plan": item.plan,
             "programme": item.plan.participation.programme,
             "uses": selectors.intervention_use(actor, item),
+            "outcomes": outcomes.for_initiative(actor, item),
             "may_edit": selectors.may_edit_plan(actor),
         },
     )
