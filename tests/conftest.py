@@ -131,6 +131,7 @@ WORLD_EXTENSIONS = [
     "tests.cases.world",
     "tests.measurement.world",
     "tests.programme.world",
+    "tests.survey.world",
 ]
 
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "spor.measurement",
     "spor.evaluation_web",
     "spor.programme",
+    "spor.survey",
     "spor.web",
 ]
 

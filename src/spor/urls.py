@@ -47,6 +47,8 @@ urlpatterns = [
     path("svar/", include("spor.measurement.public_urls")),
     path("partnerskab/", include("spor.programme.urls")),
     path("evaluering/", include("spor.evaluation_web.urls")),
+    path("organisation/", include("spor.survey.urls")),
+    path("organisation/svar/", include("spor.survey.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

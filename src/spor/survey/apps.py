@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SurveyConfig(AppConfig):
+    name = "spor.survey"
+    verbose_name = "Organisationsmåling"

@@ -1,0 +1,77 @@
+"""The survey's one-time links, on the measurement's machinery.
+
+Tokens, their hashes, the token format and the RLS handling are those of
+:mod:`spor.measurement.links` (imported, not copied): 256-bit tokens, only the SHA-256
+stored, and the invitation found by **one** query by exact hash in the system context,
+after which the transaction sees the found invitation's municipality only (or ``'0'``).
+
+The guessing limit uses the same settings (``SPOR_MEASUREMENT_GUESS_LIMIT`` and
+``…_WINDOW_MINUTES``) but its own counter, because ``spor.measurement.links`` keys its
+counter to the SDQ links.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from django.urls import reverse
+
+from spor.audit.services import client_address
+from spor.measurement import links as measurement_links
+from spor.measurement.links import hash_token, new_token
+from spor.survey.models import SurveyInvitation
+from spor.tenancy.rls import NO_MUNICIPALITY
+
+__all__ = ["find_invitation", "guessing_blocked", "hash_token", "link_for", "new_token"]
+
+
+def link_for(token: str) -> str:
+    base = str(getattr(settings, "SPOR_BASE_URL", "")).rstrip("/")
+    return base + reverse("survey_public:answer", kwargs={"token": token})
+
+
+def find_invitation(token: str) -> SurveyInvitation | None:
+    """The invitation a token belongs to, or None (see the module's note on RLS)."""
+    if not measurement_links.TOKEN_RE.match(token):
+        return None
+    qs = SurveyInvitation.objects.filter(token_hash=hash_token(token)).values_list(
+        "pk", "municipality_id"
+    )
+    found: tuple[int, int] | None = None
+    if connection.vendor == "postgresql":
+        measurement_links._set_municipality("")  # system context, one query by exact hash
+        try:
+            found = qs.first()
+        finally:
+            measurement_links._set_municipality(str(found[1]) if found else NO_MUNICIPALITY)
+    else:
+        found = qs.first()
+    if found is None:
+        return None
+    return (
+        SurveyInvitation.objects.select_related("round")
+        .filter(pk=found[0], municipality_id=found[1])
+        .first()
+    )
+
+
+def _key(request: HttpRequest) -> str:
+    return f"spor:survey:bad-token:{client_address(request) or 'ukendt'}"
+
+
+def guessing_blocked(request: HttpRequest) -> bool:
+    limit, _ = measurement_links._limit()
+    return int(cache.get(_key(request), 0)) >= limit
+
+
+def record_bad_token(request: HttpRequest) -> None:
+    _, minutes = measurement_links._limit()
+    key = _key(request)
+    if cache.add(key, 1, timeout=minutes * 60):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=minutes * 60)
