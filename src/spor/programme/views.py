@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from spor.programme import export, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
 from spor.programme.models import DevelopmentPlan, Initiative
+from spor.survey.selectors import latest_self_assessment
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
 
@@ -289,6 +290,8 @@ def plan_detail(request: HttpRequest, actor: Actor, developmentplan_id: int) -> 
             "initiatives": selectors.plan_initiatives(plan),
             "may_edit": selectors.may_edit_plan(actor),
             "national": False,
+            # The staff survey's pejlemærke self-assessment feeds the plan's analysis.
+            "self_assessment": latest_self_assessment(actor),
         },
     )
 
