@@ -138,6 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a command writes.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # Tests use a file, not Django's shared in-memory database: the browser tests' live
+    # server answers requests on several threads, and an in-memory database would make
+    # them share one connection (and its transactions) at once.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("SPOR_TEST_SQLITE", str(PROJECT_DIR / "test-spor.sqlite3"))
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -23,6 +23,7 @@ LOOP_DEMOS = [
     "spor.cases.demo",
     "spor.measurement.demo",
     "spor.programme.demo",
+    "spor.survey.demo",
 ]
 
 
