@@ -99,20 +99,21 @@ def _limit() -> tuple[int, int]:
     )
 
 
-def _key(request: HttpRequest) -> str:
-    return f"spor:measurement:bad-token:{client_address(request) or 'ukendt'}"
+def _key(request: HttpRequest, scope: str) -> str:
+    return f"spor:{scope}:bad-token:{client_address(request) or 'ukendt'}"
 
 
-def guessing_blocked(request: HttpRequest) -> bool:
-    """True when this address has tried too many unknown links in the window."""
+def guessing_blocked(request: HttpRequest, *, scope: str = "measurement") -> bool:
+    """True when this address has tried too many unknown links in the window. Each kind
+    of one-time link (``scope``: SDQ measurement, staff survey) counts on its own."""
     limit, _ = _limit()
-    return int(cache.get(_key(request), 0)) >= limit
+    return int(cache.get(_key(request, scope), 0)) >= limit
 
 
-def record_bad_token(request: HttpRequest) -> None:
+def record_bad_token(request: HttpRequest, *, scope: str = "measurement") -> None:
     """Count an unknown link from this address (a fixed window, in Django's cache)."""
     _, minutes = _limit()
-    key = _key(request)
+    key = _key(request, scope)
     if cache.add(key, 1, timeout=minutes * 60):
         return
     try:

@@ -13,12 +13,10 @@ counter to the SDQ links.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 
-from spor.audit.services import client_address
 from spor.measurement import links as measurement_links
 from spor.measurement.links import hash_token, new_token
 from spor.survey.models import SurveyInvitation
@@ -57,21 +55,9 @@ def find_invitation(token: str) -> SurveyInvitation | None:
     )
 
 
-def _key(request: HttpRequest) -> str:
-    return f"spor:survey:bad-token:{client_address(request) or 'ukendt'}"
-
-
 def guessing_blocked(request: HttpRequest) -> bool:
-    limit, _ = measurement_links._limit()
-    return int(cache.get(_key(request), 0)) >= limit
+    return measurement_links.guessing_blocked(request, scope="survey")
 
 
 def record_bad_token(request: HttpRequest) -> None:
-    _, minutes = measurement_links._limit()
-    key = _key(request)
-    if cache.add(key, 1, timeout=minutes * 60):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=minutes * 60)
+    measurement_links.record_bad_token(request, scope="survey")
