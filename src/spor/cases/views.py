@@ -237,8 +237,7 @@ def _render_detail(
         "may_work": may_work,
         "today": timezone.localdate(),
         "suggestions": selectors.suggest_interventions(actor, case)[:5] if case.is_open else [],
-        "child_visible": case.child_id is not None
-        and registry_selectors.children_for(actor).filter(pk=case.child_id).exists(),
+        "child_visible": registry_selectors.may_see_child(actor, case.child_id),
         **_detail_forms(actor, case),
         **(bound or {}),
     }

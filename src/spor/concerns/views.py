@@ -268,8 +268,7 @@ def _render_detail(
         "events": events,
         "may_manage": selectors.may_manage(actor, concern),
         "today": timezone.localdate(),
-        "child_visible": concern.child_id is not None
-        and registry_selectors.children_for(actor).filter(pk=concern.child_id).exists(),
+        "child_visible": registry_selectors.may_see_child(actor, concern.child_id),
         **_detail_forms(actor, concern),
         **(bound or {}),
     }

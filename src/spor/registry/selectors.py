@@ -84,6 +84,11 @@ def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]
     return qs.filter(_on_a_case_with(actor))
 
 
+def may_see_child(actor: Actor, child_id: int | None) -> bool:
+    """Whether the actor may open the child's page (e.g. to link a name to it)."""
+    return child_id is not None and children_for(actor).filter(pk=child_id).exists()
+
+
 def get_institution_for_user(actor: Actor, institution_id: int) -> Institution:
     try:
         return institutions_for(actor).get(pk=institution_id)

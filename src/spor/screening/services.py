@@ -511,7 +511,7 @@ def consent_record(
     request: HttpRequest | None = None,
 ) -> Consent:
     """Record parents' consent or a legal basis for sharing the child's screening."""
-    if not registry.children_for(actor).filter(pk=child.pk).exists():
+    if not registry.may_see_child(actor, child.pk):
         raise ScreeningError("Barnet findes ikke.")
     if kind not in Consent.Kind.values:
         raise ScreeningError("Vælg samtykke eller lovhjemmel.", field="kind")
