@@ -49,6 +49,13 @@ urlpatterns = [
     path("evaluering/", include("spor.evaluation_web.urls")),
     path("organisation/", include("spor.survey.urls")),
     path("organisation/svar/", include("spor.survey.public_urls")),
+    path("oekonomi/", include("spor.economics.urls")),
+    path("api/", include("spor.api.urls")),
+    path("log-ind/sso/", include("spor.sso.urls")),
+    path("notifikationer/", include("spor.notifications.urls")),
+    path("organisationsimport/", include("spor.orgsync.urls")),
+    path("arkiv/", include("spor.archive.urls")),
+    path("drift/", include("spor.ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

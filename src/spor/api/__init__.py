@@ -1,0 +1,1 @@
+"""REST API for the loop's data: scoped tokens per municipality and integration."""

@@ -1,0 +1,1 @@
+"""Retention rules, the deletion job, the archive export, and backup/restore."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "spor.archive"
+    verbose_name = "Arkiv og sletning"

@@ -1,0 +1,1 @@
+"""Economics screens: hourly rates, cost per forløb and intervention, the investment case."""

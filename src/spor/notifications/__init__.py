@@ -1,0 +1,1 @@
+"""The notification centre and each user's choice of what arrives by e-mail."""

@@ -1,0 +1,1 @@
+"""Running Spor in production: security headers, health checks, error pages, the job worker."""

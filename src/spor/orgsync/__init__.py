@@ -1,0 +1,1 @@
+"""Import of units, persons and engagements from the municipality's organisation system."""

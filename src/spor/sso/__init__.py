@@ -1,0 +1,1 @@
+"""Login through the municipality's OpenID Connect broker; TOTP two-factor for local accounts."""
