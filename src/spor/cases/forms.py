@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Profession
+from spor.cases import kle
 from spor.cases import services as s
 from spor.cases.models import (
     CLOSE_FIELDS,
@@ -101,6 +102,15 @@ class CaseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": s.MSG_LEVEL, "invalid_choice": s.MSG_LEVEL},
     )
+    # A CharField, not a ChoiceField, so that a wrong number gets KLE's own Danish message.
+    kle_number = forms.CharField(
+        label="KLE-emnenummer",
+        max_length=20,
+        required=False,
+        widget=forms.Select(choices=kle.choices()),
+        help_text="Emnet efter KL's Emnesystematik; arkivet og sletteregler finder forløbet "
+        "ved det.",
+    )
     opened_on = date_field("Startdato", help_text="I dag eller tidligere.")
 
     def __init__(
@@ -142,6 +152,15 @@ class CaseForm(forms.Form):
         if day is not None and day > timezone.localdate():
             raise forms.ValidationError(s.MSG_OPENED_FUTURE)
         return day
+
+    def clean_kle_number(self) -> str:
+        value = self.cleaned_data.get("kle_number") or ""
+        if not value.strip():  # left out (an older form or a script): the default subject
+            return kle.default()
+        try:
+            return kle.check(value)
+        except kle.KLEError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class MemberForm(forms.Form):

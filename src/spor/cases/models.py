@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from spor.accounts.models import Profession
+from spor.cases import kle
 from spor.tenancy.models import TenantModel
 
 
@@ -191,6 +192,13 @@ class Case(TenantModel):
     )
     title = models.CharField("titel", max_length=200)
     level = models.CharField("niveau", max_length=15, choices=Level.choices)
+    # KL's Emnesystematik: the archive and the retention rules find a case by it.
+    kle_number = models.CharField(
+        "KLE-emnenummer",
+        max_length=8,
+        default=kle.default,
+        help_text="Emnenummer efter KL's Emnesystematik (KLE), fx 27.20.00.",
+    )
     opened_from = models.CharField(
         "startet fra", max_length=20, choices=OpenedFrom.choices, default=OpenedFrom.DIRECT
     )
@@ -276,6 +284,10 @@ class Case(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.status == Status.OPEN
+
+    @property
+    def kle_title(self) -> str:
+        return kle.title(self.kle_number)
 
     @property
     def target(self) -> str:

@@ -19,6 +19,7 @@ from spor import cpr
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import forms, selectors, services
+from spor.cases import kle as case_kle
 from spor.cases.models import Case, CaseMember, Delivery, Goal
 from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
@@ -136,6 +137,7 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             "coordinator": actor.membership.pk,
             "opened_on": timezone.localdate(),
             "level": "foregribende",
+            "kle_number": case_kle.default(),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -153,6 +155,7 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     actor=actor,
                     title=form.cleaned_data["title"],
                     level=form.cleaned_data["level"],
+                    kle_number=form.cleaned_data["kle_number"],
                     child=child,
                     group=group,
                     source_concern=concern,
