@@ -36,6 +36,7 @@ from spor.measurement.models import (
     RequestStatus,
     Response,
 )
+from spor.notifications.services import notify_questionnaire_answered
 from spor.tenancy.access import Actor
 
 LINK_DAYS = 21
@@ -397,6 +398,13 @@ def answer_by_link(
                 what=f"SDQ-{_phase_label(req.phase)} besvaret via engangslink",
                 source=client_address(request),
             )
+        sender = req.created_by
+        notify_questionnaire_answered(
+            municipality_id=req.municipality_id,
+            case_id=req.delivery.case_id,
+            recipient=sender.user if sender is not None and sender.active else None,
+            phase_label=_phase_label(req.phase),
+        )
     return response
 
 
