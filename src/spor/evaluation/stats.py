@@ -62,6 +62,7 @@ __all__ = [
     "f_sf",
     "hedges_correction",
     "paired_change",
+    "paired_change_from_sums",
     "proportion",
     "share_specialised",
     "t_ppf",
@@ -404,6 +405,56 @@ def paired_change(before: Any, after: Any, confidence: float = 0.95) -> PairedCh
     )
 
 
+def paired_change_from_sums(
+    n: int,
+    sum_before: float,
+    sum_after: float,
+    sum_change: float,
+    sum_sq_change: float,
+    confidence: float = 0.95,
+) -> PairedChange:
+    """:func:`paired_change` from sums over the pairs, for data grouped in the database.
+
+    ``n`` pairs, ``Σ before``, ``Σ after``, ``Σ (after − before)`` and ``Σ (after − before)²``.
+    The variance is ``(Σd² − (Σd)²/n) / (n − 1)``: exact for whole-number scores (every sum is
+    an integer well inside a double's 2⁵³), and within rounding for others.
+    """
+    _check_confidence(confidence)
+    n = _count(n, "n")
+    if n < 2:
+        raise EvaluationError(
+            f"der skal være mindst 2 børn med før- og eftermåling, ikke {n} / need n >= 2 pairs"
+        )
+    mean = sum_change / n
+    var = max(0.0, (sum_sq_change - sum_change * sum_change / n) / (n - 1))
+    sd = math.sqrt(var)
+    se = sd / math.sqrt(n)
+    df = n - 1
+    if se > 0:
+        crit = t_ppf(1.0 - (1.0 - confidence) / 2.0, df)
+        t = mean / se
+        p = min(1.0, 2.0 * t_sf(abs(t), df))
+        lo, hi = mean - crit * se, mean + crit * se
+    else:
+        t = p = math.nan
+        lo = hi = mean
+    return PairedChange(
+        n=n,
+        n_missing=0,
+        mean_before=sum_before / n,
+        mean_after=sum_after / n,
+        mean_change=mean,
+        sd_change=sd,
+        se=se,
+        df=df,
+        ci_low=lo,
+        ci_high=hi,
+        t=t,
+        p=p,
+        confidence=confidence,
+    )
+
+
 def hedges_correction(df: float) -> float:
     """Exact small-sample correction ``J(df) = Γ(df/2) / (√(df/2) · Γ((df − 1)/2))``.
 
@@ -539,7 +590,9 @@ def _is_missing(x: Any) -> bool:
         return False
 
 
-def change_categories(categories: Any, confidence: float = 0.95) -> dict[str, Proportion]:
+def change_categories(
+    categories: Any, confidence: float = 0.95, *, weights: Any = None
+) -> dict[str, Proportion]:
     """Shares of the change categories of :func:`spor.sdq.change_category`.
 
     ``categories`` holds, per child, either the index into :data:`spor.sdq.CHANGE_CATEGORIES`
@@ -548,9 +601,13 @@ def change_categories(categories: Any, confidence: float = 0.95) -> dict[str, Pr
     exclusive categories (they sum to ``n``) and two unions (:data:`CHANGE_SUMMARY_KEYS`):
     ``any_reliable_improvement`` = reliable improvement + reliable recovery, and
     ``into_normal_range`` = moved into the normal range + reliable recovery.
+
+    ``weights``, if given, holds a count of children per entry (grouped data): the result is
+    that of the categories repeated that many times.
     """
     counts = dict.fromkeys(CHANGE_CATEGORIES, 0)
-    for value in np.asarray(categories, dtype=object).ravel().tolist():
+    values = np.asarray(categories, dtype=object).ravel().tolist()
+    for value, w in zip(values, _weights(weights, len(values)), strict=True):
         if _is_missing(value):
             continue
         if isinstance(value, str):
@@ -559,13 +616,13 @@ def change_categories(categories: Any, confidence: float = 0.95) -> dict[str, Pr
                     f"ukendt ændringskategori {value!r}; brug {', '.join(CHANGE_CATEGORIES)} / "
                     "unknown category"
                 )
-            counts[value] += 1
+            counts[value] += w
             continue
         idx = int(value)
         if idx != value or idx < -1 or idx >= len(CHANGE_CATEGORIES):
             raise EvaluationError(f"ukendt ændringskategori {value!r} / unknown category index")
         if idx >= 0:
-            counts[CHANGE_CATEGORIES[idx]] += 1
+            counts[CHANGE_CATEGORIES[idx]] += w
     n = sum(counts.values())
     counts["any_reliable_improvement"] = (
         counts["reliable_improvement"] + counts["reliable_recovery"]
@@ -588,14 +645,15 @@ class BandTransitions:
 
 
 def band_transitions(
-    before_bands: Any, after_bands: Any, bands: Sequence[str] = BANDS_3
+    before_bands: Any, after_bands: Any, bands: Sequence[str] = BANDS_3, *, weights: Any = None
 ) -> BandTransitions:
     """The band transition table, ``counts[i][j]`` = children in band ``i`` before and ``j`` after.
 
     Bands are codes (``"normal"``) or indices into ``bands`` as :func:`spor.sdq.band` returns
     them (``-1`` = not banded); ``None`` and NaN are missing. A child missing either band is
     left out and counted in ``n_missing``. The table is 3×3 for a three-band norm set; give
-    ``bands`` for another (the four-band set gives 4×4).
+    ``bands`` for another (the four-band set gives 4×4). ``weights``, if given, holds a count
+    of children per entry (grouped data).
     """
     codes = tuple(bands)
     if len(set(codes)) != len(codes) or not codes:
@@ -606,18 +664,28 @@ def band_transitions(
         raise EvaluationError(f"før og efter skal være lige lange ({len(b)}, {len(a)}) / lengths")
     counts = [[0] * len(codes) for _ in codes]
     missing = 0
-    for x, y in zip(b, a, strict=True):
+    for x, y, w in zip(b, a, _weights(weights, len(b)), strict=True):
         i, j = _band_index(x, codes), _band_index(y, codes)
         if i is None or j is None:
-            missing += 1
+            missing += w
         else:
-            counts[i][j] += 1
+            counts[i][j] += w
     return BandTransitions(
         bands=codes,
         counts=tuple(tuple(row) for row in counts),
         n=sum(map(sum, counts)),
         n_missing=missing,
     )
+
+
+def _weights(weights: Any, n: int) -> list[int]:
+    """Counts per entry of grouped data (all 1 when not given)."""
+    if weights is None:
+        return [1] * n
+    w = np.asarray(weights, dtype=object).ravel().tolist()
+    if len(w) != n:
+        raise EvaluationError(f"vægtene skal være {n}, ikke {len(w)} / one weight per entry")
+    return [_count(x, "en vægt") for x in w]
 
 
 def _band_index(x: Any, codes: tuple[str, ...]) -> int | None:

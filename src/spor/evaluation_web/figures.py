@@ -16,7 +16,8 @@ import numpy as np
 from spor import sdq
 from spor.evaluation import disclosure, stats
 from spor.evaluation_web.forms import Filters
-from spor.evaluation_web.selectors import Row
+from spor.evaluation_web.selectors import SUBSCALES as SUBSCALE_KEYS
+from spor.evaluation_web.selectors import Cell, Row
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
 
@@ -30,6 +31,8 @@ SUBSCALES = [
     ("peer", "Problemer med jævnaldrende"),
     ("prosocial", "Prosocial adfærd (højere er bedre)"),
 ]
+# The subscale sums of a Cell come in the selectors' order.
+assert [name for name, _ in SUBSCALES] == list(SUBSCALE_KEYS)
 EXCLUSIVE = list(sdq.CHANGE_CATEGORIES)
 UNIONS = {
     "any_reliable_improvement": ("reliable_improvement", "reliable_recovery"),
@@ -166,17 +169,52 @@ def select(rows: Iterable[Row], filters: Filters) -> list[tuple[Row, Row | None]
     return out
 
 
-def _categories(pairs: Sequence[tuple[Row, Row]]) -> list[int]:
-    """:func:`spor.sdq.change_category` per pair, with the norm set the pair was banded with
-    (``-1`` if before and after were banded differently or not at all)."""
+def cells(rows: Iterable[Row], filters: Filters) -> list[Cell]:
+    """The rows of :func:`select`, grouped as :func:`selectors.pair_cells` groups them in the
+    database (for callers that have rows, and for the tests that check the two agree)."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for b, a in select(rows, filters):
+        key = (
+            b.form,
+            b.norm_set,
+            None if a is None else a.norm_set,
+            _total(b),
+            _total(a),
+            b.scores.get("total_band"),
+            None if a is None else a.scores.get("total_band"),
+        )
+        acc = groups.setdefault(key, [0, [[0, 0.0, 0.0, 0.0, 0.0] for _ in SUBSCALES]])
+        acc[0] += 1
+        if a is None:
+            continue
+        for (name, _), sums in zip(SUBSCALES, acc[1], strict=True):
+            x, y = b.scores.get(name), a.scores.get(name)
+            if x is None or y is None:
+                continue
+            d = float(y) - float(x)
+            sums[0] += 1
+            sums[1] += float(x)
+            sums[2] += float(y)
+            sums[3] += d
+            sums[4] += d * d
+    return [
+        Cell(form, nb, na, tb, ta, bb, ba, n, tuple(tuple(x) for x in subs))
+        for (form, nb, na, tb, ta, bb, ba), (n, subs) in groups.items()
+    ]
+
+
+def _categories(pairs: Sequence[Cell]) -> list[int]:
+    """:func:`spor.sdq.change_category` per cell of pairs, with the norm set the pair was
+    banded with (``-1`` if before and after were banded differently or not at all)."""
     codes = [-1] * len(pairs)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (b, a) in enumerate(pairs):
-        if b.norm_set and b.norm_set == a.norm_set:
-            groups[(b.norm_set.split("@", 1)[0], questionnaire.sdq_informant(b.form))].append(i)
+    for i, c in enumerate(pairs):
+        if c.norm_before and c.norm_before == c.norm_after:
+            ns_id = c.norm_before.split("@", 1)[0]
+            groups[(ns_id, questionnaire.sdq_informant(c.form))].append(i)
     for (ns_id, informant), idx in groups.items():
-        before = [_total(pairs[i][0]) for i in idx]
-        after = [_total(pairs[i][1]) for i in idx]
+        before = [pairs[i].before for i in idx]
+        after = [pairs[i].after for i in idx]
         try:
             cats = sdq.change_category(
                 before, after, informant=informant, scale="total", norm_set=ns_id
@@ -202,11 +240,9 @@ def _share(key: str, k: int, n: int, hidden: bool) -> Share:
     )
 
 
-def _change(label: str, before: np.ndarray, after: np.ndarray) -> Change | None:
-    keep = ~(np.isnan(before) | np.isnan(after))
-    if int(keep.sum()) < THRESHOLD:
+def _change(label: str, pc: stats.PairedChange | None) -> Change | None:
+    if pc is None or pc.n < THRESHOLD:
         return None
-    pc = stats.paired_change(before[keep], after[keep])
     return Change(
         label,
         pc.n,
@@ -217,8 +253,18 @@ def _change(label: str, before: np.ndarray, after: np.ndarray) -> Change | None:
     )
 
 
-def _transitions(pairs: Sequence[tuple[Row, Row]]) -> Transitions | None:
-    refs = Counter(b.norm_set for b, a in pairs if b.norm_set and b.norm_set == a.norm_set)
+def _subscale_change(pairs: Sequence[Cell], i: int) -> stats.PairedChange | None:
+    n, sb, sa, sd, sd2 = (sum(c.subscales[i][j] for c in pairs) for j in range(5))
+    if n < THRESHOLD:
+        return None
+    return stats.paired_change_from_sums(int(n), sb, sa, sd, sd2)
+
+
+def _transitions(pairs: Sequence[Cell]) -> Transitions | None:
+    refs: Counter[str] = Counter()
+    for c in pairs:
+        if c.norm_before and c.norm_before == c.norm_after:
+            refs[c.norm_before] += c.n
     if not refs:
         return None
     ref = refs.most_common(1)[0][0]
@@ -226,11 +272,12 @@ def _transitions(pairs: Sequence[tuple[Row, Row]]) -> Transitions | None:
         ns = sdq.load_norm_set(ref.split("@", 1)[0])
     except sdq.SDQError:
         return None
-    chosen = [(b, a) for b, a in pairs if b.norm_set == ref and a.norm_set == ref]
+    chosen = [c for c in pairs if c.norm_before == ref and c.norm_after == ref]
     table = stats.band_transitions(
-        [b.scores.get("total_band") for b, _ in chosen],
-        [a.scores.get("total_band") for _, a in chosen],
+        [c.band_before for c in chosen],
+        [c.band_after for c in chosen],
         bands=ns.codes,
+        weights=[c.n for c in chosen],
     )
     if table.n < THRESHOLD:
         return None
@@ -246,7 +293,9 @@ def _transitions(pairs: Sequence[tuple[Row, Row]]) -> Transitions | None:
 W, H, L, R, T, B = 640, 220, 40, 10, 14, 30
 
 
-def histogram(before: Sequence[float], after: Sequence[float]) -> SvgChart:
+def histogram(
+    before: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray
+) -> SvgChart:
     """Total difficulties before and after, in bins of 4 points (36–40 last), side by side."""
     edges = [*range(0, 40, 4), 41]
     hb, _ = np.histogram(before, bins=edges)
@@ -272,27 +321,41 @@ def histogram(before: Sequence[float], after: Sequence[float]) -> SvgChart:
     return SvgChart(W, H, bars, axis, T + span_y, desc)
 
 
-def per_child(changes: Sequence[float]) -> SvgChart:
-    """Each child's change (after − before), sorted; below the line is an improvement."""
-    ordered = sorted(changes)
-    top = max(1.0, max(abs(c) for c in ordered))
+MAX_BARS = 300
+
+
+def per_child(changes: Sequence[float] | np.ndarray) -> SvgChart:
+    """Each child's change (after − before), sorted; below the line is an improvement.
+
+    With more children than :data:`MAX_BARS`, each bar is the change at evenly spaced ranks
+    (a quantile plot), so the chart keeps its size for a whole programme."""
+    everyone = np.sort(np.asarray(changes, dtype=float))
+    ordered = everyone
+    if everyone.size > MAX_BARS:
+        ordered = everyone[np.linspace(0, everyone.size - 1, MAX_BARS).round().astype(int)]
+    top = max(1.0, float(np.abs(everyone).max()))
     span_x, span_y = W - L - R, H - T - B
     zero = T + span_y / 2
     slot = span_x / len(ordered)
     bars = []
-    for i, c in enumerate(ordered):
+    for i, c in enumerate(ordered.tolist()):
         h = abs(c) / top * span_y / 2
         kind = "better" if c < 0 else "worse" if c > 0 else "same"
         bars.append(Bar(round(L + i * slot, 2), round(zero - h if c > 0 else zero, 1),
                         round(max(slot - 1, 0.5), 2), round(max(h, 0.8), 1), kind))  # fmt: skip
     axis = [(round(zero - span_y / 2, 1), f"+{num(top, 0)}"), (round(zero, 1), "0"),
             (round(zero + span_y / 2, 1), f"−{num(top, 0)}")]  # fmt: skip
-    better = sum(c < 0 for c in ordered)
-    worse = sum(c > 0 for c in ordered)
-    same = len(ordered) - better - worse
+    better = int((everyone < 0).sum())
+    worse = int((everyone > 0).sum())
+    same = int(everyone.size) - better - worse
+    sampled = (
+        f" Hver søjle er ændringen ved et af {len(ordered)} jævnt fordelte placeringer."
+        if everyone.size > len(ordered)
+        else ""
+    )
     desc = (
-        f"Ændringen i samlet vanskelighedsscore for hvert af {len(ordered)} børn, sorteret fra "
-        f"største fald til største stigning. Lavere score efter: {count(better)} børn; "
+        f"Ændringen i samlet vanskelighedsscore for hvert af {everyone.size} børn, sorteret fra "
+        f"største fald til største stigning.{sampled} Lavere score efter: {count(better)} børn; "
         f"uændret: {count(same)}; højere: {count(worse)}."
     )
     return SvgChart(W, H, bars, axis, zero, desc)
@@ -302,20 +365,35 @@ def per_child(changes: Sequence[float]) -> SvgChart:
 
 
 def compute(rows: Iterable[Row], filters: Filters) -> Figures:
-    chosen = select(rows, filters)
-    pairs = [(b, a) for b, a in chosen if a is not None]
-    refs = sorted({r.norm_set for b, a in chosen for r in (b, a) if r is not None and r.norm_set})
+    """The figures from response rows (see :func:`compute_cells` for the fast path)."""
+    return compute_cells(cells(rows, filters), filters)
+
+
+def _repeat(values: Sequence[float | None], counts: Sequence[int]) -> np.ndarray:
+    return np.repeat(np.array(values, dtype=float), np.array(counts, dtype=np.int64))
+
+
+def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
+    """The figures of the page from the started deliveries, grouped as :class:`Cell`s."""
+    pairs = [c for c in chosen if c.after is not None]
+    refs = sorted(
+        {r for c in chosen for r in (c.norm_before, c.norm_after) if r}  # a set of norm refs
+    )
     fig = Figures(
         filters=filters,
-        n_started=len(chosen),
-        n_paired=len(pairs),
+        n_started=sum(c.n for c in chosen),
+        n_paired=sum(c.n for c in pairs),
         norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
     )
     fig.started_shown = fig.n_started >= THRESHOLD
     fig.shown = fig.n_paired >= THRESHOLD
     if fig.started_shown:
-        base = [_total(b) for b, _ in chosen]
-        att = stats.attrition(base, [a is not None for _, a in chosen])
+        base = _repeat([c.before for c in chosen], [c.n for c in chosen])
+        done_flags = np.repeat(
+            np.array([c.after is not None for c in chosen], dtype=bool),
+            np.array([c.n for c in chosen], dtype=np.int64),
+        )
+        att = stats.attrition(base, done_flags)
         done, gone, _ = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
         fig.attrition = [
             ("Med eftermåling", f"{_cell(done)} af {att.followup.n}"),
@@ -332,15 +410,16 @@ def compute(rows: Iterable[Row], filters: Filters) -> Figures:
             ]
     if not fig.shown:
         return fig
-    before = np.array([_total(b) for b, _ in pairs], dtype=float)
-    after = np.array([_total(a) for _, a in pairs], dtype=float)
+    weights = [c.n for c in pairs]
+    before = _repeat([c.before for c in pairs], weights)
+    after = _repeat([c.after for c in pairs], weights)
     fig.before, fig.after = before.tolist(), after.tolist()
-    fig.total = _change("Samlet vanskelighedsscore", before, after)
+    fig.total = _change("Samlet vanskelighedsscore", stats.paired_change(before, after))
     es = stats.effect_sizes(before, after)
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
     codes = _categories(pairs)
-    fig.category_codes = codes
-    shares = stats.change_categories(codes)
+    fig.category_codes = np.repeat(np.array(codes, dtype=np.int64), weights).tolist()
+    shares = stats.change_categories(codes, weights=weights)
     n = next(iter(shares.values())).n
     fig.n_categorised = n
     published = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
@@ -353,14 +432,12 @@ def compute(rows: Iterable[Row], filters: Filters) -> Figures:
         hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
         fig.unions.append(_share(key, k, n, hide))
     fig.transitions = _transitions(pairs)
-    for name, label in SUBSCALES:
-        b = np.array([_num(x.scores.get(name)) for x, _ in pairs], dtype=float)
-        a = np.array([_num(y.scores.get(name)) for _, y in pairs], dtype=float)
-        change = _change(label, b, a)
+    for i, (_, label) in enumerate(SUBSCALES):
+        change = _change(label, _subscale_change(pairs, i))
         if change is not None:
             fig.subscales.append(change)
-    fig.histogram = histogram(fig.before, fig.after)
-    fig.per_child = per_child((after - before).tolist())
+    fig.histogram = histogram(before, after)
+    fig.per_child = per_child(after - before)
     return fig
 
 
@@ -371,7 +448,3 @@ def _labelled(es: stats.EffectSizes) -> list[tuple[str, float]]:
 
 def _cell(v: Any) -> str:
     return SUPPRESSED if v is None else str(v)
-
-
-def _num(x: Any) -> float:
-    return math.nan if x is None else float(x)
