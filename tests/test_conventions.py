@@ -42,6 +42,7 @@ NOT_TENANT = {
     "programme.benchmarkitem",
     "programme.programme",
     "programme.programmeadmin",
+    "programme.programmeevaluator",
 }
 
 

@@ -1,5 +1,6 @@
 """The partnership in the personas' world: a programme (2017–2020) administered by
-``programadmin_t`` (``w.extra["programme_admin"]``, no role in any municipality), with Aby
+``programadmin_t`` (``w.extra["programme_admin"]``, no role in any municipality) and
+evaluated by ``programevaluator_t`` (``w.extra["programme_evaluator"]``, likewise), with Aby
 and Bby taking part. Aby has a development plan with one initiative (pejlemærke 1 and 3,
 using the catalogue's talks) and a milestone; Bby has no plan yet."""
 
@@ -22,6 +23,7 @@ from spor.programme.models import (
     Milestone,
     Programme,
     ProgrammeAdmin,
+    ProgrammeEvaluator,
     ProgrammeParticipation,
     Scope,
 )
@@ -46,6 +48,8 @@ def extend(w: World) -> None:
     )
     admin = f.user("programadmin_t")
     ProgrammeAdmin.objects.create(user=admin, programme=programme)
+    evaluator = f.user("programevaluator_t")
+    ProgrammeEvaluator.objects.create(user=evaluator, programme=programme)
     part_a = ProgrammeParticipation.objects.create(
         municipality=w.a,
         programme=programme,
@@ -96,6 +100,7 @@ def extend(w: World) -> None:
     w.extra.update(
         programme=programme,
         programme_admin=admin,
+        programme_evaluator=evaluator,
         participation_a=part_a,
         participation_b=part_b,
         plan_a=plan,

@@ -6,6 +6,7 @@ from spor.programme.models import (
     BenchmarkItem,
     Programme,
     ProgrammeAdmin,
+    ProgrammeEvaluator,
 )
 
 
@@ -32,7 +33,13 @@ class ProgrammeAdminInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ProgrammeEvaluatorInline(admin.TabularInline):
+    model = ProgrammeEvaluator
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Programme)
 class ProgrammeModelAdmin(admin.ModelAdmin):
     list_display = ["name", "start_on", "end_on", "grant_pool", "framework"]
-    inlines = [ProgrammeAdminInline]
+    inlines = [ProgrammeAdminInline, ProgrammeEvaluatorInline]

@@ -8,7 +8,8 @@ Two kinds of tables:
   five pejlemærker and their "Hvordan får vi det til at lykkes", shipped as data and
   versioned, since the framework was revised during the project), :class:`Programme` (a
   funded partnership with a grant pool and a period) and :class:`ProgrammeAdmin` (the
-  programme administrator, a person with no role in any municipality).
+  programme administrator, a person with no role in any municipality) and
+  :class:`ProgrammeEvaluator` (the programme evaluator, likewise national).
 * **Tenant** (``TenantModel``, row-level security on PostgreSQL): a municipality's
   :class:`ProgrammeParticipation` (its grant and the extra PPR staff it funds), its
   :class:`DevelopmentPlan`, the plan's :class:`Initiative` records with their
@@ -165,6 +166,33 @@ class ProgrammeAdmin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.programme}"
+
+
+class ProgrammeEvaluator(models.Model):
+    """A programme evaluator (fx Socialstyrelsen's evaluator or an external evaluation
+    institute): sees the evaluation's figures across the participating municipalities,
+    aggregated, suppressed under 5 children and with the municipalities pseudonymised; no
+    role in any municipality, no plans to edit, never a child (``docs/programme.md``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="programme_evaluations",
+        verbose_name="bruger",
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="evaluators", verbose_name="program"
+    )
+
+    class Meta:
+        verbose_name = "programevaluator"
+        verbose_name_plural = "programevaluatorer"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "programme"], name="programme_evaluator_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.programme} (evaluator)"
 
 
 # --------------------------------------------------------------------------- municipality

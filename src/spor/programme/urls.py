@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spor.programme import views
+from spor.programme import evaluation_views, views
 
 # Object routes name their key `<model>_id`: the tenancy test walks every pattern. Routes
 # with `<programme_id>` are the programme administrator's (a national record).
@@ -23,6 +23,18 @@ urlpatterns = [
     ),
     path("<int:programme_id>/initiativer/", views.initiative_overview, name="overview"),
     path("<int:programme_id>/initiativer.xlsx", views.initiative_export, name="overview_export"),
+    # The programme evaluator's (and administrator's): aggregates, municipalities by pseudonym.
+    path("<int:programme_id>/evaluering/", evaluation_views.evaluation, name="evaluation"),
+    path(
+        "<int:programme_id>/evaluering.xlsx",
+        evaluation_views.evaluation_xlsx,
+        name="evaluation_xlsx",
+    ),
+    path(
+        "<int:programme_id>/evaluering-csv.zip",
+        evaluation_views.evaluation_csv,
+        name="evaluation_csv",
+    ),
     path(
         "deltagelse/<int:programmeparticipation_id>/udviklingsplan/",
         views.plan_create,

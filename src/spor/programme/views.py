@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from spor.programme import export, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
+from spor.programme.evaluator import evaluated_programmes
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.survey.selectors import latest_self_assessment
 from spor.tenancy.access import Actor
@@ -52,6 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "programme/index.html",
         {
             "administered": administered_programmes(request.user),
+            "evaluated": evaluated_programmes(request.user),
             "participations": participations,
             "may_edit": actor is not None and selectors.may_edit_plan(actor),
             "may_read": actor is not None and selectors.may_read_plans(actor),

@@ -1,0 +1,102 @@
+"""The programme evaluator's pages: the evaluation's figures across the participating
+municipalities, and their export. Aggregates only, municipalities by pseudonym: nothing is
+written to the access log, since no child is read on anyone's behalf page by page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from spor.cases.models import InterventionType, Level
+from spor.evaluation import disclosure
+from spor.evaluation_web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
+from spor.measurement.models import Informant
+from spor.programme import evaluation_selectors, evaluation_tables, exports
+from spor.programme.evaluation_forms import EvaluationFilterForm, cut_of, query_of
+from spor.programme.evaluator import EvaluatorActor, programme_evaluator_required
+
+MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
+
+
+def _form(request: HttpRequest, eactor: EvaluatorActor) -> EvaluationFilterForm:
+    return EvaluationFilterForm(
+        request.GET or None,
+        programme=eactor.programme,
+        today=timezone.localdate(),
+        initial={"informant": DEFAULT_INFORMANT},
+    )
+
+
+def filter_text(f: Filters) -> str:
+    parts = [f"informant: {Informant(f.informant).label}"]
+    if f.kind:
+        parts.append(f"type: {InterventionType(f.kind).label}")
+    if f.level:
+        parts.append(f"niveau: {Level(f.level).label}")
+    if f.age_group:
+        parts.append("alder: " + next(lbl for c, lbl, _, _ in AGE_GROUPS if c == f.age_group))
+    if f.date_from:
+        parts.append(f"førmåling i {f.date_from.year}")
+    return "; ".join(parts)
+
+
+def _report(eactor: EvaluatorActor, filters: Filters) -> evaluation_tables.Report:
+    data = evaluation_selectors.programme_data(eactor.programme, cut_of(filters))
+    return evaluation_tables.build(data, eactor.programme.pk, filters)
+
+
+@programme_evaluator_required
+def evaluation(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
+    form = _form(request, eactor)
+    context: dict[str, Any] = {
+        "programme": eactor.programme,
+        "pactor_programme": None,
+        "form": form,
+        "protection_note": disclosure.PROTECTION_NOTE_DA,
+        "caveat": evaluation_tables.CAVEAT_DA,
+        "threshold": evaluation_tables.THRESHOLD,
+        "column_labels": evaluation_tables.COLUMN_LABELS,
+        "total_label": evaluation_tables.TOTAL_LABEL,
+    }
+    if request.GET and not form.is_valid():
+        context["message"] = MSG_INVALID
+        return render(request, "programme/evaluation.html", context, status=400)
+    filters = form.filters()
+    context.update(
+        report=_report(eactor, filters),
+        filter_text=filter_text(filters),
+        query=query_of(filters),
+    )
+    return render(request, "programme/evaluation.html", context)
+
+
+def _export(request: HttpRequest, eactor: EvaluatorActor, kind: str) -> HttpResponse:
+    form = _form(request, eactor)
+    if request.GET and not form.is_valid():
+        return HttpResponse(MSG_INVALID, status=400, content_type="text/plain; charset=utf-8")
+    filters = form.filters()
+    report = _report(eactor, filters)
+    text = filter_text(filters)
+    stamp = timezone.localdate().isoformat()
+    if kind == "xlsx":
+        body = exports.workbook(report, eactor.programme, text)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = exports.csv_zip(report, eactor.programme, text)
+        ctype = "application/zip"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="evaluering-{stamp}.{kind}"'
+    return response
+
+
+@programme_evaluator_required
+def evaluation_xlsx(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
+    return _export(request, eactor, "xlsx")
+
+
+@programme_evaluator_required
+def evaluation_csv(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
+    return _export(request, eactor, "zip")

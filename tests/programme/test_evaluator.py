@@ -1,0 +1,435 @@
+"""The programme evaluator (issue 7, part 3): the evaluation's figures across the
+participating municipalities, by pseudonym, with every count table suppressed (primary and
+secondary); exports in XLSX and CSV with a data dictionary and the same protection; no
+person-level page; municipality staff kept out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import zipfile
+from typing import Any
+
+import pytest
+from django.utils.html import escape
+from openpyxl import load_workbook
+
+from spor import sdq
+from spor.cases.models import InterventionType
+from spor.evaluation import disclosure, stats
+from spor.evaluation_web import figures
+from spor.programme import evaluation_tables
+from spor.programme.evaluator import municipality_pseudonym
+from spor.programme.linked_suppression import protect_together
+from spor.registry.models import Child
+from tests.cases.world import intervention
+from tests.conftest import World
+from tests.programme.test_outcomes import SPEC, SPEC_B, bby_initiative, children, pairs
+
+# Aby: 8 pairs and 3 children without a follow-up (the hand-worked small cell).
+# Bby: 10 pairs and 6 without a follow-up.
+SPEC_B10: list[tuple[int, int | None]] = [
+    (21, 14), (19, 18), (26, 20), (15, 9), (22, 23), (18, 12), (24, 16), (17, 17), (20, 11),
+    (23, 15), (16, None), (19, None), (25, None), (20, None), (22, None), (18, None),
+]  # fmt: skip
+
+
+def url(w: World, suffix: str = "evaluering/") -> str:
+    return f"/partnerskab/{w.extra['programme'].pk}/{suffix}"
+
+
+def evaluator(w: World):  # type: ignore[no-untyped-def]
+    return w.client_for(w.extra["programme_evaluator"])
+
+
+def both(w: World) -> None:
+    iv_a = intervention(w.a, "Samtalegrupper", min_age=2, max_age=17)
+    children(w, w.a, iv_a, SPEC)
+    iv_b = intervention(w.b, "Grupper", min_age=2, max_age=17, kind=InterventionType.CONSULTATIVE)
+    children(w, w.b, iv_b, SPEC_B10, start=200)
+
+
+def breakdown(report: evaluation_tables.Report, key: str) -> evaluation_tables.Breakdown:
+    return next(b for b in report.breakdowns if b.key == key)
+
+
+def secrets_of_children() -> list[str]:
+    """Every child's first and last name, and CPR number with and without the dash."""
+    out: set[str] = set()
+    for c in Child.objects.all():
+        digits = c.cpr_digits()
+        out |= {c.first_name, c.last_name, digits, f"{digits[:6]}-{digits[6:]}"}
+    return sorted(s for s in out if s)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_the_evaluator_sees_pooled_figures_equal_to_the_pure_functions(world: World) -> None:
+    both(world)
+    r = evaluator(world).get(url(world))
+    assert r.status_code == 200
+    report = r.context["report"]
+    before, after = pairs(SPEC)
+    before_b, after_b = pairs(SPEC_B10)
+    pc = stats.paired_change(before + before_b, after + after_b)
+    o = report.overall
+    assert o.started == 11 + 16 and o.paired == 18
+    assert o.change is not None
+    assert o.change.change == figures.num(pc.mean_change)
+    assert o.change.ci == f"{figures.num(pc.ci_low)} til {figures.num(pc.ci_high)}"
+    es = stats.effect_sizes(before + before_b, after + after_b)
+    for key in ("dz", "d_av", "hedges_g_av"):
+        assert (stats.EFFECT_LABELS_DA[key], figures.num(getattr(es, key), 2)) in report.effects
+    text = r.content.decode()
+    assert "18 par af 27 startet" in text
+    assert "uden en kontrolgruppe" in text and "regression mod middelværdien" in text
+    assert "uk-3band@1" in text and escape(disclosure.PROTECTION_NOTE_DA) in text
+
+
+def test_the_category_counts_equal_sdqs_change_categories(world: World) -> None:
+    both(world)
+    report = evaluator(world).get(url(world)).context["report"]
+    before_b, after_b = pairs(SPEC_B10)
+    codes = sdq.change_category(before_b, after_b, informant="teacher", norm_set="uk-3band")
+    expected = [int((codes == i).sum()) for i in range(len(sdq.CHANGE_CATEGORIES))]
+    muni = breakdown(report, "kommune")
+    row = next(
+        r
+        for r in muni.rows
+        if r.label == municipality_pseudonym(world.extra["programme"].pk, world.b.pk)
+    )
+    for got, want in zip(row.cells[:5], expected, strict=True):
+        assert got == want or (got == disclosure.HIDDEN_MARK and want != 0)
+
+
+def test_municipalities_appear_by_pseudonym_never_by_name(world: World) -> None:
+    both(world)
+    r = evaluator(world).get(url(world))
+    text = r.content.decode()
+    pid = world.extra["programme"].pk
+    for m in (world.a, world.b):
+        assert municipality_pseudonym(pid, m.pk) in text
+        assert m.name not in text
+    labels = [row.label for row in breakdown(r.context["report"], "kommune").rows]
+    assert labels == sorted(labels)
+    # A different programme gives other pseudonyms, so exports cannot be joined on them.
+    assert municipality_pseudonym(pid + 1, world.a.pk) != municipality_pseudonym(pid, world.a.pk)
+    for secret in secrets_of_children():
+        assert secret not in text
+
+
+def test_a_municipality_with_three_children_in_a_cell_hides_it_and_a_second_cell(
+    world: World,
+) -> None:
+    # Aby has 3 children without a follow-up, Bby 6: the column is [3, 6 | 9]. The 3 is
+    # hidden (primary); alone in its column it could be worked out as 9 − 6, so the 6 is
+    # hidden too (secondary: the smallest other value in the column), and Aby's row gets a
+    # second hidden cell as well.
+    both(world)
+    report = evaluator(world).get(url(world)).context["report"]
+    muni = breakdown(report, "kommune")
+    pid = world.extra["programme"].pk
+    row_of = {r.label: r for r in muni.rows}
+    aby = row_of[municipality_pseudonym(pid, world.a.pk)]
+    bby = row_of[municipality_pseudonym(pid, world.b.pk)]
+    no_followup = evaluation_tables.COLUMN_KEYS.index(evaluation_tables.NO_FOLLOWUP)
+    assert aby.cells[no_followup] == disclosure.HIDDEN_MARK
+    assert bby.cells[no_followup] == disclosure.HIDDEN_MARK
+    assert muni.total.cells[no_followup] == 9
+    assert sum(c == disclosure.HIDDEN_MARK for c in aby.cells) >= 2
+    reasons = muni.table.reasons
+    i_a = muni.rows.index(aby)
+    i_b = muni.rows.index(bby)
+    assert reasons[i_a][no_followup] == "primary"  # type: ignore[index]
+    assert reasons[i_b][no_followup] == "secondary"  # type: ignore[index]
+    assert disclosure.is_protected(muni.table) and not disclosure.derivable_cells(muni.table)
+    # The pairs of each municipality (started − without follow-up) are hidden with them.
+    assert aby.paired == disclosure.HIDDEN_MARK and bby.paired == disclosure.HIDDEN_MARK
+    assert aby.change is None and bby.change is None
+    text = evaluator(world).get(url(world)).content.decode()
+    assert ">3<" not in text
+
+
+def test_every_table_on_the_page_is_protected(world: World) -> None:
+    both(world)
+    r = evaluator(world).get(url(world))
+    report = r.context["report"]
+    assert [b.key for b in report.breakdowns] == ["kommune", "type", "pejlemaerke"]
+    for b in report.breakdowns:
+        assert disclosure.is_protected(b.table), b.key
+        for row in [*b.rows, b.total]:
+            for cell in row.cells:
+                assert cell == disclosure.HIDDEN_MARK or cell == 0 or cell >= 5
+    # The per-municipality and per-type tables count the same children: same hidden totals.
+    muni, kind = breakdown(report, "kommune"), breakdown(report, "type")
+    assert muni.total.cells == kind.total.cells
+
+
+def test_a_cut_by_intervention_type_narrows_the_figures(world: World) -> None:
+    both(world)
+    r = evaluator(world).get(url(world), {"type": InterventionType.CONSULTATIVE})
+    assert r.status_code == 200
+    o = r.context["report"].overall
+    assert o.started == 16 and o.paired == 10
+    assert [row.label for row in breakdown(r.context["report"], "type").rows] == [
+        InterventionType.CONSULTATIVE.label
+    ]
+
+
+def test_other_cuts_answer_and_bad_input_gets_a_danish_message(world: World) -> None:
+    both(world)
+    client = evaluator(world)
+    for params in ({"niveau": "foregribende"}, {"alder": "6-10"}, {"informant": "forælder"},
+                   {"aar": str(world.extra["programme"].start_on.year)}):  # fmt: skip
+        assert client.get(url(world), params).status_code in (200, 400)
+    assert client.get(url(world), {"alder": "6-10"}).status_code == 200
+    bad = client.get(url(world), {"aar": "1999"})
+    assert bad.status_code == 400
+    assert "Filtrene kunne ikke bruges" in bad.content.decode()
+    assert client.get(url(world, "evaluering.xlsx"), {"type": "x"}).status_code == 400
+
+
+def test_the_per_pejlemaerke_table_counts_the_initiatives_interventions(world: World) -> None:
+    iv_a = intervention(world.a, "Samtalegrupper", min_age=2, max_age=17)
+    children(world, world.a, iv_a, SPEC)
+    iv_b = intervention(world.b, "Grupper", min_age=2, max_age=17)
+    children(world, world.b, iv_b, SPEC_B, start=200)
+    bby_initiative(world, iv_b, 1)
+    report = evaluator(world).get(url(world)).context["report"]
+    pejl = breakdown(report, "pejlemaerke")
+    first = pejl.rows[0]
+    assert first.label.startswith("1.")
+    # 5 pairs and 1 without a follow-up: the 1 is hidden, so the pairs are too.
+    assert first.started == 6 and first.paired == disclosure.HIDDEN_MARK
+    assert all(r.started == 0 for r in pejl.rows[1:])
+    assert disclosure.is_protected(pejl.table)
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def xlsx_sheets(content: bytes) -> dict[str, list[list[Any]]]:
+    wb = load_workbook(io.BytesIO(content))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def zip_sheets(content: bytes) -> dict[str, list[list[Any]]]:
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        for name in zf.namelist():
+            text = zf.read(name).decode("utf-8-sig")
+            out[name] = [row for row in csv.reader(io.StringIO(text), delimiter=";")]
+    return out
+
+
+def count_table(rows: list[list[Any]]) -> list[list[Any]]:
+    """The first block of a breakdown sheet: header, rows, totals; without labels."""
+    block = []
+    for row in rows[1:]:
+        if not row or all(v in (None, "") for v in row):
+            break
+        block.append([v for v in row[1:] if v not in (None, "")])
+    return block
+
+
+def exports(w: World, params: dict[str, str] | None = None) -> dict[str, bytes]:
+    client = evaluator(w)
+    got = {}
+    for suffix in ("evaluering.xlsx", "evaluering-csv.zip"):
+        r = client.get(url(w, suffix), params or {})
+        assert r.status_code == 200
+        assert "attachment" in r["Content-Disposition"]
+        got[suffix] = r.content
+    return got
+
+
+def test_exports_leave_out_every_cpr_number_and_name(world: World) -> None:
+    both(world)
+    secrets = secrets_of_children()
+    assert "Navnløs0" in secrets and any("-" in s and s[:6].isdigit() for s in secrets)
+    for params in (None, {"type": str(InterventionType.CONSULTATIVE.value)}):
+        files = exports(world, params)
+        sheets = {
+            **xlsx_sheets(files["evaluering.xlsx"]),
+            **zip_sheets(files["evaluering-csv.zip"]),
+        }
+        text = "\n".join(
+            str(v) for rows in sheets.values() for row in rows for v in row if v is not None
+        )
+        for secret in secrets:
+            assert secret not in text, secret
+        for m in (world.a, world.b):
+            assert m.name not in text
+        # The raw bytes of the CSV files too (no encoding trick hides a number).
+        with zipfile.ZipFile(io.BytesIO(files["evaluering-csv.zip"])) as zf:
+            raw = b"".join(zf.read(n) for n in zf.namelist()).decode("utf-8-sig")
+        for secret in secrets:
+            assert secret not in raw
+
+
+def test_every_exported_count_table_is_protected_and_has_no_cell_under_five(
+    world: World,
+) -> None:
+    both(world)
+    files = exports(world)
+    for sheets in (xlsx_sheets(files["evaluering.xlsx"]), zip_sheets(files["evaluering-csv.zip"])):
+        tables = [
+            count_table(rows)
+            for name, rows in sheets.items()
+            if any(t in name.lower() for t in ("kommune", "indsatstype", "pejlem"))
+        ]
+        assert len(tables) == 3
+        for table in tables:
+            assert table
+            for row in table:
+                for v in row:
+                    assert v == disclosure.HIDDEN_MARK or int(v) == 0 or int(v) >= 5, v
+            assert disclosure.is_protected(table)
+        # Aby's 3 children without a follow-up are hidden, with a second cell.
+        assert sum(v == disclosure.HIDDEN_MARK for row in tables[0] for v in row) >= 4
+
+
+def test_the_exports_carry_a_data_dictionary_with_the_protection_note(world: World) -> None:
+    both(world)
+    files = exports(world)
+    sheets = xlsx_sheets(files["evaluering.xlsx"])
+    dictionary = sheets["Dataordbog"]
+    assert dictionary[0] == ["kolonne", "beskrivelse"]
+    names = {row[0] for row in dictionary}
+    assert set(evaluation_tables.COLUMN_LABELS) <= names and "Kommune (pseudonym)" in names
+    assert ["beskyttelse", disclosure.PROTECTION_NOTE_DA] in dictionary
+    csvs = zip_sheets(files["evaluering-csv.zip"])
+    assert any(name.endswith("dataordbog.csv") for name in csvs)
+    assert "uden en kontrolgruppe" in str(sheets["Samlet"])
+
+
+# --------------------------------------------------------------------------- who gets in
+
+
+def test_municipality_staff_even_leads_get_404_on_the_evaluator_routes(world: World) -> None:
+    both(world)
+    for suffix in ("evaluering/", "evaluering.xlsx", "evaluering-csv.zip"):
+        for user in (world.lead_a, world.lead_b, world.ppr_a, world.teacher_a, world.social_a):
+            assert world.client_for(user).get(url(world, suffix)).status_code == 404
+        assert evaluator(world).get(url(world, suffix)).status_code == 200
+        admin = world.client_for(world.extra["programme_admin"])
+        assert admin.get(url(world, suffix)).status_code == 200
+    missing = "/partnerskab/987654321/evaluering/"
+    assert evaluator(world).get(missing).status_code == 404
+
+
+def test_the_evaluator_finds_the_page_from_the_partnership_index(world: World) -> None:
+    page = evaluator(world).get("/partnerskab/").content.decode()
+    assert url(world) in page
+
+
+def _municipality_routes(world: World) -> list[str]:
+    from tests.tenancy.test_url_access import (
+        fill,
+        is_national_route,
+        model_for,
+        object_of,
+        object_routes,
+    )
+
+    out = []
+    for route, pattern in object_routes():
+        if is_national_route(pattern):
+            continue
+        try:
+            out.append(fill(route, pattern, lambda arg: object_of(world, model_for(arg)).pk))
+        except AssertionError:
+            # A route whose model the personas lack yet: the URL walk itself reports it.
+            continue
+    return out
+
+
+def test_the_evaluator_gets_404_on_every_municipality_route(world: World) -> None:
+    """The URL walk's routes with an Aby object (children, cases, deliveries, responses …):
+    the evaluator has no role in any municipality, so every one answers 404."""
+    both(world)
+    client = evaluator(world)
+    routes = _municipality_routes(world)
+    assert any(r.startswith("/boern/") for r in routes)
+    for path in routes:
+        assert client.get(path).status_code in (404, 405), path
+        assert client.post(path).status_code in (404, 405), path
+        assert 404 in (client.get(path).status_code, client.post(path).status_code), path
+
+
+def test_the_evaluator_gets_404_on_the_administrators_pages(world: World) -> None:
+    from tests.tenancy.test_url_access import fill, is_national_route, object_routes
+
+    client = evaluator(world)
+    admin_routes = [
+        (route, p)
+        for route, p in object_routes()
+        if is_national_route(p) and not (p.name or "").startswith("evaluation")
+    ]
+    assert admin_routes
+    for route, p in admin_routes:
+        path = fill(route, p, lambda arg: world.extra["programme"].pk)
+        assert client.get(path).status_code == 404, path
+
+
+def test_the_evaluator_reaches_no_municipality_list_page(world: World) -> None:
+    """Routes without an object: the evaluator gets what a person with no role gets."""
+    from django.urls import get_resolver
+
+    from tests import factories as f
+    from tests.tenancy.test_url_access import walk
+
+    nobody = world.client_for(f.user("uden_rolle_eval"))
+    client = evaluator(world)
+    # A page that fails for everyone (another part's work in progress) fails alike.
+    nobody.raise_request_exception = False
+    client.raise_request_exception = False
+    checked = 0
+    for route, p in walk(get_resolver().url_patterns):
+        if p.pattern.converters or "<" in route or route.startswith("partnerskab"):
+            continue
+        path = "/" + route
+        if path.startswith("/log-ud") or "logout" in (p.name or ""):
+            continue
+        got, expected = client.get(path).status_code, nobody.get(path).status_code
+        assert got == expected, f"{path}: evaluator {got}, no role {expected}"
+        checked += 1
+    assert checked > 5
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_tables_with_the_same_totals_hide_the_same_totals(seed: int) -> None:
+    rng = random.Random(seed)
+    n_cols = rng.randint(2, 5)
+    children_ = [(rng.randrange(6), rng.randrange(n_cols)) for _ in range(rng.randint(5, 60))]
+    by_a = [[0] * n_cols for _ in range(6)]
+    by_b = [[0] * n_cols for _ in range(3)]
+    for group, col in children_:
+        by_a[group][col] += 1
+        by_b[group % 3][col] += 1
+    a, b = protect_together([by_a, by_b])
+    assert a.hidden[-1] == b.hidden[-1]
+    assert disclosure.is_protected(a) and disclosure.is_protected(b)
+    for s, raw in ((a, by_a), (b, by_b)):
+        plain = disclosure.suppress(raw)
+        # Never less hidden than suppress alone.
+        shown_hidden: Any = s.hidden
+        plain_hidden: Any = plain.hidden
+        for hs, hp in zip(shown_hidden, plain_hidden, strict=True):
+            assert all(x or not y for x, y in zip(hs, hp, strict=True))
+
+
+def test_a_forced_total_is_hidden_and_the_table_protected_again() -> None:
+    # Alone, [[6, 7], [8, 9]] hides nothing; forcing the first column's total (14) to be
+    # hidden needs a second hidden total in the last row and more cells around them.
+    from spor.programme.linked_suppression import protect_with
+
+    s = protect_with([[6, 7], [8, 9]], frozenset({0}), threshold=5)
+    assert s.values[2][0] is None  # type: ignore[index]
+    assert disclosure.is_protected(s)
+    assert s.n_hidden >= 4
