@@ -1,8 +1,13 @@
 from django.urls import path
 
-from spor.evaluation_web import views
+from spor.evaluation_web import report_views, views
 
 app_name = "evaluation"
 urlpatterns = [
     path("", views.municipality, name="municipality"),
+    path("rapport/", report_views.report_create, name="report_create"),
+    path("rapporter/<int:reportjob_id>/", report_views.report_status, name="report_status"),
+    path(
+        "rapporter/<int:reportjob_id>/hent/", report_views.report_download, name="report_download"
+    ),
 ]

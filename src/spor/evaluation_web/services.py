@@ -1,0 +1,198 @@
+"""Writes of the evaluation reports: order a report (a :class:`ReportJob`) and make it.
+
+A report is made in a background thread of the web process, so the lead sees its progress
+instead of a request that hangs; with ``settings.SPOR_REPORTS_SYNC`` it is made at once, in
+the request (the tests, and a site that prefers it). The thread is deliberately simple: no
+queue, no worker process. A job lost to a restart shows as failed after
+:data:`~spor.evaluation_web.models.STALE_AFTER` and can be ordered again.
+
+On PostgreSQL the thread has its own connection, so it tells the database which
+municipality it works for, as the request middleware does (row-level security).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from spor.accounts.models import Membership
+from spor.evaluation_web import figures, reports, selectors
+from spor.evaluation_web.forms import FilterForm
+from spor.evaluation_web.models import ReportFormat, ReportJob, ReportStatus
+from spor.tenancy.access import Actor
+from spor.tenancy.rls import SETTING
+
+logger = logging.getLogger(__name__)
+
+FILTER_KEYS = tuple(FilterForm.base_fields)
+MAX_RUNNING = 3
+KEEP_FOR = dt.timedelta(days=7)
+MSG_FORMAT = "Vælg PDF-rapport eller regneark (XLSX)."
+MSG_FILTERS = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
+MSG_BUSY = (
+    f"Du har allerede {MAX_RUNNING} rapporter, der er ved at blive lavet. "
+    "Vent, til en af dem er færdig."
+)
+MSG_FAILED = "Rapporten kunne ikke laves. Prøv igen; sker det igen, så kontakt driften."
+MSG_LOST = "Rapporten blev ikke færdig (serveren blev genstartet). Bestil den igen."
+
+STEPS = {
+    ReportFormat.PDF: ["Henter besvarelserne", "Beregner tallene", "Sætter siderne op",
+                       "Skriver PDF-filen"],
+    ReportFormat.XLSX: ["Henter besvarelserne", "Beregner tallene", "Skriver regnearket"],
+}  # fmt: skip
+
+
+class ReportError(ValueError):
+    pass
+
+
+def filter_form(actor: Actor, params: Mapping[str, Any]) -> FilterForm:
+    """The page's filter form, bound to the page's query parameters."""
+    return FilterForm(
+        {k: params[k] for k in FILTER_KEYS if k in params and params[k] != ""},
+        interventions=selectors.interventions_for(actor),
+    )
+
+
+@transaction.atomic
+def report_job_create(*, actor: Actor, format: str, params: Mapping[str, Any]) -> ReportJob:
+    """Order a report with the page's filters. Bad filters or format: :class:`ReportError`,
+    and nothing is saved."""
+    if not actor.is_lead:
+        raise ReportError("Kun PPR-lederen kan bestille en evalueringsrapport.")
+    if format not in ReportFormat.values:
+        raise ReportError(MSG_FORMAT)
+    form = filter_form(actor, params)
+    if not form.is_valid():
+        raise ReportError(MSG_FILTERS)
+    mine = ReportJob.objects.filter(
+        municipality_id=actor.municipality_id, created_by=actor.membership
+    )
+    mine.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    unfinished = list(mine.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]))
+    if sum(not j.is_lost for j in unfinished) >= MAX_RUNNING:
+        raise ReportError(MSG_BUSY)
+    job = ReportJob.objects.create(
+        municipality_id=actor.municipality_id,
+        created_by=actor.membership,
+        format=format,
+        filters={k: str(v) for k, v in form.data.items()},
+        steps=len(STEPS[ReportFormat(format)]),
+        step_label="Venter på at gå i gang",
+    )
+    if getattr(settings, "SPOR_REPORTS_SYNC", False):
+        report_job_run(job.pk)
+    else:
+        transaction.on_commit(lambda: _start_thread(job.pk))
+    return job
+
+
+def _start_thread(job_id: int) -> None:
+    threading.Thread(
+        target=_run_in_thread, args=(job_id,), name=f"spor-rapport-{job_id}", daemon=True
+    ).start()
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        report_job_run(job_id)
+    finally:
+        connection.close()  # the thread's own connection
+
+
+@contextmanager
+def _tenant(municipality_id: int) -> Iterator[None]:
+    """One transaction in the job's municipality (on PostgreSQL, also for row-level
+    security; in a request the middleware has already set the same value)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, str(municipality_id)])
+        yield
+
+
+def _progress(job: ReportJob, step: int, **fields: Any) -> None:
+    """Save how far the job has come, committed at once so the status page sees it."""
+    job.step = step
+    job.step_label = STEPS[ReportFormat(job.format)][step] if step < job.steps else ""
+    for k, v in fields.items():
+        setattr(job, k, v)
+    with _tenant(job.municipality_id):
+        ReportJob.objects.filter(pk=job.pk, municipality_id=job.municipality_id).update(
+            step=job.step, step_label=job.step_label, **fields
+        )
+
+
+def report_job_run(job_id: int) -> None:
+    """Make the report of a queued job. Errors mark the job failed; they are logged without
+    the figures (which are aggregates anyway)."""
+    job = ReportJob.objects.select_related("created_by__user", "created_by__municipality").get(
+        pk=job_id
+    )
+    if job.status != ReportStatus.QUEUED:
+        return
+    try:
+        _make(job)
+    except ReportError as e:
+        _fail(job, str(e))
+    except Exception:
+        logger.exception("Evalueringsrapport %s kunne ikke laves", job.pk)
+        _fail(job, MSG_FAILED)
+
+
+def _fail(job: ReportJob, message: str) -> None:
+    with _tenant(job.municipality_id):
+        ReportJob.objects.filter(pk=job.pk, municipality_id=job.municipality_id).update(
+            status=ReportStatus.FAILED, message=message, finished_at=timezone.now()
+        )
+
+
+def _make(job: ReportJob) -> None:
+    member: Membership = job.created_by
+    actor = Actor(user=member.user, membership=member)
+    _progress(job, 0, status=ReportStatus.RUNNING)
+    with _tenant(job.municipality_id):
+        form = filter_form(actor, job.filters)
+        if not form.is_valid():
+            # The intervention was deleted since the report was ordered.
+            raise ReportError(MSG_FILTERS)
+        filters = form.filters()
+        rows = selectors.response_rows(actor, filters)
+    _progress(job, 1)
+    fig = figures.compute(rows, filters)
+    rep = reports.report(member.municipality.name, fig, timezone.localdate())
+    if job.format == ReportFormat.PDF:
+        _progress(job, 2)
+
+        def laid_out(done: int, pages: int) -> None:
+            if done == 0:
+                _progress(job, 3, pages=pages)
+
+        data, pages = reports.pdf(rep, progress=laid_out)
+        name = reports.filename(rep, "pdf")
+    else:
+        _progress(job, 2)
+        data, pages, name = reports.xlsx(rep), None, reports.filename(rep, "xlsx")
+    with _tenant(job.municipality_id):
+        ReportJob.objects.filter(pk=job.pk, municipality_id=job.municipality_id).update(
+            status=ReportStatus.DONE,
+            step=job.steps,
+            step_label="",
+            pages=pages,
+            result=data,
+            filename=name,
+            finished_at=timezone.now(),
+        )
+
+
+def lost_message(job: ReportJob) -> str:
+    return MSG_LOST if job.is_lost else job.message

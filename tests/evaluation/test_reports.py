@@ -1,0 +1,305 @@
+"""Evaluation reports through the lead's path: order a PDF or a workbook from the evaluation
+page with its filters, follow the progress, download it. The files carry the page's figures,
+its suppression, the filters, the norm set and the design caveat, and no child's name or CPR
+number; only their maker can fetch them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone, translation
+from openpyxl import load_workbook
+
+from spor.accounts.models import Membership, Profession, Role
+from spor.cases.models import InterventionType
+from spor.evaluation_web import figures, reports, services
+from spor.evaluation_web.models import ReportJob, ReportStatus
+from spor.registry.models import Child
+from tests import factories as f
+from tests.cases.world import intervention
+from tests.conftest import World, cpr_forms
+from tests.evaluation.test_page import SPEC, make_children
+
+PAGE = "/evaluering/"
+ORDER = "/evaluering/rapport/"
+SUPPORTIVE = InterventionType.SUPPORTIVE
+needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils")
+
+
+@pytest.fixture(autouse=True)
+def _reports_in_the_request(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SPOR_REPORTS_SYNC = True
+
+
+def data(w: World) -> None:
+    """13 started / 8 paired of one type, and 6 pairs of another type the filter leaves out."""
+    make_children(w, SPEC)
+    make_children(w, [(20, 10)] * 6, name="Klassetrivsel", kind=InterventionType.CONSULTATIVE,
+                  born_year=2022, start=100)  # fmt: skip
+
+
+def order(w: World, fmt: str, user=None, **params):  # type: ignore[no-untyped-def]
+    client = w.client_for(user or w.lead_a)
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(f"{ORDER}?{query}" if query else ORDER, {"format": fmt})
+
+
+def fetch(w: World, fmt: str, **params) -> tuple[bytes, ReportJob]:  # type: ignore[no-untyped-def]
+    r = order(w, fmt, **params)
+    assert r.status_code == 302, r.content.decode()[:500]
+    job = ReportJob.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
+    client = w.client_for(w.lead_a)
+    status = client.get(r["Location"])
+    assert status.status_code == 200 and "Rapporten er klar" in status.content.decode()
+    got = client.get(f"{r['Location']}hent/")
+    assert got.status_code == 200
+    assert job.filename in got["Content-Disposition"]
+    return got.content, job
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "rapport.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+def page_fig(w: World, **params) -> figures.Figures:  # type: ignore[no-untyped-def]
+    r = w.client_for(w.lead_a).get(PAGE, params)
+    assert r.status_code == 200
+    return r.context["fig"]
+
+
+def assert_no_child_identity(w: World, text: str) -> None:
+    for child in Child.objects.filter(municipality=w.a):
+        assert child.first_name not in text
+        for form in cpr_forms(child.cpr_digits()):
+            assert form not in text
+
+
+def test_the_page_offers_both_reports_with_its_filters(world: World) -> None:
+    text = world.client_for(world.lead_a).get(PAGE, {"type": SUPPORTIVE}).content.decode()
+    assert f'action="{ORDER}?type={SUPPORTIVE}"' in text
+    assert "Hent PDF-rapport" in text and "Hent regneark (XLSX)" in text
+
+
+@needs_pdftotext
+def test_the_pdf_carries_the_pages_figures_filters_norm_set_and_caveat(
+    world: World, tmp_path: Path
+) -> None:
+    data(world)
+    pdf, job = fetch(world, "pdf", type=SUPPORTIVE)
+    assert pdf.startswith(b"%PDF")
+    fig = page_fig(world, type=SUPPORTIVE)
+    assert fig.n_paired == 8  # the other type is filtered away
+    text = pdf_text(pdf, tmp_path)
+    flat = " ".join(text.split())
+    assert "Aby Kommune" in flat and "Konsultativt støttende" in flat
+    assert "8 par af 13 startet" in flat
+    for phrase in ("uden en kontrolgruppe", "Regression mod middelværdien",
+                   "hjælper ofte barnet", "uk-3band@1"):  # fmt: skip
+        assert phrase in flat
+    assert f"{fig.total.before} {fig.total.after} {fig.total.change} {fig.total.ci}" in flat
+    for label, value in fig.effects:
+        assert f"{label} {value}" in flat
+    for s in fig.categories + fig.unions:
+        assert s.text in flat
+    for c in fig.subscales:
+        assert f"{c.before} {c.after} {c.change} {c.ci}" in flat
+    assert fig.transitions is not None and fig.transitions.norm_title in flat
+    assert "Fordeling før og efter" in flat and "Ændring pr. barn" in flat
+    assert job.pages is not None and job.pages >= 2
+    assert f"Side 1 af {job.pages}" in flat and f"Side {job.pages} af {job.pages}" in flat
+    assert_no_child_identity(world, text)
+
+
+def test_the_pdf_embeds_the_charts_as_vector_graphics(world: World) -> None:
+    data(world)
+    fig = page_fig(world)
+    rep = reports.report("Aby Kommune", fig, timezone.localdate())
+    with translation.override("da"):
+        html = reports.pdf_html(rep)
+    assert html.count("<svg") == 2 and html.count("<rect") > 20
+    # Coordinates with a Danish decimal comma would be read as lists and scatter the bars.
+    assert not re.search(r'(x|y|width|height)="\d+,\d', html)
+    assert fig.histogram is not None and fig.histogram.description in html
+
+
+def test_the_workbook_has_one_sheet_per_table_with_the_pages_figures(world: World) -> None:
+    data(world)
+    xlsx, job = fetch(world, "xlsx", type=SUPPORTIVE, informant="ppr_fagperson")
+    assert job.filename.endswith(".xlsx")
+    fig = page_fig(world, type=SUPPORTIVE, informant="ppr_fagperson")
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == [
+        "Om rapporten", "Hvem er med", "Samlet score", "Effektstørrelser",
+        "Pålidelig ændring", "Bånd før og efter", "Delskalaer", "Frafald",
+    ]  # fmt: skip
+    about = {r[0]: r[1] for r in wb["Om rapporten"].iter_rows(values_only=True) if r[0]}
+    assert about["Kommune"] == "Aby Kommune"
+    assert about["Type"] == "Konsultativt støttende" and about["Indsats"] == "Alle"
+    assert "uk-3band@1" in about["Normsæt"]
+    assert "Regression mod middelværdien" in about and "Skjulte tal" in about
+    assert str(about["Hvem er med"]).startswith("8 par af 13 startet")
+
+    def rows(name: str) -> list[tuple[object, ...]]:
+        return [r for r in wb[name].iter_rows(min_row=2, values_only=True) if r[0]]
+
+    t = fig.total
+    assert t is not None
+    assert rows("Samlet score")[0] == tuple(
+        reports.cell_value(v) for v in (t.label, t.n, t.before, t.after, t.change, t.ci)
+    )
+    assert isinstance(rows("Samlet score")[0][4], float)  # a number, not text
+    assert rows("Effektstørrelser") == [(k, reports.cell_value(v)) for k, v in fig.effects]
+    # A suppressed share has no interval: an empty cell.
+    assert [r[:3] for r in rows("Pålidelig ændring")] == [
+        *[(s.label, s.text, s.ci or None) for s in fig.categories],
+        ("Sammenlagt (overlapper kategorierne)", "Børn", "95 %-interval (Wilson)"),
+        *[(s.label, s.text, s.ci or None) for s in fig.unions],
+        (f"n = {fig.categorised_label} par med samme normsæt før og efter. "
+         f"Normsæt: {'; '.join(fig.norm_titles)}.", None, None),
+    ]  # fmt: skip
+    assert fig.transitions is not None
+    assert rows("Bånd før og efter")[: len(fig.transitions.rows)] == [
+        (label, *cells) for label, cells in fig.transitions.rows
+    ]
+    assert rows("Delskalaer") == [
+        tuple(reports.cell_value(v) for v in (c.label, c.n, c.before, c.after, c.change, c.ci))
+        for c in fig.subscales
+    ]
+    assert rows("Frafald") == [(k, reports.cell_value(v)) for k, v in fig.attrition]
+    text = "\n".join(
+        str(v) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r if v
+    )
+    assert_no_child_identity(world, text)
+
+
+@needs_pdftotext
+def test_fewer_than_five_pairs_are_suppressed_in_both_files(world: World, tmp_path: Path) -> None:
+    make_children(world, [(20, 10), (18, 12), (22, 15), (17, None)])
+    pdf, _ = fetch(world, "pdf")
+    flat = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "færre end 5 par af færre end 5 startet" in flat
+    assert "så tallene vises ikke" in flat and "Gennemsnit før" not in flat
+    assert "Regression mod middelværdien" in flat
+    xlsx, _ = fetch(world, "xlsx")
+    wb = load_workbook(io.BytesIO(xlsx))
+    for name in ("Samlet score", "Effektstørrelser", "Pålidelig ændring", "Delskalaer"):
+        only = [v for r in wb[name].iter_rows(values_only=True) for v in r if v is not None]
+        assert only == ["Der er færre end 5 par med disse filtre, så tallene vises ikke."]
+    assert ("Par (før og efter)", "færre end 5") in list(wb["Hvem er med"].values)
+
+
+def test_bad_filters_give_the_pages_danish_error_and_nothing_is_ordered(world: World) -> None:
+    r = order(world, "pdf", fra="31-12-2025")
+    assert r.status_code == 400 and "Skriv datoen som åååå-mm-dd" in r.content.decode()
+    r = order(world, "pdf", fra="2026-02-01", til="2026-01-01")
+    assert r.status_code == 400 and "Periodens start" in r.content.decode()
+    other = intervention(world.b, "Bbys indsats")
+    r = order(world, "pdf", indsats=other.pk)
+    assert r.status_code == 400 and "kommunens indsatsvifte" in r.content.decode()
+    r = order(world, "docx")
+    assert r.status_code == 400 and services.MSG_FORMAT in r.content.decode()
+    assert not ReportJob.objects.exclude(pk=world.extra["report_job"].pk).exists()
+
+
+def test_ordering_is_a_post(world: World) -> None:
+    assert world.client_for(world.lead_a).get(ORDER).status_code == 405
+
+
+@pytest.mark.parametrize("who", ["ppr_a", "teacher_a", "health_a", "social_a", "ppr_b"])
+def test_only_a_lead_orders_a_report(world: World, who: str) -> None:
+    assert order(world, "pdf", getattr(world, who)).status_code == 404
+    assert ReportJob.objects.count() == 1  # the world's own
+
+
+def test_only_its_maker_sees_and_downloads_a_report(world: World) -> None:
+    job = world.extra["report_job"]
+    other_lead = f.user("leder_a2", world.a, Role.LEAD, Profession.LEADER)
+    for user in (other_lead, world.lead_b, world.ppr_a):
+        client = world.client_for(user)
+        assert client.get(f"/evaluering/rapporter/{job.pk}/").status_code == 404
+        assert client.get(f"/evaluering/rapporter/{job.pk}/hent/").status_code == 404
+    got = world.client_for(world.lead_a).get(f"/evaluering/rapporter/{job.pk}/hent/")
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf"
+
+
+def _job(w: World, **fields: object) -> ReportJob:
+    lead = Membership.objects.get(user=w.lead_a, municipality=w.a)
+    return ReportJob.objects.create(municipality=w.a, created_by=lead, format="pdf", steps=4,
+                                    **fields)  # fmt: skip
+
+
+def test_the_status_page_shows_progress_and_polls_until_done(world: World) -> None:
+    job = _job(world, status=ReportStatus.RUNNING, step=2, step_label="Sætter siderne op",
+               pages=3)  # fmt: skip
+    client = world.client_for(world.lead_a)
+    url = f"/evaluering/rapporter/{job.pk}/"
+    full = client.get(url).content.decode()
+    assert "<html" in full and "Trin 3 af 4: Sætter siderne op (3 sider)" in full
+    assert 'hx-trigger="every 1s"' in full and '<progress max="4" value="2">' in full
+    part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in part and f'hx-get="{url}"' in part
+    # Not done: the download link leads back to the status page.
+    got = client.get(f"{url}hent/")
+    assert got.status_code == 302 and got["Location"] == url
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportStatus.DONE, step=4, result=b"%PDF", filename="r.pdf"
+    )
+    done = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-get" not in done and "Rapporten er klar" in done and f"{url}hent/" in done
+
+
+def test_a_lost_job_says_so_and_stops_polling(world: World) -> None:
+    job = _job(world, status=ReportStatus.RUNNING, step=1)
+    ReportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=20))
+    text = world.client_for(world.lead_a).get(f"/evaluering/rapporter/{job.pk}/").content.decode()
+    assert services.MSG_LOST in text and "hx-get" not in text
+
+
+def test_a_lead_cannot_pile_up_reports(world: World) -> None:
+    for _ in range(services.MAX_RUNNING):
+        _job(world, status=ReportStatus.QUEUED)
+    r = order(world, "pdf")
+    assert r.status_code == 400 and "allerede 3 rapporter" in r.content.decode()
+
+
+def test_a_failure_is_recorded_with_a_danish_message(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reports, "xlsx", broken)
+    r = order(world, "xlsx")
+    job = ReportJob.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
+    assert job.status == ReportStatus.FAILED and job.result is None
+    text = world.client_for(world.lead_a).get(r["Location"]).content.decode()
+    assert services.MSG_FAILED in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_web_process_the_report_is_made_in_a_background_thread(
+    world: World, settings: object
+) -> None:
+    settings.SPOR_REPORTS_SYNC = False  # type: ignore[attr-defined]
+    data(world)
+    r = order(world, "xlsx", type=SUPPORTIVE)
+    assert r.status_code == 302
+    job = ReportJob.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
+    deadline = time.monotonic() + 60
+    while job.status not in (ReportStatus.DONE, ReportStatus.FAILED):
+        assert time.monotonic() < deadline, f"still {job.status} at step {job.step}"
+        time.sleep(0.2)
+        job.refresh_from_db()
+    assert job.status == ReportStatus.DONE and job.result is not None, job.message
+    wb = load_workbook(io.BytesIO(bytes(job.result)))
+    assert wb["Hvem er med"]["B2"].value == 8
