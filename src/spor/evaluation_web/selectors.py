@@ -7,22 +7,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     F,
-    Field,
     FilteredRelation,
     FloatField,
+    Func,
     Q,
     QuerySet,
-    Sum,
-    Value,
     When,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, TruncDate
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate
 from django.utils import timezone
 
 from spor.cases.models import Intervention
@@ -57,7 +54,7 @@ def response_rows(actor: Actor, filters: Filters) -> list[Row]:
         informant=filters.informant,
         delivery__case__child__isnull=False,
     )
-    qs = _filtered(qs, actor, filters)
+    qs = _filtered(qs, interventions_for(actor), filters)
     rows = qs.order_by("delivery_id", "phase", "pk").values_list(
         "delivery_id",
         "phase",
@@ -100,7 +97,9 @@ class Cell:
     subscales: tuple[tuple[int, float, float, float, float], ...] = ()
 
 
-def _filtered(qs: QuerySet[Response], actor: Actor, filters: Filters) -> QuerySet[Response]:
+def _filtered(
+    qs: QuerySet[Response], catalogue: QuerySet[Intervention], filters: Filters
+) -> QuerySet[Response]:
     if filters.intervention is not None:
         qs = qs.filter(delivery__intervention_id=filters.intervention.pk)
     if filters.kind:
@@ -111,30 +110,32 @@ def _filtered(qs: QuerySet[Response], actor: Actor, filters: Filters) -> QuerySe
         # A JSON list: filtered in Python over the (small) catalogue, the same on every database.
         ids = [
             pk
-            for pk, targets in interventions_for(actor).values_list("pk", "targets")
+            for pk, targets in catalogue.values_list("pk", "targets")
             if filters.target in (targets or [])
         ]
         qs = qs.filter(delivery__intervention_id__in=ids)
     return qs
 
 
-def _key(relation: str, key: str, output: Field) -> Case:
-    """A key of the scores as a number or text, NULL when missing or JSON null (SQLite's
-    JSON text of a null is the word 'null')."""
-    value = KeyTextTransform(key, f"{relation}scores")
-    return Case(
-        When(Q(**{f"{relation}scores__{key}": None}), then=Value(None, output_field=output)),
-        default=Cast(value, output) if isinstance(output, FloatField) else value,
-        output_field=output,
-    )
+class _JsonKey(Func):
+    """One key of a JSON object column: a number (``numeric``) or text; NULL when the key is
+    missing or JSON null. Django's own key transform returns the text 'null' for a JSON null
+    on SQLite and parses the document twice; the page's one query reads twelve keys of every
+    response, so it uses the database's plain extraction."""
 
+    def __init__(self, column: str, key: str, *, numeric: bool) -> None:
+        output = FloatField() if numeric else CharField()
+        super().__init__(F(column), output_field=output)
+        self.key, self.numeric = key, numeric
 
-def _score(relation: str, key: str) -> Case:
-    return _key(relation, key, FloatField())
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        lhs, params = compiler.compile(self.source_expressions[0])
+        return f"json_extract({lhs}, %s)", [*params, f'$."{self.key}"']
 
-
-def _band(relation: str, key: str) -> Case:
-    return _key(relation, f"{key}_band", CharField())
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        lhs, params = compiler.compile(self.source_expressions[0])
+        sql = f"({lhs} ->> %s)"
+        return (f"{sql}::double precision" if self.numeric else sql), [*params, self.key]
 
 
 def _age_at_baseline() -> Any:
@@ -156,6 +157,22 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
 
     The same deliveries as :func:`response_rows` + :func:`spor.evaluation_web.figures.select`.
     """
+    return _pair_cells([actor.municipality_id], interventions_for(actor), filters)
+
+
+def pair_cells_across(municipality_ids: list[int], filters: Filters) -> list[Cell]:
+    """:func:`pair_cells` pooled over several municipalities, for the programme's figures.
+
+    Only for a national reader (``spor.programme.access.national_context``): the cells hold
+    counts, never a child, and the caller still suppresses what is published.
+    """
+    catalogue = Intervention.objects.filter(municipality_id__in=municipality_ids)
+    return _pair_cells(list(municipality_ids), catalogue, filters)
+
+
+def _pair_cells(
+    municipality_ids: list[int], catalogue: QuerySet[Intervention], filters: Filters
+) -> list[Cell]:
     post = FilteredRelation(
         "delivery__measurement_responses",
         condition=Q(
@@ -165,15 +182,26 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
     )
     qs = _filtered(
         Response.objects.filter(
-            municipality_id=actor.municipality_id,
+            municipality_id__in=municipality_ids,
             informant=filters.informant,
             phase=Phase.BEFORE,
             delivery__case__child__isnull=False,
         ),
-        actor,
+        catalogue,
         filters,
-    ).annotate(post=post, _tb=_score("", "total"), _ta=_score("post__", "total"))
-    qs = qs.filter(_tb__isnull=False)
+    )
+    values: dict[str, Any] = {
+        "tb": _JsonKey("scores", "total", numeric=True),
+        "ta": _JsonKey("post__scores", "total", numeric=True),
+        "bb": _JsonKey("scores", "total_band", numeric=False),
+        "ba": _JsonKey("post__scores", "total_band", numeric=False),
+        "nb": F("norm_set"),
+        "na": F("post__norm_set"),
+    }
+    for s in SUBSCALES:
+        values[f"b_{s}"] = _JsonKey("scores", s, numeric=True)
+        values[f"a_{s}"] = _JsonKey("post__scores", s, numeric=True)
+    qs = qs.annotate(post=post, **values).filter(tb__isnull=False)
     if filters.date_from:
         qs = qs.filter(answered_at__date__gte=filters.date_from)
     if filters.date_to:
@@ -182,50 +210,55 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
         age, parts = _age_at_baseline()
         qs = qs.annotate(**parts).annotate(_age=age)
         qs = qs.filter(_age__gte=filters.age_range[0], _age__lte=filters.age_range[1])
+    inner_sql, params = qs.order_by().values_list("form", *values).query.sql_with_params()
+    # Grouped around the filtered query, so that each key is read from the JSON once per
+    # response (Django would repeat the extraction inside every aggregate). Only column names
+    # of this function are put into the SQL; the values are parameters of the inner query.
     # A follow-up without a total counts as no follow-up, as in figures.select.
-    paired = Q(_ta__isnull=False)
-    aggregates: dict[str, Any] = {"_n": Count("pk")}
+    sums = []
     for s in SUBSCALES:
-        b, a = _score("", s), _score("post__", s)
-        both = paired & Q(**{f"_{s}_b__isnull": False, f"_{s}_a__isnull": False})
-        qs = qs.annotate(**{f"_{s}_b": b, f"_{s}_a": a})
-        d = F(f"_{s}_a") - F(f"_{s}_b")
-        aggregates |= {
-            f"_{s}_n": Count("pk", filter=both),
-            f"_{s}_sb": Sum(f"_{s}_b", filter=both),
-            f"_{s}_sa": Sum(f"_{s}_a", filter=both),
-            f"_{s}_sd": Sum(d, filter=both),
-            f"_{s}_sd2": Sum(d * d, filter=both),
-        }
-    groups = qs.annotate(
-        _nb=F("norm_set"),
-        _na=F("post__norm_set"),
-        _bb=_band("", "total"),
-        _ba=_band("post__", "total"),
-    ).values("form", "_nb", "_na", "_tb", "_ta", "_bb", "_ba")
+        both = f"ta IS NOT NULL AND b_{s} IS NOT NULL AND a_{s} IS NOT NULL"
+        d = f"(a_{s} - b_{s})"
+        sums += [
+            f"SUM(CASE WHEN {both} THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {both} THEN b_{s} END)",
+            f"SUM(CASE WHEN {both} THEN a_{s} END)",
+            f"SUM(CASE WHEN {both} THEN {d} END)",
+            f"SUM(CASE WHEN {both} THEN {d} * {d} END)",
+        ]
+    keys = "form, nb, CASE WHEN ta IS NULL THEN NULL ELSE na END, tb, ta, bb, " + (
+        "CASE WHEN ta IS NULL THEN NULL ELSE ba END"
+    )
+    sql = (
+        f"SELECT {keys}, COUNT(*), {', '.join(sums)} "  # noqa: S608 - see above
+        f"FROM ({inner_sql}) AS started GROUP BY {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     out = []
-    rows: Any = groups.annotate(**aggregates).order_by()
-    for g in rows:
-        after = g["_ta"]
+    width = 5
+    for row in rows:
+        form, nb, na, tb, ta, bb, ba, n, *subs = row
         out.append(
             Cell(
-                form=g["form"],
-                norm_before=g["_nb"] or "",
-                norm_after=(g["_na"] or "") if after is not None else None,
-                before=float(g["_tb"]),
-                after=None if after is None else float(after),
-                band_before=g["_bb"],
-                band_after=g["_ba"] if after is not None else None,
-                n=int(g["_n"]),
+                form=form,
+                norm_before=nb or "",
+                norm_after=None if ta is None else (na or ""),
+                before=float(tb),
+                after=None if ta is None else float(ta),
+                band_before=bb,
+                band_after=ba,
+                n=int(n),
                 subscales=tuple(
                     (
-                        int(g[f"_{s}_n"]),
-                        float(g[f"_{s}_sb"] or 0.0),
-                        float(g[f"_{s}_sa"] or 0.0),
-                        float(g[f"_{s}_sd"] or 0.0),
-                        float(g[f"_{s}_sd2"] or 0.0),
+                        int(subs[k * width] or 0),
+                        float(subs[k * width + 1] or 0.0),
+                        float(subs[k * width + 2] or 0.0),
+                        float(subs[k * width + 3] or 0.0),
+                        float(subs[k * width + 4] or 0.0),
                     )
-                    for s in SUBSCALES
+                    for k in range(len(SUBSCALES))
                 ),
             )
         )

@@ -1,0 +1,420 @@
+"""Evaluation figures on the national synthetic set, against the bare SQL aggregate.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/evaluation_bench.py \
+        [--children 1100000] [--municipalities 98] [--pairs 300000] [--database-url URL]
+
+Builds the national synthetic set in a fresh database (SQLite in a temporary directory, or
+the empty PostgreSQL database of ``--database-url``): ``manage.py spor_demo`` makes
+``--municipalities`` municipalities with ``--children`` children in all, then every
+municipality gets the three intervention types and, for a sample of its children in
+proportion to its size, a case, a delivery and an SDQ baseline; about four in five get a
+follow-up, so that there are about ``--pairs`` before/after pairs.
+
+It then times, in the same run and alternating, the evaluation page's figures
+(``selectors.pair_cells_across`` + ``figures.compute_cells``: n started and paired, means,
+change with its interval, effect sizes, reliable-change categories, band transitions,
+subscales, attrition, both charts) against one bare SQL statement over the same join that
+computes the sums behind the same numbers (counts, sums and sums of squares of totals and
+subscales, grouped by the band transition). Both for the whole country (the programme's view)
+and for the largest municipality (its own page). Prints both medians and their ratio; the
+goal is a ratio of at most 2. Exits with status 1 if a goal is missed or the figures
+disagree with the aggregate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SUBSCALES = ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
+PAIRED_SHARE = 0.8
+GOAL_RATIO = 2.0
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--children", type=int, default=1_100_000)
+    p.add_argument("--municipalities", type=int, default=98)
+    p.add_argument("--pairs", type=int, default=300_000, help="before/after pairs, about")
+    p.add_argument("--repeat", type=int, default=5, help="timed runs of each")
+    p.add_argument("--database-url", default="", help="an EMPTY PostgreSQL database")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    return p.parse_args()
+
+
+def setup(args: argparse.Namespace) -> Path | None:
+    tmp = None
+    if args.database_url:
+        os.environ["SPOR_DATABASE_URL"] = args.database_url
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="spor-evaluation-bench-"))
+        os.environ["SPOR_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(f"Database: {connection.vendor} {os.environ['SPOR_DATABASE_URL']}", flush=True)
+    if connection.vendor == "postgresql":
+        # The benchmark reads across municipalities, as the system does for the programme:
+        # the row-level-security setting '' is the system context (docs/tenancy.md).
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('spor.municipality_id', '', false)")
+    call_command("migrate", verbosity=0)
+    return tmp
+
+
+# ----------------------------------------------------------------------------- the data
+
+
+def _scores(
+    total: np.ndarray, rng: np.random.Generator, informant: str
+) -> tuple[list[dict[str, Any]], str]:
+    """Scores and bands of a vector of totals: the total split over the four difficulty
+    subscales (each 0–10), a prosocial score, bands of the default norm set."""
+    from spor import sdq
+
+    n = total.size
+    parts = rng.dirichlet([2, 2, 3, 1.5], size=n) * total[:, None]
+    sub = np.floor(parts).astype(int)
+    # Hand out what flooring lost, then move any excess over 10 to the others.
+    rest = total - sub.sum(axis=1)
+    for i in np.nonzero(rest)[0]:
+        for _ in range(int(rest[i])):
+            j = int(np.argmin(sub[i]))
+            sub[i, j] += 1
+    sub = np.minimum(sub, 10)
+    total = sub.sum(axis=1)
+    prosocial = np.clip(rng.normal(7, 2, n).round(), 0, 10).astype(int)
+    ns = sdq.load_norm_set("uk-3band")
+    bands: dict[str, np.ndarray] = {}
+    values = {"total": total, "prosocial": prosocial}
+    values |= {name: sub[:, k] for k, name in enumerate(SUBSCALES[:4])}
+    for name, v in values.items():
+        idx = sdq.band(v.astype(np.int8), ns, informant=informant, scale=name)
+        bands[name] = np.array([ns.codes[i] if i >= 0 else None for i in idx.tolist()])
+    out = []
+    for i in range(n):
+        d: dict[str, Any] = {name: int(values[name][i]) for name in values}
+        d |= {f"{name}_band": bands[name][i] for name in values}
+        d["norm_set"] = ns.ref
+        out.append(d)
+    return out, ns.ref
+
+
+def generate(args: argparse.Namespace) -> tuple[list[int], int]:
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from spor.accounts.models import Membership, Role
+    from spor.cases.models import (
+        Case,
+        Delivery,
+        DeliveryStatus,
+        Intervention,
+        InterventionType,
+        Level,
+        OpenedFrom,
+    )
+    from spor.measurement.models import Informant, Phase, Response
+    from spor.registry.models import Child
+    from spor.tenancy.models import Municipality
+
+    t0 = time.perf_counter()
+    call_command(
+        "spor_demo",
+        children=args.children,
+        municipalities=args.municipalities,
+        seed=args.seed,
+        no_progress=True,
+        stdout=io.StringIO(),
+        verbosity=0,
+    )
+    print(f"spor_demo: {args.children:,} children in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(args.seed)
+    today = timezone.localdate()
+    started_total = round(args.pairs / PAIRED_SHARE)
+    n_pairs = 0
+    ids = []
+    for muni in Municipality.objects.order_by("code"):
+        ids.append(muni.pk)
+        children = list(
+            Child.objects.filter(
+                municipality=muni,
+                birth_date__lte=today - dt.timedelta(days=3 * 365),
+                birth_date__gte=today - dt.timedelta(days=17 * 365),
+            ).values_list("pk", "birth_date")
+        )
+        if not children:
+            continue
+        want = min(len(children), round(started_total * len(children) / args.children))
+        chosen = rng.choice(len(children), size=want, replace=False)
+        ppr = (
+            Membership.objects.filter(municipality=muni, role=Role.PPR).order_by("pk").first()
+            or Membership.objects.filter(municipality=muni).order_by("pk").first()
+        )
+        assert ppr is not None
+        with transaction.atomic():
+            catalogue = Intervention.objects.filter(municipality=muni)
+            ivs = list(catalogue)
+            if not ivs:
+                ivs = Intervention.objects.bulk_create(
+                    Intervention(
+                        municipality=muni,
+                        name=label,
+                        description=label,
+                        level=Level.ANTICIPATORY,
+                        kind=kind,
+                        targets=["barn"],
+                        expected_hours=10,
+                        expected_weeks=12,
+                    )
+                    for kind, label in InterventionType.choices
+                )
+            baseline_days = rng.integers(90, 700, want)
+            cases = Case.objects.bulk_create(
+                (
+                    Case(
+                        municipality=muni,
+                        child_id=children[j][0],
+                        title="Forløb",
+                        level=Level.ANTICIPATORY,
+                        opened_from=OpenedFrom.DIRECT,
+                        opened_on=today - dt.timedelta(days=int(d)),
+                        opened_by=ppr,
+                    )
+                    for j, d in zip(chosen.tolist(), baseline_days.tolist(), strict=True)
+                ),
+                batch_size=2000,
+            )
+            deliveries = Delivery.objects.bulk_create(
+                (
+                    Delivery(
+                        municipality=muni,
+                        case=c,
+                        intervention=ivs[int(k)],
+                        start=c.opened_on,
+                        status=DeliveryStatus.RUNNING,
+                    )
+                    for c, k in zip(cases, rng.integers(0, len(ivs), want).tolist(), strict=True)
+                ),
+                batch_size=2000,
+            )
+            before = np.clip(rng.normal(17, 6, want).round(), 0, 40).astype(int)
+            after = np.clip((before - rng.normal(3.5, 5, want)).round(), 0, 40).astype(int)
+            paired = rng.random(want) < PAIRED_SHARE
+            n_pairs += int(paired.sum())
+            is_parent = rng.random(want) < 0.3
+            responses = []
+            for phase, totals in ((Phase.BEFORE, before), (Phase.AFTER, after)):
+                for parent in (False, True):
+                    sel = np.nonzero(is_parent == parent)[0]
+                    if phase == Phase.AFTER:
+                        sel = sel[paired[sel]]
+                    if not sel.size:
+                        continue
+                    informant = Informant.PARENT if parent else Informant.PROFESSIONAL
+                    sdq_informant = "parent" if parent else "teacher"
+                    scores, ref = _scores(totals[sel], rng, sdq_informant)
+                    for i, sc in zip(sel.tolist(), scores, strict=True):
+                        delivery = deliveries[i]
+                        born = children[int(chosen[i])][1]
+                        age = (delivery.start - born).days // 365
+                        form = f"{sdq_informant}-{'2-4' if age < 4 else '4-17'}"
+                        day = delivery.start + dt.timedelta(
+                            days=0 if phase == Phase.BEFORE else 120
+                        )
+                        responses.append(
+                            Response(
+                                municipality=muni,
+                                delivery=delivery,
+                                phase=phase,
+                                informant=informant,
+                                form=form,
+                                scores=sc,
+                                norm_set=ref,
+                                entered_by=ppr,
+                                answered_at=timezone.make_aware(
+                                    dt.datetime.combine(min(day, today), dt.time(12))
+                                ),
+                            )
+                        )
+            Response.objects.bulk_create(responses, batch_size=2000)
+    print(
+        f"Measurements: {n_pairs:,} before/after pairs in {len(ids)} municipalities "
+        f"in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
+    return ids, n_pairs
+
+
+# ----------------------------------------------------------------------------- the two ways
+
+
+def bare_sql(municipality_ids: list[int], informant: str) -> list[tuple[Any, ...]]:
+    """The sums behind the figures, in one statement over the same join."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+
+        def j(alias: str, key: str) -> str:
+            return f"({alias}.scores ->> '{key}')::float"
+
+        def jt(alias: str, key: str) -> str:
+            return f"({alias}.scores ->> '{key}')"
+    else:
+
+        def j(alias: str, key: str) -> str:
+            return f"json_extract({alias}.scores, '$.{key}')"
+
+        jt = j
+    inner = [f"{j('r', 'total')} AS tb", f"{j('p', 'total')} AS ta"]
+    inner += [f"{jt('r', 'total_band')} AS bb", f"{jt('p', 'total_band')} AS ba"]
+    for s in SUBSCALES:
+        inner += [f"{j('r', s)} AS b_{s}", f"{j('p', s)} AS a_{s}"]
+    outer = [
+        "bb",
+        "ba",
+        "COUNT(*)",
+        "COUNT(ta)",
+        "SUM(CASE WHEN ta IS NOT NULL THEN tb END)",
+        "SUM(ta)",
+        "SUM(ta - tb)",
+        "SUM((ta - tb) * (ta - tb))",
+        "SUM(CASE WHEN ta IS NOT NULL THEN tb * tb END)",
+        "SUM(ta * ta)",
+    ]
+    for s in SUBSCALES:
+        both = f"ta IS NOT NULL AND b_{s} IS NOT NULL AND a_{s} IS NOT NULL"
+        d = f"(a_{s} - b_{s})"
+        outer += [
+            f"SUM(CASE WHEN {both} THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {both} THEN b_{s} END)",
+            f"SUM(CASE WHEN {both} THEN a_{s} END)",
+            f"SUM(CASE WHEN {both} THEN {d} END)",
+            f"SUM(CASE WHEN {both} THEN {d} * {d} END)",
+        ]
+    marks = ", ".join(["%s"] * len(municipality_ids))
+    sql = f"""
+        SELECT {", ".join(outer)} FROM (
+            SELECT {", ".join(inner)}
+            FROM measurement_response r
+            JOIN cases_delivery d ON d.id = r.delivery_id
+            JOIN cases_case c ON c.id = d.case_id
+            LEFT JOIN measurement_response p
+                ON p.delivery_id = r.delivery_id AND p.phase = 'efter' AND p.informant = %s
+            WHERE r.municipality_id IN ({marks}) AND r.phase = 'foer' AND r.informant = %s
+                AND c.child_id IS NOT NULL
+        ) x WHERE tb IS NOT NULL GROUP BY bb, ba
+    """  # noqa: S608 - the only interpolated text is this script's own constants
+    with connection.cursor() as cur:
+        cur.execute(sql, [informant, *municipality_ids, informant])
+        return cur.fetchall()
+
+
+def figures_for(municipality_ids: list[int]) -> Any:
+    from spor.evaluation_web import figures, selectors
+    from spor.evaluation_web.forms import Filters
+
+    filters = Filters()
+    return figures.compute_cells(selectors.pair_cells_across(municipality_ids, filters), filters)
+
+
+def check(fig: Any, rows: list[tuple[Any, ...]]) -> list[str]:
+    """The figures agree with the aggregate: n, means and the change."""
+    from spor.evaluation_web.figures import num
+
+    started = sum(r[2] for r in rows)
+    paired = sum(r[3] for r in rows)
+    problems = []
+    if (fig.n_started, fig.n_paired) != (started, paired):
+        problems.append(f"n: {fig.n_started}/{fig.n_paired} vs {started}/{paired}")
+    if paired and fig.total is not None:
+        mean_before = sum(r[4] or 0 for r in rows) / paired
+        mean_change = sum(r[6] or 0 for r in rows) / paired
+        if fig.total.before != num(mean_before) or fig.total.change != num(mean_change):
+            problems.append(
+                f"means: {fig.total.before}, {fig.total.change} vs "
+                f"{num(mean_before)}, {num(mean_change)}"
+            )
+    return problems
+
+
+def time_both(ids: list[int], repeat: int) -> tuple[list[float], list[float], Any, Any]:
+    from spor.measurement.models import Informant
+
+    fig_times, sql_times = [], []
+    fig = rows = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rows = bare_sql(ids, Informant.PROFESSIONAL)
+        sql_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        fig = figures_for(ids)
+        fig_times.append(time.perf_counter() - t0)
+    return fig_times, sql_times, fig, rows
+
+
+def main() -> int:
+    args = parse_args()
+    tmp = setup(args)
+    from django.db.models import Count
+
+    from spor.measurement.models import Response
+
+    ids, n_pairs = generate(args)
+    largest = (
+        Response.objects.values("municipality_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("municipality_id", flat=True)[0]
+    )
+    ok = True
+    print()
+    header = f"{'omfang':<22} {'par':>9} {'figurer s':>10} {'bar SQL s':>10} {'forhold':>8}"
+    print(header)
+    print("-" * len(header))
+    for label, scope in (("hele landet", ids), ("største kommune", [largest])):
+        time_both(scope, 1)  # warm the caches alike
+        fig_t, sql_t, fig, rows = time_both(scope, args.repeat)
+        f, s = statistics.median(fig_t), statistics.median(sql_t)
+        print(f"{label:<22} {fig.n_paired:>9,} {f:>10.3f} {s:>10.3f} {f / s:>8.2f}")
+        problems = check(fig, rows)
+        if problems:
+            ok = False
+            print("FEJL: figures and aggregate disagree:", *problems, sep="\n  ")
+        if f / s > GOAL_RATIO:
+            ok = False
+    print()
+    print(
+        f"Goal: the figures take at most {GOAL_RATIO:.0f}× the bare SQL aggregate "
+        f"({'met' if ok else 'NOT met'}). National pairs: {n_pairs:,}."
+    )
+    if tmp is not None and not args.keep:
+        from django.db import connection
+
+        connection.close()
+        for f_ in tmp.iterdir():
+            f_.unlink()
+        tmp.rmdir()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
