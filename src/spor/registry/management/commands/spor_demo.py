@@ -24,6 +24,7 @@ LOOP_DEMOS = [
     "spor.measurement.demo",
     "spor.programme.demo",
     "spor.survey.demo",
+    "spor.economics.demo",
 ]
 
 
