@@ -433,3 +433,34 @@ def test_a_forced_total_is_hidden_and_the_table_protected_again() -> None:
     assert s.values[2][0] is None  # type: ignore[index]
     assert disclosure.is_protected(s)
     assert s.n_hidden >= 4
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_the_demo_has_an_evaluator_login_that_opens_the_page(db: None) -> None:
+    import datetime as dt
+
+    from django.test import Client
+
+    from spor.programme import demo
+    from spor.programme.models import Programme, ProgrammeEvaluator
+    from spor.registry.demo import DEMO_PASSWORD, demo_logins
+    from tests import factories as f
+
+    sporby = f.municipality("Sporby Kommune", "999")
+    demo.generate(sporby, rng=random.Random(1), today=dt.date(2026, 11, 23))
+    demo.generate(sporby, rng=random.Random(2), today=dt.date(2026, 11, 23))
+    user = ProgrammeEvaluator.objects.get().user
+    assert user.username == "programevaluator" and user.check_password(DEMO_PASSWORD)
+    logins = {x.username: x for x in demo_logins()}
+    assert logins["programevaluator"].role == "Programevaluator"
+    client = Client()
+    signed_in = client.post(
+        "/log-ind/", {"username": "programevaluator", "password": DEMO_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    page = client.get(f"/partnerskab/{Programme.objects.get().pk}/evaluering/")
+    assert page.status_code == 200
+    assert "Sporby Kommune" not in page.content.decode()
+    assert len(breakdown(page.context["report"], "kommune").rows) == 11

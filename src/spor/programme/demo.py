@@ -4,8 +4,8 @@ and about 100 initiatives, so the initiatives overview and its diagrams show som
 :func:`generate` creates (idempotently) the programme "Investering i den tidlige og
 forebyggende indsats i PPR" (Socialstyrelsen, 2017–2020, 123,1 mio. kr., pejlemærker
 version 1), the demo municipality and ten others as participants, a development plan for
-each with 9–10 initiatives, and the programme administrator ``programadmin`` (password:
-:data:`spor.registry.demo.DEMO_PASSWORD`).
+each with 9–10 initiatives, the programme administrator ``programadmin`` and the programme
+evaluator ``programevaluator`` (password: :data:`spor.registry.demo.DEMO_PASSWORD`).
 
 The ten other participants are the national demo's "Kommune NNN" municipalities where they
 exist, otherwise new ones named the same way ("Kommune 101" …) on codes not taken, so that a
@@ -38,6 +38,7 @@ from spor.programme.models import (
     Milestone,
     Programme,
     ProgrammeAdmin,
+    ProgrammeEvaluator,
     ProgrammeParticipation,
     Scope,
 )
@@ -53,6 +54,7 @@ GRANT_POOL = Decimal("123100000")
 GRANTED_TO_MUNICIPALITIES = Decimal("118800000")
 PARTICIPANTS = 11
 ADMIN_USERNAME = "programadmin"
+EVALUATOR_USERNAME = "programevaluator"
 # One extra PPR årsværk for the three years of the project costs about this much.
 COST_PER_STAFF = Decimal("1950000")
 
@@ -619,6 +621,20 @@ def _admin(programme: Programme) -> User:
     return user
 
 
+def _evaluator(programme: Programme) -> User:
+    user = User.objects.filter(username=EVALUATOR_USERNAME).first()
+    if user is None:
+        user = User.objects.create(
+            username=EVALUATOR_USERNAME,
+            first_name="Programevaluator",
+            last_name="Socialstyrelsen",
+            email=f"{EVALUATOR_USERNAME}@{EMAIL_DOMAIN}",
+            password=make_password(DEMO_PASSWORD),
+        )
+    ProgrammeEvaluator.objects.get_or_create(user=user, programme=programme)
+    return user
+
+
 def _others(municipality: Municipality, wanted: int) -> list[Municipality]:
     """``wanted`` "Kommune NNN" municipalities: the national demo's first, then new ones on
     codes that are free (and whose name is free)."""
@@ -749,6 +765,7 @@ def generate(municipality: Municipality, *, rng: random.Random, today: dt.date) 
     initiatives were added (0 when everything was there already)."""
     programme = _programme()
     _admin(programme)
+    _evaluator(programme)
     benchmarks = {b.number: b for b in Benchmark.objects.filter(framework=programme.framework)}
     participations = list(
         ProgrammeParticipation.objects.filter(programme=programme).select_related("municipality")

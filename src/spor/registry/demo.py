@@ -932,6 +932,16 @@ def demo_logins(*, admin_has_demo_password: bool = True) -> list[Login]:
         logins.append(
             Login("Programadministrator", programme_admin.username, DEMO_PASSWORD, "partnerskab")
         )
+    programme_evaluator = User.objects.filter(username="programevaluator").first()
+    if programme_evaluator is not None:
+        logins.append(
+            Login(
+                "Programevaluator",
+                programme_evaluator.username,
+                DEMO_PASSWORD,
+                "evaluering på tværs af kommunerne, pseudonymiseret",
+            )
+        )
     admin = User.objects.filter(username=ADMIN_USERNAME, is_superuser=True).first()
     if admin is not None:
         password = DEMO_PASSWORD if admin_has_demo_password else "(den eksisterende)"
