@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from spor.evaluation_web import figures, selectors
+from spor.evaluation_web import beyond, figures, selectors
 from spor.evaluation_web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 from spor.tenancy.access import Actor
@@ -37,6 +37,7 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
         {
             "form": form,
             "fig": fig,
+            "beyond": beyond.compute(actor, filters),
             "informant_label": Informant(filters.informant).label,
             "threshold": figures.THRESHOLD,
             "suppressed": figures.SUPPRESSED,
