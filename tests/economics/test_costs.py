@@ -112,10 +112,19 @@ def test_one_intervention_and_one_year(world: World) -> None:
     assert report.per_child is None
     # The talks' own costs are not in a page about class work.
     assert report.unallocated == {}
-    year = Delivery.objects.filter(municipality=world.a).order_by("start").first().start.year
-    r = world.client_for(world.lead_a).get(URL, {"aar": year + 1})
+    # Last year: one delivery of talks, 2 h of a psychologist, priced at today's rate; this
+    # year's costs of the talks are not last year's.
+    last_year = timezone.localdate().year - 1
+    old = delivery(world, child=world.child_a3, intervention=talks,
+                   hours={Profession.PSYCHOLOGIST: 2})  # fmt: skip
+    Delivery.objects.filter(case=old).update(start=dt.date(last_year, 6, 1))
+    r = world.client_for(world.lead_a).get(URL, {"aar": last_year})
+    assert r.status_code == 200
+    report = r.context["page"].report
+    assert report.per_case == pytest.approx({old.pk: 1200})
+    assert report.total == pytest.approx(1200)
+    r = world.client_for(world.lead_a).get(URL, {"aar": last_year - 5})
     assert r.status_code == 400  # a year without deliveries is not a choice
-    assert talks.name
 
 
 def test_a_bad_filter_is_a_danish_400(world: World) -> None:

@@ -5,6 +5,7 @@ prefilled from Spor's own results only where there are enough children."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -62,6 +63,11 @@ def test_the_page_shows_exactly_the_pure_investment_case(world: World) -> None:
     rows = economics.sensitivity(economics.Scenario(**{**expected.scenario.__dict__}))
     assert [x.parameter for x in r.context["sensitivity"]] == [x.parameter for x in rows]
     assert text.count("<svg") >= 2
+    # SVG coordinates need a decimal point: "230,4" would be read as two coordinates.
+    assert not re.search(r'\b(x|y|x1|y1|width|height)="-?\d+,\d', text)
+    assert re.search(r'<rect x="\d+(\.\d+)?" y="', text)
+    # Region and state do not pay, so they have no payback year or break-even effect.
+    assert text.count("Betaler ikke indsatsen") == 2
     for label in economics.SENSITIVITY_LABELS_DA.values():
         assert label in text
     assert economics.DISCLAIMER_DA in text

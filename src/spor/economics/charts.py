@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from spor.evaluation import economics
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
 def kr(x: float | None) -> str:
     """Kroner, Danish style: thousands with a dot, a real minus; '–' for none."""
     if x is None:
@@ -85,9 +89,8 @@ def tornado(rows: Sequence[economics.SensitivityRow], delta: float = 0.2) -> Svg
     svg.description = (
         f"Følsomhed: nutidsværdien af nettoresultatet, når én antagelse ad gangen er "
         f"{delta:.0%} lavere (lys søjle) eller højere (mørk søjle). Grundberegningen er "
-        f"{kr(base)}. ".replace("%", " %")
-        + "; ".join(parts)
-        + "."
+        f"{kr(base)} ".replace("%", " %")
+        + _sentence("; ".join(parts))
     )
     return svg
 
@@ -129,13 +132,12 @@ def net_per_year(case: economics.InvestmentCase) -> Svg:
     )
     svg.texts.append(Text(left - 6, y(hi) + 4, kr(hi), "end"))
     svg.texts.append(Text(left - 6, y(lo) + 4, kr(lo), "end"))
-    svg.description = (
+    svg.description = _sentence(
         "Nettoresultat pr. år for alle kasser (søjler, ikke tilbagediskonteret) og det "
         "akkumulerede tilbagediskonterede nettoresultat (linje): "
         + "; ".join(
             f"år {r.year}: {kr(n)}, akkumuleret {kr(c)}"
             for r, n, c in zip(years, nets, cums, strict=True)
         )
-        + "."
     )
     return svg
