@@ -323,6 +323,12 @@ def test_municipality_staff_even_leads_get_404_on_the_evaluator_routes(world: Wo
 def test_the_evaluator_finds_the_page_from_the_partnership_index(world: World) -> None:
     page = evaluator(world).get("/partnerskab/").content.decode()
     assert url(world) in page
+    # The administrator's menu is not offered to the evaluator, but to the administrator.
+    overview = url(world, "initiativer/")
+    assert overview not in evaluator(world).get(url(world)).content.decode()
+    admin = world.client_for(world.extra["programme_admin"])
+    assert overview in admin.get(url(world)).content.decode()
+    assert url(world) in admin.get(overview).content.decode()
 
 
 def _municipality_routes(world: World) -> list[str]:
@@ -464,3 +470,12 @@ def test_the_demo_has_an_evaluator_login_that_opens_the_page(db: None) -> None:
     assert page.status_code == 200
     assert "Sporby Kommune" not in page.content.decode()
     assert len(breakdown(page.context["report"], "kommune").rows) == 11
+
+
+def test_pairs_worked_out_as_a_difference_of_one_to_four_are_not_shown() -> None:
+    # 12 started, 9 without a follow-up (both shown): 3 pairs, which is not published.
+    row = evaluation_tables._row("x", [None, 0, None, 0, 0, 0, 9, 12], None)
+    assert row.started == 12 and row.paired == disclosure.HIDDEN_MARK
+    assert row.categorised == disclosure.HIDDEN_MARK and row.change is None
+    ok = evaluation_tables._row("y", [5, 0, 0, 0, 0, 0, 9, 14], None)
+    assert ok.paired == 5 and ok.categorised == 5

@@ -210,6 +210,11 @@ def _row(label: str, shown: Sequence[int | None], fig: figures.Figures | None) -
     no_followup, uncategorised = shown[-2], shown[-3]
     paired = None if started is None or no_followup is None else started - no_followup
     categorised = None if paired is None or uncategorised is None else paired - uncategorised
+    # A difference of two shown cells can still be 1 to 4: never shown as a count.
+    if paired is not None and 0 < paired < THRESHOLD:
+        paired = None
+    if categorised is not None and 0 < categorised < THRESHOLD:
+        categorised = None
     out = TableRow(
         label,
         [_as_cell(v) for v in shown],

@@ -53,7 +53,8 @@ def evaluation(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
     form = _form(request, eactor)
     context: dict[str, Any] = {
         "programme": eactor.programme,
-        "pactor_programme": None,
+        # The administrator's menu (programme, overview) only for an administrator.
+        "admin_programme": eactor.programme if eactor.is_admin else None,
         "form": form,
         "protection_note": disclosure.PROTECTION_NOTE_DA,
         "caveat": evaluation_tables.CAVEAT_DA,

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 
 from spor.evaluation import disclosure
-from spor.programme.models import Programme
+from spor.programme.models import Programme, ProgrammeAdmin
 
 if TYPE_CHECKING:
     from spor.accounts.models import User
@@ -44,6 +44,7 @@ class EvaluatorActor:
 
     user: User
     programme: Programme
+    is_admin: bool = False
 
 
 def evaluated_programmes(user: Any) -> list[Programme]:
@@ -67,7 +68,8 @@ def evaluator_actor(user: Any, programme_id: int) -> EvaluatorActor:
     )
     if programme is None:
         raise Http404
-    return EvaluatorActor(user=user, programme=programme)
+    is_admin = ProgrammeAdmin.objects.filter(user=user, programme=programme).exists()
+    return EvaluatorActor(user=user, programme=programme, is_admin=is_admin)
 
 
 def programme_evaluator_required(
