@@ -1,0 +1,333 @@
+"""What the API shows. Names follow the models (English field names, Danish values as the
+screens store them). A child's CPR number is ``null`` unless the token has the ``cpr``
+scope; SDQ results carry scores and bands, never the questionnaire's wording or the answers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from spor.accounts.models import Membership, Profession
+from spor.cases.models import Case, Delivery, DeliveryStatus, Intervention
+from spor.concerns.models import OPEN_STATES, Category, Concern, Outcome
+from spor.measurement.models import Response
+from spor.registry.models import Child, Enrolment, Group, Institution
+from spor.screening.models import Assessment, ScreeningRound
+
+
+def _person(m: Membership | None) -> str:
+    if m is None:
+        return ""
+    return m.user.get_full_name() or m.user.get_username()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: ``detail`` in Danish, or one list of messages per field at fault."""
+
+    detail = serializers.CharField(required=False)
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "kind"]
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+
+    class Meta:
+        model = Group
+        fields = ["id", "institution", "institution_name", "name", "school_year", "grade"]
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enrolment
+        fields = ["group", "start", "end"]
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    cpr_masked = serializers.CharField(read_only=True)
+    cpr = serializers.SerializerMethodField(help_text="Kun med rettigheden »cpr«; ellers null.")
+
+    class Meta:
+        model = Child
+        fields = ["id", "first_name", "last_name", "birth_date", "sex", "cpr_masked", "cpr"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_cpr(self, child: Child) -> str | None:
+        if not self.context.get("show_cpr"):
+            return None
+        # Decrypted by the registry's own helper; the caller has written the access log.
+        digits = child.cpr_digits()
+        return f"{digits[:6]}-{digits[6:]}"
+
+
+class ChildDetailSerializer(ChildSerializer):
+    enrolments = serializers.SerializerMethodField()
+
+    class Meta(ChildSerializer.Meta):
+        fields = [*ChildSerializer.Meta.fields, "enrolments"]
+
+    @extend_schema_field(EnrolmentSerializer(many=True))
+    def get_enrolments(self, child: Child) -> list[dict[str, Any]]:
+        return EnrolmentSerializer(self.context.get("enrolments", []), many=True).data
+
+
+class ScreeningRoundSerializer(serializers.ModelSerializer):
+    area_keys = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ScreeningRound
+        fields = ["id", "name", "starts", "ends", "status", "area_keys"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_area_keys(self, r: ScreeningRound) -> list[str]:
+        return list(r.area_keys())
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    round_name = serializers.CharField(source="round.name", read_only=True)
+    ratings = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "round",
+            "round_name",
+            "group",
+            "position",
+            "previous_position",
+            "follow_up",
+            "ratings",
+            "updated_at",
+        ]
+
+
+class ConcernSerializer(serializers.ModelSerializer):
+    responsible_name = serializers.SerializerMethodField()
+    raised_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Concern
+        fields = [
+            "id",
+            "child",
+            "group",
+            "description",
+            "category",
+            "state",
+            "outcome",
+            "underretning_on",
+            "follow_up_on",
+            "responsible",
+            "responsible_name",
+            "raised_by",
+            "raised_by_name",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        ]
+
+    def get_responsible_name(self, c: Concern) -> str:
+        return _person(c.responsible)
+
+    def get_raised_by_name(self, c: Concern) -> str:
+        return _person(c.raised_by)
+
+
+class ConcernCreateSerializer(serializers.Serializer):
+    child = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    group = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    description = serializers.CharField(max_length=5000)
+    category = serializers.ChoiceField(choices=Category.choices)
+    responsible = serializers.IntegerField(min_value=1)
+    follow_up_on = serializers.DateField()
+
+
+class ConcernUpdateSerializer(serializers.Serializer):
+    """The changes a PPR-leder or integration may make; closing needs an outcome."""
+
+    state = serializers.ChoiceField(choices=[(s, s.label) for s in OPEN_STATES], required=False)
+    follow_up_on = serializers.DateField(required=False)
+    responsible = serializers.IntegerField(min_value=1, required=False)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False)
+    underretning_on = serializers.DateField(required=False, allow_null=True)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "child",
+            "group",
+            "title",
+            "level",
+            "opened_from",
+            "opened_on",
+            "status",
+            "closed_on",
+            "outcome",
+            "start_psychiatry",
+            "start_special_education",
+            "start_social_measures",
+            "start_medication",
+            "close_psychiatry",
+            "close_special_education",
+            "close_social_measures",
+            "close_medication",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    targets = serializers.ListField(child=serializers.CharField(), read_only=True)
+    pejlemaerker = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    expected_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=1, coerce_to_string=False, read_only=True
+    )
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "id",
+            "name",
+            "description",
+            "level",
+            "kind",
+            "targets",
+            "min_age",
+            "max_age",
+            "provider",
+            "expected_hours",
+            "expected_weeks",
+            "knowledge_base",
+            "pejlemaerker",
+            "active",
+        ]
+
+
+HOURS_HELP = 'Timer pr. faggruppe, fx {"psykolog": 4.5}; 0 til 1000 med én decimal.'
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    intervention_name = serializers.CharField(source="intervention.name", read_only=True)
+    hours = serializers.SerializerMethodField(help_text=HOURS_HELP)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "case",
+            "intervention",
+            "intervention_name",
+            "start",
+            "end",
+            "status",
+            "note",
+            "hours",
+        ]
+
+    @extend_schema_field(serializers.DictField(child=serializers.FloatField()))
+    def get_hours(self, d: Delivery) -> dict[str, float]:
+        return {h.profession: float(h.hours) for h in sorted(d.hours.all(), key=_by_profession)}
+
+
+def _by_profession(h: Any) -> str:
+    return str(h.profession)
+
+
+class DeliveryUpdateSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(allow_null=True, required=False)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+    note = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    hours = serializers.DictField(
+        child=serializers.DecimalField(
+            max_digits=6, decimal_places=1, min_value=Decimal(0), max_value=Decimal(1000)
+        ),
+        required=False,
+        help_text=HOURS_HELP,
+    )
+
+    def validate_hours(self, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        unknown = [p for p in value if p not in Profession.values]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Ukendt faggruppe: {unknown[0][:40]}. Brug en af: {', '.join(Profession.values)}."
+            )
+        return value
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    case = serializers.IntegerField(source="delivery.case_id", read_only=True)
+    scores = serializers.DictField(
+        read_only=True, help_text="Scorer og bånd, som Spor beregnede dem."
+    )
+    on_paper = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Response
+        fields = [
+            "id",
+            "delivery",
+            "case",
+            "phase",
+            "informant",
+            "form",
+            "scores",
+            "norm_set",
+            "answered_at",
+            "on_paper",
+        ]
+
+
+# ---------------------------------------------------------------- evaluation figures
+
+
+class ChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    n = serializers.IntegerField()
+    before = serializers.CharField()
+    after = serializers.CharField()
+    change = serializers.CharField()
+    ci = serializers.CharField()
+
+
+class ShareSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    shown = serializers.BooleanField()
+    text = serializers.CharField()
+    ci = serializers.CharField()
+
+
+class LabelledSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class FiguresSerializer(serializers.Serializer):
+    """The evaluation page's figures, as the page shows them: Danish formatted numbers, cells
+    about fewer than 5 children hidden ("færre end 5"), and never a single child's values."""
+
+    n_started = serializers.CharField(help_text="Antal startede forløb (skjult under 5).")
+    n_paired = serializers.CharField(help_text="Antal par før/efter (skjult under 5).")
+    shown = serializers.BooleanField()
+    norm_titles = serializers.ListField(child=serializers.CharField())
+    total = ChangeSerializer(allow_null=True)
+    effects = LabelledSerializer(many=True)
+    categories = ShareSerializer(many=True)
+    unions = ShareSerializer(many=True)
+    subscales = ChangeSerializer(many=True)
+    attrition = LabelledSerializer(many=True)
+    caveat = serializers.CharField()
