@@ -191,6 +191,27 @@ def test_a_cpr_number_hidden_in_a_field_is_refused_without_repeating_it(world: W
     assert CPR.replace("-", "") not in text and CPR not in text
 
 
+def test_a_cpr_number_in_a_column_spor_does_not_read_still_refuses_the_file(
+    world: World,
+) -> None:
+    lines = SAMPLE_CSV.read_text(encoding="utf-8").splitlines()
+    lines[0] += ";ekstra"
+    lines[7] += f";{CPR}"
+    csv_response = world.client_for(world.lead_a).post(
+        "/organisationsimport/", {"fil": upload("\n".join(lines), "udtraek.csv")}
+    )
+    data = sample()
+    data["personer"][3]["medarbejdernummer"] = {"vaerdi": CPR.replace("-", "")}
+    json_response = world.client_for(world.lead_a).post(
+        "/organisationsimport/", {"fil": upload(data)}
+    )
+    for response, where in ((csv_response, "række 8"), (json_response, "person 4")):
+        text = response.content.decode()
+        assert response.status_code == 400
+        assert "ligner et CPR-nummer" in text and where in text
+        assert CPR not in text and CPR.replace("-", "") not in text
+
+
 def test_every_error_is_listed_per_row_in_danish_and_nothing_is_kept(world: World) -> None:
     data = sample()
     data["enheder"][3]["overordnet"] = "ikke-en-uuid"

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,6 +138,13 @@ def notify_due(*, today: dt.date | None = None) -> DueResult:
 
     today = today or timezone.localdate()
     result = DueResult()
+
+    def once(**fields: Any) -> Notification | None:
+        try:
+            return notification_create(**fields)
+        except IntegrityError:  # another run made it at the same moment
+            return None
+
     concerns = (
         Concern.objects.filter(
             state__in=OPEN_STATES, follow_up_on__lt=today, responsible__active=True
@@ -145,7 +153,7 @@ def notify_due(*, today: dt.date | None = None) -> DueResult:
         .order_by("pk")
     )
     for concern in concerns:
-        made = notification_create(
+        made = once(
             municipality_id=concern.municipality_id,
             recipient=concern.responsible.user,
             kind=Kind.OVERDUE,
@@ -171,7 +179,7 @@ def notify_due(*, today: dt.date | None = None) -> DueResult:
         .order_by("pk")
     )
     for goal in goals:
-        made = notification_create(
+        made = once(
             municipality_id=goal.municipality_id,
             recipient=goal.responsible.user,
             kind=Kind.OVERDUE,

@@ -248,14 +248,23 @@ def parse_file(name: str, data: bytes) -> OrgFile:
     return result
 
 
+def _looks_like_cpr(text: str) -> bool:
+    return cpr.redact(text) != text
+
+
+def _is_cpr_error(error: RowError) -> bool:
+    return error.message == _CPR_VALUE or error.message.startswith(_CPR_COLUMN_START)
+
+
 def _cpr_first(result: OrgFile) -> OrgFile:
-    # A CPR column refuses the file; other problems then do not matter.
-    cpr_errors = [e for e in result.errors if e.column == "cpr"]
+    # CPR numbers refuse the file; other problems then do not matter.
+    cpr_errors = [e for e in result.errors if _is_cpr_error(e)]
     if cpr_errors:
         result.errors = cpr_errors
     return result
 
 
+_CPR_COLUMN_START = "filen indeholder CPR-numre"
 _CPR_COLUMN = (
     "filen indeholder CPR-numre (en kolonne eller et felt ved navn {name}). Spor modtager "
     "ikke medarbejderes CPR-numre – fjern feltet fra udtrækket og indlæs filen igen"
@@ -269,7 +278,9 @@ _CPR_VALUE = (
 def _field_name(raw: str, where: str, result: OrgFile) -> str | None:
     folded = fold(raw)
     if folded in CPR_NAMES:
-        result.fail(_CPR_COLUMN.format(name=_show(raw)), where, "cpr")
+        message = _CPR_COLUMN.format(name=_show(raw))
+        if all(e.message != message for e in result.errors):  # once, not once per person
+            result.fail(message, where, "cpr")
         return None
     return _ALIASES.get(folded)
 
@@ -279,6 +290,7 @@ def _read_csv(text: str, result: OrgFile, records: list[tuple[str, str, dict[str
     delimiter = max((";", ",", "\t"), key=lambda d: len(next(csv.reader([first], delimiter=d))))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: dict[int, str] | None = None
+    raw_header: dict[int, str] = {}
     line = 0
     try:
         for row in reader:
@@ -287,6 +299,7 @@ def _read_csv(text: str, result: OrgFile, records: list[tuple[str, str, dict[str
                 continue
             if header is None:
                 header = {}
+                raw_header = dict(enumerate(row))
                 for index, cell in enumerate(row):
                     if not cell.strip():
                         continue
@@ -307,9 +320,13 @@ def _read_csv(text: str, result: OrgFile, records: list[tuple[str, str, dict[str
                 if result.errors:
                     return
                 continue
+            where = f"række {line}"
+            for i, cell in enumerate(row):
+                # Also the columns Spor skips: a CPR number must not pass unnoticed.
+                if i not in header and _looks_like_cpr(cell):
+                    result.fail(_CPR_VALUE, where, _show(raw_header.get(i, "") or f"nr. {i + 1}"))
             fields = {header[i]: cell for i, cell in enumerate(row) if i in header}
             kind = _TYPES.get(fold(fields.pop("type", "")))
-            where = f"række {line}"
             if kind is None:
                 result.fail("type skal være enhed, person eller engagement", where, "type")
                 continue
@@ -335,6 +352,8 @@ def _read_json(text: str, result: OrgFile, records: list[tuple[str, str, dict[st
         if kind is None:
             if fold(section) in CPR_NAMES:
                 result.fail(_CPR_COLUMN.format(name=_show(section)), "", "cpr")
+            elif _looks_like_cpr(json.dumps(items)):
+                result.fail(_CPR_VALUE, "", _show(section))
             else:
                 result.warnings.append(
                     f"Afsnittet {_show(section)} kendes ikke og er sprunget over."
@@ -350,6 +369,9 @@ def _read_json(text: str, result: OrgFile, records: list[tuple[str, str, dict[st
                 continue
             fields: dict[str, str] = {}
             for key, value in item.items():
+                if fold(key) not in CPR_NAMES and _looks_like_cpr(json.dumps(value)):
+                    result.fail(_CPR_VALUE, where, _show(key))
+                    continue
                 if fold(key) == "validity" and isinstance(value, dict):
                     for k2, v2 in value.items():
                         name = _field_name(k2, where, result)
@@ -374,9 +396,7 @@ def _scalar(value: Any) -> str:
 def _check_cpr_values(records: list[tuple[str, str, dict[str, str]]], result: OrgFile) -> None:
     for _kind, where, fields in records:
         for column, value in fields.items():
-            if column in ("fra", "til"):
-                continue
-            if cpr.redact(value) != value:
+            if _looks_like_cpr(value):
                 result.fail(_CPR_VALUE, where, column)
 
 
