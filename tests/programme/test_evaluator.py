@@ -289,6 +289,22 @@ def test_every_exported_count_table_is_protected_and_has_no_cell_under_five(
             assert disclosure.is_protected(table)
         # Aby's 3 children without a follow-up are hidden, with a second cell.
         assert sum(v == disclosure.HIDDEN_MARK for row in tables[0] for v in row) >= 4
+        # The pairs beside the means: a shown difference of cells, 0 or at least 5.
+        for name, rows in sheets.items():
+            if not any(t in name.lower() for t in ("kommune", "indsatstype", "pejlem")):
+                continue
+            gap = next(
+                i for i, row in enumerate(rows) if i and not any(v not in (None, "") for v in row)
+            )
+            for row in rows[gap + 2 :]:
+                if len(row) > 1 and row[1] not in (None, ""):
+                    v = row[1]
+                    assert v == disclosure.HIDDEN_MARK or int(v) == 0 or int(v) >= 5, v
+        # The band transitions on the first sheet: a protected table too.
+        first = next(rows for name, rows in sheets.items() if "samlet" in name.lower())
+        start = next(i for i, row in enumerate(first) if row and row[0] == "Før \\ efter")
+        bands = [[v for v in row[1:] if v not in (None, "")] for row in first[start + 1 :] if row]
+        assert len(bands) == 4 and disclosure.is_protected(bands)
 
 
 def test_the_exports_carry_a_data_dictionary_with_the_protection_note(world: World) -> None:
