@@ -376,20 +376,24 @@ def _read_json(text: str, result: OrgFile, records: list[tuple[str, str, dict[st
                     for k2, v2 in value.items():
                         name = _field_name(k2, where, result)
                         if name is not None:
-                            fields[name] = _scalar(v2)
+                            fields[name] = _scalar(v2, name)
                     continue
                 name = _field_name(key, where, result)
                 if name is None:
                     continue
-                fields[name] = _scalar(value)
+                fields[name] = _scalar(value, name)
             records.append((kind, where, fields))
 
 
-def _scalar(value: Any) -> str:
+_BY_NAME = {"navn", "enhedstype", "stilling", "email", "fornavn", "efternavn"}
+
+
+def _scalar(value: Any, field_name: str = "") -> str:
     if value is None:
         return ""
-    if isinstance(value, dict):  # OS2mo nests {"uuid": …, "name": …}
-        return _scalar(value.get("uuid") or value.get("name") or "")
+    if isinstance(value, dict):  # OS2mo nests {"uuid": …, "name": …}: a class by its name
+        first, second = ("name", "uuid") if field_name in _BY_NAME else ("uuid", "name")
+        return _scalar(value.get(first) or value.get(second) or "")
     return str(value)
 
 
