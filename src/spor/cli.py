@@ -37,6 +37,10 @@ def _register_optional_groups() -> None:
     except ImportError:  # pragma: no cover - the SDQ engine is part of every install
         return
     main.add_command(sdq)
+    from spor.archive.cli import backup, restore
+
+    main.add_command(backup)
+    main.add_command(restore)
 
 
 _register_optional_groups()
