@@ -105,7 +105,7 @@ def orgimport_confirm(request: HttpRequest, actor: Actor, orgimport_id: int) -> 
         }
         return render(request, "orgsync/preview.html", context, status=400)
     logger.info("Organisationsimport gennemført (municipality=%s)", actor.municipality_id)
-    messages.success(request, "Importen er gennemført. " + " ".join(result.lines()))
+    messages.success(request, "Importen er gennemført.")
     return redirect("orgsync:orgimport_detail", orgimport_id=pending.pk)
 
 
