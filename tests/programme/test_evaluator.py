@@ -495,3 +495,15 @@ def test_pairs_worked_out_as_a_difference_of_one_to_four_are_not_shown() -> None
     assert row.categorised == disclosure.HIDDEN_MARK and row.change is None
     ok = evaluation_tables._row("y", [5, 0, 0, 0, 0, 0, 9, 14], None)
     assert ok.paired == 5 and ok.categorised == 5
+
+
+def test_the_pseudonym_key_comes_from_the_settings() -> None:
+    from django.test import override_settings
+
+    with override_settings(SPOR_PSEUDONYM_KEY="a-key-of-at-least-sixteen-bytes-1"):
+        one = municipality_pseudonym(1, 2)
+    with override_settings(SPOR_PSEUDONYM_KEY="a-key-of-at-least-sixteen-bytes-2"):
+        two = municipality_pseudonym(1, 2)
+    with override_settings(SPOR_PSEUDONYM_KEY=""):
+        derived = municipality_pseudonym(1, 2)
+    assert len({one, two, derived}) == 3 and one.startswith("Kommune ")
