@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from spor.accounts.models import Membership, Profession, Role
-from spor.cases.models import InterventionType
+from spor.cases.models import Intervention, InterventionType
 from spor.evaluation_web import figures, reports, services
 from spor.evaluation_web.models import ReportJob, ReportStatus
 from spor.registry.models import Child
@@ -303,3 +303,35 @@ def test_in_the_web_process_the_report_is_made_in_a_background_thread(
     assert job.status == ReportStatus.DONE and job.result is not None, job.message
     wb = load_workbook(io.BytesIO(bytes(job.result)))
     assert wb["Hvem er med"]["B2"].value == 8
+
+
+def test_the_filters_are_described_in_danish_on_the_title_page(world: World) -> None:
+    data(world)
+    iv = Intervention.objects.get(municipality=world.a, name="Samtaler i skolen")
+    fig = page_fig(world, indsats=iv.pk, alder="6-10", fra="2025-01-01", til="2026-12-31")
+    described = dict(reports.describe(fig.filters))
+    assert described["Indsats"] == "Samtaler i skolen"
+    assert described["Aldersgruppe (ved førmålingen)"] == "6–10 år"
+    assert described["Førmåling i perioden"] == "01.01.2025 – 31.12.2026"
+    assert described["Type"] == described["Niveau"] == described["Målgruppe"] == "Alle"
+    with translation.override("da"):
+        html = reports.pdf_html(reports.report("Aby Kommune", fig, dt.date(2026, 11, 30)))
+    assert "Samtaler i skolen" in html and "01.01.2025 – 31.12.2026" in html
+    assert "Lavet 30. november 2026" in html
+
+
+def test_a_leads_reports_older_than_a_week_are_deleted_when_they_order_a_new_one(
+    world: World,
+) -> None:
+    old = _job(world, status=ReportStatus.DONE, step=4, result=b"%PDF")
+    ReportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
+    other_lead = f.user("leder_a2", world.a, Role.LEAD, Profession.LEADER)
+    theirs = ReportJob.objects.create(
+        municipality=world.a,
+        created_by=Membership.objects.get(user=other_lead),
+        format="xlsx",
+        created_at=timezone.now() - dt.timedelta(days=8),
+    )
+    assert order(world, "xlsx").status_code == 302
+    assert not ReportJob.objects.filter(pk=old.pk).exists()
+    assert ReportJob.objects.filter(pk=theirs.pk).exists()
