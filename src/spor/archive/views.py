@@ -50,7 +50,6 @@ def _render_index(
     context = {
         "rules": selectors.rules_for(actor),
         "holds": selectors.holds_for(actor).filter(released_at__isnull=True),
-        "released": selectors.holds_for(actor).filter(released_at__isnull=False)[:20],
         "runs": [(run, _run_lines(run)) for run in runs],
         "exports": selectors.exports_for(actor),
         "defaults": [(RecordType(t).label, months, d) for t, months, d in services.DEFAULT_RULES],
