@@ -202,3 +202,13 @@ def test_the_list_links_to_saved_cases(world: World) -> None:
     s = world.extra["investment_scenario"]
     assert r.status_code == 200 and f"{LIST}{s.pk}/" in r.content.decode()
     assert world.client_for(world.ppr_a).get(LIST).status_code == 404
+
+
+def test_the_pages_use_no_inline_styles_which_the_content_security_policy_blocks(
+    world: World,
+) -> None:
+    s = world.extra["investment_scenario"]
+    for url in (LIST, NEW, f"{LIST}{s.pk}/", f"{LIST}{s.pk}/ret/", "/oekonomi/"):
+        text = world.client_for(world.lead_a).get(url).content.decode()
+        main = text[text.index("<main") :]
+        assert "style=" not in main, url

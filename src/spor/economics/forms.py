@@ -36,8 +36,22 @@ def parse_number(text: str) -> str:
     return t
 
 
+def show_number(value: Any) -> Any:
+    """A number as the person would type it: ``3.50`` → ``3,5``, ``45000.00`` → ``45000``
+    (no thousands dots, so nothing is ambiguous when it comes back)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    d = Decimal(str(value))
+    text = f"{d:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 class NumberField(forms.DecimalField):
-    def __init__(self, label: str, *, required: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, label: str, *, required: bool = False, size: int | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"] = {
             "invalid": MSG_NUMBER,
@@ -49,11 +63,16 @@ class NumberField(forms.DecimalField):
         super().__init__(
             label=label,
             required=required,
-            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            widget=forms.TextInput(
+                attrs={"inputmode": "decimal"} | ({"size": size} if size else {})
+            ),
             max_digits=14,
             decimal_places=2,
             **kwargs,
         )
+
+    def prepare_value(self, value: Any) -> Any:
+        return show_number(value)
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
@@ -139,7 +158,7 @@ class InterventionCostForm(forms.Form):
 YEARS = range(1, MAX_HORIZON + 1)
 SERIES = [
     ("staff", "staff_costs", "Personaleudgifter (kr.)"),
-    ("other", "other_costs", "Øvrige udgifter: materialer, implementering (kr.)"),
+    ("other", "other_costs", "Øvrige udgifter (kr.)"),
     ("children", "children", "Børn, der starter"),
 ]
 
@@ -205,6 +224,7 @@ class ScenarioForm(forms.Form):
             for t in YEARS:
                 self.fields[f"{prefix}_{t}"] = NumberField(
                     f"{label}, år {t}",
+                    size=10,
                     min_value=Decimal(0),
                     error_messages={"min_value": MSG_NUMBER},
                 )
@@ -215,8 +235,13 @@ class ScenarioForm(forms.Form):
         return [self[n] for n in self.fields if n not in series]
 
     @property
-    def series_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(label, [self[f"{p}_{t}"] for t in YEARS]) for p, _, label in SERIES]
+    def series_labels(self) -> list[str]:
+        return [label for _, _, label in SERIES]
+
+    @property
+    def year_rows(self) -> list[tuple[int, list[forms.BoundField]]]:
+        """One row per budget year, one field per series (years down, so it fits a page)."""
+        return [(t, [self[f"{p}_{t}"] for p, _, _ in SERIES]) for t in YEARS]
 
     @property
     def years(self) -> range:

@@ -84,7 +84,7 @@ def prefill(
     p = Prefill()
     h = DEFAULT_HORIZON
     p.initial.update(
-        name=f"{intervention_name} {today.year}",
+        name=f"{intervention_name[:1].upper()}{intervention_name[1:]} {today.year}",
         horizon=h,
         discount_rate_pct=DEFAULT_DISCOUNT_PCT,
         benefit_start=1,

@@ -114,7 +114,7 @@ def prefill(
             own["materials"] += float(c.materials)
             own["implementation"] += float(c.implementation)
     return investment.prefill(
-        intervention_name=intervention.name if intervention else "Alle indsatser",
+        intervention_name=intervention.name if intervention else "alle indsatser",
         n_paired=fig.n_paired,
         n_categorised=fig.n_categorised,
         n_started=fig.n_started,
