@@ -157,3 +157,43 @@ def test_put_replaces_the_whole_delivery(world: World, make_token: TokenMaker) -
     assert response.status_code == 200
     assert response.json()["status"] == "afsluttet"
     assert response.json()["hours"] == {}  # PUT without hours: none recorded
+
+
+def test_a_cases_coordinator_is_changed_to_a_team_member_only(
+    world: World, make_token: TokenMaker
+) -> None:
+    case = world.extra["case"]
+    url = f"/api/forloeb/{case.pk}/"
+    client = api(make_token("cases:read", "cases:write"))
+    read = client.get(url)
+    assert read.json()["coordinator"] == world.ppr_a.memberships.get().pk
+    outsider = world.health_a.memberships.get()
+    refused = patch(client, url, {"coordinator": outsider.pk}, read["ETag"])
+    assert refused.status_code == 400
+    assert "teamet" in refused.json()["coordinator"][0]
+    teacher = world.teacher_a.memberships.get()
+    changed = patch(client, url, {"coordinator": teacher.pk}, read["ETag"])
+    assert changed.status_code == 200
+    assert changed.json()["coordinator"] == teacher.pk
+    assert patch(client, url, {"coordinator": teacher.pk}, read["ETag"]).status_code == 412
+
+
+def test_a_case_is_closed_with_all_four_answers(world: World, make_token: TokenMaker) -> None:
+    case = world.extra["case"]
+    url = f"/api/forloeb/{case.pk}/"
+    client = api(make_token("cases:read", "cases:write"))
+    etag = client.get(url)["ETag"]
+    partial = patch(client, url, {"outcome": "maal_naaet", "close_psychiatry": False}, etag)
+    assert partial.status_code == 400
+    assert "close_medication" in partial.json()
+    answers = {
+        "close_psychiatry": False,
+        "close_special_education": True,
+        "close_social_measures": False,
+        "close_medication": False,
+    }
+    closed = patch(client, url, {"outcome": "maal_naaet", **answers}, etag)
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "lukket"
+    assert closed.json()["close_special_education"] is True
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.CLOSED).exists()

@@ -10,7 +10,7 @@ from django.http import Http404
 from spor.api.models import ApiToken
 from spor.api.tokens import hash_secret
 from spor.cases import selectors as case_selectors
-from spor.cases.models import Delivery
+from spor.cases.models import Case, Delivery
 from spor.concerns.models import Concern
 from spor.measurement.models import Response
 from spor.tenancy.access import Actor
@@ -77,6 +77,14 @@ def lock_concern(concern: Concern) -> Concern:
         Concern.objects.select_for_update(of=("self",))
         .select_related("child", "group__institution", "responsible__user", "raised_by__user")
         .get(pk=concern.pk, municipality_id=concern.municipality_id)
+    )
+
+
+def lock_case(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("child", "group__institution", "source_concern", "opened_by__user")
+        .get(pk=case.pk, municipality_id=case.municipality_id)
     )
 
 

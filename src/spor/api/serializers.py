@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from spor.accounts.models import Membership, Profession
 from spor.cases.models import Case, Delivery, DeliveryStatus, Intervention
+from spor.cases.models import Outcome as CaseOutcome
 from spor.concerns.models import OPEN_STATES, Category, Concern, Outcome
 from spor.measurement.models import Response
 from spor.registry.models import Child, Enrolment, Group, Institution
@@ -163,6 +164,10 @@ class ConcernUpdateSerializer(serializers.Serializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    coordinator = serializers.SerializerMethodField(
+        help_text="Den nuværende tovholders rolle-id (medarbejder i kommunen)."
+    )
+
     class Meta:
         model = Case
         fields = [
@@ -173,9 +178,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "level",
             "opened_from",
             "opened_on",
+            "coordinator",
             "status",
             "closed_on",
             "outcome",
+            "closing_note",
             "start_psychiatry",
             "start_special_education",
             "start_social_measures",
@@ -187,6 +194,28 @@ class CaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_coordinator(self, case: Case) -> int | None:
+        current = getattr(case, "current_coordinators", None)
+        if current is None:
+            found = self.context["coordinator_of"](case)
+            return found.membership_id if found is not None else None
+        return current[0].membership_id if current else None
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    """A new coordinator from the team, or closing the case with an outcome (for a child
+    all four ``close_*`` answers are needed, as on the screen)."""
+
+    coordinator = serializers.IntegerField(min_value=1, required=False)
+    outcome = serializers.ChoiceField(choices=CaseOutcome.choices, required=False)
+    closed_on = serializers.DateField(required=False)
+    closing_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    close_psychiatry = serializers.BooleanField(required=False, allow_null=True)
+    close_special_education = serializers.BooleanField(required=False, allow_null=True)
+    close_social_measures = serializers.BooleanField(required=False, allow_null=True)
+    close_medication = serializers.BooleanField(required=False, allow_null=True)
 
 
 class InterventionSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -48,6 +49,7 @@ MAX_ID = filters.MAX_ID
 MSG_CHILD = "Barnet findes ikke i din kommune."
 MSG_GROUP = "Gruppen findes ikke i din kommune."
 MSG_RESPONSIBLE = concern_services.MSG_RESPONSIBLE
+MSG_COORDINATOR = case_services.MSG_COORDINATOR_NOT_MEMBER
 CAVEAT = (
     "Før/efter-måling uden kontrolgruppe, oftest vurderet af en, der selv hjælper barnet, på "
     "børn valgt, fordi de havde det svært (regression mod gennemsnittet). Tal om færre end "
@@ -79,7 +81,9 @@ class ApiView(generics.GenericAPIView):
         context = super().get_serializer_context()
         if getattr(self, "swagger_fake_view", False):
             return context
-        context["show_cpr"] = scopes.CPR in scopes_of(self.actor)
+        actor = self.actor
+        context["show_cpr"] = scopes.CPR in scopes_of(actor)
+        context["coordinator_of"] = lambda case: case_selectors.current_coordinator(actor, case)
         return context
 
     def child_ids(self, objects: Iterable[Any]) -> list[int]:
@@ -398,16 +402,53 @@ class CaseList(CaseMixin, ApiList):
     filterset_class = filters.CaseFilter
 
     def scoped(self, actor: Actor) -> Any:
-        return case_selectors.cases_for(actor).order_by("pk")
+        return case_selectors.case_list(case_selectors.cases_for(actor), with_closed=True).order_by(
+            "pk"
+        )
 
 
-class CaseDetail(CaseMixin, ApiDetail):
-    scopes = {"GET": scopes.CASES_READ}
+class CaseDetail(CaseMixin, ApiDetail, generics.RetrieveUpdateAPIView):
+    """Et forløb. PATCH skifter tovholder (fra teamet) eller afslutter forløbet med et
+    udfald; kræver If-Match med den seneste ETag."""
+
+    scopes = {"GET": scopes.CASES_READ, "PATCH": scopes.CASES_WRITE}
+    http_method_names = ["get", "patch", "head", "options"]
     serializer_class = s.CaseSerializer
+    request_serializers = {"PATCH": s.CaseUpdateSerializer}
     lookup_url_kwarg = "case_id"
 
     def get_for_user(self, actor: Actor, pk: int) -> Any:
         return case_selectors.get_case_for_user(actor, pk)
+
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = self.actor
+        context = self.get_serializer_context()
+        with transaction.atomic():
+            case = api_selectors.lock_case(self.get_object())
+            check_if_match(request, etag_of(s.CaseSerializer(case, context=context).data))
+            data = _valid(s.CaseUpdateSerializer, request.data)
+            if "coordinator" in data:
+                who = _staff(case_selectors.staff_for(actor), data["coordinator"], "coordinator")
+                try:
+                    case_services.case_coordinator_change(
+                        actor=actor, case=case, membership=who, request=request
+                    )
+                except DjangoValidationError as e:
+                    # The screen's form calls the field "membership"; here it is "coordinator".
+                    raise exceptions.ValidationError({"coordinator": e.messages}) from None
+            if "outcome" in data:
+                case_services.case_close(
+                    actor=actor,
+                    case=case,
+                    outcome=data["outcome"],
+                    closed_on=data.get("closed_on"),
+                    specialised_at_close={k: v for k, v in data.items() if k.startswith("close_")},
+                    note=data.get("closing_note", ""),
+                    request=request,
+                )
+        case = case_selectors.get_case_for_user(actor, case.pk)
+        body = s.CaseSerializer(case, context=context).data
+        return Response(body, headers={"ETag": etag_of(body)})
 
 
 class InterventionList(ApiList):
@@ -606,10 +647,11 @@ def _or_invalid(get: Any, actor: Actor, pk: int, field: str, message: str) -> An
         raise exceptions.ValidationError({field: [message]}) from None
 
 
-def _staff(staff: Any, pk: int) -> Any:
+def _staff(staff: Any, pk: int, field: str = "responsible") -> Any:
     found = staff.filter(pk=pk).first() if pk <= MAX_ID else None
     if found is None:
-        raise exceptions.ValidationError({"responsible": [MSG_RESPONSIBLE]})
+        message = MSG_RESPONSIBLE if field == "responsible" else MSG_COORDINATOR
+        raise exceptions.ValidationError({field: [message]})
     return found
 
 
