@@ -48,12 +48,16 @@ def index(request: HttpRequest) -> HttpResponse:
     """The programmes one administers, and those one's municipality takes part in."""
     actor: Actor | None = getattr(request, "actor", None)
     participations = selectors.participations_for(actor) if actor is not None else []
+    administered = administered_programmes(request.user)
+    # An administrator reaches the evaluation from the programme's menu; listed here only
+    # for the programmes one evaluates without administering them.
+    evaluated = [p for p in evaluated_programmes(request.user) if p not in administered]
     return render(
         request,
         "programme/index.html",
         {
-            "administered": administered_programmes(request.user),
-            "evaluated": evaluated_programmes(request.user),
+            "administered": administered,
+            "evaluated": evaluated,
             "participations": participations,
             "may_edit": actor is not None and selectors.may_edit_plan(actor),
             "may_read": actor is not None and selectors.may_read_plans(actor),
