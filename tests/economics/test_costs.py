@@ -17,7 +17,7 @@ from spor.economics.charts import kr
 from spor.economics.models import InterventionCost
 from spor.evaluation import stats
 from tests.conftest import World
-from tests.evaluation.test_page import make_children
+from tests.economics.measured import make_children
 
 URL = "/oekonomi/"
 

@@ -16,7 +16,7 @@ from spor.economics.charts import kr
 from spor.economics.models import EffectSource, InvestmentScenario
 from spor.evaluation import economics
 from tests.conftest import World
-from tests.evaluation.test_page import make_children
+from tests.economics.measured import make_children
 
 LIST = "/oekonomi/investering/"
 NEW = "/oekonomi/investering/ny/"
