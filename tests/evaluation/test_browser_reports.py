@@ -83,6 +83,8 @@ def test_a_ppr_leder_filters_the_evaluation_and_downloads_the_pdf_and_the_workbo
     evaluation_data: World, live_server, browser_page
 ) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     ARTIFACTS.mkdir(exist_ok=True)
     log_in(page, live_server.url, "leder_a", PASSWORD)
 
@@ -122,3 +124,5 @@ def test_a_ppr_leder_filters_the_evaluation_and_downloads_the_pdf_and_the_workbo
     about = {r[0]: r[1] for r in wb["Om rapporten"].iter_rows(values_only=True) if r[0]}
     assert about["Type"] == "Konsultativt støttende"
     assert wb["Hvem er med"]["B2"].value == 8
+    # The status page polls with htmx under the site's content security policy.
+    assert not [p for p in problems if "Content Security Policy" in p or "htmx" in p], problems
