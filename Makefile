@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTHONPATH := src
 UV := $(BIN)/uv
 
-.PHONY: env demo test lint types pytest bench clean
+.PHONY: env demo test lint types pytest bench clean load faults
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ pytest: env
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint types pytest
+
+# The screening week under load on a 60,000-children municipality (loadtest/run.py; pass
+# options with LOAD_ARGS, e.g. LOAD_ARGS="--seconds 120"). PostgreSQL if SPOR_DATABASE_URL.
+load: env
+	$(BIN)/python loadtest/run.py $(LOAD_ARGS)
+
+# Kill the server mid-write, cut its database, fill its disk (tests/ops/test_faults.py).
+faults: env
+	$(BIN)/pytest -m faults tests/ops/test_faults.py $(PYTEST_ARGS)
 
 bench: env
 	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

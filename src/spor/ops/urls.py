@@ -1,4 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from spor.ops import views
 
 app_name = "ops"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("ping/", views.ping, name="ping"),
+    path("health/", views.health, name="health"),
+]

@@ -1,0 +1,93 @@
+"""The screening week under load (run by loadtest/run.py, not imported by the suite: locust
+patches the standard library with gevent).
+
+Three kinds of users, each with no think time: teachers saving one child's ratings as they
+go (the grid's htmx save), PPR staff opening the round's overview, and a bare Django
+endpoint (/drift/ping/) with as many users as the teachers, for the comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from locust import FastHttpUser, constant, events, task
+from locust.runners import STATE_STOPPED
+
+FACTS = json.loads(open(os.environ["SPOR_LOAD_FACTS"]).read())  # noqa: SIM115
+CSRF = "f" * 32
+MAX_REQUESTS = int(os.environ.get("SPOR_LOAD_MAX_REQUESTS", "0"))
+TEACHERS = int(os.environ.get("SPOR_LOAD_TEACHER_USERS", "20"))
+COLOURS = ["groen", "gul", "roed"]
+
+
+class _Logged(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)
+
+    def headers(self, session: str) -> dict[str, str]:
+        return {"Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF}
+
+
+class Teacher(_Logged):
+    fixed_count = TEACHERS
+
+    def on_start(self) -> None:
+        self.me = random.choice(FACTS["teachers"])
+
+    @task
+    def save_row(self) -> None:
+        child = random.choice(self.me["children"])
+        data = {"handling": "raekke", "barn": str(child)}
+        data.update({f"r-{child}-{a}": random.choice(COLOURS) for a in FACTS["areas"]})
+        headers = self.headers(self.me["session"]) | {"HX-Request": "true"}
+        with self.client.post(
+            self.me["grid"], data=data, headers=headers, name="gem trivselsvurdering (række)",
+            catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200 or "Gemt" not in (response.text or ""):
+                response.failure(f"HTTP {response.status_code}")
+
+
+class Ppr(_Logged):
+    fixed_count = int(os.environ.get("SPOR_LOAD_PPR_USERS", "4"))
+
+    def on_start(self) -> None:
+        self.session = random.choice(FACTS["ppr"])
+
+    @task
+    def overview(self) -> None:
+        with self.client.get(
+            FACTS["overview"], headers=self.headers(self.session), name="PPR-overblik (runde)",
+            catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+
+
+class Ping(FastHttpUser):
+    fixed_count = TEACHERS
+    wait_time = constant(0)
+
+    @task
+    def ping(self) -> None:
+        self.client.get("/drift/ping/", name="bart Django-endpoint (/drift/ping/)")
+
+
+@events.request.add_listener
+def _bound(**kwargs: object) -> None:
+    """Stop after SPOR_LOAD_MAX_REQUESTS requests in all (the run is also bounded in time)."""
+    env = _ENV[0] if _ENV else None
+    if env is None or not MAX_REQUESTS or env.runner is None:
+        return
+    if env.runner.stats.total.num_requests >= MAX_REQUESTS and env.runner.state != STATE_STOPPED:
+        env.runner.quit()
+
+
+_ENV: list = []
+
+
+@events.init.add_listener
+def _remember(environment, **kwargs):  # type: ignore[no-untyped-def]
+    _ENV.append(environment)

@@ -1,0 +1,165 @@
+# ruff: noqa: S603  (runs our own venv's programs with fixed arguments)
+"""`make load`: the screening week against a real server on 127.0.0.1.
+
+    .venv/bin/python loadtest/run.py [--children 60000] [--seconds 60] [--max-requests 60000]
+
+Uses PostgreSQL if SPOR_DATABASE_URL is set, else a cached SQLite file
+(loadtest/.cache/spor-<children>.sqlite3, made once with ``spor_demo``: about a minute for
+60,000 children). Starts gunicorn (``--workers``) on a free port on 127.0.0.1, runs locust
+headless (a subprocess: locust patches the standard library with gevent) with teachers
+saving ratings, PPR staff opening the overview and a bare Django endpoint, bounded by
+``--seconds`` and ``--max-requests``, and prints requests/s, p50/p95/p99 and errors per
+endpoint. The last lines say whether the goals were met (0 errors; the screening save at
+least 30 % of the bare endpoint's throughput); the exit status is 1 if not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SAVE = "gem trivselsvurdering (række)"
+OVERVIEW = "PPR-overblik (runde)"
+PING = "bart Django-endpoint (/drift/ping/)"
+GOAL_SHARE = 0.30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--children", type=int, default=60_000)
+    parser.add_argument("--seconds", type=int, default=60, help="the load's duration")
+    parser.add_argument("--max-requests", type=int, default=60_000, help="stop after these")
+    parser.add_argument("--teachers", type=int, default=20, help="teachers saving at once")
+    parser.add_argument("--ppr", type=int, default=4, help="PPR staff opening overviews")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    args = parser.parse_args()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    db_url = os.environ.get("SPOR_DATABASE_URL", "")
+    if not db_url:
+        cache = ROOT / "loadtest" / ".cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        db_url = f"sqlite:///{cache / f'spor-{args.children}.sqlite3'}"
+    env.update(
+        {
+            "SPOR_DATABASE_URL": db_url,
+            "PYTHONPATH": str(ROOT / "src"),
+            "SPOR_DEBUG": "0",
+            "SPOR_LOG_LEVEL": "WARNING",
+            "SPOR_ALLOWED_HOSTS": "127.0.0.1",
+        }
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="spor-load-"))
+    print(f"Database: {db_url.split('@')[-1]}", flush=True)
+    subprocess.run([sys.executable, "-m", "spor.manage", "migrate", "-v0"], env=env, check=True)
+    facts = tmp / "facts.json"
+    with facts.open("w") as out:
+        subprocess.run(
+            [sys.executable, str(ROOT / "loadtest" / "prepare.py"), "--children",
+             str(args.children), "--teachers", str(max(args.teachers * 5, 50))],
+            env=env, stdout=out, check=True,
+        )  # fmt: skip
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "spor.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(args.workers), "--log-level", "warning", "--timeout", "120"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/drift/ping/", timeout=20) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                print("Serveren startede ikke.", file=sys.stderr)
+                return 1
+            time.sleep(0.3)
+        users = 2 * args.teachers + args.ppr
+        print(
+            f"Last: {args.teachers} lærere gemmer, {args.ppr} PPR-medarbejdere åbner overblik, "
+            f"{args.teachers} brugere på det bare endpoint; højst {args.seconds} s og "
+            f"{args.max_requests:,} forespørgsler; gunicorn med {args.workers} workers.",
+            flush=True,
+        )
+        load_env = env | {
+            "SPOR_LOAD_FACTS": str(facts),
+            "SPOR_LOAD_MAX_REQUESTS": str(args.max_requests),
+            "SPOR_LOAD_TEACHER_USERS": str(args.teachers),
+            "SPOR_LOAD_PPR_USERS": str(args.ppr),
+        }
+        subprocess.run(
+            [str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
+             "--host", url, "-u", str(users), "-r", str(users), "-t", f"{args.seconds}s",
+             "--csv", str(tmp / "out"), "--only-summary", "--stop-timeout", "10",
+             "--loglevel", "WARNING"],
+            env=load_env, check=False, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    return report(tmp / "out_stats.csv", _children(facts))
+
+
+def _children(facts: Path) -> int:
+    import json
+
+    return int(json.loads(facts.read_text())["children"])
+
+
+def report(stats_csv: Path, children: int) -> int:
+    rows = {r["Name"]: r for r in csv.DictReader(stats_csv.open())}
+    print()
+    print(f"Trivselsugen på en kommune med {children:,} børn")
+    head = f"{'endpoint':<38} {'forespørgsler':>13} {'fejl':>6} {'req/s':>8} "
+    print(head + f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    for name in (SAVE, OVERVIEW, PING, "Aggregated"):
+        r = rows.get(name)
+        if r is None:
+            print(f"{name:<38} (ingen forespørgsler)")
+            continue
+        print(
+            f"{name:<38} {int(r['Request Count']):>13,} {int(r['Failure Count']):>6} "
+            f"{float(r['Requests/s']):>8.1f} {r['50%']:>7} {r['95%']:>7} {r['99%']:>7}"
+        )
+    total = rows.get("Aggregated")
+    errors = int(total["Failure Count"]) if total else -1
+    save = float(rows[SAVE]["Requests/s"]) if SAVE in rows else 0.0
+    ping = float(rows[PING]["Requests/s"]) if PING in rows else 0.0
+    share = save / ping if ping else 0.0
+    errors_ok = errors == 0
+    share_ok = share >= GOAL_SHARE
+    print()
+    print(f"Mål: 0 fejl — {errors} fejl: {'NÅET' if errors_ok else 'IKKE NÅET'}")
+    print(
+        f"Mål: at gemme trivselsvurderinger ≥ {GOAL_SHARE:.0%} af det bare endpoints "
+        f"gennemløb — {save:.1f} / {ping:.1f} req/s = {share:.0%}: "
+        f"{'NÅET' if share_ok else 'IKKE NÅET'}"
+    )
+    return 0 if errors_ok and share_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Health checks and the error page that says what happened.
+
+``/drift/ping/`` answers ``ok`` from Django with no query of its own (the bare endpoint the
+load test compares against); ``/drift/health/`` also asks the database. Neither needs a
+login and neither says anything about the data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+from spor.ops.errors import Fault, classify, sqlite_disk_is_full
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    Fault.DISK_FULL: ("ops/disk_full.html", 503),
+    Fault.DATABASE_UNAVAILABLE: ("ops/database_unavailable.html", 503),
+    Fault.OTHER: ("500.html", 500),
+}
+
+
+@never_cache
+def ping(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def _ask_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    try:
+        _ask_database()
+    except DatabaseError as exc:
+        fault = classify(exc)
+        logger.warning("Sundhedstjek: databasen svarer ikke (%s)", type(exc).__name__)
+        return JsonResponse(
+            {"status": "fejl", "database": "fuld disk" if fault is Fault.DISK_FULL else "nede"},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500: called inside the ``except`` that caught the view's error, so
+    ``sys.exc_info()`` still holds it. The templates are plain HTML that need no database
+    (no base template, no user, no actor): the database may be what failed."""
+    exc = sys.exc_info()[1]
+    fault = classify(exc)
+    if (
+        isinstance(exc, DatabaseError)
+        and fault is not Fault.DISK_FULL
+        and connection.vendor == "sqlite"
+        and sqlite_disk_is_full(connection.settings_dict["NAME"])
+    ):
+        fault = Fault.DISK_FULL
+    name, status = TEMPLATES[fault]
+    response = HttpResponse(loader.get_template(name).render(), status=status)
+    if status == 503:
+        response["Retry-After"] = "30"
+    return response
