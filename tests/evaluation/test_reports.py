@@ -239,12 +239,11 @@ def _job(w: World, **fields: object) -> ReportJob:
 
 
 def test_the_status_page_shows_progress_and_polls_until_done(world: World) -> None:
-    job = _job(world, status=ReportStatus.RUNNING, step=2, step_label="Sætter siderne op",
-               pages=3)  # fmt: skip
+    job = _job(world, status=ReportStatus.RUNNING, step=2, step_label="Sætter siderne op (side 3)")
     client = world.client_for(world.lead_a)
     url = f"/evaluering/rapporter/{job.pk}/"
     full = client.get(url).content.decode()
-    assert "<html" in full and "Trin 3 af 4: Sætter siderne op (3 sider)" in full
+    assert "<html" in full and "Trin 3 af 4: Sætter siderne op (side 3)" in full
     assert 'hx-trigger="every 1s"' in full and '<progress max="4" value="2"' in full
     part = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in part and f'hx-get="{url}"' in part
@@ -335,3 +334,14 @@ def test_a_leads_reports_older_than_a_week_are_deleted_when_they_order_a_new_one
     assert order(world, "xlsx").status_code == 302
     assert not ReportJob.objects.filter(pk=old.pk).exists()
     assert ReportJob.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_pdf_tells_its_progress_page_by_page(world: World) -> None:
+    data(world)
+    rep = reports.report("Aby Kommune", page_fig(world), timezone.localdate())
+    seen: list[int] = []
+    done: list[int] = []
+    with translation.override("da"):
+        pdf, pages = reports.pdf(rep, on_page=seen.append, laid_out=done.append)
+    assert pdf.startswith(b"%PDF") and pages >= 2
+    assert seen == list(range(1, pages + 1)) and done == [pages]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -140,18 +142,50 @@ def pdf_html(rep: Report) -> str:
     )
 
 
-def pdf(rep: Report, progress: Callable[[int, int], None] | None = None) -> tuple[bytes, int]:
-    """(the PDF, its number of pages). ``progress(done, pages)`` is told when the pages are
-    laid out and when they are written."""
+class _PageProgress(logging.Handler):
+    """Hears WeasyPrint lay out page n (its progress log) in this thread."""
+
+    PAGE = re.compile(r"Creating layout - Page (\d+)")
+
+    def __init__(self, on_page: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.thread = threading.get_ident()
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread:
+            return  # another report, laid out at the same time
+        found = self.PAGE.search(record.getMessage())
+        if found:
+            try:
+                self.on_page(int(found.group(1)))
+            except Exception:
+                self.handleError(record)
+
+
+def pdf(
+    rep: Report,
+    laid_out: Callable[[int], None] | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> tuple[bytes, int]:
+    """(the PDF, its number of pages). ``on_page(n)`` is told as page n is laid out (when
+    WeasyPrint's progress log is enabled, as it is at Spor's default log level), and
+    ``laid_out(pages)`` when all are, before the file is written."""
     from weasyprint import HTML  # slow to import; only the report job needs it
 
-    document = HTML(string=pdf_html(rep), base_url=None).render()
+    progress_log = logging.getLogger("weasyprint.progress")
+    handler = _PageProgress(on_page) if on_page else None
+    if handler:
+        progress_log.addHandler(handler)
+    try:
+        document = HTML(string=pdf_html(rep), base_url=None).render()
+    finally:
+        if handler:
+            progress_log.removeHandler(handler)
     pages = len(document.pages)
-    if progress:
-        progress(0, pages)
+    if laid_out:
+        laid_out(pages)
     data = document.write_pdf()
-    if progress:
-        progress(pages, pages)
     assert data is not None
     return data, pages
 

@@ -120,10 +120,11 @@ def _tenant(municipality_id: int) -> Iterator[None]:
         yield
 
 
-def _progress(job: ReportJob, step: int, **fields: Any) -> None:
+def _progress(job: ReportJob, step: int, detail: str = "", **fields: Any) -> None:
     """Save how far the job has come, committed at once so the status page sees it."""
     job.step = step
-    job.step_label = STEPS[ReportFormat(job.format)][step] if step < job.steps else ""
+    label = STEPS[ReportFormat(job.format)][step] if step < job.steps else ""
+    job.step_label = f"{label} ({detail})" if detail else label
     for k, v in fields.items():
         setattr(job, k, v)
     with _tenant(job.municipality_id):
@@ -172,12 +173,11 @@ def _make(job: ReportJob) -> None:
     rep = reports.report(member.municipality.name, fig, timezone.localdate())
     if job.format == ReportFormat.PDF:
         _progress(job, 2)
-
-        def laid_out(done: int, pages: int) -> None:
-            if done == 0:
-                _progress(job, 3, pages=pages)
-
-        data, pages = reports.pdf(rep, progress=laid_out)
+        data, pages = reports.pdf(
+            rep,
+            on_page=lambda n: _progress(job, 2, f"side {n}"),
+            laid_out=lambda n: _progress(job, 3, f"{n} sider", pages=n),
+        )
         name = reports.filename(rep, "pdf")
     else:
         _progress(job, 2)
