@@ -176,6 +176,10 @@ def test_a_cut_by_intervention_type_narrows_the_figures(world: World) -> None:
     assert [row.label for row in breakdown(r.context["report"], "type").rows] == [
         InterventionType.CONSULTATIVE.label
     ]
+    # The export links carry the cut.
+    text = r.content.decode()
+    assert f"evaluering.xlsx?type={InterventionType.CONSULTATIVE.value}" in text
+    assert f"evaluering-csv.zip?type={InterventionType.CONSULTATIVE.value}" in text
 
 
 def test_other_cuts_answer_and_bad_input_gets_a_danish_message(world: World) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure
@@ -69,7 +70,7 @@ def evaluation(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
     context.update(
         report=_report(eactor, filters),
         filter_text=filter_text(filters),
-        query=query_of(filters),
+        query=urlencode(query_of(filters)),
     )
     return render(request, "programme/evaluation.html", context)
 

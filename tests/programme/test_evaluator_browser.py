@@ -1,0 +1,57 @@
+"""The programme evaluator in a real browser (Debian's Chromium through Playwright): logs
+in, finds the evaluation from the partnership page, cuts it by intervention type and
+downloads the XLSX; the export opens and holds no municipality name. Screenshot in
+test-artifacts/."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from openpyxl import load_workbook
+
+from spor.cases.models import InterventionType
+from tests.conftest import World
+from tests.factories import PASSWORD
+from tests.programme.test_browser import browser_page, log_in  # noqa: F401 (fixture)
+from tests.programme.test_evaluator import both
+from tests.web.test_browser import ARTIFACTS, CHROMIUM
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason="Debian's chromium is not installed (CI installs it)",
+    ),
+]
+
+
+def test_the_evaluator_cuts_by_type_and_downloads_the_xlsx(
+    world: World,
+    live_server,  # type: ignore[no-untyped-def]
+    browser_page,  # noqa: F811
+) -> None:
+    both(world)
+    page = browser_page
+    log_in(page, live_server.url, world.extra["programme_evaluator"].username, PASSWORD)
+    page.goto(f"{live_server.url}/partnerskab/")
+    page.get_by_role("link", name="Investering i den tidlige").click()
+    page.get_by_role("heading", name="Evaluering på tværs af kommunerne").wait_for()
+    assert "Aby Kommune" not in page.content() and "Bby Kommune" not in page.content()
+    page.locator("select[name=type]").select_option(InterventionType.CONSULTATIVE.value)
+    page.get_by_role("button", name="Vis").click()
+    page.wait_for_url("**type=*")
+    assert "10 par af 16 startet" in page.content()
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, "programme-evaluator.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Hent som XLSX").click()
+    content = open(info.value.path(), "rb").read()  # noqa: SIM115
+    wb = load_workbook(io.BytesIO(content))
+    assert "Dataordbog" in wb.sheetnames
+    text = " ".join(
+        str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v
+    )
+    assert "type: Konsultativ" in text
+    assert "Aby Kommune" not in text and "Bby Kommune" not in text
