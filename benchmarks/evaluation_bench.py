@@ -152,18 +152,18 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
     started_total = round(args.pairs / PAIRED_SHARE)
     n_pairs = 0
     ids = []
+    # Children of an age to be measured (3–17), the pool the sample is drawn from.
+    eligible = Child.objects.filter(
+        birth_date__lte=today - dt.timedelta(days=3 * 365),
+        birth_date__gte=today - dt.timedelta(days=17 * 365),
+    )
+    pool = eligible.count()
     for muni in Municipality.objects.order_by("code"):
         ids.append(muni.pk)
-        children = list(
-            Child.objects.filter(
-                municipality=muni,
-                birth_date__lte=today - dt.timedelta(days=3 * 365),
-                birth_date__gte=today - dt.timedelta(days=17 * 365),
-            ).values_list("pk", "birth_date")
-        )
+        children = list(eligible.filter(municipality=muni).values_list("pk", "birth_date"))
         if not children:
             continue
-        want = min(len(children), round(started_total * len(children) / args.children))
+        want = min(len(children), round(started_total * len(children) / pool))
         chosen = rng.choice(len(children), size=want, replace=False)
         ppr = (
             Membership.objects.filter(municipality=muni, role=Role.PPR).order_by("pk").first()
@@ -387,6 +387,7 @@ def main() -> int:
     )
     ok = True
     print()
+    # The page shows one informant at a time: the default, the PPR professional (70 % here).
     header = f"{'omfang':<22} {'par':>9} {'figurer s':>10} {'bar SQL s':>10} {'forhold':>8}"
     print(header)
     print("-" * len(header))
