@@ -56,6 +56,7 @@ def test_a_lead_logs_in_through_the_broker_in_a_browser_and_lands_as_lead(
     page = browser_page
     _log_in_at_the_broker(page, live_server, "lene-42")
     page.get_by_role("heading", name="Velkommen, Lene").wait_for()
+    page.wait_for_load_state("networkidle")  # no request of the page left on the server
     assert page.url == f"{live_server.url}/"
     user = OidcIdentity.objects.get(subject="lene-42").user
     assert Membership.objects.get(user=user).role == Role.LEAD
@@ -69,4 +70,5 @@ def test_a_person_with_no_mapped_role_is_refused_in_danish_in_a_browser(
     page = browser_page
     _log_in_at_the_broker(page, live_server, "kurt-9")
     page.get_by_role("heading", name="Du har ikke adgang til Spor").wait_for()
+    page.wait_for_load_state("networkidle")
     assert User.objects.count() == users_before
