@@ -132,6 +132,11 @@ WORLD_EXTENSIONS = [
     "tests.measurement.world",
     "tests.programme.world",
     "tests.survey.world",
+    "tests.archive.world",
+    "tests.notifications.world",
+    "tests.orgsync.world",
+    "tests.evaluation.world",
+    "tests.economics.world",
 ]
 
 

@@ -48,6 +48,9 @@ SECRET_KEY = env("SPOR_SECRET_KEY")
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (key rotation).
 SPOR_CPR_KEYS = [k.strip() for k in env("SPOR_CPR_KEYS").split(",") if k.strip()]
 SPOR_CPR_HMAC_KEY = env("SPOR_CPR_HMAC_KEY")
+# Key of the pseudonyms in what leaves a municipality (the programme evaluator's pages and
+# exports); if empty, one is derived from SECRET_KEY (spor/programme/evaluator.py).
+SPOR_PSEUDONYM_KEY = env("SPOR_PSEUDONYM_KEY")
 
 if PRODUCTION:
     missing = [
@@ -107,12 +110,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "spor.ops.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: a password login without its TOTP code goes no further.
+    "spor.sso.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -134,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "spor.tenancy.context_processors.actor",
+                "spor.notifications.context_processors.unread",
             ],
         },
     }
@@ -185,6 +192,25 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
 
+# Two-factor login (spor.sso, docs/login.md). With a password, everyone with a role (all
+# roles see children) and the system administrator must also give a TOTP code. Always on
+# in production; off by default outside it, so the demo and the test suite's
+# force_login()/form logins stay click-through (the login tests turn it on).
+SPOR_TOTP_REQUIRED = env_bool("SPOR_TOTP_REQUIRED", PRODUCTION)
+if PRODUCTION and not SPOR_TOTP_REQUIRED:
+    raise ImproperlyConfigured("SPOR_TOTP_REQUIRED kan ikke slås fra i produktion.")
+OTP_TOTP_ISSUER = "Spor"
+# Each wrong code doubles the wait before the next try: 1, 2, 4, 8 … seconds.
+OTP_TOTP_THROTTLE_FACTOR = int(env("SPOR_TOTP_THROTTLE_FACTOR", "1"))
+# Login through the municipality's OpenID Connect broker: the broker itself is configured
+# in the admin (spor.sso.models.OidcProvider); its client secret comes from the environment
+# as SPOR_OIDC_CLIENT_SECRET_<kommunenummer>, e.g. SPOR_OIDC_CLIENT_SECRET_101 for København.
+SPOR_OIDC_CLIENT_SECRETS = {
+    name.removeprefix("SPOR_OIDC_CLIENT_SECRET_"): value
+    for name, value in os.environ.items()
+    if name.startswith("SPOR_OIDC_CLIENT_SECRET_") and value
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60
@@ -197,9 +223,14 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SPOR_SSL_REDIRECT", True)
+    # The health checks are asked over plain HTTP from inside (container, load balancer).
+    SECURE_REDIRECT_EXEMPT = [r"^drift/(ping|health)/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(env("SPOR_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # The preload flag only asks browsers to hard-code HTTPS once the domain is submitted to
+    # hstspreload.org; SPOR_HSTS_PRELOAD=0 leaves it out (check --deploy then warns W021).
+    SECURE_HSTS_PRELOAD = env_bool("SPOR_HSTS_PRELOAD", True)
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Dansk")), ("en", _("English"))]
@@ -234,9 +265,24 @@ SPOR_SDQ_WORDING_DIR = env("SPOR_SDQ_WORDING_DIR")
 SPOR_MEASUREMENT_LINK_DAYS = int(env("SPOR_MEASUREMENT_LINK_DAYS", "21"))
 SPOR_MEASUREMENT_GUESS_LIMIT = int(env("SPOR_MEASUREMENT_GUESS_LIMIT", "10"))
 SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES = int(env("SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES", "15"))
+# Evaluation reports (PDF/XLSX) are made in a background thread of the web process; 1 makes
+# them within the request instead (the tests do; docs/evaluation.md, "Rapporter").
+SPOR_REPORTS_SYNC = env_bool("SPOR_REPORTS_SYNC", False)
 SPOR_BASE_URL = env("SPOR_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("SPOR_FROM_EMAIL", "spor@localhost")
 EMAIL_BACKEND = env("SPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# Operations (spor.ops, docs/deployment.md): the content security policy (empty = Spor's own,
+# see spor/ops/security.py) and the background worker's jobs: management commands by name,
+# each with its interval; a command not installed is skipped.
+SPOR_CSP = env("SPOR_CSP")
+SPOR_CSP_REPORT_ONLY = env_bool("SPOR_CSP_REPORT_ONLY", False)
+SPOR_WORKER_JOBS = [
+    {"command": "spor_retention", "every_seconds": 24 * 3600},
+    {"command": "spor_notify_due", "every_seconds": 3600},
+    {"command": "spor_concern_reminders", "every_seconds": 24 * 3600},
+    {"command": "spor_measurement_reminders", "every_seconds": 24 * 3600},
+]
 
 LOGGING = {
     "version": 1,

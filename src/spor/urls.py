@@ -5,17 +5,14 @@ from django.urls import include, path
 from spor.audit import views as audit_views
 from spor.registry import import_views
 from spor.registry import views as registry_views
+from spor.sso import views as sso_views
 from spor.web import views as web_views
 
 # Object routes name their key `<model>_id` (child_id, group_id, …): the tenancy test walks
 # every pattern and fills these from objects of another municipality.
 urlpatterns = [
     path("", web_views.start, name="start"),
-    path(
-        "log-ind/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("log-ind/", sso_views.LoginView.as_view(), name="login"),
     path("log-ud/", auth_views.LogoutView.as_view(), name="logout"),
     path("skift-kommune/", web_views.switch_municipality, name="switch_municipality"),
     path("overgange/", web_views.transitions, name="transitions"),
@@ -59,3 +56,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The error page says whether the database is unreachable or the disk is full (spor.ops).
+handler500 = "spor.ops.views.server_error"

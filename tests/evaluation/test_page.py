@@ -97,7 +97,8 @@ def test_figures_equal_the_pure_functions(world: World) -> None:
     before = [b for b, a in SPEC if a is not None]
     after = [a for b, a in SPEC if a is not None]
     # The page groups the children in the database, so compare the pairs, not their order.
-    assert sorted(zip(fig.before, fig.after, strict=True)) == sorted(zip(before, after))
+    page_pairs = zip(fig.before, fig.after, strict=True)
+    assert sorted(page_pairs) == sorted(zip(before, after, strict=True))
     pc = stats.paired_change(before, after)
     es = stats.effect_sizes(before, after)
     text = r.content.decode()
@@ -111,7 +112,7 @@ def test_figures_equal_the_pure_functions(world: World) -> None:
     # Reliable change with the norm set the responses were banded with.
     expected = sdq.change_category(before, after, informant="teacher", norm_set="uk-3band")
     page_codes = zip(fig.before, fig.after, fig.category_codes, strict=True)
-    assert sorted(page_codes) == sorted(zip(before, after, expected.tolist()))
+    assert sorted(page_codes) == sorted(zip(before, after, expected.tolist(), strict=True))
     shares = stats.change_categories(expected)
     assert fig.n_categorised == 8
     for s in fig.categories:

@@ -38,7 +38,8 @@ class Scope:
 
 
 def _answer(w: World, d: Delivery, phase: str, informant: str, total: int, age: int,
-            on: dt.date, ppr: Membership, rng: random.Random, *, scored: bool = True) -> None:  # fmt: skip
+            on: dt.date, ppr: Membership, rng: random.Random, *,
+            scored: bool = True) -> None:  # fmt: skip
     form = questionnaire.form_for(informant, phase, age)
     answers = demo._items(form, total, 7, rng)
     scores = questionnaire.score(form, answers, {}) if scored else {"total": None}

@@ -23,7 +23,7 @@ from django.utils import timezone
 from spor.accounts.models import Membership, Profession
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
-from spor.cases import selectors
+from spor.cases import kle, selectors
 from spor.cases.models import (
     CLOSE_FIELDS,
     PEJLEMAERKER,
@@ -52,6 +52,7 @@ from spor.cases.models import (
     Target,
 )
 from spor.concerns.models import Concern
+from spor.notifications.services import notify_case_member_added
 from spor.registry.models import Child, Group
 from spor.tenancy.access import Actor
 
@@ -208,6 +209,7 @@ def case_open(
     opened_on: dt.date | None = None,
     coordinator: Membership | None = None,
     specialised_at_start: Mapping[str, bool] | None = None,
+    kle_number: str | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Open a case about a child or a group of the actor's municipality. The opener joins
@@ -235,6 +237,11 @@ def case_open(
         errors["level"] = MSG_LEVEL
     if opened_on > today:
         errors["opened_on"] = MSG_OPENED_FUTURE
+    subject = kle.default()
+    try:
+        subject = kle.check(kle_number) if kle_number is not None else subject
+    except kle.KLEError as exc:
+        errors["kle_number"] = str(exc)
     coordinator = coordinator or actor.membership
     if not _staff_ok(actor, coordinator):
         errors["coordinator"] = MSG_STAFF
@@ -256,6 +263,7 @@ def case_open(
         group=group,
         title=title.strip(),
         level=level,
+        kle_number=subject,
         opened_from=opened_from,
         source_concern=source_concern,
         source_assessment_id=source_assessment_id,
@@ -335,6 +343,7 @@ def case_member_add(
     )
     _touch(case)
     _log(actor, case, Action.CHANGE, "Nyt teammedlem i forløb", request)
+    notify_case_member_added(actor=actor, case_id=case.pk, recipient=membership.user)
     return member
 
 
