@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Follows README.md's "I produktion" from scratch on PostgreSQL, as CI does (.ci/run):
+# production settings from the environment, migrate, collectstatic, check --deploy, the
+# system administrator, a municipality with its PPR-leder, gunicorn on 127.0.0.1, a login
+# over HTTP (password and TOTP code), `spor backup`, and `spor restore` into an empty
+# database that then holds the municipality and its leader.
+#
+#   SPOR_SMOKE_DATABASE_URL=postgres://spor:spor@127.0.0.1:54329/spor deploy/smoke.sh
+#
+# The role needs CREATEDB: two fresh databases are made next to the one named, and dropped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+BASE=${SPOR_SMOKE_DATABASE_URL:?set SPOR_SMOKE_DATABASE_URL to a PostgreSQL URL}
+TMP=$(mktemp -d /tmp/spor-smoke.XXXXXX)
+DB1=spor_smoke_$$
+DB2=spor_smoke_restore_$$
+url_for() { echo "${BASE%/*}/$1"; }
+pg() { PYTHONPATH=src $BIN/python -c "
+import sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as c:
+    c.execute(sys.argv[2])" "$(url_for postgres)" "$1"; }
+cleanup() {
+  [ -n "${GUNICORN_PID:-}" ] && kill "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true
+  pg "DROP DATABASE IF EXISTS $DB1 WITH (FORCE)" || true
+  pg "DROP DATABASE IF EXISTS $DB2 WITH (FORCE)" || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+pg "CREATE DATABASE $DB1"
+pg "CREATE DATABASE $DB2"
+
+key() { $BIN/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'; }
+export SPOR_ENV=production
+SPOR_SECRET_KEY=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(50))')
+SPOR_CPR_KEYS=$(key)
+SPOR_CPR_HMAC_KEY=$(key)
+export SPOR_SECRET_KEY SPOR_CPR_KEYS SPOR_CPR_HMAC_KEY
+export SPOR_DATABASE_URL=$(url_for "$DB1")
+export SPOR_ALLOWED_HOSTS=127.0.0.1
+export SPOR_STATIC_ROOT=$TMP/static
+export PYTHONPATH=src
+
+echo "== migrate, collectstatic, check --deploy"
+$BIN/spor manage migrate --noinput -v0
+$BIN/spor manage collectstatic --noinput -v0
+$BIN/spor manage check --deploy --fail-level "${SPOR_SMOKE_CHECK_LEVEL:-WARNING}"
+
+echo "== the system administrator, a municipality and its PPR-leder"
+DJANGO_SUPERUSER_PASSWORD="drift-$(key)" $BIN/spor manage createsuperuser --noinput \
+  --username drift --email drift@example.invalid
+PASSWORD="leder-$(key)"
+SPOR_INITIAL_PASSWORD=$PASSWORD $BIN/spor manage spor_create_municipality 101 "Prøvekommune" \
+  --lead proeveleder --email leder@example.invalid --first-name Pia
+
+echo "== gunicorn on 127.0.0.1 and a login over HTTP"
+PORT=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPOR_BIND=127.0.0.1:$PORT SPOR_WORKERS=2 $BIN/gunicorn -c deploy/gunicorn.conf.py spor.wsgi:application \
+  >"$TMP/gunicorn.log" 2>&1 &
+GUNICORN_PID=$!
+health() { $BIN/python -c "import sys, urllib.request as u; print(u.urlopen(sys.argv[1], timeout=10).read().decode())" "http://127.0.0.1:$PORT/drift/health/"; }
+for _ in $(seq 1 120); do
+  health >/dev/null 2>&1 && break
+  sleep 0.5
+done
+health
+$BIN/python deploy/smoke_login.py "http://127.0.0.1:$PORT" proeveleder "$PASSWORD"
+
+echo "== spor backup, then spor restore into an empty database"
+$BIN/spor backup "$TMP/spor.backup"
+SPOR_DATABASE_URL=$(url_for "$DB2") $BIN/spor restore "$TMP/spor.backup"
+SPOR_DATABASE_URL=$(url_for "$DB2") $BIN/spor manage shell -c "
+from spor.accounts.models import Membership
+from spor.tenancy.models import Municipality
+m = Municipality.objects.get(code='101')
+assert Membership.objects.filter(municipality=m, user__username='proeveleder', role='leder').exists()
+print('Gendannet:', m.name, 'med sin PPR-leder')"
+echo "== the production section works from scratch"
