@@ -2,8 +2,9 @@
 patches the standard library with gevent).
 
 Three kinds of users, each with no think time: teachers saving one child's ratings as they
-go (the grid's htmx save), PPR staff opening the round's overview, and a bare Django
-endpoint (/drift/ping/) with as many users as the teachers, for the comparison.
+go (the grid's htmx save), PPR staff opening the round's overview, and users of a bare
+Django endpoint (/drift/ping/). run.py starts the bare endpoint's users alone first (as
+many as the teachers), then teachers and PPR staff together, naming the classes.
 """
 
 from __future__ import annotations
