@@ -68,6 +68,8 @@ def main() -> int:
             "SPOR_DEBUG": "0",
             "SPOR_LOG_LEVEL": "WARNING",
             "SPOR_ALLOWED_HOSTS": "127.0.0.1",
+            # Persistent connections, as in production (docker-compose.yml).
+            "SPOR_DB_CONN_MAX_AGE": os.environ.get("SPOR_DB_CONN_MAX_AGE", "60"),
         }
     )
     tmp = Path(tempfile.mkdtemp(prefix="spor-load-"))
