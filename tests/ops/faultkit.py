@@ -159,6 +159,12 @@ def count(facts: dict[str, object]) -> dict[str, object]:
         "own_ratings": Assessment.objects.filter(
             round_id=facts["round"], group_id=facts["group"], is_agreement=False
         ).count(),
+        "own_by_child": {
+            str(child): ratings
+            for child, ratings in Assessment.objects.filter(
+                round_id=facts["round"], group_id=facts["group"], is_agreement=False
+            ).values_list("child_id", "ratings")
+        },
         "link_used": req.used_at is not None,
         "responses": Response.objects.filter(request=req).count(),
     }

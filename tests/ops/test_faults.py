@@ -425,9 +425,12 @@ def test_a_lost_database_gives_a_clear_page_and_loses_nothing_saved(
     first, second = facts["children"][0], facts["children"][1]
     with server(server_url, tmp_path) as srv:
         srv.as_(facts["teacher_session"])
+        # The second child starts green, so that a lost save would show.
+        assert _save_row(srv, facts, second, "groen").status_code == 200
         saved = _save_row(srv, facts, first, "roed")
         assert saved.status_code == 200 and "Gemt" in saved.text
         before = _kit(check_url, "count", json.dumps(facts))
+        assert set(before["own_by_child"][str(first)].values()) == {"roed"}
         lose()
         try:
             _assert_clear_page(
@@ -449,7 +452,8 @@ def test_a_lost_database_gives_a_clear_page_and_loses_nothing_saved(
         again = _save_row(srv, facts, second, "roed")
         assert again.status_code == 200 and "Gemt" in again.text
     after = _kit(check_url, "count", json.dumps(facts))
-    assert after["own_ratings"] == before["own_ratings"] + 1
+    assert set(after["own_by_child"][str(first)].values()) == {"roed"}
+    assert set(after["own_by_child"][str(second)].values()) == {"roed"}
 
 
 def _can_mount_tmpfs() -> bool:
@@ -488,9 +492,11 @@ def test_a_full_disk_gives_a_clear_page_and_loses_nothing_saved(
             return _kit(db_url, "count", json.dumps(facts), wrap=nsenter)
 
         srv.as_(facts["teacher_session"])
+        assert _save_row(srv, facts, second, "groen").status_code == 200
         saved = _save_row(srv, facts, first, "gul")
         assert saved.status_code == 200 and "Gemt" in saved.text
         before = count()
+        assert set(before["own_by_child"][str(first)].values()) == {"gul"}
 
         filler = inside / "filler"
         with filler.open("wb", buffering=0) as f:
@@ -506,4 +512,4 @@ def test_a_full_disk_gives_a_clear_page_and_loses_nothing_saved(
         assert count() == before
         again = _save_row(srv, facts, second, "gul")
         assert again.status_code == 200 and "Gemt" in again.text
-        assert count()["own_ratings"] == before["own_ratings"] + 1
+        assert set(count()["own_by_child"][str(second)].values()) == {"gul"}
