@@ -284,6 +284,30 @@ SPOR_WORKER_JOBS = [
     {"command": "spor_measurement_reminders", "every_seconds": 24 * 3600},
 ]
 
+# The API's OpenAPI schema (spor.api, docs/api.md).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Spor API",
+    "DESCRIPTION": (
+        "Kommunens data i Spor for integrationer: institutioner, grupper, børn, trivsel, "
+        "bekymringer, forløb, indsatsvifte, iværksatte indsatser, SDQ-resultater og "
+        "evalueringens samlede tal. Send nøglen som »Authorization: Bearer <nøgle>«. "
+        "Alle opslag om børn skrives i adgangsloggen."
+    ),
+    "VERSION": "1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # The same field name means different choices in different apps: name them apart.
+    "ENUM_NAME_OVERRIDES": {
+        "ConcernStateEnum": "spor.concerns.models.State",
+        "ConcernOutcomeEnum": "spor.concerns.models.Outcome",
+        "CaseStatusEnum": "spor.cases.models.Status",
+        "CaseOutcomeEnum": "spor.cases.models.Outcome",
+        "DeliveryStatusEnum": "spor.cases.models.DeliveryStatus",
+        "RoundStatusEnum": "spor.screening.models.ScreeningRound.Status",
+        "ColourEnum": "spor.screening.models.Colour",
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -31,7 +31,7 @@ def _child(w: World, muni, i: int) -> Child:  # type: ignore[no-untyped-def]
     c = Child(
         municipality=muni, first_name=f"Barn{i}", last_name="B", birth_date=dt.date(2016, 1, 1)
     )
-    c.set_cpr(f"0101{16}-{5000 + i + 100 * muni.pk}")
+    c.set_cpr(f"010116-{5000 + i + (0 if muni == w.a else 500)}")
     c.save()
     return c
 
