@@ -169,8 +169,9 @@ def _reach(actor: Actor, filters: Filters, out: Beyond) -> None:
         ]
         return
     programme = participation.programme
-    start = filters.date_from or programme.start_on
-    end = filters.date_to or programme.end_on
+    # The positions are full-time equivalents a year: without a period chosen, a year back.
+    end = filters.date_to or timezone.localdate()
+    start = filters.date_from or end - dt.timedelta(days=365)
     children = list(
         _cases(actor, filters)
         .filter(opened_on__gte=start, opened_on__lte=end)
@@ -178,16 +179,13 @@ def _reach(actor: Actor, filters: Filters, out: Beyond) -> None:
         .distinct()
     )
     per = stats.children_per_position(children, float(participation.extra_staff))
-    value = (
-        f"{num(per.per_position)} børn pr. årsværk"
-        if per.children >= THRESHOLD
-        else SUPPRESSED + " børn"
-    )
+    hidden = 0 < per.children < THRESHOLD
+    value = SUPPRESSED + " børn" if hidden else f"{num(per.per_position)} børn pr. årsværk"
     out.reach = [
         Line(
             "Børn nået pr. finansieret PPR-stilling",
             value,
-            f"{per.children if per.children >= THRESHOLD else SUPPRESSED} børn med et forløb "
+            f"{SUPPRESSED if hidden else per.children} børn med et forløb "
             f"startet {start.isoformat()} til {end.isoformat()}, "
             f"{num(per.positions)} ekstra årsværk i {programme.name}. "
             "Alle kommunens forløb tæller med, ikke kun dem, de ekstra stillinger løftede.",
