@@ -2,9 +2,12 @@
 patches the standard library with gevent).
 
 Three kinds of users, each with no think time: teachers saving one child's ratings as they
-go (the grid's htmx save), PPR staff opening the round's overview, and users of a bare
-Django endpoint (/drift/ping/). run.py starts the bare endpoint's users alone first (as
-many as the teachers), then teachers and PPR staff together, naming the classes.
+go (the grid's htmx save), PPR staff opening the round's overview, and the same teachers
+asking the bare endpoint (/drift/ping/aktoer/): the same POST with the same session and
+CSRF cookies and headers as their save, through the same middleware, to a view that only
+answers "ok" — Django's fixed cost of a logged-in request. run.py starts the bare
+endpoint's users alone first (as many as the teachers), then teachers and PPR staff
+together, naming the classes.
 """
 
 from __future__ import annotations
@@ -67,13 +70,24 @@ class Ppr(_Logged):
                 response.failure(f"HTTP {response.status_code}")
 
 
-class Ping(FastHttpUser):
+class Ping(_Logged):
     fixed_count = TEACHERS
-    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.me = random.choice(FACTS["teachers"])
 
     @task
     def ping(self) -> None:
-        self.client.get("/drift/ping/", name="bart Django-endpoint (/drift/ping/)")
+        child = random.choice(self.me["children"])
+        data = {"handling": "raekke", "barn": str(child)}
+        data.update({f"r-{child}-{a}": random.choice(COLOURS) for a in FACTS["areas"]})
+        headers = self.headers(self.me["session"]) | {"HX-Request": "true"}
+        with self.client.post(
+            "/drift/ping/aktoer/", data=data, headers=headers,
+            name="bart Django-endpoint (/drift/ping/aktoer/)", catch_response=True,
+        ) as response:  # fmt: skip
+            if response.status_code != 200 or response.text != "ok":
+                response.failure(f"HTTP {response.status_code}")
 
 
 @events.request.add_listener

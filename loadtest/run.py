@@ -7,7 +7,8 @@ Uses PostgreSQL if SPOR_DATABASE_URL is set, else a cached SQLite file
 (loadtest/.cache/spor-<children>.sqlite3, made once with ``spor_demo``: about a minute for
 60,000 children). Starts gunicorn (``--workers``) on a free port on 127.0.0.1 and runs
 locust headless (a subprocess: locust patches the standard library with gevent) twice
-against it: first the bare Django endpoint (/drift/ping/) alone, then the screening week
+against it: first the bare Django endpoint (/drift/ping/aktoer/: the teachers' own POST,
+cookies and middleware, a view that answers "ok") alone, then the screening week
 (teachers saving ratings while PPR staff open the overview), each phase bounded by its
 seconds and ``--max-requests``. Then it prints requests/s, p50/p95/p99 and errors per
 endpoint. The last lines say whether the goals were met (0 errors; the screening save at
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SAVE = "gem trivselsvurdering (række)"
 OVERVIEW = "PPR-overblik (runde)"
-PING = "bart Django-endpoint (/drift/ping/)"
+PING = "bart Django-endpoint (/drift/ping/aktoer/)"
 GOAL_SHARE = 0.30
 
 
@@ -154,15 +155,15 @@ def report(stats: list[Path], children: int) -> int:
                 rows[r["Name"]] = r
     print()
     print(f"Trivselsugen på en kommune med {children:,} børn")
-    head = f"{'endpoint':<38} {'forespørgsler':>13} {'fejl':>6} {'req/s':>8} "
+    head = f"{'endpoint':<44} {'forespørgsler':>13} {'fejl':>6} {'req/s':>8} "
     print(head + f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     for name in (SAVE, OVERVIEW, PING):
         r = rows.get(name)
         if r is None:
-            print(f"{name:<38} (ingen forespørgsler)")
+            print(f"{name:<44} (ingen forespørgsler)")
             continue
         print(
-            f"{name:<38} {int(r['Request Count']):>13,} {int(r['Failure Count']):>6} "
+            f"{name:<44} {int(r['Request Count']):>13,} {int(r['Failure Count']):>6} "
             f"{float(r['Requests/s']):>8.1f} {r['50%']:>7} {r['95%']:>7} {r['99%']:>7}"
         )
     if not all(name in rows for name in (SAVE, OVERVIEW, PING)):

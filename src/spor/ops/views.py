@@ -1,8 +1,10 @@
 """Health checks and the error page that says what happened.
 
-``/drift/ping/`` answers ``ok`` from Django with no query of its own (the bare endpoint the
-load test compares against); ``/drift/health/`` also asks the database. Neither needs a
-login and neither says anything about the data.
+``/drift/ping/`` answers ``ok`` from Django with no query of its own; ``/drift/health/``
+also asks the database. Neither needs a login and neither says anything about the data.
+``/drift/ping/aktoer/`` is the load test's bare endpoint: ``ok`` for a logged-in actor,
+after the same middleware as every page (session, user, second factor, tenancy), so it
+measures Django's fixed cost of a logged-in request and nothing else.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from spor.ops.errors import Fault, classify, sqlite_disk_is_full
+from spor.tenancy.access import Actor
+from spor.tenancy.decorators import actor_required
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +32,14 @@ TEMPLATES = {
 
 @never_cache
 def ping(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@actor_required
+def actor_ping(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Any method: the load test sends it requests like the teachers' saves (POST with the
+    same session and CSRF cookies, CSRF header and htmx header), so the CSRF check runs too."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 

@@ -55,12 +55,23 @@ def may_open_rounds(actor: Actor) -> bool:
 
 
 def rates_group(actor: Actor, group: Group) -> bool:
-    """Whether the actor is on the staff of the group (and so rates its children)."""
-    return (
-        actor.role == Role.EDUCATOR
-        and GroupAssignment.objects.filter(
-            municipality_id=actor.municipality_id, membership=actor.membership, group=group
-        ).exists()
+    """Whether the actor is on the staff of the group (and so rates its children). A group
+    from :func:`get_round_group_for_user` was asked in the same query."""
+    if actor.role != Role.EDUCATOR:
+        return False
+    known = getattr(group, "actor_on_staff", None)
+    if known is not None and getattr(group, "actor_on_staff_of", None) == actor.membership.pk:
+        return bool(known)
+    return GroupAssignment.objects.filter(
+        municipality_id=actor.municipality_id, membership=actor.membership, group=group
+    ).exists()
+
+
+def _on_staff(actor: Actor) -> Exists:
+    return Exists(
+        GroupAssignment.objects.filter(
+            municipality_id=actor.municipality_id, membership=actor.membership, group=OuterRef("pk")
+        )
     )
 
 
@@ -180,10 +191,16 @@ def round_groups(actor: Actor, round: ScreeningRound) -> QuerySet[Group]:
 
 
 def get_round_group_for_user(actor: Actor, round: ScreeningRound, group_id: int) -> Group:
+    """The group, knowing whether the actor is on its staff (:func:`rates_group`)."""
+    qs = round_groups(actor, round)
+    if actor.role == Role.EDUCATOR:
+        qs = qs.annotate(actor_on_staff=_on_staff(actor))
     try:
-        return round_groups(actor, round).get(pk=group_id)
+        group = qs.get(pk=group_id)
     except Group.DoesNotExist:
         raise Http404 from None
+    group.actor_on_staff_of = actor.membership.pk  # type: ignore[attr-defined]
+    return group
 
 
 def institutions_in_round(actor: Actor, round: ScreeningRound) -> QuerySet[Institution]:

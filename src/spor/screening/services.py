@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
+from spor.accounts.models import GroupAssignment, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.registry import selectors as registry
@@ -193,19 +195,37 @@ def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
         raise ScreeningError(
             f"Runden begynder {round.starts:%d.%m.%Y}; vurderinger kan gemmes fra den dag."
         )
-    if not sel.rates_group(actor, group):
-        raise ScreeningError("Du kan kun vurdere børn i dine egne grupper.")
     # Locking the group's row in the round serialises saves in one group: the grid saves
     # cell by cell, and two saves at once would otherwise both create the same child's
-    # first assessment, or each write counts that miss the other's change.
-    if (
-        RoundGroup.objects.select_for_update()
+    # first assessment, or each write counts that miss the other's change. The same query
+    # asks whether the actor is on the group's staff and whether the parents are informed
+    # (the grid's save-as-you-go is the screening week's most frequent request).
+    rg = (
+        RoundGroup.objects.select_for_update(of=("self",))
         .filter(municipality_id=actor.municipality_id, round=round, group=group)
+        .annotate(
+            on_staff=Exists(
+                GroupAssignment.objects.filter(
+                    municipality_id=actor.municipality_id,
+                    membership=actor.membership,
+                    group=group,
+                )
+            ),
+            informed=Exists(
+                ParentNotice.objects.filter(
+                    sel.notice_q(round, group), municipality_id=round.municipality_id
+                )
+            ),
+        )
+        .values_list("on_staff", "informed")
         .first()
-        is None
-    ):
+    )
+    on_staff = rg[0] if rg is not None else sel.rates_group(actor, group)
+    if actor.role != Role.EDUCATOR or not on_staff:
+        raise ScreeningError("Du kan kun vurdere børn i dine egne grupper.")
+    if rg is None:
         raise ScreeningError("Gruppen er ikke med i runden.")
-    if sel.parents_informed(round, group) is None:
+    if not rg[1]:
         raise ScreeningError(
             "Forældrene er ikke registreret som informeret om trivselsvurderingen. "
             "Registrér forældreinformationen først; derefter kan du vurdere."
@@ -315,16 +335,26 @@ def assessment_save_rows(
             a.group = group
             a.updated_by, a.updated_at = actor.membership, now
             changed.append(a)
-    try:
-        with transaction.atomic():
-            Assessment.objects.bulk_create(created)
-    except IntegrityError:  # a colleague saved the same agreement a moment ago
-        raise ScreeningError(
-            "En kollega har netop gemt den fælles vurdering. Genindlæs siden og prøv igen."
-        ) from None
-    Assessment.objects.bulk_update(
-        changed, ["ratings", "focus", "note", "position", "group", "updated_by", "updated_at"]
-    )
+    if created:
+        try:
+            with transaction.atomic():
+                Assessment.objects.bulk_create(created)
+        except IntegrityError:  # a colleague saved the same agreement a moment ago
+            raise ScreeningError(
+                "En kollega har netop gemt den fælles vurdering. Genindlæs siden og prøv igen."
+            ) from None
+    if len(changed) == 1:  # save-as-you-go: a plain UPDATE, not bulk_update's CASE per field
+        a = changed[0]
+        Assessment.objects.filter(pk=a.pk).update(
+            **{f: getattr(a, f) for f in ("ratings", "focus", "note", "position")},
+            group=group,
+            updated_by=actor.membership,
+            updated_at=now,
+        )
+    else:
+        Assessment.objects.bulk_update(
+            changed, ["ratings", "focus", "note", "position", "group", "updated_by", "updated_at"]
+        )
     touched = created + changed
     if touched:
         if agreement:
@@ -395,41 +425,48 @@ def agreement_from_own(
 
 def refresh_counts(round: ScreeningRound, group_ids: Iterable[int]) -> None:
     """Recount the children by agreed position (and those with own ratings only) of some
-    groups of the round, on their :class:`RoundGroup` rows. Two queries."""
-    ids = list(group_ids)
-    base = Assessment.objects.filter(
-        municipality_id=round.municipality_id, round=round, group_id__in=ids
-    )
-    counts: dict[int, dict[str, int]] = {
-        g: {"groen": 0, "gul": 0, "roed": 0, "own_only": 0, "enrolled": 0} for g in ids
+    groups of the round, on their :class:`RoundGroup` rows: one UPDATE whose subqueries
+    count each group's assessments (and, in an open round, its children now enrolled)."""
+    muni = round.municipality_id
+    of_group = Assessment.objects.filter(
+        municipality_id=muni, round_id=round.pk, group_id=OuterRef("group_id")
+    ).order_by()
+    figures: dict[str, Any] = {
+        colour: _count(of_group.filter(is_agreement=True, position=colour), "id")
+        for colour in areas.COLOURS
     }
-    agreed: dict[int, set[int]] = {g: set() for g in ids}
-    own: dict[int, set[int]] = {g: set() for g in ids}
-    for group_id, child_id, is_agreement, position in base.values_list(
-        "group_id", "child_id", "is_agreement", "position"
-    ):
-        if is_agreement and position:
-            counts[group_id][position] += 1
-            agreed[group_id].add(child_id)
-        elif not is_agreement:
-            own[group_id].add(child_id)
-    for g in ids:
-        counts[g]["own_only"] = len(own[g] - agreed[g])
-    if round.is_open:
-        for group_id, n in _enrolled_now(round.municipality_id, ids).items():
-            counts[group_id]["enrolled"] = n
-    rows = list(
-        RoundGroup.objects.filter(
-            municipality_id=round.municipality_id, round=round, group_id__in=ids
-        )
+    agreed = Assessment.objects.filter(
+        municipality_id=muni,
+        round_id=round.pk,
+        group_id=OuterRef(OuterRef("group_id")),
+        child_id=OuterRef("child_id"),
+        is_agreement=True,
+    ).exclude(position="")
+    figures["own_only"] = _count(
+        of_group.filter(is_agreement=False).exclude(Exists(agreed)), "child_id", distinct=True
     )
-    if not round.is_open:  # a closed round keeps the children it had
-        for rg in rows:
-            counts[rg.group_id]["enrolled"] = rg.enrolled
-    for rg in rows:
-        for key, value in counts[rg.group_id].items():
-            setattr(rg, key, value)
-    RoundGroup.objects.bulk_update(rows, ["groen", "gul", "roed", "own_only", "enrolled"])
+    if round.is_open:  # a closed round keeps the children it had
+        today = timezone.localdate()
+        figures["enrolled"] = _count(
+            Enrolment.objects.filter(
+                Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+                municipality_id=muni,
+                group_id=OuterRef("group_id"),
+            ).order_by(),
+            "id",
+        )
+    RoundGroup.objects.filter(
+        municipality_id=muni, round_id=round.pk, group_id__in=list(group_ids)
+    ).update(**figures)
+
+
+def _count(qs: QuerySet[Any], column: str, *, distinct: bool = False) -> Subquery:
+    """``(SELECT COUNT(column) FROM qs)``: 0, not NULL, for no rows (no GROUP BY)."""
+    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
+    return Subquery(
+        qs.values(n=Func(F(column), template=template, output_field=IntegerField())),
+        output_field=IntegerField(),
+    )
 
 
 def _enrolled_now(municipality_id: int, group_ids: list[int]) -> dict[int, int]:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -401,7 +402,9 @@ def _save_row(
             context["saved_at"] = timezone.localtime()
     # htmx swaps 2xx answers only; the error is shown in the row either way.
     status = 200 if request.headers.get("HX-Request") or "error" not in context else 400
-    return render(request, "screening/_row_status.html", context, status=status)
+    # A fragment of text: rendered without the request, so without the context processors
+    # (the page's menu, unread notifications), which would cost a query per save.
+    return HttpResponse(render_to_string("screening/_row_status.html", context), status=status)
 
 
 def _save_grid(
