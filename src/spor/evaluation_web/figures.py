@@ -203,7 +203,7 @@ def cells(rows: Iterable[Row], filters: Filters) -> list[Cell]:
     ]
 
 
-def _categories(pairs: Sequence[Cell]) -> list[int]:
+def categories(pairs: Sequence[Cell]) -> list[int]:
     """:func:`spor.sdq.change_category` per cell of pairs, with the norm set the pair was
     banded with (``-1`` if before and after were banded differently or not at all)."""
     codes = [-1] * len(pairs)
@@ -417,7 +417,7 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
     fig.total = _change("Samlet vanskelighedsscore", stats.paired_change(before, after))
     es = stats.effect_sizes(before, after)
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
-    codes = _categories(pairs)
+    codes = categories(pairs)
     fig.category_codes = np.repeat(np.array(codes, dtype=np.int64), weights).tolist()
     shares = stats.change_categories(codes, weights=weights)
     n = next(iter(shares.values())).n

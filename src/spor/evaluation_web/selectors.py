@@ -95,6 +95,10 @@ class Cell:
     band_after: str | None
     n: int
     subscales: tuple[tuple[int, float, float, float, float], ...] = ()
+    # Where the children were helped, when asked for (``by_origin``): the programme's tables.
+    municipality_id: int | None = None
+    kind: str = ""
+    intervention_id: int | None = None
 
 
 def _filtered(
@@ -160,18 +164,26 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
     return _pair_cells([actor.municipality_id], interventions_for(actor), filters)
 
 
-def pair_cells_across(municipality_ids: list[int], filters: Filters) -> list[Cell]:
-    """:func:`pair_cells` pooled over several municipalities, for the programme's figures.
+def pair_cells_across(
+    municipality_ids: list[int], filters: Filters, *, by_origin: bool = False
+) -> list[Cell]:
+    """:func:`pair_cells` pooled over several municipalities, for the programme's figures;
+    with ``by_origin`` the cells are also kept apart by municipality, intervention type and
+    intervention (``Cell.municipality_id``, ``kind``, ``intervention_id``).
 
     Only for a national reader (``spor.programme.access.national_context``): the cells hold
     counts, never a child, and the caller still suppresses what is published.
     """
     catalogue = Intervention.objects.filter(municipality_id__in=municipality_ids)
-    return _pair_cells(list(municipality_ids), catalogue, filters)
+    return _pair_cells(list(municipality_ids), catalogue, filters, by_origin=by_origin)
 
 
 def _pair_cells(
-    municipality_ids: list[int], catalogue: QuerySet[Intervention], filters: Filters
+    municipality_ids: list[int],
+    catalogue: QuerySet[Intervention],
+    filters: Filters,
+    *,
+    by_origin: bool = False,
 ) -> list[Cell]:
     post = FilteredRelation(
         "delivery__measurement_responses",
@@ -201,6 +213,13 @@ def _pair_cells(
     for s in SUBSCALES:
         values[f"b_{s}"] = _JsonKey("scores", s, numeric=True)
         values[f"a_{s}"] = _JsonKey("post__scores", s, numeric=True)
+    origin = ["mid", "ivk", "ivid"] if by_origin else []
+    if by_origin:
+        values |= {
+            "mid": F("municipality_id"),
+            "ivk": F("delivery__intervention__kind"),
+            "ivid": F("delivery__intervention_id"),
+        }
     qs = qs.annotate(post=post, **values).filter(tb__isnull=False)
     if filters.date_from:
         qs = qs.filter(answered_at__date__gte=filters.date_from)
@@ -229,6 +248,7 @@ def _pair_cells(
     keys = "form, nb, CASE WHEN ta IS NULL THEN NULL ELSE na END, tb, ta, bb, " + (
         "CASE WHEN ta IS NULL THEN NULL ELSE ba END"
     )
+    keys += "".join(f", {k}" for k in origin)
     sql = (
         f"SELECT {keys}, COUNT(*), {', '.join(sums)} "  # noqa: S608 - see above
         f"FROM ({inner_sql}) AS started GROUP BY {keys}"
@@ -239,7 +259,8 @@ def _pair_cells(
     out = []
     width = 5
     for row in rows:
-        form, nb, na, tb, ta, bb, ba, n, *subs = row
+        form, nb, na, tb, ta, bb, ba, *rest = row
+        where, (n, *subs) = rest[: len(origin)], rest[len(origin) :]
         out.append(
             Cell(
                 form=form,
@@ -259,6 +280,11 @@ def _pair_cells(
                         float(subs[k * width + 4] or 0.0),
                     )
                     for k in range(len(SUBSCALES))
+                ),
+                **(
+                    {"municipality_id": where[0], "kind": where[1], "intervention_id": where[2]}
+                    if by_origin
+                    else {}
                 ),
             )
         )

@@ -11,7 +11,6 @@ from django import forms
 from spor.cases.models import InterventionType, Level
 from spor.evaluation_web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
-from spor.programme.evaluation_selectors import Cut
 from spor.programme.models import Programme
 
 ALL = [("", "Alle")]
@@ -62,10 +61,6 @@ class EvaluationFilterForm(forms.Form):
             date_from=dt.date(year, 1, 1) if year else None,
             date_to=dt.date(year, 12, 31) if year else None,
         )
-
-
-def cut_of(filters: Filters) -> Cut:
-    return Cut(informant=filters.informant, kind=filters.kind, level=filters.level)
 
 
 def query_of(filters: Filters) -> dict[str, str]:

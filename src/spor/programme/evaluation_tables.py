@@ -10,14 +10,14 @@ municipality and per type share their totals and are protected together
 (:mod:`spor.programme.linked_suppression`). The per-pejlemærke table is protected on its
 own: a child can count under several pejlemærker, so its totals are sums, not children.
 
-Means, changes with CI and effect sizes come from :func:`spor.evaluation_web.figures.compute`
-on the same rows and are shown for a row only when its number of pairs is shown and at
-least 5. Nothing here names a municipality or a child.
+Means, changes with CI and effect sizes come from
+:func:`spor.evaluation_web.figures.compute_cells` on the same cells and are shown for a row
+only when its number of pairs is shown and at least 5. Nothing here names a municipality or
+a child.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,9 +26,9 @@ from spor.cases.models import InterventionType
 from spor.evaluation import disclosure, stats
 from spor.evaluation_web import figures
 from spor.evaluation_web.forms import Filters
-from spor.evaluation_web.selectors import Row
+from spor.evaluation_web.selectors import Cell
 from spor.measurement import questionnaire
-from spor.programme.evaluation_selectors import ProgrammeData, ProgrammeRow
+from spor.programme.evaluation_selectors import ProgrammeData
 from spor.programme.evaluator import municipality_pseudonym
 from spor.programme.linked_suppression import protect_together
 
@@ -152,51 +152,17 @@ class Report:
         return self.pooled.attrition[2:]
 
 
-def _total(r: Row | None) -> float | None:
-    if r is None:
-        return None
-    v = r.scores.get("total")
-    return None if v is None else float(v)
-
-
-def categories(pairs: Sequence[tuple[Row, Row]]) -> list[int]:
-    """:func:`spor.sdq.change_category` per pair, banded with the norm set the pair was
-    banded with; ``-1`` where before and after were banded differently or not at all (the
-    evaluation page's rule)."""
-    codes = [-1] * len(pairs)
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (b, a) in enumerate(pairs):
-        if b.norm_set and b.norm_set == a.norm_set:
-            groups[(b.norm_set.split("@", 1)[0], questionnaire.sdq_informant(b.form))].append(i)
-    for (ns_id, informant), idx in groups.items():
-        try:
-            cats = sdq.change_category(
-                [_total(pairs[i][0]) for i in idx],
-                [_total(pairs[i][1]) for i in idx],
-                informant=informant,
-                scale="total",
-                norm_set=ns_id,
-            )
-        except sdq.SDQError:
-            continue
-        for i, c in zip(idx, cats.tolist(), strict=True):
-            codes[i] = int(c)
-    return codes
-
-
-def _counts(
-    chosen: Sequence[tuple[Row, Row | None]], code_of: dict[int, int], deliveries: set[int]
-) -> list[int]:
+def _counts(cells: Sequence[Cell], codes: dict[int, int]) -> list[int]:
+    """One row of the count table: children per change category, pairs without one, and
+    children without a follow-up (``codes``: category per cell, by ``id``)."""
     row = [0] * len(COLUMN_KEYS)
-    for b, a in chosen:
-        if b.delivery_id not in deliveries:
-            continue
-        if a is None:
-            row[-1] += 1
-        elif code_of.get(b.delivery_id, -1) < 0:
-            row[-2] += 1
+    for c in cells:
+        if c.after is None:
+            row[-1] += c.n
+        elif codes.get(id(c), -1) < 0:
+            row[-2] += c.n
         else:
-            row[code_of[b.delivery_id]] += 1
+            row[codes[id(c)]] += c.n
     return row
 
 
@@ -270,31 +236,26 @@ def _breakdown(
 
 
 def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
-    all_rows = [p.row for p in data.rows]
-    chosen = figures.select(all_rows, filters)
-    pairs = [(b, a) for b, a in chosen if a is not None]
-    code_of = {b.delivery_id: c for (b, _), c in zip(pairs, categories(pairs), strict=True)}
-    by_delivery: dict[int, ProgrammeRow] = {}
-    for p in data.rows:
-        by_delivery.setdefault(p.row.delivery_id, p)
-    pooled = figures.compute(all_rows, filters)
+    chosen = data.cells
+    pairs = [c for c in chosen if c.after is not None]
+    codes = {id(c): code for c, code in zip(pairs, figures.categories(pairs), strict=True)}
+    pooled = figures.compute_cells(chosen, filters)
 
-    def group(pred: Iterable[int]) -> tuple[list[int], figures.Figures]:
-        ds = set(pred)
-        rows = [r for r in all_rows if r.delivery_id in ds]
-        return _counts(chosen, code_of, ds), figures.compute(rows, filters)
+    def group(cells: Iterable[Cell]) -> tuple[list[int], figures.Figures]:
+        subset = list(cells)
+        return _counts(subset, codes), figures.compute_cells(subset, filters)
 
     # Per municipality, ordered by pseudonym (not by name, which the order would reveal).
     munis = sorted((municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids)
     m_counts, m_figs = [], []
     for _, m in munis:
-        c, fig = group(d for d, p in by_delivery.items() if p.municipality_id == m)
+        c, fig = group(x for x in chosen if x.municipality_id == m)
         m_counts.append(c)
         m_figs.append(fig)
     kinds = [k for k in InterventionType if not filters.kind or k.value == filters.kind]
     k_counts, k_figs = [], []
     for k in kinds:
-        c, fig = group(d for d, p in by_delivery.items() if p.kind == k.value)
+        c, fig = group(x for x in chosen if x.kind == k.value)
         k_counts.append(c)
         k_figs.append(fig)
     breakdowns: list[Breakdown] = []
@@ -330,9 +291,7 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
     b_labels, b_counts, b_figs = [], [], []
     for b in data.benchmarks:
         uses = data.benchmark_uses.get(b.number, set())
-        c, fig = group(
-            d for d, p in by_delivery.items() if (p.municipality_id, p.intervention_id) in uses
-        )
+        c, fig = group(x for x in chosen if (x.municipality_id, x.intervention_id) in uses)
         b_labels.append(str(b))
         b_counts.append(c)
         b_figs.append(fig)
@@ -352,7 +311,7 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
                 total_label="Sum af rækkerne",
             )
         )
-    refs = sorted({r.norm_set for b, a in chosen for r in (b, a) if r is not None and r.norm_set})
+    refs = sorted({r for c in chosen for r in (c.norm_before, c.norm_after) if r})
     return Report(
         filters=filters,
         pooled=pooled,

@@ -16,7 +16,7 @@ from spor.evaluation import disclosure
 from spor.evaluation_web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme import evaluation_selectors, evaluation_tables, exports
-from spor.programme.evaluation_forms import EvaluationFilterForm, cut_of, query_of
+from spor.programme.evaluation_forms import EvaluationFilterForm, query_of
 from spor.programme.evaluator import EvaluatorActor, programme_evaluator_required
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
@@ -45,7 +45,7 @@ def filter_text(f: Filters) -> str:
 
 
 def _report(eactor: EvaluatorActor, filters: Filters) -> evaluation_tables.Report:
-    data = evaluation_selectors.programme_data(eactor.programme, cut_of(filters))
+    data = evaluation_selectors.programme_data(eactor.programme, filters)
     return evaluation_tables.build(data, eactor.programme.pk, filters)
 
 
