@@ -511,3 +511,31 @@ def test_the_pseudonym_key_comes_from_the_settings() -> None:
     with override_settings(SPOR_PSEUDONYM_KEY=""):
         derived = municipality_pseudonym(1, 2)
     assert len({one, two, derived}) == 3 and one.startswith("Kommune ")
+
+
+def test_variation_between_municipalities_is_the_pure_functions_over_shown_municipalities(
+    world: World,
+) -> None:
+    spec_a = [(b, a) for b, a in SPEC if a is not None]
+    spec_b = [(b, a) for b, a in SPEC_B10 if a is not None]
+    children(world, world.a, intervention(world.a, "Samtaler", min_age=2, max_age=17), spec_a)
+    iv_b = intervention(world.b, "Grupper", min_age=2, max_age=17)
+    children(world, world.b, iv_b, spec_b, start=200)
+    r = evaluator(world).get(url(world))
+    lines = dict(r.context["report"].variation)
+    changes = [a - b for b, a in spec_a] + [a - b for b, a in spec_b]
+    ids = ["a"] * len(spec_a) + ["b"] * len(spec_b)
+    v = stats.between_municipalities(changes, ids)
+    assert lines["Kommuner med mindst 5 par"] == f"2 kommuner, {len(changes)} par"
+    sd_label = "Spredning (SD) mellem kommunernes gennemsnitlige ændring"
+    assert lines[sd_label] == figures.num(v.sd_of_means)
+    assert lines["F-test for ens gennemsnit (p)"] == figures.num(v.p_f, 3)
+    assert "Variation mellem kommunerne" in r.content.decode()
+
+
+def test_no_variation_is_shown_when_only_one_municipality_has_five_shown_pairs(
+    world: World,
+) -> None:
+    # Aby's 3 children without a follow-up are hidden, so its pairs are not shown.
+    both(world)
+    assert evaluator(world).get(url(world)).context["report"].variation == []

@@ -18,8 +18,11 @@ a child.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from spor import sdq
 from spor.cases.models import InterventionType
@@ -125,6 +128,9 @@ class Report:
     norm_titles: list[str]
     caveat: str = CAVEAT_DA
     threshold: int = THRESHOLD
+    # Variation between municipalities, as (label, value) lines; empty when fewer than two
+    # municipalities have a shown number of pairs of at least 5.
+    variation: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def overall(self) -> TableRow:
@@ -317,4 +323,42 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
         pooled=pooled,
         breakdowns=breakdowns,
         norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
+        variation=_variation(chosen, munis, breakdowns[0] if m_counts else None),
     )
+
+
+def _variation(
+    chosen: Sequence[Cell], munis: list[tuple[str, int]], by_municipality: Breakdown | None
+) -> list[tuple[str, str]]:
+    """How much the change in total score varies between municipalities
+    (:func:`spor.evaluation.stats.between_municipalities`), over the municipalities whose
+    published number of pairs is at least 5: their means are on the page already, so the
+    summary reveals no hidden cell."""
+    if by_municipality is None:
+        return []
+    included = {
+        m
+        for (_, m), row in zip(munis, by_municipality.rows, strict=True)
+        if isinstance(row.paired, int) and row.paired >= THRESHOLD
+    }
+    pairs = [c for c in chosen if c.after is not None and c.municipality_id in included]
+    if len(included) < 2:
+        return []
+    weights = np.array([c.n for c in pairs], dtype=np.int64)
+    change = np.repeat(np.array([c.after - c.before for c in pairs]), weights)  # type: ignore[operator]
+    ids = np.repeat(np.array([c.municipality_id for c in pairs]), weights)
+    v = stats.between_municipalities(change, ids.tolist())
+    num = figures.num
+    lines = [
+        ("Kommuner med mindst 5 par", f"{v.k} kommuner, {v.n} par"),
+        ("Gennemsnitlig ændring, alle disse par", num(v.grand_mean)),
+        ("Spredning (SD) mellem kommunernes gennemsnitlige ændring", num(v.sd_of_means)),
+        (
+            "Andel af variationen, der ligger mellem kommunerne (ICC)",
+            figures.pct(v.icc) if not math.isnan(v.icc) else "–",
+        ),
+        ("F-test for ens gennemsnit (p)", num(v.p_f, 3)),
+    ]
+    if not math.isnan(v.i2):
+        lines.append(("Heterogenitet mellem kommunerne (I²)", figures.pct(v.i2)))
+    return lines
