@@ -301,6 +301,22 @@ def children_in_group_now(actor: Actor, group: Group) -> QuerySet[Child]:
     return registry.children_for(actor).filter(pk__in=ids).order_by("first_name", "last_name", "id")
 
 
+def names_in_group_now(actor: Actor, group: Group, child_ids: list[int]) -> dict[int, str]:
+    """Those of ``child_ids`` in the group today, by name: for the group's own staff (the
+    caller has checked :func:`rates_group`), who see every child now in their group, so
+    this is :func:`children_in_group_now` in one plain query (each row save asks it)."""
+    today = timezone.localdate()
+    return {
+        pk: f"{first} {last}"
+        for pk, first, last in Enrolment.objects.filter(
+            Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gte=today)),
+            municipality_id=actor.municipality_id,
+            group=group,
+            child_id__in=child_ids,
+        ).values_list("child_id", "child__first_name", "child__last_name")
+    }
+
+
 def grid_rows(
     actor: Actor, round: ScreeningRound, group: Group, *, agreement: bool
 ) -> list[GridRow]:
