@@ -15,10 +15,11 @@ from tests.conftest import World
 from tests.screening.helpers import ALL_GREEN
 
 HTMX = {"HX-Request": "true"}
-# The round, the group (with whether the teacher is on its staff), the group's row in the
-# round locked (with parents informed), the children, the assessments, one UPDATE (or
-# INSERT), one UPDATE of the stored counts, the access log, and the service's savepoint.
-SAVE_BEYOND_BARE = 10
+# The round and the group (the group's row in the round), that row locked (with whether
+# the teacher is on the group's staff and the parents are informed), the children, the
+# assessments, one UPDATE (or INSERT), one UPDATE of the stored counts, the access log,
+# and the service's savepoint and its release.
+SAVE_BEYOND_BARE = 9
 
 
 def _grid(world: World) -> str:

@@ -268,8 +268,7 @@ def parent_notices(request: HttpRequest, actor: Actor, screeninground_id: int) -
 @actor_required
 def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: int) -> HttpResponse:
     """The rating grid of a group for its staff; the group's counts for PPR."""
-    round = sel.get_round_for_user(actor, screeninground_id)
-    group = sel.get_round_group_for_user(actor, round, group_id)
+    round, group = sel.get_round_and_group_for_user(actor, screeninground_id, group_id)
     if not sel.rates_group(actor, group):
         if request.method == "POST" or not sel.may_see_overview(actor):
             raise Http404
