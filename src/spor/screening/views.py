@@ -136,8 +136,20 @@ def round_overview(request: HttpRequest, actor: Actor, screeninground_id: int) -
             "trend": points,
             "chart": charts.stacked_bars(points),
             "is_lead": actor.is_lead,
+            "institution_url": _url_before_id(
+                "screening:institution_overview", screeninground_id=round.pk, institution_id=0
+            ),
+            "grid_url": _url_before_id("screening:grid", screeninground_id=round.pk, group_id=0),
         },
     )
+
+
+def _url_before_id(name: str, **kwargs: int) -> str:
+    """The URL up to its last ``<…_id>/``, for a table that links every row (one reverse
+    for the page, not one per row: the overview lists every institution of the round)."""
+    url = reverse(name, kwargs=kwargs)
+    assert url.endswith("/0/"), url
+    return url[:-2]
 
 
 @require_POST
