@@ -24,8 +24,6 @@ CSRF = "f" * 32
 MAX_REQUESTS = int(os.environ.get("SPOR_LOAD_MAX_REQUESTS", "0"))
 TEACHERS = int(os.environ.get("SPOR_LOAD_TEACHER_USERS", "20"))
 COLOURS = ["groen", "gul", "roed"]
-# run.py names the overview after its phase: it runs beside the bare endpoint too.
-OVERVIEW_NAME = os.environ.get("SPOR_LOAD_OVERVIEW_NAME", "PPR-overblik (runde)")
 
 
 class _Logged(FastHttpUser):
@@ -65,7 +63,7 @@ class Ppr(_Logged):
     @task
     def overview(self) -> None:
         with self.client.get(
-            FACTS["overview"], headers=self.headers(self.session), name=OVERVIEW_NAME,
+            FACTS["overview"], headers=self.headers(self.session), name="PPR-overblik (runde)",
             catch_response=True,
         ) as response:  # fmt: skip
             if response.status_code != 200:

@@ -8,8 +8,8 @@ Uses PostgreSQL if SPOR_DATABASE_URL is set, else a cached SQLite file
 60,000 children). Starts gunicorn (``--workers``) on a free port on 127.0.0.1 and runs
 locust headless (a subprocess: locust patches the standard library with gevent) twice
 against it: first the bare Django endpoint (/drift/ping/aktoer/: the teachers' own POST,
-cookies and middleware, a view that answers "ok"), then the screening week (teachers
-saving ratings), each while the same PPR staff open the overview, each phase bounded by its
+cookies and middleware, a view that answers "ok") alone, then the screening week
+(teachers saving ratings while PPR staff open the overview), each phase bounded by its
 seconds and ``--max-requests``. Then it prints requests/s, p50/p95/p99 and errors per
 endpoint. The last lines say whether the goals were met (0 errors; the screening save at
 least 30 % of the bare endpoint's throughput); the exit status is 1 if not.
@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SAVE = "gem trivselsvurdering (række)"
 OVERVIEW = "PPR-overblik (runde)"
-OVERVIEW_BESIDE_BARE = "PPR-overblik (ved siden af det bare)"
 PING = "bart Django-endpoint (/drift/ping/aktoer/)"
 GOAL_SHARE = 0.30
 
@@ -106,9 +105,9 @@ def main() -> int:
                 return 1
             time.sleep(0.3)
         print(
-            f"Fase 1: {args.teachers} lærere spørger det bare endpoint, højst "
-            f"{args.bare_seconds} s. Fase 2: trivselsugen, {args.teachers} lærere gemmer, højst "
-            f"{args.seconds} s. I begge faser åbner {args.ppr} PPR-medarbejdere overblik. "
+            f"Fase 1: det bare endpoint alene, {args.teachers} brugere, højst "
+            f"{args.bare_seconds} s. Fase 2: trivselsugen, {args.teachers} lærere gemmer og "
+            f"{args.ppr} PPR-medarbejdere åbner overblik på samme tid, højst {args.seconds} s. "
             f"Højst {args.max_requests:,} forespørgsler pr. fase; gunicorn med {args.workers} "
             "workers; ingen tænkepauser.",
             flush=True,
@@ -120,22 +119,17 @@ def main() -> int:
             "SPOR_LOAD_PPR_USERS": str(args.ppr),
         }
         # Two phases against the same server: each endpoint's throughput is then its own,
-        # not the share of a queue it stands in behind the others. The PPR staff's
-        # overviews run in both, so that the bare endpoint and the save share the server
-        # with the same other work: the ratio compares the two requests, not the save
-        # plus the overviews with the bare endpoint alone.
+        # not the share of a queue it stands in behind the others.
         for phase, classes, users, seconds in (
-            ("bare", ["Ping", "Ppr"], args.teachers + args.ppr, args.bare_seconds),
+            ("bare", ["Ping"], args.teachers, args.bare_seconds),
             ("week", ["Teacher", "Ppr"], args.teachers + args.ppr, args.seconds),
         ):
-            name = OVERVIEW if phase == "week" else OVERVIEW_BESIDE_BARE
             subprocess.run(
                 [str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"),
                  "--headless", "--host", url, "-u", str(users), "-r", str(users),
                  "-t", f"{seconds}s", "--csv", str(tmp / phase), "--only-summary",
                  "--stop-timeout", "10", "--loglevel", "WARNING", *classes],
-                env=load_env | {"SPOR_LOAD_OVERVIEW_NAME": name}, check=False,
-                stdout=subprocess.DEVNULL,
+                env=load_env, check=False, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
     finally:
@@ -163,7 +157,7 @@ def report(stats: list[Path], children: int) -> int:
     print(f"Trivselsugen på en kommune med {children:,} børn")
     head = f"{'endpoint':<44} {'forespørgsler':>13} {'fejl':>6} {'req/s':>8} "
     print(head + f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
-    for name in (SAVE, OVERVIEW, PING, *sorted(set(rows) - {SAVE, OVERVIEW, PING})):
+    for name in (SAVE, OVERVIEW, PING):
         r = rows.get(name)
         if r is None:
             print(f"{name:<44} (ingen forespørgsler)")
