@@ -167,3 +167,15 @@ def test_weights_count_each_entry_that_many_times() -> None:
         stats.band_transitions(before, after, weights=[1, 2])
     with pytest.raises(stats.EvaluationError):
         stats.change_categories(codes, weights=[1, -1, 1, 1, 1, 1, 1])
+
+
+@pytest.mark.django_db
+def test_a_target_that_no_intervention_has_gives_an_empty_page_not_an_error(
+    world: World,
+) -> None:
+    populate(world, 20, seed=4)  # every intervention here is for the child
+    r = world.client_for(world.lead_a).get("/evaluering/", {"maalgruppe": "fagprofessionelle"})
+    assert r.status_code == 200
+    assert (r.context["fig"].n_started, r.context["fig"].n_paired) == (0, 0)
+    f = Filters(target="fagprofessionelle")
+    assert selectors.pair_cells(Scope(world.a.pk), f) == []  # type: ignore[arg-type]

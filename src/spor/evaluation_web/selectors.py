@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -229,7 +230,12 @@ def _pair_cells(
         age, parts = _age_at_baseline()
         qs = qs.annotate(**parts).annotate(_age=age)
         qs = qs.filter(_age__gte=filters.age_range[0], _age__lte=filters.age_range[1])
-    inner_sql, params = qs.order_by().values_list("form", *values).query.sql_with_params()
+    try:
+        inner_sql, params = qs.order_by().values_list("form", *values).query.sql_with_params()
+    except EmptyResultSet:
+        # A filter that can match nothing (a target no intervention has: `IN ()`), which
+        # Django decides without asking the database.
+        return []
     # Grouped around the filtered query, so that each key is read from the JSON once per
     # response (Django would repeat the extraction inside every aggregate). Only column names
     # of this function are put into the SQL; the values are parameters of the inner query.
