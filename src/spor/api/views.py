@@ -600,7 +600,7 @@ class Evaluation(ApiView):
                 {name: [str(e) for e in errs] for name, errs in form.errors.items()}
             )
         chosen = form.filters() if request.query_params else Filters()
-        fig = figures.compute(evaluation_selectors.response_rows(actor, chosen), chosen)
+        fig = figures.for_municipality(actor, chosen)
         body = {
             "n_started": figures.count(fig.n_started),
             "n_paired": figures.count(fig.n_paired),

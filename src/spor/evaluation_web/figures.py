@@ -15,11 +15,13 @@ import numpy as np
 
 from spor import sdq
 from spor.evaluation import disclosure, stats
+from spor.evaluation_web import selectors
 from spor.evaluation_web.forms import Filters
 from spor.evaluation_web.selectors import SUBSCALES as SUBSCALE_KEYS
 from spor.evaluation_web.selectors import Cell, Row
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
+from spor.tenancy.access import Actor
 
 THRESHOLD: int = inspect.signature(disclosure.suppress).parameters["threshold"].default
 SUPPRESSED = f"færre end {THRESHOLD}"
@@ -362,6 +364,13 @@ def per_child(changes: Sequence[float] | np.ndarray) -> SvgChart:
 
 
 # ------------------------------------------------------------------------- all of it
+
+
+def for_municipality(actor: Actor, filters: Filters) -> Figures:
+    """The evaluation page's figures for the actor's municipality: one grouped query
+    (:func:`selectors.pair_cells`) and :func:`compute_cells`. The page, its reports and the
+    API all show these."""
+    return compute_cells(selectors.pair_cells(actor, filters), filters)
 
 
 def compute(rows: Iterable[Row], filters: Filters) -> Figures:

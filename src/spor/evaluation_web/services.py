@@ -167,9 +167,9 @@ def _make(job: ReportJob) -> None:
             # The intervention was deleted since the report was ordered.
             raise ReportError(MSG_FILTERS)
         filters = form.filters()
-        rows = selectors.response_rows(actor, filters)
+        cells = selectors.pair_cells(actor, filters)
     _progress(job, 1)
-    fig = figures.compute(rows, filters)
+    fig = figures.compute_cells(cells, filters)
     rep = reports.report(member.municipality.name, fig, timezone.localdate())
     if job.format == ReportFormat.PDF:
         _progress(job, 2)

@@ -30,7 +30,7 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
             status=400,
         )
     filters = form.filters() if request.GET else Filters()
-    fig = figures.compute_cells(selectors.pair_cells(actor, filters), filters)
+    fig = figures.for_municipality(actor, filters)
     return render(
         request,
         "evaluation/municipality.html",
