@@ -6,6 +6,7 @@ to a child's ratings are written to the access log in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,13 +189,32 @@ class RowInput:
     note: str | None = None
 
 
-def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
-    if not round.is_open:
+def _refuse_closed_or_early(*, is_open: bool, starts: dt.date, started: bool) -> None:
+    if not is_open:
         raise ScreeningError("Runden er lukket; vurderinger kan ikke længere ændres.")
-    if timezone.localdate() < round.starts:
+    if not started:
         raise ScreeningError(
-            f"Runden begynder {round.starts:%d.%m.%Y}; vurderinger kan gemmes fra den dag."
+            f"Runden begynder {starts:%d.%m.%Y}; vurderinger kan gemmes fra den dag."
         )
+
+
+def _refuse_uninformed(informed: bool) -> None:
+    if not informed:
+        raise ScreeningError(
+            "Forældrene er ikke registreret som informeret om trivselsvurderingen. "
+            "Registrér forældreinformationen først; derefter kan du vurdere."
+        )
+
+
+_NOT_IN_GROUP = "Et af børnene går ikke i gruppen nu; du kan kun vurdere børn i din egen gruppe."
+
+
+def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
+    _refuse_closed_or_early(
+        is_open=round.is_open,
+        starts=round.starts,
+        started=timezone.localdate() >= round.starts,
+    )
     # Locking the group's row in the round serialises saves in one group: the grid saves
     # cell by cell, and two saves at once would otherwise both create the same child's
     # first assessment, or each write counts that miss the other's change. The same query
@@ -225,15 +245,11 @@ def _check_may_rate(actor: Actor, round: ScreeningRound, group: Group) -> None:
         raise ScreeningError("Du kan kun vurdere børn i dine egne grupper.")
     if rg is None:
         raise ScreeningError("Gruppen er ikke med i runden.")
-    if not rg[1]:
-        raise ScreeningError(
-            "Forældrene er ikke registreret som informeret om trivselsvurderingen. "
-            "Registrér forældreinformationen først; derefter kan du vurdere."
-        )
+    _refuse_uninformed(rg[1])
 
 
-def _clean_row(round: ScreeningRound, child_name: str, row: RowInput) -> RowInput:
-    definition = round.areas
+def _clean_row(definition: Any, child_name: str, row: RowInput) -> RowInput:
+    """The row checked against the round's area definition (``round.areas``)."""
     keys = areas.area_keys(definition)
     clean = RowInput(note=row.note)
     for area, colour in row.ratings.items():
@@ -296,10 +312,8 @@ def assessment_save_rows(
     names = sel.names_in_group_now(actor, group, list(rows))
     missing = [cid for cid in rows if cid not in names]
     if missing:
-        raise ScreeningError(
-            "Et af børnene går ikke i gruppen nu; du kan kun vurdere børn i din egen gruppe."
-        )
-    cleaned = {cid: _clean_row(round, names[cid], row) for cid, row in rows.items()}
+        raise ScreeningError(_NOT_IN_GROUP)
+    cleaned = {cid: _clean_row(round.areas, names[cid], row) for cid, row in rows.items()}
     existing_qs = Assessment.objects.select_for_update().filter(
         municipality_id=actor.municipality_id,
         round=round,
@@ -380,6 +394,144 @@ def assessment_save_rows(
     return touched
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """An assessment as the row save reads it."""
+
+    pk: int
+    group_id: int
+    ratings: dict[str, str]
+    focus: dict[str, list[str]]
+    note: str
+
+
+# The row save's two writes, made once from the model's fields (so a new column is in them;
+# the names are the model's, no input reaches them).
+_INSERT_FIELDS = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
+_INSERT_SQL = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
+    Assessment._meta.db_table,
+    ", ".join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS),
+    ", ".join(["%s"] * len(_INSERT_FIELDS)),
+)
+_UPDATE_FIELDS = [
+    f
+    for f in Assessment._meta.concrete_fields
+    if f.name in ("ratings", "focus", "note", "position", "group", "updated_by", "updated_at")
+]
+_UPDATE_SQL = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608
+    Assessment._meta.db_table,
+    ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in _UPDATE_FIELDS),
+)
+
+
+@transaction.atomic
+def assessment_save_row(
+    *,
+    actor: Actor,
+    screeninground_id: int,
+    group_id: int,
+    child_id: int,
+    row: RowInput,
+    agreement: bool,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Save-as-you-go: one child's row of the grid (the actor's own ratings or the team's
+    agreement), replacing what was there. Returns whether anything changed.
+
+    The same rules as :func:`assessment_save_rows` (which the save button uses), for the
+    screening week's most frequent request: the look-up, the lock and the writes are a
+    handful of plain statements, not querysets built per request (``make load``)."""
+    t = sel.get_row_target_for_user(actor, screeninground_id, group_id, child_id, lock=True)
+    _refuse_closed_or_early(is_open=t.is_open, starts=t.starts, started=t.started)
+    _refuse_uninformed(t.informed)
+    if t.child_name is None:
+        raise ScreeningError(_NOT_IN_GROUP)
+    clean = _clean_row(t.areas, t.child_name, row)
+    stored = _stored_assessment(actor, screeninground_id, child_id, agreement)
+    a = Assessment(
+        municipality_id=actor.municipality_id,
+        round_id=screeninground_id,
+        child_id=child_id,
+        group_id=group_id,
+        rater=None if agreement else actor.membership,
+        is_agreement=agreement,
+    )
+    if stored is not None:
+        a.pk, a.ratings, a.focus, a.note = stored.pk, stored.ratings, stored.focus, stored.note
+        if not _apply(a, clean, replace=True):
+            return False
+    elif not clean.ratings and not clean.note:
+        return False
+    else:
+        _apply(a, clean, replace=True)
+    a.updated_by, a.updated_at = actor.membership, timezone.now()
+    if stored is None:
+        _insert_assessment(a)
+    else:
+        _update_assessment(a)
+    if agreement:
+        refresh_follow_up(actor.municipality_id, [child_id])
+    moved = [stored.group_id] if stored is not None and stored.group_id != group_id else []
+    _refresh_counts(actor.municipality_id, screeninground_id, t.is_open, [group_id, *moved])
+    kind = "fælles vurdering" if agreement else "egen vurdering"
+    access_log_record(
+        actor=actor,
+        child_ids=[child_id],
+        action=Action.CHANGE,
+        purpose=Purpose.SCREENING,
+        what=f"Trivselsvurdering ({kind}): {t.round_name}, {t.group_name}",
+        request=request,
+    )
+    return True
+
+
+def _stored_assessment(
+    actor: Actor, round_id: int, child_id: int, agreement: bool
+) -> _Stored | None:
+    """The actor's own assessment of the child in the round (or the agreement), locked."""
+    sql = (
+        "SELECT id, group_id, ratings, focus, note FROM screening_assessment "
+        "WHERE municipality_id = %s AND round_id = %s AND child_id = %s AND is_agreement = %s"
+    )
+    params: list[Any] = [actor.municipality_id, round_id, child_id, agreement]
+    if not agreement:
+        sql += " AND rater_id = %s"
+        params.append(actor.membership.pk)
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    pk, group, ratings, focus, note = found
+    return _Stored(pk, group, _json(ratings), _json(focus), note)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _insert_assessment(a: Assessment) -> None:
+    """INSERT the new assessment; a colleague's agreement saved a moment ago (the one
+    agreement per child and round) refuses the save without aborting the transaction."""
+    values = [f.get_db_prep_save(f.pre_save(a, add=True), connection) for f in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise ScreeningError(
+            "En kollega har netop gemt den fælles vurdering. Genindlæs siden og prøv igen."
+        )
+    a.pk = inserted[0]
+
+
+def _update_assessment(a: Assessment) -> None:
+    values = [f.get_db_prep_save(getattr(a, f.attname), connection) for f in _UPDATE_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [*values, a.pk])
+
+
 @transaction.atomic
 def agreement_from_own(
     *, actor: Actor, round: ScreeningRound, group: Group, request: HttpRequest | None = None
@@ -432,12 +584,18 @@ def refresh_counts(round: ScreeningRound, group_ids: Iterable[int]) -> None:
     Written in SQL, not built by the ORM: it runs with every save-as-you-go, the screening
     week's most frequent request, and building its six subqueries took longer than
     running them (``make load``). ``tests/screening`` checks the figures."""
+    _refresh_counts(round.municipality_id, round.pk, round.is_open, group_ids)
+
+
+def _refresh_counts(
+    municipality_id: int, round_id: int, is_open: bool, group_ids: Iterable[int]
+) -> None:
     ids = list(dict.fromkeys(group_ids))
     if not ids:
         return
     values: dict[str, Any] = {
-        "m": round.municipality_id,
-        "r": round.pk,
+        "m": municipality_id,
+        "r": round_id,
         "yes": True,
         "no": False,
         "today": connection.ops.adapt_datefield_value(timezone.localdate()),
@@ -446,7 +604,7 @@ def refresh_counts(round: ScreeningRound, group_ids: Iterable[int]) -> None:
     with connection.cursor() as cursor:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            sql, names = _counts_sql(round.is_open, len(part))
+            sql, names = _counts_sql(is_open, len(part))
             cursor.execute(sql, [*(values[name] for name in names), *part])
 
 
@@ -637,6 +795,19 @@ def consent_revoke(
         request=request,
     )
     return consent
+
+
+def parse_row(data: QueryDict, child_id: int) -> RowInput:
+    """One child's row of a grid form, before the round is known: every ``r-<child>-<area>``
+    and ``f-<child>-<area>`` field; :func:`assessment_save_row` refuses unknown areas."""
+    row = RowInput(note=data.get(f"n-{child_id}"))
+    rating, focus = f"r-{child_id}-", f"f-{child_id}-"
+    for name in data:
+        if name.startswith(rating):
+            row.ratings[name[len(rating) :]] = data.get(name, "")
+        elif name.startswith(focus):
+            row.focus[name[len(focus) :]] = list(data.getlist(name))
+    return row
 
 
 def parse_rows(

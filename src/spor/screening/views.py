@@ -280,6 +280,8 @@ def parent_notices(request: HttpRequest, actor: Actor, screeninground_id: int) -
 @actor_required
 def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: int) -> HttpResponse:
     """The rating grid of a group for its staff; the group's counts for PPR."""
+    if request.method == "POST" and request.POST.get("handling") == "raekke":
+        return _save_row(request, actor, screeninground_id, group_id)
     round, group = sel.get_round_and_group_for_user(actor, screeninground_id, group_id)
     if not sel.rates_group(actor, group):
         if request.method == "POST" or not sel.may_see_overview(actor):
@@ -291,8 +293,6 @@ def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: i
     agreement = (request.POST.get("vurdering") or request.GET.get("vurdering")) == AGREEMENT
     if request.method == "POST":
         action = request.POST.get("handling", "gem")
-        if action == "raekke":
-            return _save_row(request, actor, round, group, agreement)
         if action == "fra-egne":
             try:
                 n = services.agreement_from_own(
@@ -389,22 +389,26 @@ def _child_id(request: HttpRequest) -> int | None:
 
 
 def _save_row(
-    request: HttpRequest, actor: Actor, round: ScreeningRound, group: Group, agreement: bool
+    request: HttpRequest, actor: Actor, screeninground_id: int, group_id: int
 ) -> HttpResponse:
-    """Save-as-you-go: one child's row; answers a small status for the row."""
+    """Save-as-you-go: one child's row; answers a small status for the row. Anyone but the
+    group's own staff gets 404, as for the grid."""
     child_id = _child_id(request)
     context: dict[str, Any] = {"child_id": child_id}
     if child_id is None:
+        # Still 404 for those who may not rate the group, not a hint that it exists.
+        sel.get_row_target_for_user(actor, screeninground_id, group_id, 0, lock=False)
         context["error"] = "Barnet mangler i forespørgslen."
     else:
-        rows = services.parse_rows(request.POST, round, [child_id])
         try:
-            services.assessment_save_rows(
+            services.assessment_save_row(
                 actor=actor,
-                round=round,
-                group=group,
-                rows=rows,
-                agreement=agreement,
+                screeninground_id=screeninground_id,
+                group_id=group_id,
+                child_id=child_id,
+                row=services.parse_row(request.POST, child_id),
+                agreement=(request.POST.get("vurdering") or request.GET.get("vurdering"))
+                == AGREEMENT,
                 request=request,
             )
         except ScreeningError as exc:
