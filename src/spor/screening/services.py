@@ -410,7 +410,7 @@ class _Stored:
 _INSERT_FIELDS = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
     Assessment._meta.db_table,
-    ", ".join(connection.ops.quote_name(f.column) for f in _INSERT_FIELDS),
+    ", ".join(connection.ops.quote_name(str(f.column)) for f in _INSERT_FIELDS),
     ", ".join(["%s"] * len(_INSERT_FIELDS)),
 )
 _UPDATE_FIELDS = [
@@ -420,7 +420,7 @@ _UPDATE_FIELDS = [
 ]
 _UPDATE_SQL = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608
     Assessment._meta.db_table,
-    ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in _UPDATE_FIELDS),
+    ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in _UPDATE_FIELDS),
 )
 
 
