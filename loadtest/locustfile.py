@@ -1,9 +1,10 @@
 """The screening week under load (run by loadtest/run.py, not imported by the suite: locust
 patches the standard library with gevent).
 
-Three kinds of users, each with no think time: teachers saving one child's ratings as they
-go (the grid's htmx save), PPR staff opening the round's overview, and the same teachers
-asking the bare endpoint (/drift/ping/aktoer/): the same POST with the same session and
+Three kinds of users: teachers saving one child's ratings as they go (the grid's htmx
+save, no think time), PPR staff opening the round's overview (one every
+SPOR_LOAD_PPR_PAUSE seconds each; 0 for none), and the same teachers asking the bare
+endpoint (/drift/ping/aktoer/, no think time): the same POST with the same session and
 CSRF cookies and headers as their save, through the same middleware, to a view that only
 answers "ok" — Django's fixed cost of a logged-in request. run.py starts the bare
 endpoint's users alone first (as many as the teachers), then teachers and PPR staff
@@ -16,7 +17,7 @@ import json
 import os
 import random
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, constant_pacing, events, task
 from locust.runners import STATE_STOPPED
 
 FACTS = json.loads(open(os.environ["SPOR_LOAD_FACTS"]).read())  # noqa: SIM115
@@ -56,6 +57,8 @@ class Teacher(_Logged):
 
 class Ppr(_Logged):
     fixed_count = int(os.environ.get("SPOR_LOAD_PPR_USERS", "4"))
+    # A person who reads the overview before opening it again (docs/scaling.md).
+    wait_time = constant_pacing(float(os.environ.get("SPOR_LOAD_PPR_PAUSE", "0")))
 
     def on_start(self) -> None:
         self.session = random.choice(FACTS["ppr"])

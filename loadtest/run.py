@@ -9,7 +9,8 @@ Uses PostgreSQL if SPOR_DATABASE_URL is set, else a cached SQLite file
 locust headless (a subprocess: locust patches the standard library with gevent) twice
 against it: first the bare Django endpoint (/drift/ping/aktoer/: the teachers' own POST,
 cookies and middleware, a view that answers "ok") alone, then the screening week
-(teachers saving ratings while PPR staff open the overview), each phase bounded by its
+(teachers saving ratings with no pause while PPR staff open the overview, each one every
+``--ppr-pause`` seconds), each phase bounded by its
 seconds and ``--max-requests``. Then it prints requests/s, p50/p95/p99 and errors per
 endpoint. The last lines say whether the goals were met (0 errors; the screening save at
 least 30 % of the bare endpoint's throughput); the exit status is 1 if not.
@@ -53,6 +54,12 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=60_000, help="stop a phase after these")
     parser.add_argument("--teachers", type=int, default=20, help="teachers saving at once")
     parser.add_argument("--ppr", type=int, default=4, help="PPR staff opening overviews")
+    parser.add_argument(
+        "--ppr-pause",
+        type=float,
+        default=2.0,
+        help="seconds from one PPR user's overview to the next (0: none)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     args = parser.parse_args()
 
@@ -109,7 +116,12 @@ def main() -> int:
             f"{args.bare_seconds} s. Fase 2: trivselsugen, {args.teachers} lærere gemmer og "
             f"{args.ppr} PPR-medarbejdere åbner overblik på samme tid, højst {args.seconds} s. "
             f"Højst {args.max_requests:,} forespørgsler pr. fase; gunicorn med {args.workers} "
-            "workers; ingen tænkepauser.",
+            "workers. Lærerne og det bare endpoint uden tænkepauser; hver PPR-medarbejder "
+            + (
+                f"åbner et overblik hvert {args.ppr_pause:g}. sekund."
+                if args.ppr_pause
+                else "uden tænkepauser."
+            ),
             flush=True,
         )
         load_env = env | {
@@ -117,6 +129,7 @@ def main() -> int:
             "SPOR_LOAD_MAX_REQUESTS": str(args.max_requests),
             "SPOR_LOAD_TEACHER_USERS": str(args.teachers),
             "SPOR_LOAD_PPR_USERS": str(args.ppr),
+            "SPOR_LOAD_PPR_PAUSE": str(args.ppr_pause),
         }
         # Two phases against the same server: each endpoint's throughput is then its own,
         # not the share of a queue it stands in behind the others.

@@ -243,6 +243,34 @@ def test_the_ppr_overview_counts_per_institution_without_children(world: World) 
     )
 
 
+def _squash(html: str) -> str:
+    return " ".join(html.split()).replace("> <", "><")
+
+
+def test_the_overviews_institution_row_links_and_counts_and_escapes_the_name(
+    world: World,
+) -> None:
+    round = world.extra["round"]
+    world.school_a.name = "Aby Skole <Syd> & Co"
+    world.school_a.save(update_fields=["name"])
+    client = world.client_for(world.ppr_a)
+    html = _squash(client.get(f"/trivsel/{round.pk}/").content.decode())
+    link = f'<a href="/trivsel/{round.pk}/institution/{world.school_a.pk}/">'
+    # Oliver is agreed yellow; Ida (4.B) has no rating; no group is done.
+    assert (
+        f'<tr><th scope="row">{link}Aby Skole &lt;Syd&gt; &amp; Co</a></th>'
+        '<td class="num">0</td><td class="num">1</td><td class="num">0</td>'
+        '<td class="num">1</td><td class="num">1 / 2</td></tr>'
+    ) in html
+    # A closed round has no column of children missing a position.
+    assert world.client_for(world.lead_a).post(f"/trivsel/{round.pk}/luk/").status_code == 302
+    html = _squash(client.get(f"/trivsel/{round.pk}/").content.decode())
+    assert (
+        f'{link}Aby Skole &lt;Syd&gt; &amp; Co</a></th><td class="num">0</td>'
+        '<td class="num">1</td><td class="num">0</td><td class="num">1 / 2</td></tr>'
+    ) in html
+
+
 def test_the_follow_up_list_names_only_children_with_consent_and_links_to_a_concern(
     world: World,
 ) -> None:
