@@ -372,6 +372,22 @@ def test_the_overview_counts_by_colour_per_institution_and_lists_unrated_groups(
     assert list(sel.groups_not_done(actor_for(world.ppr_a, world.a), r)) == [world.class_a2]
 
 
+def test_a_notice_for_the_whole_institution_counts_every_group_of_it_informed_once(
+    world: World,
+) -> None:
+    r = world.extra["round"]
+    ParentNotice.objects.create(
+        municipality=world.a,
+        round=r,
+        institution=world.school_a,
+        informed_on=timezone.localdate(),
+        how=ParentNotice.How.LETTER,
+    )
+    overview = sel.round_overview(actor_for(world.ppr_a, world.a), r)
+    # 3.A has its own notice too; it is counted once.
+    assert overview.groups == 2 and overview.groups_informed == 2
+
+
 def test_a_teacher_sees_only_the_rounds_of_her_own_groups(world: World) -> None:
     assert list(sel.rounds_for(actor_for(world.teacher_a, world.a))) == [world.extra["round"]]
     g = f.group(world.daycare_a, "Blå stue")

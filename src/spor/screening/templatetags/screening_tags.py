@@ -2,14 +2,14 @@
 
 The overview lists every institution of the round (some 230 in a municipality of 60,000
 children) and PPR staff open it again and again in the screening week; the template
-language spent half the page's time on these rows (``make load``). The markup is the
-same as the template's; ``format_html_join`` escapes every value."""
+language spent a quarter of the page's time on these rows (``make load``). The markup is
+the template's; the name is escaped, the other values are integers."""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from spor.screening.selectors import InstitutionLine
 
@@ -20,27 +20,17 @@ register = template.Library()
 def institution_rows(lines: list[InstitutionLine], url: str, is_open: bool) -> SafeString:
     """One ``<tr>`` per institution: its link, the counts by position, (in an open round)
     the children still missing an agreed position, and its groups done."""
-    if is_open:
-        row = (
-            '<tr><th scope="row"><a href="{}{}/">{}</a></th><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            '<td class="num">{} / {}</td></tr>'
+    url = escape(url)
+    rows = []
+    for line in lines:
+        c = line.counts
+        missing = f'<td class="num">{int(c.unrated)}</td>' if is_open else ""
+        rows.append(
+            f'<tr><th scope="row"><a href="{url}{int(line.institution.pk)}/">'
+            f"{escape(line.institution.name)}</a></th>"
+            f'<td class="num">{int(c.groen)}</td><td class="num">{int(c.gul)}</td>'
+            f'<td class="num">{int(c.roed)}</td>{missing}'
+            f'<td class="num">{int(line.groups_done)} / {int(line.groups)}</td></tr>'
         )
-        cells = (
-            (url, line.institution.pk, line.institution.name, c.groen, c.gul, c.roed,
-             c.unrated, line.groups_done, line.groups)
-            for line in lines
-            for c in (line.counts,)
-        )  # fmt: skip
-    else:
-        row = (
-            '<tr><th scope="row"><a href="{}{}/">{}</a></th><td class="num">{}</td>'
-            '<td class="num">{}</td><td class="num">{}</td><td class="num">{} / {}</td></tr>'
-        )
-        cells = (
-            (url, line.institution.pk, line.institution.name, c.groen, c.gul, c.roed,
-             line.groups_done, line.groups)
-            for line in lines
-            for c in (line.counts,)
-        )  # fmt: skip
-    return format_html_join("\n", row, cells)
+    # Every value is escaped or an integer.
+    return mark_safe("\n".join(rows))
