@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Purpose
-from spor.screening.models import Assessment, Consent, ParentNotice, ScreeningRound
+from spor.screening import services
+from spor.screening.models import (
+    Assessment,
+    Consent,
+    ParentNotice,
+    RoundGroup,
+    ScreeningRound,
+)
 from tests import factories as f
 from tests.conftest import World
 from tests.screening.helpers import ALL_GREEN, screening_log
@@ -269,6 +276,26 @@ def test_the_overviews_institution_row_links_and_counts_and_escapes_the_name(
         f'{link}Aby Skole &lt;Syd&gt; &amp; Co</a></th><td class="num">0</td>'
         '<td class="num">1</td><td class="num">0</td><td class="num">1 / 2</td></tr>'
     ) in html
+
+
+def test_the_overviews_list_of_groups_not_done_comes_in_pages_of_fifty(world: World) -> None:
+    round = world.extra["round"]
+    for n in range(55):
+        g = f.group(world.school_a, f"Gruppe {n:02d}", grade=1)
+        f.child(world.a, f"{(n % 28) + 1:02d}0618-4{n:03d}", "Barn", f"Nr{n}", groups=[g])
+        RoundGroup.objects.create(municipality=world.a, round=round, group=g)
+    services.round_refresh(round)
+    client = world.client_for(world.ppr_a)
+    first = client.get(f"/trivsel/{round.pk}/").content.decode()
+    # 4.B and the 55 new groups are not done; 3.A is.
+    assert "Grupper, der ikke er færdigvurderet (56)" in first and "Side 1 af 2" in first
+    assert first.count(f'href="/trivsel/{round.pk}/gruppe/') == 50
+    # By institution and name: 4.B first, then Gruppe 00 … 48.
+    assert "4.B" in first and "Gruppe 48" in first and "Gruppe 49" not in first
+    second = client.get(f"/trivsel/{round.pk}/?side=2").content.decode()
+    assert "Side 2 af 2" in second and "Gruppe 49" in second and "Gruppe 54" in second
+    assert second.count(f'href="/trivsel/{round.pk}/gruppe/') == 6
+    assert f'href="/trivsel/{round.pk}/gruppe/{world.class_a.pk}/"' not in first + second
 
 
 def test_the_follow_up_list_names_only_children_with_consent_and_links_to_a_concern(

@@ -601,12 +601,34 @@ def lines_for_groups(actor: Actor, round: ScreeningRound, groups: list[Group]) -
     return [GroupLine(g, counts.get(g.pk, Counts()), g.pk in informed) for g in groups]
 
 
-def groups_not_done(actor: Actor, round: ScreeningRound) -> QuerySet[Group]:
-    """The groups of an open round where some child has no agreed position yet."""
-    if not round.is_open:
-        return Group.objects.none()
-    not_done = _stored(actor, round).annotate(rated=_RATED).exclude(_DONE).values("group_id")
-    return round_groups(actor, round).filter(pk__in=not_done)
+def groups_not_done(actor: Actor, round: ScreeningRound) -> QuerySet[RoundGroup]:
+    """The groups of an open round where some child has no agreed position yet, for the
+    overview (PPR): their rows in the round, with their stored counts and institution, by
+    institution and name."""
+    if not (round.is_open and actor.sees_whole_municipality):
+        return RoundGroup.objects.none()
+    return (
+        _stored(actor, round)
+        .annotate(rated=_RATED)
+        .exclude(_DONE)
+        .select_related("group__institution")
+        .order_by("group__institution__name", "group__name", "group_id")
+    )
+
+
+def lines_for_stored(
+    actor: Actor, round: ScreeningRound, stored: list[RoundGroup]
+) -> list[GroupLine]:
+    """:func:`lines_for_groups` for rows of :func:`groups_not_done`, which carry their counts."""
+    informed = _informed_group_ids(actor, round, [rg.group for rg in stored])
+    return [
+        GroupLine(
+            rg.group,
+            Counts(rg.groen, rg.gul, rg.roed, rg.own_only, rg.enrolled),
+            rg.group_id in informed,
+        )
+        for rg in stored
+    ]
 
 
 @dataclass

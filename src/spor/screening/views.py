@@ -123,7 +123,7 @@ def round_overview(request: HttpRequest, actor: Actor, screeninground_id: int) -
     unrated = Paginator(sel.groups_not_done(actor, round), PAGE_SIZE).get_page(
         request.GET.get("side")
     )
-    unrated_lines = sel.lines_for_groups(actor, round, list(unrated.object_list))
+    unrated_lines = sel.lines_for_stored(actor, round, list(unrated.object_list))
     points = sel.trend(actor)
     return render(
         request,
