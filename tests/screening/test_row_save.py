@@ -5,8 +5,10 @@ frequent request). These tests hold it to the same rules as the save button."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry
@@ -178,3 +180,60 @@ def test_a_colleagues_agreement_saved_a_moment_ago_refuses_the_row_and_saves_not
     assert list(Assessment.objects.filter(child=alma)) == [theirs]
     assert Assessment.objects.get(pk=theirs.pk).position == "groen"
     assert AccessLogEntry.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_in_one_group_wait_for_each_other_so_the_counts_see_both(world: World) -> None:
+    # A colleague's save of Oliver's agreement holds its transaction open; the teacher's
+    # save of Alma's waits for it, and then counts Oliver's new colour too. (Without the
+    # lock, PostgreSQL would count with the snapshot from before the colleague's commit.)
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    round = world.extra["round"]
+    f.assign(world.teacher_a2, world.class_a)
+    locked, release, saved = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def colleague() -> None:
+        try:
+            with transaction.atomic():
+                services.assessment_save_row(
+                    actor=actor_for(world.teacher_a2, world.a),
+                    screeninground_id=round.pk,
+                    group_id=world.class_a.pk,
+                    child_id=world.child_a1.pk,
+                    row=services.RowInput(ratings={**ALL_GREEN, "relationer": "roed"}),
+                    agreement=True,
+                )
+                locked.set()
+                release.wait(timeout=20)
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    def teacher() -> None:
+        try:
+            client = world.client_for(world.teacher_a)
+            data = row(alma, ALL_GREEN, vurdering="faelles")
+            response = client.post(grid_url(world), data, **HTMX)
+            assert response.content.decode().strip().startswith("Gemt "), response.content
+            saved.set()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=colleague)
+    first.start()
+    assert locked.wait(timeout=20) and not errors, errors
+    second = threading.Thread(target=teacher)
+    second.start()
+    assert not saved.wait(timeout=1.5)  # waits for the colleague's transaction
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert not errors, errors
+    assert saved.is_set()
+    stored = RoundGroup.objects.get(round=round, group=world.class_a)
+    assert (stored.groen, stored.gul, stored.roed, stored.own_only) == (1, 0, 1, 0)
