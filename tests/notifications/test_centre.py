@@ -139,6 +139,27 @@ def test_the_badge_shows_the_unread_count_and_marking_read_lowers_it(world: Worl
     assert 'class="badge"' not in client.get("/").content.decode()
 
 
+def test_older_notifications_are_on_later_pages_newest_first(world: World) -> None:
+    start = timezone.now() - dt.timedelta(days=100)
+    for n in range(60):
+        Notification.objects.create(
+            municipality=world.a,
+            recipient=world.ppr_a,
+            kind=Kind.OVERDUE,
+            text=f"Opfølgning nr. {n:02d}",
+            created_at=start + dt.timedelta(days=n),
+        )
+    client = world.client_for(world.ppr_a)
+    first = client.get("/notifikationer/").content.decode()
+    assert "Side 1 af 2" in first and "Opfølgning nr. 59" in first
+    assert "Opfølgning nr. 10" in first and "Opfølgning nr. 09" not in first
+    second = client.get("/notifikationer/?side=2").content.decode()
+    assert "Side 2 af 2" in second and "Opfølgning nr. 00" in second
+    assert "Opfølgning nr. 10" not in second
+    # A page past the end shows the last page, not an error.
+    assert "Side 2 af 2" in client.get("/notifikationer/?side=9").content.decode()
+
+
 def test_marking_read_needs_a_post(world: World) -> None:
     note = world.extra["notification_lead"]
     client = world.client_for(world.lead_a)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,17 +14,20 @@ from spor.notifications.models import Kind
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 
 @actor_required
 def notification_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    notes = list(selectors.notifications_for(actor)[:PAGE_SIZE])
+    page = Paginator(selectors.notifications_for(actor), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
     return render(
         request,
         "notifications/list.html",
         {
-            "notifications": notes,
+            "notifications": list(page.object_list),
+            "page": page,
             "unread": selectors.unread_count(actor),
             "email_kinds": selectors.email_kinds(actor),
             "kinds": Kind.choices,
