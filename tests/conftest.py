@@ -8,6 +8,7 @@ worker, who see none of Aby's children until they are on a case.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,27 @@ class World:
         client = Client()
         client.force_login(user)
         return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_the_end(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """On PostgreSQL, end the test database's other sessions before it is dropped. The
+    live server answers each browser connection in a daemon thread that Django does not
+    join, and one kept alive still holds its database connection when the run ends, so
+    dropping the database warned "is being accessed by other users". Torn down before
+    ``django_db_setup`` (it depends on it), i.e. just before the drop."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        # The same role's sessions only: what the suite itself opened.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user"
+        )
 
 
 @pytest.fixture(autouse=True)
