@@ -23,7 +23,7 @@ env: $(VENV)/.synced
 
 demo: env
 	$(BIN)/python -m spor.manage migrate --noinput
-	$(BIN)/python -m spor.manage spor_demo --seed 1
+	$(BIN)/python -m spor.manage spor_demo --seed 1 --partners
 	@[ "$${SPOR_TOTP_REQUIRED:-false}" != false ] || echo "To-faktor-login (TOTP) er slået fra i demoen; i produktion kræves det. Prøv det: SPOR_TOTP_REQUIRED=true make demo (docs/login.md)."
 	SPOR_TOTP_REQUIRED=$${SPOR_TOTP_REQUIRED:-false} $(BIN)/python -m spor.manage runserver 127.0.0.1:8000
 

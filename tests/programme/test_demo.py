@@ -57,3 +57,41 @@ def test_the_demo_overview_shows_its_initiatives_to_programadmin(db: None) -> No
     page = client.get(f"/partnerskab/{Programme.objects.get().pk}/initiativer/").content.decode()
     assert f"Viser {added} af {added} initiativer." in page
     assert "Sporby Kommune" in page and "Kommune 110" in page
+
+
+def test_with_partners_the_evaluator_sees_every_municipality_with_figures(db: None) -> None:
+    import io
+    import re
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from spor.accounts.models import Membership
+    from spor.programme.evaluator import municipality_pseudonym
+    from spor.programme.models import ProgrammeEvaluator
+    from spor.registry.models import Child
+
+    call_command("spor_demo", children=400, partners=True, no_progress=True, stdout=io.StringIO())
+    programme = Programme.objects.get()
+    parts = list(ProgrammeParticipation.objects.filter(programme=programme))
+    assert len(parts) == 11
+    for part in parts:
+        m = part.municipality
+        assert Child.objects.filter(municipality=m).count() >= 150, m.name
+        if m.code != "999":  # the partners' staff are their own
+            staff = Membership.objects.filter(municipality=m).select_related("user")
+            assert staff and all(s.user.username.startswith(f"k{m.code}-") for s in staff)
+    client = Client()
+    client.force_login(ProgrammeEvaluator.objects.get(programme=programme).user)
+    html = client.get(f"/partnerskab/{programme.pk}/evaluering/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Kommuner med mindst 5 par 11 kommuner" in text
+    for part in parts:  # by pseudonym, each with its pairs shown
+        label = municipality_pseudonym(programme.pk, part.municipality_id)
+        assert re.search(rf"{label} \d+ \d", text), label
+        assert part.municipality.name not in text
+
+    # Run again: nothing is added.
+    children = Child.objects.count()
+    call_command("spor_demo", children=400, partners=True, no_progress=True, stdout=io.StringIO())
+    assert Child.objects.count() == children

@@ -635,6 +635,22 @@ def _evaluator(programme: Programme) -> User:
     return user
 
 
+def partner_municipalities(municipality: Municipality) -> list[Municipality]:
+    """The ten municipalities :func:`generate` makes the demo municipality's partners (the
+    participants already there, else the "Kommune NNN" ones it will choose or create), so
+    that ``spor_demo --partners`` can give them children and the loop first."""
+    others = [
+        p.municipality
+        for p in ProgrammeParticipation.objects.filter(programme__name=PROGRAMME_NAME)
+        .exclude(municipality=municipality)
+        .select_related("municipality")
+        .order_by("municipality__code")
+    ]
+    if others:
+        return others
+    return _others(municipality, PARTICIPANTS - 1)
+
+
 def _others(municipality: Municipality, wanted: int) -> list[Municipality]:
     """``wanted`` "Kommune NNN" municipalities: the national demo's first, then new ones on
     codes that are free (and whose name is free)."""

@@ -805,6 +805,21 @@ def generate(
     return GenerationResult(specs, total, time.perf_counter() - started, admin_ok)
 
 
+def fill_municipality(
+    municipality: Municipality, *, children: int, seed: int, today: dt.date
+) -> WriteCounts:
+    """Give an existing municipality without children a registry like the demo's (its
+    institutions, groups, children and staff; usernames prefixed ``k<code>-``). For the
+    partnership's other municipalities (``spor_demo --partners``). Call inside a
+    transaction."""
+    spec = MunicipalitySpec(
+        municipality.code, municipality.name, children, f"k{municipality.code}-"
+    )
+    plan = plan_municipality(spec, seed=seed, today=today)
+    _, counts = write_municipality(plan, password_hash=make_password(DEMO_PASSWORD))
+    return counts
+
+
 # --------------------------------------------------------------------------- existing demo
 
 

@@ -15,6 +15,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from spor.registry import demo
+from spor.registry.models import Child
+
+# The partnership's other municipalities' sizes with --partners.
+PARTNER_MIN, PARTNER_MAX = 150, 1500
 
 # Parts of the loop that add their demo data, in the order the loop runs.
 LOOP_DEMOS = [
@@ -75,6 +79,17 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--partners",
+            action="store_true",
+            help=(
+                "Giv også partnerskabets ti andre kommuner (Kommune 101 …) børn og hele "
+                "løkken (trivselsvurdering, bekymringer, forløb, SDQ-målinger), så "
+                "programevaluatoren ser tal for flere kommuner. Hver får mellem "
+                f"{PARTNER_MIN} og {PARTNER_MAX} børn (omkring en ottendedel af --children). "
+                "Kommuner, der allerede har børn, røres ikke. Det gør 'make demo'."
+            ),
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Ingen fremdriftslinje på stderr."
         )
 
@@ -128,7 +143,7 @@ class Command(BaseCommand):
                     on_municipality=lambda spec: bar.set_description(spec.name),
                     reset_admin_password=options["reset"],
                 )
-                self._generate_loop(seed)
+                self._generate_loop(seed, partners=options["partners"], children=children)
         finally:
             bar.close()
         self._report(
@@ -137,24 +152,44 @@ class Command(BaseCommand):
             seconds=result.seconds,
         )
 
-    def _generate_loop(self, seed: int) -> None:
+    def _generate_loop(self, seed: int, *, partners: bool, children: int) -> None:
         """The rest of the loop (screening rounds, concerns, cases …) for the demo
         municipality, so that a new user sees every part working. Each part of the loop
         has a ``demo.generate(municipality, *, rng, today)``; the other municipalities of a
-        national set get the registry only, which is what the benchmarks need."""
+        national set get the registry only, which is what the benchmarks need.
+
+        With ``partners``, the partnership's other municipalities that have no children
+        get a registry and the loop too (before the partnership is written, so their
+        initiatives use their own catalogues); the partnership itself is written once,
+        from the demo municipality."""
         muni = demo.demo_municipality()
         if muni is None:
             return
+        today = timezone.localdate()
+        filled = []
+        if partners:
+            from spor.programme import demo as programme_demo
+
+            rng = random.Random(f"{seed}-partners")
+            for partner in programme_demo.partner_municipalities(muni):
+                if Child.objects.filter(municipality=partner).exists():
+                    continue
+                size = round(children / 8 * rng.uniform(0.6, 1.4))
+                demo.fill_municipality(
+                    partner,
+                    children=min(PARTNER_MAX, max(PARTNER_MIN, size)),
+                    seed=seed,
+                    today=today,
+                )
+                filled.append(partner)
         for module_name in LOOP_DEMOS:
             try:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError:
                 continue
-            module.generate(
-                muni,
-                rng=random.Random(f"{seed}-{module_name}-{muni.code}"),
-                today=timezone.localdate(),
-            )
+            every = [muni] if module_name == "spor.programme.demo" else [muni, *filled]
+            for m in every:
+                module.generate(m, rng=random.Random(f"{seed}-{module_name}-{m.code}"), today=today)
 
     def _report(
         self, counts: dict[str, int], logins: list[demo.Login], *, seconds: float | None
