@@ -23,6 +23,7 @@ from spor.programme import evaluation_tables
 from spor.programme.evaluator import municipality_pseudonym
 from spor.programme.linked_suppression import protect_together
 from spor.registry.models import Child
+from tests import factories as f
 from tests.cases.world import intervention
 from tests.conftest import World
 from tests.programme.test_outcomes import SPEC, SPEC_B, bby_initiative, children, pairs
@@ -539,3 +540,18 @@ def test_no_variation_is_shown_when_only_one_municipality_has_five_shown_pairs(
     # Aby's 3 children without a follow-up are hidden, so its pairs are not shown.
     both(world)
     assert evaluator(world).get(url(world)).context["report"].variation == []
+
+
+def test_the_evaluators_start_page_leads_to_the_evaluation_not_to_a_missing_role(
+    world: World,
+) -> None:
+    page = evaluator(world).get("/").content.decode()
+    assert f'href="{url(world)}"' in page and "Evaluering på tværs af kommunerne" in page
+    assert "Du arbejder med partnerskabet" in page and "ingen rolle i en kommune" not in page
+    # The programme's administrator gets the evaluation beside the initiatives.
+    admin_page = world.client_for(world.extra["programme_admin"]).get("/").content.decode()
+    assert f'href="{url(world)}"' in admin_page and "Initiativoversigt" in admin_page
+    assert "ingen rolle i en kommune" not in admin_page
+    # Someone with neither a municipality nor a programme is told so.
+    nobody = world.client_for(f.user("uden_rolle")).get("/").content.decode()
+    assert "ingen rolle i en kommune" in nobody and "Evaluering på tværs" not in nobody

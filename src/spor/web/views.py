@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.programme.evaluator import evaluated_programmes
 from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
 from spor.tenancy.decorators import actor_required
 from spor.web.forms import TransitionWindowForm
@@ -17,7 +18,10 @@ from spor.web.transitions import transitions_for
 def start(request: HttpRequest) -> HttpResponse:
     """Each role's start page: what this person can do here."""
     memberships = memberships_of(request.user)  # type: ignore[arg-type]
-    return render(request, "web/start.html", {"memberships": memberships})
+    in_programme = bool(evaluated_programmes(request.user))  # its administrator or evaluator
+    return render(
+        request, "web/start.html", {"memberships": memberships, "in_programme": in_programme}
+    )
 
 
 @require_POST
