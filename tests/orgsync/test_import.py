@@ -117,6 +117,30 @@ def test_a_reimport_updates_and_ends_roles_whose_engagement_ended_or_vanished(
     assert User.objects.count() == users_before
 
 
+def test_a_unit_gone_from_the_export_keeps_its_institution_and_the_lead_is_told(
+    world: World,
+) -> None:
+    import_through_pages(world, sample())
+    daycare = Institution.objects.get(municipality=world.a, name="Mælkebøtten")
+    data = sample()
+    gone = next(u["uuid"] for u in data["enheder"] if u["navn"] == "Mælkebøtten")
+    data["enheder"] = [u for u in data["enheder"] if u["uuid"] != gone]
+    data["engagementer"] = [e for e in data["engagementer"] if e["enhed"] != gone]
+
+    preview, confirmed = import_through_pages(world, data)
+    text = preview.content.decode().replace("&#x27;", "'")
+    assert (
+        "Enheden 'Mælkebøtten' findes ikke længere i udtrækket. Institutionen 'Mælkebøtten' "
+        "beholdes i Spor"
+    ) in text
+    assert confirmed.status_code == 200
+    assert Institution.objects.filter(pk=daycare.pk, name="Mælkebøtten").exists()
+    assert not membership_of(LISE, world).active  # her engagement went with the unit
+    # Said again at the next import: the institution is still there to see to.
+    again, _ = import_through_pages(world, data)
+    assert "findes ikke længere i udtrækket" in again.content.decode()
+
+
 def test_a_person_already_in_spor_is_recognised_by_email_and_a_hand_made_group_link_stays(
     world: World,
 ) -> None:

@@ -179,6 +179,16 @@ class _Sync:
         for unit in self.org.units:
             if mapping.is_group_type(unit.unit_type):
                 self._match_group(unit.uuid)
+        # A unit gone from the export: its institution holds children and their history,
+        # so it is kept as it is; the lead is told, to close or merge it by hand.
+        imported = {unit.uuid for unit in self.org.units}
+        for uuid, ext in sorted(known.items(), key=lambda kv: kv[1].name):
+            if uuid not in imported and ext.institution_id is not None:
+                self.result.warnings.append(
+                    f"Enheden {ext.name!r} findes ikke længere i udtrækket. Institutionen "
+                    f"{by_pk[ext.institution_id].name!r} beholdes i Spor med sine børn og sin "
+                    "historik; er den nedlagt eller lagt sammen med en anden, så ret det i Spor."
+                )
 
     def _update_institution(
         self, inst: Institution, name: str, kind: str, where: str, by_name: dict[str, Institution]
