@@ -1,10 +1,10 @@
 """Outcomes per initiative and per pejlemærke: the evaluation's SDQ figures for the deliveries
 of the catalogue interventions an initiative uses (issue 8, part 6).
 
-Nothing is computed here. The responses are read with
-:func:`spor.evaluation_web.selectors.response_rows` (one call per catalogue intervention, with
-the evaluation page's default informant) and the figures with
-:func:`spor.evaluation_web.figures.compute`, so the numbers, the norm sets and the
+Nothing is computed here. The started deliveries are read as the evaluation page's cells with
+:func:`spor.evaluation_web.selectors.pair_cells_across` (one grouped query, kept apart by
+intervention, with the page's default informant) and the figures with
+:func:`spor.evaluation_web.figures.compute_cells`, so the numbers, the norm sets and the
 suppression ("færre end 5", secondary suppression of the change categories) are the
 evaluation page's own. Only aggregates leave this module: no child, name or CPR number.
 
@@ -24,9 +24,7 @@ evaluation page's own. Only aggregates leave this module: no child, name or CPR 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
 from spor.cases.models import Intervention
 from spor.evaluation import stats
@@ -99,34 +97,22 @@ class Outcomes:
         self.norm_titles = sorted({t for row in self.rows for t in row.fig.norm_titles})
 
 
-@dataclass(frozen=True)
-class _Municipality:
-    """All :func:`selectors.response_rows` reads of its actor: the municipality."""
-
-    municipality_id: int
-
-
-def _rows(municipality_id: int, interventions: Iterable[Intervention]) -> list[selectors.Row]:
-    """The default informant's responses on deliveries of the interventions, in the
-    municipality; each intervention once, so each delivery once."""
-    scope = cast(Actor, _Municipality(municipality_id))
-    seen: set[int] = set()
-    rows: list[selectors.Row] = []
-    for intervention in interventions:
-        if intervention.pk in seen:
-            continue
-        seen.add(intervention.pk)
-        rows += selectors.response_rows(scope, Filters(intervention=intervention))
-    return rows
+def _cells(municipality_ids: list[int], intervention_ids: set[int]) -> list[selectors.Cell]:
+    """The default informant's started deliveries of these interventions, grouped as the
+    evaluation page's cells, in one query however many municipalities and interventions."""
+    if not intervention_ids:
+        return []
+    cells = selectors.pair_cells_across(municipality_ids, Filters(), by_origin=True)
+    return [c for c in cells if c.intervention_id in intervention_ids]
 
 
 def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
     """The figures for the deliveries, in the actor's municipality, of the catalogue
     interventions the initiative uses (none if it uses none)."""
     interventions = list(initiative.interventions.all())
-    rows = _rows(actor.municipality_id, interventions) if interventions else []
+    cells = _cells([actor.municipality_id], {i.pk for i in interventions})
     outcome = Outcome(
-        initiative.title, [i.name for i in interventions], figures.compute(rows, Filters())
+        initiative.title, [i.name for i in interventions], figures.compute_cells(cells, Filters())
     )
     return Outcomes(
         "Resultater: SDQ før og efter",
@@ -144,7 +130,6 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
     # Per pejlemærke number: the initiatives, and per municipality the interventions.
     initiatives: dict[int, set[int]] = defaultdict(set)
     used: dict[int, dict[int, dict[int, Intervention]]] = defaultdict(lambda: defaultdict(dict))
-    rows: dict[tuple[int, int], list[selectors.Row]] = {}
     with national_context():
         numbers: dict[int, set[int]] = defaultdict(set)
         for initiative_id, number in InitiativeBenchmark.objects.filter(
@@ -160,22 +145,23 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
             for number in numbers.get(link.initiative_id, ()):
                 initiatives[number].add(link.initiative_id)
                 used[number][link.municipality_id][link.intervention_id] = link.intervention
-        # Each (municipality, intervention) is read once, however many pejlemærker use it.
-        for by_municipality in used.values():
-            for municipality_id, interventions in by_municipality.items():
-                for pk, intervention in interventions.items():
-                    if (municipality_id, pk) not in rows:
-                        rows[(municipality_id, pk)] = _rows(municipality_id, [intervention])
+        # One grouped query for every intervention any pejlemærke uses; each cell belongs to
+        # one intervention, so a delivery counts once per pejlemærke.
+        municipality_ids = sorted({m for by_m in used.values() for m in by_m})
+        everything = _cells(
+            municipality_ids, {pk for by_m in used.values() for ivs in by_m.values() for pk in ivs}
+        )
     out = []
     for b in benchmarks:
         chosen = used.get(b.number, {})
-        pooled = [r for m, ivs in chosen.items() for pk in ivs for r in rows[(m, pk)]]
+        wanted = {pk for ivs in chosen.values() for pk in ivs}
+        pooled = [c for c in everything if c.intervention_id in wanted]
         names = sorted({iv.name for ivs in chosen.values() for iv in ivs.values()})
         out.append(
             Outcome(
                 str(b),
                 names,
-                figures.compute(pooled, Filters()),
+                figures.compute_cells(pooled, Filters()),
                 initiatives=len(initiatives.get(b.number, ())),
             )
         )
