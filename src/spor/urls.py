@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from spor.audit import views as audit_views
@@ -13,7 +12,7 @@ from spor.web import views as web_views
 urlpatterns = [
     path("", web_views.start, name="start"),
     path("log-ind/", sso_views.LoginView.as_view(), name="login"),
-    path("log-ud/", auth_views.LogoutView.as_view(), name="logout"),
+    path("log-ud/", sso_views.logout, name="logout"),
     path("skift-kommune/", web_views.switch_municipality, name="switch_municipality"),
     path("overgange/", web_views.transitions, name="transitions"),
     path("institutioner/", registry_views.institution_list, name="institution_list"),

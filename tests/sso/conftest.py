@@ -78,6 +78,7 @@ def oidc_broker(live_server, tmp_path_factory) -> Iterator[Broker]:  # type: ign
         **os.environ,
         "PORT": str(port),
         "SPOR_OIDC_REDIRECT_URI": f"{live_server.url}/log-ind/sso/callback/",
+        "SPOR_OIDC_POST_LOGOUT_URI": f"{live_server.url}/log-ind/",
         "SPOR_OIDC_CLIENT_ID": CLIENT_ID,
         "SPOR_OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "SPOR_OIDC_ACCOUNTS": str(accounts_file),

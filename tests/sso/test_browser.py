@@ -72,3 +72,21 @@ def test_a_person_with_no_mapped_role_is_refused_in_danish_in_a_browser(
     page.get_by_role("heading", name="Du har ikke adgang til Spor").wait_for()
     page.wait_for_load_state("networkidle")
     assert User.objects.count() == users_before
+
+
+def test_logging_out_of_spor_ends_the_brokers_session_too(
+    world: World, live_server, broker: Broker, browser_page
+) -> None:  # type: ignore[no-untyped-def]
+    # At a shared computer the next person must be asked to log in at the broker again.
+    broker.accounts({"lene-42": {"given_name": "Lene", "roles": ["spor-leder"]}})
+    page = browser_page
+    _log_in_at_the_broker(page, live_server, "lene-42")
+    page.get_by_role("heading", name="Velkommen, Lene").wait_for()
+    page.get_by_role("button", name="Log ud").click()
+    # The broker asks (its development screen) and sends the browser back to Spor's login.
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(f"{live_server.url}/log-ind/")
+    page.get_by_role("link", name="Log ind med kommunens login (MitID Erhverv)").click()
+    page.get_by_placeholder("Enter any login").wait_for()  # asked again, not let straight in
+    page.goto(f"{live_server.url}/")
+    assert page.url.startswith(f"{live_server.url}/log-ind/")  # and out of Spor

@@ -193,3 +193,32 @@ def test_the_login_page_has_a_button_per_municipality_broker(world: World, clien
 def test_a_municipality_without_a_broker_has_no_login_start(world: World, client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/log-ind/sso/start/?kommune=901").status_code == 404
     assert "kommunens login" not in client.get("/log-ind/").content.decode()
+
+
+def test_logging_out_when_the_broker_cannot_be_reached_still_logs_out_of_spor(
+    world: World,
+) -> None:
+    from django.test import Client
+
+    from spor.sso.models import OidcProvider
+    from spor.sso.session import OIDC_LOGOUT
+
+    gone = OidcProvider.objects.create(
+        municipality=world.a, issuer="http://127.0.0.1:9", client_id="spor", role_claim="roles"
+    )
+    client = Client()
+    client.force_login(world.lead_a)
+    session = client.session
+    session[OIDC_LOGOUT] = {"provider": gone.pk, "id_token": "ikke-brugt"}
+    session.save()
+    assert client.get("/log-ud/").status_code == 405  # a link cannot log anyone out
+    response = client.post("/log-ud/")
+    assert response.status_code == 302 and response["Location"] == "/log-ind/"
+    assert client.get("/").status_code == 302  # logged out of Spor all the same
+
+
+def test_a_password_login_logs_out_to_the_login_page(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    response = client.post("/log-ud/")
+    assert response.status_code == 302 and response["Location"] == "/log-ind/"
+    assert client.get("/")["Location"].startswith("/log-ind/")

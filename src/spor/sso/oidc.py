@@ -150,8 +150,9 @@ def exchange_code(
     redirect_uri: str,
     code: str,
     flow: Flow,
-) -> dict[str, Any]:
-    """Trade the code for tokens and return the checked claims (ID token + userinfo)."""
+) -> tuple[dict[str, Any], str]:
+    """Trade the code for tokens and return the checked claims (ID token + userinfo) and
+    the ID token itself (the hint for the broker's logout, :func:`end_session_url`)."""
     meta = discovery(issuer)
     # client_secret_basic: RFC 6749 §2.3.1 form-encodes id and secret before Basic.
     basic = base64.b64encode(
@@ -190,4 +191,22 @@ def exchange_code(
             raise OidcError("userinfo is about another sub than the ID token")
         # The ID token's own claims (iss, aud, nonce, …) win over userinfo's.
         claims = {**info, **claims}
-    return claims
+    return claims, str(tokens["id_token"])
+
+
+def end_session_url(
+    *, issuer: str, client_id: str, id_token: str, post_logout_redirect_uri: str
+) -> str | None:
+    """Where to send the browser so that the broker ends its session too (OpenID Connect
+    RP-Initiated Logout 1.0), or None if the broker has no such endpoint."""
+    endpoint = discovery(issuer).get("end_session_endpoint")
+    if not endpoint:
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "client_id": client_id,
+            "post_logout_redirect_uri": post_logout_redirect_uri,
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

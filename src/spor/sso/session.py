@@ -9,6 +9,9 @@ from django.http import HttpRequest
 SECOND_FACTOR = "spor_second_factor"
 # The OIDC flow between its start and the broker's callback: state, nonce, PKCE verifier.
 OIDC_FLOW = "spor_oidc_flow"
+# After a login through the broker: which broker, and the ID token as the hint for its
+# logout (spor.sso.views.logout).
+OIDC_LOGOUT = "spor_oidc_logout"
 
 
 def second_factor_done(request: HttpRequest) -> bool:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,12 +19,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from spor.audit.services import client_address
 from spor.sso import oidc, selectors, services
 from spor.sso.models import LoginMethod, LoginOutcome
-from spor.sso.session import OIDC_FLOW, mark_second_factor, second_factor_done
+from spor.sso.session import OIDC_FLOW, OIDC_LOGOUT, mark_second_factor, second_factor_done
 from spor.tenancy.access import SESSION_KEY as MEMBERSHIP_SESSION_KEY
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         state=started["state"], nonce=started["nonce"], code_verifier=started["code_verifier"]
     )
     try:
-        claims = oidc.exchange_code(
+        claims, id_token = oidc.exchange_code(
             issuer=provider.issuer,
             client_id=provider.client_id,
             client_secret=provider.client_secret,
@@ -160,10 +161,38 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         )
     login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
     mark_second_factor(request, "oidc")
+    request.session[OIDC_LOGOUT] = {"provider": provider.pk, "id_token": id_token}
     membership_id = selectors.membership_id_in(result.user, provider.municipality_id)
     if membership_id is not None:
         request.session[MEMBERSHIP_SESSION_KEY] = membership_id
     return HttpResponseRedirect(_safe_next(request, started.get("next")))
+
+
+@never_cache
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Log out of Spor; after a login through the municipality's broker, also out of the
+    broker (so the next person at a shared computer is asked to log in there again), which
+    then sends the browser back to Spor's login page. If the broker cannot be reached, the
+    person is logged out of Spor all the same."""
+    through = request.session.get(OIDC_LOGOUT)
+    auth_logout(request)
+    if isinstance(through, dict):
+        provider = selectors.provider_by_id(int(through.get("provider", 0)))
+        if provider is not None:
+            try:
+                url = oidc.end_session_url(
+                    issuer=provider.issuer,
+                    client_id=provider.client_id,
+                    id_token=str(through.get("id_token", "")),
+                    post_logout_redirect_uri=request.build_absolute_uri(reverse("login")),
+                )
+            except oidc.OidcError as exc:
+                log.warning("OIDC logout for %s: %s", provider.municipality.code, exc)
+                url = None
+            if url:
+                return HttpResponseRedirect(url)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 def _code_page(

@@ -4,6 +4,7 @@
 // read on every login so that a test can change a person's roles between two logins.
 //
 //   PORT=4010 SPOR_OIDC_REDIRECT_URI=http://127.0.0.1:8000/log-ind/sso/callback/ \
+//   SPOR_OIDC_POST_LOGOUT_URI=http://127.0.0.1:8000/log-ind/ \
 //   SPOR_OIDC_ACCOUNTS=accounts.json node provider.js
 import { readFileSync } from 'node:fs';
 
@@ -23,6 +24,7 @@ const provider = new Provider(issuer, {
       client_id: process.env.SPOR_OIDC_CLIENT_ID || 'spor',
       client_secret: process.env.SPOR_OIDC_CLIENT_SECRET || 'hemmelig-testnoegle',
       redirect_uris: [process.env.SPOR_OIDC_REDIRECT_URI],
+      post_logout_redirect_uris: [process.env.SPOR_OIDC_POST_LOGOUT_URI].filter(Boolean),
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
