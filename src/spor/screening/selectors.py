@@ -239,13 +239,11 @@ class RowTarget:
     """What a row save needs to know about its round, group and child (the grid's
     save-as-you-go: :func:`get_row_target_for_user`)."""
 
-    round_id: int
     round_name: str
     is_open: bool
     starts: dt.date
     started: bool
     areas: Any
-    group_id: int
     group_name: str
     informed: bool
     # The child's name if the child is in the group today, else None.
@@ -306,13 +304,11 @@ def get_row_target_for_user(
         raise Http404
     name, status, starts, started, definition, group_name, informed, child_name = row
     return RowTarget(
-        round_id=screeninground_id,
         round_name=name,
         is_open=status == ScreeningRound.Status.OPEN,
         starts=starts if isinstance(starts, dt.date) else dt.date.fromisoformat(starts),
         started=bool(started),
         areas=json.loads(definition) if isinstance(definition, str | bytes) else definition,
-        group_id=group_id,
         group_name=group_name,
         informed=bool(informed),
         child_name=child_name,
