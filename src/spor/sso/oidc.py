@@ -81,8 +81,8 @@ def discovery(issuer: str) -> dict[str, Any]:
 def authorization_url(
     *, issuer: str, client_id: str, redirect_uri: str, scopes: str, flow: Flow
 ) -> str:
-    endpoint = discovery(issuer)["authorization_endpoint"]
-    query = urlencode(
+    return _with_query(
+        discovery(issuer)["authorization_endpoint"],
         {
             "response_type": "code",
             "client_id": client_id,
@@ -92,9 +92,13 @@ def authorization_url(
             "nonce": flow.nonce,
             "code_challenge": flow.code_challenge,
             "code_challenge_method": "S256",
-        }
+        },
     )
-    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+
+
+def _with_query(endpoint: str, params: dict[str, str]) -> str:
+    """The endpoint with the parameters added (it may have a query of its own already)."""
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
 
 
 def _keyset(jwks_uri: str, *, refresh: bool = False) -> KeySet:
@@ -202,11 +206,11 @@ def end_session_url(
     endpoint = discovery(issuer).get("end_session_endpoint")
     if not endpoint:
         return None
-    query = urlencode(
+    return _with_query(
+        endpoint,
         {
             "id_token_hint": id_token,
             "client_id": client_id,
             "post_logout_redirect_uri": post_logout_redirect_uri,
-        }
+        },
     )
-    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
