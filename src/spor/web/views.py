@@ -18,10 +18,10 @@ from spor.web.transitions import transitions_for
 def start(request: HttpRequest) -> HttpResponse:
     """Each role's start page: what this person can do here."""
     memberships = memberships_of(request.user)  # type: ignore[arg-type]
-    in_programme = bool(evaluated_programmes(request.user))  # its administrator or evaluator
-    return render(
-        request, "web/start.html", {"memberships": memberships, "in_programme": in_programme}
-    )
+    # The programmes whose evaluation this person reads (administrator or evaluator): the
+    # greeting depends on them, and the programme tiles link to them.
+    evaluated = evaluated_programmes(request.user)
+    return render(request, "web/start.html", {"memberships": memberships, "evaluated": evaluated})
 
 
 @require_POST

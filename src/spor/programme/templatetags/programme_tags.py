@@ -10,7 +10,6 @@ from django import template
 
 from spor.programme import selectors
 from spor.programme.access import administered_programmes
-from spor.programme.evaluator import evaluated_programmes
 
 register = template.Library()
 
@@ -40,6 +39,7 @@ def programme_tiles(context: template.Context) -> dict[str, Any]:
     actor = getattr(request, "actor", None)
     return {
         "administered": administered_programmes(user) if user is not None else [],
-        "evaluated": evaluated_programmes(user) if user is not None else [],
+        # Read once by the start view, which shows these tiles (spor.web.views.start).
+        "evaluated": context.get("evaluated", []),
         "participations": selectors.participations_for(actor) if actor is not None else [],
     }
