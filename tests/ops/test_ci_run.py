@@ -1,0 +1,79 @@
+"""CI (`.ci/run`) runs every stage even when one before it fails, prints a summary with each
+stage's result and time, and fails at the end if any stage failed. The stage runner
+(`.ci/stages.sh`) is run here for real in bash; `.ci/run` itself needs root and apt, so its
+list of stages is read from the file."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _run_stages(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    stages = ROOT / ".ci" / "stages.sh"
+    script = f"set -euo pipefail\ncd {tmp_path}\n. {stages}\n{body}\nstage_summary\n"
+    return subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_failing_stage_does_not_stop_the_later_ones_and_the_run_fails_at_the_end(
+    tmp_path: Path,
+) -> None:
+    result = _run_stages(
+        tmp_path,
+        """
+two_steps() { false; touch after-false; }
+stage "first" touch first
+stage "breaks" two_steps
+stage "exit 3" bash -c 'exit 3'
+stage "last" touch last
+""",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    # Every stage ran, but inside a stage the first failing command ends it.
+    assert (tmp_path / "first").exists() and (tmp_path / "last").exists()
+    assert not (tmp_path / "after-false").exists()
+    summary = result.stdout.split("== Summary", 1)[1]
+    rows = {
+        m.group(1).strip(): m.group(2)
+        for m in re.finditer(r"^(.+?)\s+(ok|FAILED\(\d+\))\s+\d+$", summary, re.M)
+    }
+    assert rows == {"first": "ok", "breaks": "FAILED(1)", "exit 3": "FAILED(3)", "last": "ok"}
+    assert "2 of 4 stages failed" in summary
+
+
+def test_a_run_where_every_stage_passes_exits_zero(tmp_path: Path) -> None:
+    result = _run_stages(tmp_path, 'stage "one" true\nstage "two" touch two')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 2 stages passed" in result.stdout
+    assert (tmp_path / "two").exists()
+
+
+def test_ci_runs_each_required_stage_through_the_stage_runner() -> None:
+    text = (ROOT / ".ci" / "run").read_text()
+    assert ". .ci/stages.sh" in text
+    assert text.rstrip().endswith("stage_summary")
+    stages = re.findall(r'^stage "([^"]+)" (.+)$', text, re.M)
+    names = [name for name, _ in stages]
+    for wanted in (
+        "make test on SQLite",
+        "make faults on SQLite",
+        "make test on PostgreSQL",
+        "make faults on PostgreSQL",
+        "deploy/smoke.sh",
+    ):
+        assert any(name.startswith(wanted) for name in names), (wanted, names)
+    # No suite command outside a stage: a bare one would stop the run at its first failure.
+    for line in text.splitlines():
+        if re.search(r"\bmake (test|faults)\b|deploy/smoke\.sh", line) and not line.startswith(
+            ("stage ", "#")
+        ):
+            raise AssertionError(f"runs outside a stage: {line}")
+    # The PostgreSQL stages get the PostgreSQL environment; the SQLite ones do not.
+    commands = dict(stages)
+    assert commands["make test on SQLite"] == "make test"
+    assert any("PG_ENV" in cmd for name, cmd in stages if name.startswith("make test on Postgre"))
