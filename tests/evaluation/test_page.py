@@ -210,3 +210,55 @@ def test_small_attrition_counts_are_hidden_with_their_complement(world: World) -
     assert ("Uden eftermåling", "færre end 5 af 7") in fig.attrition
     assert ("Med eftermåling", "færre end 5 af 7") in fig.attrition
     assert len(fig.attrition) == 2  # no means for a group of fewer than 5
+
+
+def test_reliable_change_names_its_parameters_and_regression_to_the_mean_is_shown(
+    world: World,
+) -> None:
+    make_children(world, SPEC)
+    r = get(world)
+    fig = r.context["fig"]
+    text = r.content.decode()
+    before = [float(b) for b, a in SPEC if a is not None]
+    after = [float(a) for b, a in SPEC if a is not None]
+    # The teacher form's parameters, named on the page: SD, retest reliability, norm set.
+    assert (
+        "Pålidelig ændring er beregnet med SD 6,0 og reliabilitet r = 0,62 (test-retest), "
+        "normsæt uk-3band@1" in text
+    )
+    p = sdq.rci_details("teacher", "total", "uk-3band")
+    assert f"større end {figures.num(p.critical_change)} point" in text
+    # The change beyond regression to the mean equals the pure function on the same pairs.
+    adj = stats.change_beyond_regression(
+        before, after, population_mean=6.6, population_sd=6.0, reliability=0.62
+    )
+    g = fig.regression
+    assert g.n == 8
+    assert g.expected == figures.num(adj.expected_regression)
+    assert g.beyond == figures.num(adj.beyond)
+    assert g.ci == f"{figures.num(adj.ci_low)} til {figures.num(adj.ci_high)}"
+    assert "Ændring ved regression mod middelværdien alene" in text
+    assert "μ = 6,6, SD 6,0, test-retest-reliabilitet r = 0,62" in text
+    assert "ingen sammenligningsgruppe" in text
+    # The sensitivity over r: retest (default), .70, .80 and internal consistency .87.
+    rows = fig.sensitivity
+    assert [row.reliability for row in rows] == ["0,62", "0,70", "0,80", "0,87"]
+    assert rows[0].default and rows[-1].kind == "intern konsistens (Cronbachs α)"
+    for row, rel in zip(rows, (0.62, 0.70, 0.80, 0.87), strict=True):
+        b = stats.change_beyond_regression(
+            before, after, population_mean=6.6, population_sd=6.0, reliability=rel
+        )
+        assert row.beyond.startswith(figures.num(b.beyond))
+        threshold = 1.96 * (2 * 36 * (1 - rel)) ** 0.5
+        k = sum(1 for x, y in zip(before, after, strict=True) if x - y > threshold)
+        # 8 children: every count below 5 or within 5 of another is hidden
+        assert row.improved == figures.SUPPRESSED or row.improved.startswith(f"{k} af 8")
+    assert "Følsomhed: andre værdier af reliabiliteten" in text
+
+
+def test_the_sensitivity_hides_small_differences_between_rows() -> None:
+    # nested counts under rising reliability: 10, 12, 20, 26 of 40
+    ok = figures._protected_counts([10, 12, 20, 26], 40, 0, True)
+    assert ok == [True, False, True, True]  # 12 − 10 = 2 children would be exposed
+    assert figures._protected_counts([10, 12, 20, 26], 40, 0, False)[0] is False
+    assert figures._protected_counts([3, 12, 20, 38], 40, 0, True) == [False, True, True, False]

@@ -191,10 +191,11 @@ def test_change_categories_counts_and_wilson() -> None:
 
 
 def test_change_categories_from_the_sdq_engine_and_codes() -> None:
-    # teacher, uk-3band: normal 0–11, borderline 12–15; reliable |change| ≥ 6 (S_diff ≈ 3.06)
+    # teacher, uk-3band: normal 0–11, borderline 12–15; with internal consistency (r = .87,
+    # the sensitivity row) a reliable |change| is ≥ 6 (S_diff ≈ 3.06)
     before = np.array([20, 20, 10, 12, -1, 14])
     after = np.array([10, 13, 20, 11, 5, 13])
-    cats = sdq.change_category(before, after, informant="teacher")
+    cats = sdq.change_category(before, after, informant="teacher", reliability=0.87)
     res = ev.change_categories(cats)
     assert res["reliable_recovery"].label == "1 af 5"  # 20 → 10
     assert res["reliable_improvement"].k == 1  # 20 → 13, still borderline

@@ -270,8 +270,9 @@ def test_the_case_shows_change_and_the_reliable_change_category(world: World) ->
     delivery.end, delivery.status = timezone.localdate(), DeliveryStatus.FINISHED
     delivery.save()
     # Teacher before: total 20 (world). After: every item "Passer ikke" → total 10 (the
-    # reversed items 7, 11, 14, 21, 25 count 2 each): RCI = −10 / (√2 · 6.0 · √(1 − .87)) ≈ −3.27,
-    # and 10 is inside the teacher's normal range (0–11) under uk-3band.
+    # reversed items 7, 11, 14, 21, 25 count 2 each): RCI = −10 / (√2 · 6.0 · √(1 − .62)) ≈ −1.91
+    # with the retest reliability: not a reliable change, but 10 is inside the teacher's
+    # normal range (0–11) under uk-3band.
     services.enter_paper(
         actor=actor(world, world.ppr_a),
         delivery=delivery,
@@ -283,8 +284,8 @@ def test_the_case_shows_change_and_the_reliable_change_category(world: World) ->
     )
     page = world.client_for(world.ppr_a).get(f"/forloeb/{world.extra['case'].pk}/")
     text = page.content.decode()
-    assert "Pålidelig bedring til normalområdet" in text
-    assert "RCI -3,27" in text
+    assert "Flyttet ind i normalområdet" in text
+    assert "RCI -1,91 med SD 6,0 og reliabilitet r = 0,62 (test-retest)" in text
     assert '<td class="num">-10</td>' in text
     assert "Lærer/pædagog: før 20, efter 10." in text  # the chart's text alternative
     assert "Ukontrolleret før/efter-måling" in text

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from spor import sdq
-from spor.evaluation import disclosure, stats
+from spor.evaluation import disclosure, outcome, stats
 from spor.evaluation_web import selectors
 from spor.evaluation_web.forms import Filters
 from spor.evaluation_web.selectors import SUBSCALES as SUBSCALE_KEYS
@@ -79,6 +79,29 @@ class Change:
 
 
 @dataclass
+class Regression:
+    """The change regression to the mean alone would give, and the change beyond it."""
+
+    n: int
+    expected: str
+    beyond: str
+    ci: str
+    standardised: str
+    parameters: str
+
+
+@dataclass
+class SensitivityRow:
+    reliability: str
+    kind: str
+    threshold: str
+    improved: str
+    deteriorated: str
+    beyond: str
+    default: bool
+
+
+@dataclass
 class Transitions:
     norm_title: str
     labels: list[str]
@@ -123,6 +146,12 @@ class Figures:
     attrition: list[tuple[str, str]] = field(default_factory=list)
     histogram: SvgChart | None = None
     per_child: SvgChart | None = None
+    # Reliable change and regression to the mean, with the parameters they use named.
+    rci_label: str = ""
+    rci_threshold: str = ""
+    regression: Regression | None = None
+    sensitivity: list[SensitivityRow] = field(default_factory=list)
+    outcome: outcome.Outcome | None = None
     # The raw pairs, for the tests to compare with the pure functions.
     before: list[float] = field(default_factory=list)
     after: list[float] = field(default_factory=list)
@@ -290,6 +319,116 @@ def _transitions(pairs: Sequence[Cell]) -> Transitions | None:
     return Transitions(questionnaire.norm_set_title(ref), labels, rows)
 
 
+def rci_group(pairs: Sequence[Cell]) -> tuple[sdq.RciParameters, list[int]] | None:
+    """The reliable-change parameters of most of the pairs (norm set and informant), and the
+    pairs that share them; ``None`` if no pair's norm set gives them."""
+    by_params: dict[tuple[float, float, float], list[int]] = defaultdict(list)
+    first: dict[tuple[float, float, float], sdq.RciParameters] = {}
+    for i, c in enumerate(pairs):
+        if not c.norm_before or c.norm_before != c.norm_after:
+            continue
+        try:
+            p = sdq.rci_details(
+                questionnaire.sdq_informant(c.form), "total", c.norm_before.split("@", 1)[0]
+            )
+        except sdq.SDQError:
+            continue
+        key = (p.sd, p.mean, p.reliability)
+        by_params[key].append(i)
+        first.setdefault(key, p)
+    if not by_params:
+        return None
+    key = max(by_params, key=lambda k: sum(pairs[i].n for i in by_params[k]))
+    return first[key], by_params[key]
+
+
+def _protected_counts(counts: list[int], n: int, default: int, shown_default: bool) -> list[bool]:
+    """Which counts of nested sets (the same children under different thresholds) can be shown:
+    each is 0 or at least THRESHOLD, and so is its difference from every other shown count, so
+    that no small group can be worked out by subtraction; the default row only if the page
+    shows it elsewhere."""
+    ok = [False] * len(counts)
+
+    def fine(x: int) -> bool:
+        return x == 0 or x >= THRESHOLD
+
+    order = sorted(
+        range(len(counts)), key=lambda i: (i != default, abs(counts[i] - counts[default]))
+    )
+    for i in order:
+        if i == default and not shown_default:
+            continue
+        k = counts[i]
+        if (
+            fine(k)
+            and fine(n - k)
+            and all(fine(abs(k - counts[j])) for j in range(len(counts)) if ok[j])
+        ):
+            ok[i] = True
+    return ok
+
+
+def _honest(fig: Figures, pairs: Sequence[Cell], shown: dict[str, bool]) -> None:
+    """Reliable change with its parameters named, the change beyond regression to the mean,
+    and both over the plausible range of the reliability."""
+    group = rci_group(pairs)
+    if group is None:
+        return
+    params, idx = group
+    chosen = [pairs[i] for i in idx]
+    w = [c.n for c in chosen]
+    if sum(w) < THRESHOLD:
+        return
+    out = outcome.evaluate_pairs(
+        _repeat([c.before for c in chosen], w), _repeat([c.after for c in chosen], w), params=params
+    )
+    fig.outcome = out
+    fig.rci_label = params.label_da()
+    fig.rci_threshold = num(params.critical_change)
+    b = out.beyond
+    if b is not None:
+        fig.regression = Regression(
+            n=b.n,
+            expected=num(b.expected_regression),
+            beyond=num(b.beyond),
+            ci=f"{num(b.ci_low)} til {num(b.ci_high)}",
+            standardised=num(b.standardised, 2),
+            parameters=(
+                f"normgruppens gennemsnit μ = {num(b.population_mean)}, "
+                f"SD {num(b.population_sd)}, test-retest-reliabilitet r = "
+                f"{num(b.reliability, 2)} ({params.norm_set})"
+            ),
+        )
+    rows = out.sensitivity
+    default = next(i for i, r in enumerate(rows) if r.default)
+    n = out.reliable.n
+    show_up = _protected_counts(
+        [r.counts.improved for r in rows], n, default, shown["any_reliable_improvement"]
+    )
+    show_down = _protected_counts(
+        [r.counts.deteriorated for r in rows], n, default, shown["reliable_deterioration"]
+    )
+    for r, up, down in zip(rows, show_up, show_down, strict=True):
+        beyond = "–"
+        if r.beyond is not None:
+            beyond = f"{num(r.beyond.beyond)} ({num(r.beyond.ci_low)} til {num(r.beyond.ci_high)})"
+        fig.sensitivity.append(
+            SensitivityRow(
+                reliability=num(r.reliability, 2),
+                kind=sdq.RELIABILITY_KINDS_DA.get(r.reliability_kind, r.reliability_kind),
+                threshold=num(r.counts.critical_change),
+                improved=_count_share(r.counts.improved, n) if up else SUPPRESSED,
+                deteriorated=_count_share(r.counts.deteriorated, n) if down else SUPPRESSED,
+                beyond=beyond,
+                default=r.default,
+            )
+        )
+
+
+def _count_share(k: int, n: int) -> str:
+    return f"{k} af {n} ({pct(k / n)})"
+
+
 # ------------------------------------------------------------------------- charts
 
 W, H, L, R, T, B = 640, 220, 40, 10, 14, 30
@@ -440,6 +579,8 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
         # when both parts are.
         hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
         fig.unions.append(_share(key, k, n, hide))
+    shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
+    _honest(fig, pairs, shown)
     fig.transitions = _transitions(pairs)
     for i, (_, label) in enumerate(SUBSCALES):
         change = _change(label, _subscale_change(pairs, i))

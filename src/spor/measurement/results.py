@@ -65,6 +65,7 @@ class InformantResult:
     category: str = ""
     category_label: str = ""
     rci: float | None = None
+    rci_parameters: str = ""
     note: str = ""
 
     @property
@@ -181,6 +182,7 @@ def informant_result(
         rci = float(
             sdq.reliable_change([b], [a], informant=sdq_inf, scale="total", norm_set=ns_id)[0]
         )
+        params = sdq.rci_details(sdq_inf, "total", ns_id)
     except sdq.SDQError:
         res.note = f"Normsættet {ref} giver ikke grundlag for pålidelig ændring."
         return res
@@ -188,6 +190,7 @@ def informant_result(
         res.category = sdq.CHANGE_CATEGORIES[cat]
         res.category_label = sdq.CHANGE_LABELS_DA[cat]
     res.rci = None if math.isnan(rci) else round(rci, 2)
+    res.rci_parameters = params.label_da()
     return res
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,19 +45,111 @@ def _float(x: Any) -> F64:
     return np.where(a < 0, np.nan, a)
 
 
-def rci_parameters(
+RELIABILITY_KINDS_DA: Final = {
+    "retest": "test-retest",
+    "internal_consistency": "intern konsistens (Cronbachs α)",
+    "given": "angivet af brugeren",
+    "range": "mellem test-retest og intern konsistens",
+}
+
+
+@dataclass(frozen=True)
+class RciParameters:
+    """What a norm set documents for an informant's scale: the population SD and mean, the
+    default reliability (test-retest, ``reliability_kind``) and internal consistency, each
+    with its source. ``mean`` and ``internal_consistency`` are NaN where not documented."""
+
+    norm_set: str
+    informant: str
+    scale: str
+    sd: float
+    mean: float
+    reliability: float
+    reliability_kind: str
+    internal_consistency: float
+    sources: Mapping[str, str]
+
+    @property
+    def s_diff(self) -> float:
+        """Standard error of a difference, ``√2 · SD · √(1 − r)``."""
+        return math.sqrt(2.0) * self.sd * math.sqrt(1.0 - self.reliability)
+
+    @property
+    def critical_change(self) -> float:
+        """The smallest change (in points) that counts as reliable: ``1.96 · S_diff``."""
+        return RCI_CRITICAL * self.s_diff
+
+    def with_reliability(self, reliability: float, kind: str = "given") -> RciParameters:
+        check_rci(self.sd, reliability)
+        return replace(self, reliability=float(reliability), reliability_kind=kind)
+
+    def with_population(
+        self, *, mean: float | None = None, sd: float | None = None
+    ) -> RciParameters:
+        out = self
+        if mean is not None:
+            if not math.isfinite(mean):
+                raise SDQError(f"ugyldigt populationsgennemsnit {mean} / invalid population mean")
+            out = replace(out, mean=float(mean))
+        if sd is not None:
+            check_rci(sd, out.reliability)
+            out = replace(out, sd=float(sd))
+        return out
+
+    def label_da(self) -> str:
+        """The parameters in Danish, for every figure that uses them."""
+        kind = RELIABILITY_KINDS_DA.get(self.reliability_kind, self.reliability_kind)
+        return (
+            f"SD {_da(self.sd)} og reliabilitet r = {_da(self.reliability, 2)} ({kind}), "
+            f"normsæt {self.norm_set}"
+        )
+
+
+def _da(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def check_rci(sd: float, reliability: float) -> None:
+    if not (math.isfinite(sd) and sd > 0 and 0 <= reliability < 1):
+        raise SDQError(
+            f"ugyldige RCI-parametre sd={sd}, r={reliability} (SD > 0 og 0 ≤ r < 1) / "
+            "invalid RCI parameters"
+        )
+
+
+def rci_details(
     informant: str, scale: str = "total", norm_set: str | Path | NormSet = "uk-3band"
-) -> tuple[float, float]:
-    """The (SD, reliability) a norm set documents for an informant's scale."""
+) -> RciParameters:
+    """The :class:`RciParameters` a norm set documents for an informant's scale."""
     ns = load_norm_set(norm_set)
     try:
         p = ns.rci[informant][scale]
-        return float(p["sd"]), float(p["reliability"])
+        sd, r = float(p["sd"]), float(p["reliability"])
     except KeyError:
         raise SDQError(
             f"normsættet {ns.ref} angiver ikke SD og reliabilitet for {informant}.{scale}; "
             f"giv sd= og reliability= / norm set gives no SD and reliability for it"
         ) from None
+    return RciParameters(
+        norm_set=ns.ref,
+        informant=informant,
+        scale=scale,
+        sd=sd,
+        mean=float(p.get("mean", math.nan)),
+        reliability=r,
+        reliability_kind=str(p.get("reliability_kind", "internal_consistency")),
+        internal_consistency=float(p.get("internal_consistency", math.nan)),
+        sources=dict(ns.rci_sources or {}) or {"all": ns.rci_source},
+    )
+
+
+def rci_parameters(
+    informant: str, scale: str = "total", norm_set: str | Path | NormSet = "uk-3band"
+) -> tuple[float, float]:
+    """The (SD, default reliability) a norm set documents for an informant's scale. The
+    default reliability is test-retest where the norm set gives it (see :func:`rci_details`)."""
+    p = rci_details(informant, scale, norm_set)
+    return p.sd, p.reliability
 
 
 def reliable_change(
@@ -78,8 +171,7 @@ def reliable_change(
         d_sd, d_r = rci_parameters(informant, scale, norm_set)
         sd = d_sd if sd is None else sd
         reliability = d_r if reliability is None else reliability
-    if not (sd > 0 and 0 <= reliability < 1):
-        raise SDQError(f"ugyldige RCI-parametre sd={sd}, r={reliability} / invalid RCI parameters")
+    check_rci(sd, reliability)
     s_diff = math.sqrt(2.0) * sd * math.sqrt(1.0 - reliability)
     return (_float(after) - _float(before)) / s_diff
 

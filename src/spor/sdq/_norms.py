@@ -70,6 +70,7 @@ class NormSet:
     rci: Mapping[str, Mapping[str, Mapping[str, float]]]
     rci_source: str
     path: str = ""
+    rci_sources: Mapping[str, str] | None = None
 
     @property
     def ref(self) -> str:
@@ -156,6 +157,7 @@ def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
         rci=data.get("rci", {}),
         rci_source=str(data.get("rci_source", "")),
         path=path,
+        rci_sources={str(k): str(v) for k, v in data.get("rci_sources", {}).items()},
     )
 
 
