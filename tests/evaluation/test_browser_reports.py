@@ -65,7 +65,7 @@ def ink(png: Path) -> float:
 
 
 def download(page, name: str, target: Path) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_text("Rapporten er klar").wait_for(timeout=60_000)
+    page.get_by_text("Rapporten er klar").wait_for(timeout=300_000)
     with page.expect_download() as info:
         page.get_by_role("link", name=name).click()
     info.value.save_as(str(target))

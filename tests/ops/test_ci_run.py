@@ -77,3 +77,27 @@ def test_ci_runs_each_required_stage_through_the_stage_runner() -> None:
     commands = dict(stages)
     assert commands["make test on SQLite"] == "make test"
     assert any("PG_ENV" in cmd for name, cmd in stages if name.startswith("make test on Postgre"))
+
+
+def test_no_test_depends_on_the_machines_speed() -> None:
+    """CI is a busy 2-core box: a test may wait for something with a generous deadline, but it
+    may not measure how long something took, nor run load for a number of seconds and
+    count what got done (speed lives in benchmarks/)."""
+    offences = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path == Path(__file__):
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            where = f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+            if "perf_counter" in line or "process_time" in line:
+                offences.append(where)  # measures a duration
+            if re.search(r'"--(bare-)?seconds"', line) and '"--requests-each"' not in line:
+                # A load run of fixed duration counts what it got done; one of fixed size
+                # (--requests-each) has its seconds as an upper bound only.
+                offences.append(where)
+            # A deadline (time.monotonic() + N) or a wait(timeout=N) is a bound, not a
+            # measure, but only if it is generous.
+            for m in re.finditer(r"time\.monotonic\(\) \+ (\d+)", line):
+                if int(m.group(1)) < 120:
+                    offences.append(where)
+    assert offences == [], "\n".join(offences)

@@ -1,7 +1,9 @@
 """`make load` end to end, small: loadtest/run.py makes a demo municipality, starts gunicorn
 on 127.0.0.1, runs locust's two phases and prints its table and verdict. (The figures
 that matter come from the full run on 60,000 children, docs/scaling.md; this shows the
-command works from a clean checkout, with 0 errors.)"""
+command works from a clean checkout, with 0 errors.) The run has a fixed size, not a fixed
+duration: each phase ends when each of its endpoints has had its requests, so a busy
+machine makes it slower, never emptier; the time limits are only generous bounds."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+EACH = 15
 
 
 @pytest.mark.skipif(
@@ -27,9 +30,9 @@ def test_a_small_screening_week_runs_with_no_errors_and_prints_its_verdict(
     env["SPOR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'load.sqlite3'}"
     result = subprocess.run(
         [sys.executable, str(ROOT / "loadtest" / "run.py"), "--children", "600",
-         "--seconds", "4", "--bare-seconds", "3", "--teachers", "4", "--ppr", "1",
-         "--workers", "1"],
-        env=env, capture_output=True, text=True, timeout=600, cwd=ROOT,
+         "--requests-each", str(EACH), "--seconds", "300", "--bare-seconds", "300",
+         "--ppr-pause", "0", "--teachers", "4", "--ppr", "1", "--workers", "1"],
+        env=env, capture_output=True, text=True, timeout=1200, cwd=ROOT,
     )  # fmt: skip
     out = result.stdout
     assert result.returncode in (0, 1), out + result.stderr
@@ -37,7 +40,7 @@ def test_a_small_screening_week_runs_with_no_errors_and_prints_its_verdict(
     for name in ("gem trivselsvurdering (række)", "PPR-overblik (runde)", "bart Django-endpoint"):
         row = next(line for line in out.splitlines() if line.startswith(name))
         requests, errors = (int(n.replace(",", "")) for n in row[44:].split()[:2])
-        assert requests > 0 and errors == 0, row
+        assert requests >= EACH and errors == 0, row
     assert "Mål: 0 fejl — 0 fejl: NÅET" in out
     share = re.search(r"= (\d+)%: (NÅET|IKKE NÅET)$", out.strip().splitlines()[-1])
     assert share is not None, out

@@ -205,7 +205,7 @@ def test_two_saves_in_one_group_wait_for_each_other_so_the_counts_see_both(world
                     agreement=True,
                 )
                 locked.set()
-                release.wait(timeout=20)
+                release.wait(timeout=120)
         except BaseException as exc:  # reported by the test below
             errors.append(exc)
             locked.set()
@@ -226,13 +226,13 @@ def test_two_saves_in_one_group_wait_for_each_other_so_the_counts_see_both(world
 
     first = threading.Thread(target=colleague)
     first.start()
-    assert locked.wait(timeout=20) and not errors, errors
+    assert locked.wait(timeout=120) and not errors, errors
     second = threading.Thread(target=teacher)
     second.start()
     assert not saved.wait(timeout=1.5)  # waits for the colleague's transaction
     release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
+    first.join(timeout=120)
+    second.join(timeout=120)
     assert not errors, errors
     assert saved.is_set()
     stored = RoundGroup.objects.get(round=round, group=world.class_a)

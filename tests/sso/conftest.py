@@ -93,7 +93,7 @@ def oidc_broker(live_server, tmp_path_factory) -> Iterator[Broker]:  # type: ign
     )
     issuer = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).ok:
