@@ -262,3 +262,50 @@ def test_the_sensitivity_hides_small_differences_between_rows() -> None:
     assert ok == [True, False, True, True]  # 12 − 10 = 2 children would be exposed
     assert figures._protected_counts([10, 12, 20, 26], 40, 0, False)[0] is False
     assert figures._protected_counts([3, 12, 20, 38], 40, 0, True) == [False, True, True, False]
+
+
+def test_the_page_and_spor_sdq_evaluate_give_the_same_figures(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import json
+
+    from click.testing import CliRunner
+
+    from spor.sdq.cli import sdq as sdq_group
+
+    make_children(world, SPEC)
+    fig = get(world).context["fig"]
+    # The same responses as a researcher's file: one row per response.
+    path = tmp_path / "svar.csv"
+    items = [f"sdq{n}" for n in range(1, 26)]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["child_id", "occasion", *items])
+        for resp in Response.objects.filter(municipality=world.a).order_by("pk"):
+            occasion = "før" if resp.phase == Phase.BEFORE else "efter"
+            values = ["" if resp.answers.get(k) is None else resp.answers[k] for k in items]
+            w.writerow([resp.delivery_id, occasion, *values])
+    res = CliRunner().invoke(sdq_group, ["evaluate", str(path), "--form", "teacher-4-17"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.output)
+    page = fig.outcome.as_json()
+    assert cli["n_pairs"] == page["n_pairs"] == fig.n_paired == 8
+    for key in ("before_mean", "after_mean", "change", "change_beyond_regression",
+                "reliable_change", "sensitivity", "norm_set"):  # fmt: skip
+        assert _close(cli[key], page[key]), key
+    # and the page's own texts are these figures
+    assert fig.total.change == figures.num(cli["change"]["mean"])
+    assert fig.regression.beyond == figures.num(cli["change_beyond_regression"]["mean"])
+    union = next(s for s in fig.unions if s.key == "any_reliable_improvement")
+    if union.shown:
+        assert union.text.startswith(f"{cli['reliable_change']['improved']} af 8")
+
+
+def _close(a: object, b: object) -> bool:
+    """Equal JSON values, floats to 1e-12 (the page sums its pairs in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) or isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    return a == b

@@ -45,17 +45,20 @@ from spor.sdq._instrument import (
     load_item_wording,
 )
 from spor.sdq._norms import BandResult, NormSet, band, list_norm_sets, load_norm_set
+from spor.sdq._pairs import OCCASIONS, PairedInput, read_pairs
 
 __all__ = [
     "ADDED_VALUE_SD",
     "CHANGE_CATEGORIES",
     "CHANGE_LABELS_DA",
     "MISSING",
+    "OCCASIONS",
     "RCI_CRITICAL",
     "RELIABILITY_KINDS_DA",
     "BandResult",
     "Instrument",
     "NormSet",
+    "PairedInput",
     "RciParameters",
     "SDQError",
     "ScoreResult",
@@ -69,6 +72,7 @@ __all__ = [
     "load_norm_set",
     "rci_details",
     "rci_parameters",
+    "read_pairs",
     "reliable_change",
     "round_half_up_ratio",
     "scale_score",

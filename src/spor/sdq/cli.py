@@ -88,6 +88,97 @@ def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | Non
         click.echo(f"{n} besvarelser scoret → {output}", err=True)
 
 
+@sdq.command("evaluate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--form",
+    "form",
+    required=True,
+    type=_FormType(),
+    help=f"Skema: {', '.join(list_forms())}, eller en definitionsfil (.json).",
+)
+@click.option(
+    "--norms",
+    type=_NormsType(),
+    default=None,
+    help="Normsæt (standard: skemaets), som giver populationens gennemsnit, SD og reliabilitet.",
+)
+@click.option(
+    "--reliability",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=None,
+    help="Test-retest-reliabilitet r (standard: normsættets, fx 0.62).",
+)
+@click.option(
+    "--population-mean",
+    type=float,
+    default=None,
+    help="Normgruppens gennemsnit μ af den samlede vanskelighedsscore (standard: normsættets).",
+)
+@click.option(
+    "--population-sd",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help="Normgruppens SD (standard: normsættets); bruges til RCI og regression mod middelværdien.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Outputfil (.json). Uden -o skrives JSON til stdout.",
+)
+def evaluate_cmd(
+    input_path: Path,
+    form: str,
+    norms: str | None,
+    reliability: float | None,
+    population_mean: float | None,
+    population_sd: float | None,
+    output: Path | None,
+) -> None:
+    """Evaluér før/efter-målinger i INPUT (.csv eller .xlsx) med samme kode som
+    evalueringssiden: ændring, ændring ud over regression mod middelværdien og pålidelig
+    ændring, med de parametre, tallene bygger på.
+
+    Kolonner: child_id, occasion (before/after eller før/efter), sdq1 … sdq25 og eventuelt
+    impact-kolonnerne. Ved en ugyldig værdi meldes række og kolonne, exit-koden er 1, og intet
+    skrives.
+    """
+    import json
+
+    from spor.evaluation import paired_file
+    from spor.evaluation.stats import EvaluationError
+
+    try:
+        if not input_path.exists():
+            raise SDQError(f"inputfilen {input_path} findes ikke / input file not found")
+        if output is not None and output.suffix.lower() != ".json":
+            raise SDQError(f"outputfilen {output} skal være .json / output must be .json")
+        if (population_mean is None) != (population_sd is None):
+            raise SDQError(
+                "angiv både --population-mean og --population-sd, eller ingen af dem / "
+                "give both --population-mean and --population-sd, or neither"
+            )
+        result = paired_file.evaluate_file(
+            input_path,
+            form=form,
+            norms=norms,
+            reliability=reliability,
+            population_mean=population_mean,
+            population_sd=population_sd,
+        )
+        if output is None:
+            click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        else:
+            paired_file.write_json(result, output)
+    except (SDQError, EvaluationError) as exc:
+        click.echo(f"Fejl / error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if output is not None:
+        click.echo(f"{result['n_pairs']} par evalueret → {output}", err=True)
+
+
 @sdq.command("forms")
 def forms_cmd() -> None:
     """Vis de skemaer Spor kender."""
