@@ -329,8 +329,8 @@ def bare_sql(municipality_ids: list[int], informant: str) -> list[tuple[Any, ...
 
 
 def figures_for(municipality_ids: list[int]) -> Any:
-    from spor.evaluation_web import figures, selectors
-    from spor.evaluation_web.forms import Filters
+    from spor.evaluation.web import figures, selectors
+    from spor.evaluation.web.forms import Filters
 
     filters = Filters()
     return figures.compute_cells(selectors.pair_cells_across(municipality_ids, filters), filters)
@@ -338,7 +338,7 @@ def figures_for(municipality_ids: list[int]) -> Any:
 
 def check(fig: Any, rows: list[tuple[Any, ...]]) -> list[str]:
     """The figures agree with the aggregate: n, means and the change."""
-    from spor.evaluation_web.figures import num
+    from spor.evaluation.web.figures import num
 
     started = sum(r[2] for r in rows)
     paired = sum(r[3] for r in rows)

@@ -49,7 +49,7 @@ SECRET_KEY = env("SPOR_SECRET_KEY")
 SPOR_CPR_KEYS = [k.strip() for k in env("SPOR_CPR_KEYS").split(",") if k.strip()]
 SPOR_CPR_HMAC_KEY = env("SPOR_CPR_HMAC_KEY")
 # Key of the pseudonyms in what leaves a municipality (the programme evaluator's pages and
-# exports); if empty, one is derived from SECRET_KEY (spor/programme/evaluator.py).
+# exports); if empty, one is derived from SECRET_KEY (spor/evaluation/national/access.py).
 SPOR_PSEUDONYM_KEY = env("SPOR_PSEUDONYM_KEY")
 
 if PRODUCTION:
@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "spor.concerns",
     "spor.cases",
     "spor.measurement",
-    "spor.evaluation_web",
+    "spor.evaluation.web",
     "spor.programme",
     "spor.survey",
     "spor.economics",

@@ -42,7 +42,7 @@ urlpatterns = [
     path("maaling/", include("spor.measurement.urls")),
     path("svar/", include("spor.measurement.public_urls")),
     path("partnerskab/", include("spor.programme.urls")),
-    path("evaluering/", include("spor.evaluation_web.urls")),
+    path("evaluering/", include("spor.evaluation.web.urls")),
     path("organisation/", include("spor.survey.urls")),
     path("organisation/svar/", include("spor.survey.public_urls")),
     path("oekonomi/", include("spor.economics.urls")),

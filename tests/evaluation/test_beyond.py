@@ -15,7 +15,7 @@ from spor.accounts.models import Membership
 from spor.cases.models import Case, Level, OpenedFrom, Outcome, Status
 from spor.concerns.models import Category, Concern, ConcernEvent, EventKind, State
 from spor.evaluation import stats
-from spor.evaluation_web import figures
+from spor.evaluation.web import figures
 from spor.programme.models import ProgrammeParticipation
 from spor.registry.models import Child
 from tests.conftest import World

@@ -20,8 +20,8 @@ from django.utils import timezone
 from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, Level, OpenedFrom
 from spor.evaluation import stats
-from spor.evaluation_web import figures, selectors
-from spor.evaluation_web.forms import AGE_GROUPS, Filters
+from spor.evaluation.web import figures, selectors
+from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.measurement import demo, questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 
 from spor.accounts.models import Membership, Profession, Role
 from spor.cases.models import Intervention, InterventionType
-from spor.evaluation_web import figures, reports, services
-from spor.evaluation_web.models import ReportJob, ReportStatus
+from spor.evaluation.web import figures, reports, services
+from spor.evaluation.web.models import ReportJob, ReportStatus
 from spor.registry.models import Child
 from tests import factories as f
 from tests.cases.world import intervention

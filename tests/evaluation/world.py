@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from spor.accounts.models import Membership
-from spor.evaluation_web.models import ReportFormat, ReportJob, ReportStatus
+from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
 
 if TYPE_CHECKING:
     from tests.conftest import World

@@ -67,7 +67,7 @@ def test_with_partners_the_evaluator_sees_every_municipality_with_figures(db: No
     from django.test import Client
 
     from spor.accounts.models import Membership
-    from spor.programme.evaluator import municipality_pseudonym
+    from spor.evaluation.national.access import municipality_pseudonym
     from spor.programme.models import ProgrammeEvaluator
     from spor.registry.models import Child
 

@@ -18,10 +18,9 @@ from openpyxl import load_workbook
 from spor import sdq
 from spor.cases.models import InterventionType
 from spor.evaluation import disclosure, stats
-from spor.evaluation_web import figures
-from spor.programme import evaluation_tables
-from spor.programme.evaluator import municipality_pseudonym
-from spor.programme.linked_suppression import protect_together
+from spor.evaluation.national import tables as evaluation_tables
+from spor.evaluation.national.access import municipality_pseudonym
+from spor.evaluation.web import figures
 from spor.registry.models import Child
 from tests import factories as f
 from tests.cases.world import intervention
@@ -439,7 +438,7 @@ def test_tables_with_the_same_totals_hide_the_same_totals(seed: int) -> None:
     for group, col in children_:
         by_a[group][col] += 1
         by_b[group % 3][col] += 1
-    a, b = protect_together([by_a, by_b])
+    a, b = disclosure.protect_together([by_a, by_b])
     assert a.hidden[-1] == b.hidden[-1]
     assert disclosure.is_protected(a) and disclosure.is_protected(b)
     for s, raw in ((a, by_a), (b, by_b)):
@@ -454,9 +453,7 @@ def test_tables_with_the_same_totals_hide_the_same_totals(seed: int) -> None:
 def test_a_forced_total_is_hidden_and_the_table_protected_again() -> None:
     # Alone, [[6, 7], [8, 9]] hides nothing; forcing the first column's total (14) to be
     # hidden needs a second hidden total in the last row and more cells around them.
-    from spor.programme.linked_suppression import protect_with
-
-    s = protect_with([[6, 7], [8, 9]], frozenset({0}), threshold=5)
+    s = disclosure.suppress([[6, 7], [8, 9]], also_hide=[(2, 0)])
     assert s.values[2][0] is None  # type: ignore[index]
     assert disclosure.is_protected(s)
     assert s.n_hidden >= 4

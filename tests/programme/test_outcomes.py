@@ -14,7 +14,7 @@ from spor import sdq
 from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, Intervention, Level, OpenedFrom
 from spor.evaluation import stats
-from spor.evaluation_web import figures
+from spor.evaluation.web import figures
 from spor.measurement import demo, questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.programme.models import (

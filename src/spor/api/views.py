@@ -37,9 +37,9 @@ from spor.cases import services as case_services
 from spor.cases.models import InterventionType, Level, Target
 from spor.concerns import selectors as concern_selectors
 from spor.concerns import services as concern_services
-from spor.evaluation_web import figures
-from spor.evaluation_web import selectors as evaluation_selectors
-from spor.evaluation_web.forms import DEFAULT_INFORMANT, FilterForm, Filters
+from spor.evaluation.web import figures
+from spor.evaluation.web import selectors as evaluation_selectors
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 from spor.registry import selectors as registry_selectors
 from spor.screening import selectors as screening_selectors

@@ -1,5 +1,5 @@
 """Inline SVG for the investment case, drawn as data for the template (like
-:mod:`spor.evaluation_web.figures`): a sensitivity (tornado) chart and net result per year
+:mod:`spor.evaluation.web.figures`): a sensitivity (tornado) chart and net result per year
 with the cumulated net. Every chart carries a Danish text description."""
 
 from __future__ import annotations

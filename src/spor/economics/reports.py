@@ -11,9 +11,9 @@ from spor.accounts.models import Profession
 from spor.cases.models import Intervention
 from spor.economics import costs, investment, selectors
 from spor.evaluation import stats
-from spor.evaluation_web import figures
-from spor.evaluation_web import selectors as evaluation_selectors
-from spor.evaluation_web.forms import DEFAULT_INFORMANT, Filters
+from spor.evaluation.web import figures
+from spor.evaluation.web import selectors as evaluation_selectors
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.tenancy.access import Actor
 

@@ -8,6 +8,13 @@
 * :mod:`spor.evaluation.economics`: hourly rates, costs per forløb, child and intervention, and
   a simplified investment case in the spirit of Socialstyrelsen's SØM.
 
-Formulas, choices and the honest-figures caveats are in ``docs/evaluation.md``. This package is
-not a Django app; the app that stores and shows the figures imports these modules.
+Formulas, choices and the honest-figures caveats are in ``docs/evaluation.md``.
+
+These modules are the pure core: they import no Django. The Django layers sit below them in
+this package and import the core, never the other way round:
+
+* :mod:`spor.evaluation.web`: the municipality's evaluation page, its PDF and XLSX reports and
+  the one grouped query behind them (the Django app labelled ``evaluation_web``);
+* :mod:`spor.evaluation.national`: the programme evaluator's view across municipalities, by
+  pseudonym, and its XLSX and CSV exports.
 """

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -45,6 +45,7 @@ __all__ = [
     "derivable_cells",
     "export_rows",
     "is_protected",
+    "protect_together",
     "pseudonym",
     "suppress",
 ]
@@ -187,7 +188,13 @@ def _pick(
     return min(pool, key=lambda c: (grid[c[0]][c[1]], cells.index(c)))
 
 
-def suppress(table: Any, *, threshold: int = 5, margins: bool = True) -> Suppressed:
+def suppress(
+    table: Any,
+    *,
+    threshold: int = 5,
+    margins: bool = True,
+    also_hide: Iterable[tuple[int, int]] = (),
+) -> Suppressed:
     """Hide small cells, and enough others that no hidden cell can be worked out.
 
     ``table`` is a 1-D sequence of counts, or a 2-D sequence of rows of counts, without
@@ -195,6 +202,10 @@ def suppress(table: Any, *, threshold: int = 5, margins: bool = True) -> Suppres
     table, and protected like cells (a total of 1–4 is hidden too, and a total may be hidden
     as the complement). With ``margins=False`` no total is published, so no secondary
     suppression is needed; do not then publish the totals anywhere else.
+
+    ``also_hide``: positions ``(i, j)`` in the published grid (totals included) that must be
+    hidden as well, say because another table of the same children hides them; the table
+    is then protected from there (see :func:`protect_together`).
     """
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise DisclosureError("tærsklen skal være et helt tal ≥ 1 / threshold must be >= 1")
@@ -208,6 +219,10 @@ def suppress(table: Any, *, threshold: int = 5, margins: bool = True) -> Suppres
         for j in range(n_cols)
         if 0 < grid[i][j] < threshold
     }
+    for i, j in also_hide:
+        if not (0 <= i < n_rows and 0 <= j < n_cols):
+            raise DisclosureError("en celle at skjule ligger uden for tabellen / out of range")
+        reasons.setdefault((i, j), "secondary")
     lines = _lines(n_rows, n_cols, ndim, margins)
     while True:
         changed = False
@@ -369,6 +384,46 @@ def is_protected(published: Suppressed | Any, *, threshold: int = 5, margins: bo
             if v is not None and v != HIDDEN_MARK and 0 < _check_count(v) < threshold:
                 return False
     return not derivable_cells(values, margins=margins)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables that publish the same totals
+# --------------------------------------------------------------------------------------------
+
+
+def _total_row_hidden(s: Suppressed) -> frozenset[int]:
+    last: Any = s.hidden[-1]
+    return frozenset(j for j, h in enumerate(last) if h)
+
+
+def protect_together(tables: Sequence[Any], *, threshold: int = 5) -> list[Suppressed]:
+    """Protect 2-D tables (rows of counts, no totals) of the same children, whose column
+    totals are therefore equal, so that they hide the same totals.
+
+    If one table hid a total that the other shows, the shown one could be put into the
+    first table's equations and a hidden cell worked out. So every table hides each total
+    that any of them hides, and is protected again from there (:func:`suppress` with
+    ``also_hide``), until the hidden totals agree. Hiding more never uncovers a hidden
+    cell. Raises if the totals differ.
+    """
+    grids = [_as_grid(t) for t in tables]
+    if any(ndim != 2 for _, ndim in grids):
+        raise DisclosureError("tabellerne skal være 2-D / tables must be 2-D")
+    totals = {tuple(sum(col) for col in zip(*g, strict=True)) for g, _ in grids}
+    if len(totals) > 1:
+        raise DisclosureError("tabellerne har ikke samme totaler / totals differ")
+    if not grids:
+        return []
+    forced: frozenset[int] = frozenset()
+    while True:
+        out = [
+            suppress(g, threshold=threshold, also_hide=[(len(g), j) for j in forced])
+            for g, _ in grids
+        ]
+        union = frozenset().union(*(_total_row_hidden(s) for s in out))
+        if union == forced or all(_total_row_hidden(s) == union for s in out):
+            return out
+        forced = union
 
 
 # --------------------------------------------------------------------------------------------

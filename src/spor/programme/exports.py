@@ -1,177 +1,106 @@
-"""The evaluator's export: the page's tables as an XLSX workbook or a ZIP of CSV files (one
-per sheet, semicolon-separated, UTF-8), each with a data dictionary.
-
-Only what the page shows leaves: the suppressed count tables (via
-:func:`spor.evaluation.disclosure.export_rows`, hidden cells as ``..``), the figures beside
-them where their row's pairs are shown, and the data dictionary with the protection note
-(:func:`spor.evaluation.disclosure.data_dictionary`). No name, CPR number, child, case or
-delivery id is read here. Text a spreadsheet would run as a formula is written as text.
-"""
+"""The programme's exports: the initiatives overview as an XLSX workbook, one sheet of
+initiatives and one of the diagrams' figures. Text that a spreadsheet would run as a formula
+is written as text (:mod:`spor.spreadsheets`, which every export writes through). The
+evaluation's exports are the evaluation's (:mod:`spor.evaluation.national.exports`,
+:mod:`spor.evaluation.web.reports`)."""
 
 from __future__ import annotations
 
-import csv
 import io
-import zipfile
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from spor.evaluation import disclosure
-from spor.programme.evaluation_tables import (
-    COLUMN_DESCRIPTIONS_DA,
-    COLUMN_KEYS,
-    COLUMN_LABELS,
-    DZ_LABEL,
-    TOTAL_LABEL,
-    Breakdown,
-    Report,
-)
-from spor.programme.models import Programme
+from spor.programme.selectors import Overview, OverviewFilter
+from spor.spreadsheets import put
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-DICTIONARY_SHEET = "Dataordbog"
-
-MEANS_HEADER = [
-    "Par (før og efter)",
-    "Gennemsnit før",
-    "Gennemsnit efter",
-    "Ændring (efter − før)",
-    "95 %-interval for ændringen",
-    DZ_LABEL,
-    "Pålidelig forbedring i alt",
-    "Ind i normalområdet i alt",
+COLUMNS = [
+    ("Kommune", 18),
+    ("Initiativ", 40),
+    ("Beskrivelse", 60),
+    ("Pejlemærker", 14),
+    ("Specifik/generel", 16),
+    ("Rettet mod", 28),
+    ("Niveau", 14),
+    ("Målgruppe", 28),
+    ("Aldersgruppe", 30),
+    ("Ansvarlig", 22),
+    ("Status", 14),
+    ("Milepæle (nået/alle)", 12),
+    ("Næste milepæl", 36),
+    ("Indsatser fra indsatsvifte", 40),
 ]
 
 
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
+    put(ws, row, col, value)
 
 
-def _means_rows(b: Breakdown) -> list[list[str | int]]:
-    out: list[list[str | int]] = [[b.row_heading, *MEANS_HEADER]]
-    rows = [*b.rows, b.total] if b.means_in_total else b.rows
-    for r in rows:
-        c = r.change
-        out.append(
-            [
-                r.label,
-                r.paired,
-                c.before if c else disclosure.HIDDEN_MARK,
-                c.after if c else disclosure.HIDDEN_MARK,
-                c.change if c else disclosure.HIDDEN_MARK,
-                c.ci if c else disclosure.HIDDEN_MARK,
-                r.dz or disclosure.HIDDEN_MARK,
-                r.improvement,
-                r.normal,
-            ]
-        )
-    return out
-
-
-def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple[str, list[Any]]]:
-    """(sheet name, rows) for every sheet; a ``None`` row is a blank line."""
-    about: list[Any] = [
-        [programme.name],
-        ["Udvalg", filter_text],
-        ["Normsæt", "; ".join(report.norm_titles) or "intet"],
-        ["Sådan skal tallene læses", report.caveat],
-        ["Beskyttelse", disclosure.PROTECTION_NOTE_DA],
-        None,
-        ["Samlet", "Værdi"],
-    ]
-    o = report.overall
-    c = o.change
-    about += [
-        ["Startet", o.started],
-        ["Par (før og efter)", o.paired],
-        ["Gennemsnit før", c.before if c else disclosure.HIDDEN_MARK],
-        ["Gennemsnit efter", c.after if c else disclosure.HIDDEN_MARK],
-        ["Ændring (efter − før)", c.change if c else disclosure.HIDDEN_MARK],
-        ["95 %-interval for ændringen", c.ci if c else disclosure.HIDDEN_MARK],
-        *[[label, value] for label, value in report.effects],
-        ["Pålidelig forbedring i alt", o.improvement],
-        ["Ind i normalområdet i alt", o.normal],
-    ]
-    t = report.transitions
-    if t is not None:
-        about += [None, [f"Bånd før (rækker) og efter (kolonner), {t.norm_title}"]]
-        about.append(["Før \\ efter", *t.labels, t.total_label])
-        about += [[label, *cells] for label, cells in t.rows]
-    out: list[tuple[str, list[Any]]] = [("Samlet", about)]
-    for b in report.breakdowns:
-        rows: list[Any] = [*b.export_rows(), None, *_means_rows(b), None, [b.note]]
-        out.append((b.title, rows))
-    columns = {
-        "Kommune (pseudonym)": (
-            "Et nøglet pseudonym (HMAC-SHA256) for kommunen, det samme i hele programmet. "
-            "Det kan ikke regnes tilbage til kommunen uden nøglen."
-        ),
-        "Indsatstype": "Den nationale evaluerings typologi af PPR's indsatser.",
-        "Pejlemærke": "Fagligt pejlemærke; et barn kan tælle under flere.",
-        **{
-            label: COLUMN_DESCRIPTIONS_DA[key]
-            for key, label in zip(COLUMN_KEYS, COLUMN_LABELS, strict=True)
-        },
-        TOTAL_LABEL: "Forløb med en førmåling (rækkens sum).",
-        "Par (før og efter)": "Startet minus uden eftermåling; skjult, hvis en af dem er.",
-        "Gennemsnit før": "Samlet vanskelighedsscore (0–40, lavere er bedre) ved førmålingen.",
-        "Gennemsnit efter": "Samlet vanskelighedsscore ved eftermålingen.",
-        "Ændring (efter − før)": "Gennemsnitlig ændring; negativ er en bedring.",
-        "95 %-interval for ændringen": "Konfidensinterval for den gennemsnitlige ændring.",
-        DZ_LABEL: "Effektstørrelse: ændringen delt med standardafvigelsen af ændringen.",
-        "Pålidelig forbedring i alt": (
-            "Pålidelig forbedring med og uden bedring til normalområdet: k af n, andel og "
-            "95 %-interval (Wilson)."
-        ),
-        "Ind i normalområdet i alt": (
-            "Flyttet ind i normalområdet med og uden pålidelig forbedring: k af n, andel og "
-            "95 %-interval (Wilson)."
-        ),
-        "Normsæt": "Normsættet bag båndene og normalområdet.",
-    }
-    out.append((DICTIONARY_SHEET, disclosure.data_dictionary(columns)))
-    return out
-
-
-def workbook(report: Report, programme: Programme, filter_text: str) -> bytes:
+def workbook(data: Overview, f: OverviewFilter) -> bytes:
     wb = Workbook()
-    first = wb.active
-    assert first is not None
-    wb.remove(first)
-    for name, rows in sheets(report, programme, filter_text):
-        ws: Worksheet = wb.create_sheet(name[:31])
-        for r, row in enumerate(rows, 1):
-            if row is None:
-                continue
-            for col, value in enumerate(row, 1):
-                cell = ws.cell(row=r, column=col, value=value)
-                if isinstance(value, str) and value.startswith(FORMULA_START):
-                    cell.data_type = "s"
-        ws.cell(row=1, column=1).font = Font(bold=True)
-        ws.column_dimensions["A"].width = 34
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Initiativer"
+    for col, (title, width) in enumerate(COLUMNS, 1):
+        _put(ws, 1, col, title)
+        ws.cell(row=1, column=col).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for r, i in enumerate(data.initiatives, 2):
+        milestones = list(i.milestones.all())
+        upcoming = [m for m in milestones if m.done_on is None]
+        nxt = upcoming[0] if upcoming else None
+        values = [
+            i.municipality.name,
+            i.title,
+            i.description,
+            ", ".join(str(b.number) for b in i.benchmarks.all()),
+            i.get_scope_display(),
+            ", ".join(i.aimed_at_labels),
+            i.get_level_display() if i.level else "",
+            ", ".join(i.target_labels),
+            ", ".join(i.age_labels),
+            i.responsible,
+            i.get_status_display(),
+            f"{sum(1 for m in milestones if m.done_on)}/{len(milestones)}",
+            f"{nxt.due_on:%d.%m.%Y} {nxt.title}" if nxt else "",
+            ", ".join(x.name for x in i.interventions.all()),
+        ]
+        for col, value in enumerate(values, 1):
+            _put(ws, r, col, value)
+            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+    figures = wb.create_sheet("Diagrammer")
+    row = 1
+    _put(figures, row, 1, data.programme.name)
+    figures.cell(row=row, column=1).font = Font(bold=True, size=13)
+    row += 1
+    shown = f"{len(data.initiatives)} af {data.all_count} initiativer"
+    _put(figures, row, 1, shown + (" (filtreret)" if f.active else ""))
+    row += 2
+    for tally in data.tallies:
+        _put(figures, row, 1, tally.title)
+        figures.cell(row=row, column=1).font = Font(bold=True)
+        _put(figures, row, 2, "Antal")
+        _put(figures, row, 3, "Andel af initiativerne (%)")
+        row += 1
+        for label, n in tally.rows:
+            _put(figures, row, 1, label)
+            _put(figures, row, 2, n)
+            _put(figures, row, 3, round(100 * n / tally.total) if tally.total else 0)
+            row += 1
+        if tally.note:
+            _put(figures, row, 1, tally.note)
+            row += 1
+        row += 1
+    figures.column_dimensions["A"].width = 60
+    figures.column_dimensions["B"].width = 10
+    figures.column_dimensions["C"].width = 26
+
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def csv_zip(report: Report, programme: Programme, filter_text: str) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, (name, rows) in enumerate(sheets(report, programme, filter_text), 1):
-            text = io.StringIO()
-            writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
-            for row in rows:
-                writer.writerow([] if row is None else [_safe(v) for v in row])
-            filename = f"{n:02d}-{_slug(name)}.csv"
-            zf.writestr(filename, "\ufeff" + text.getvalue())
-    return out.getvalue()
-
-
-def _slug(name: str) -> str:
-    table = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", " ": "-", ".": ""})
-    return name.lower().translate(table)

@@ -2,9 +2,9 @@
 of the catalogue interventions an initiative uses (issue 8, part 6).
 
 Nothing is computed here. The started deliveries are read as the evaluation page's cells with
-:func:`spor.evaluation_web.selectors.pair_cells_across` (one grouped query, kept apart by
+:func:`spor.evaluation.web.selectors.pair_cells_across` (one grouped query, kept apart by
 intervention, with the page's default informant) and the figures with
-:func:`spor.evaluation_web.figures.compute_cells`, so the numbers, the norm sets and the
+:func:`spor.evaluation.web.figures.compute_cells`, so the numbers, the norm sets and the
 suppression ("færre end 5", secondary suppression of the change categories) are the
 evaluation page's own. Only aggregates leave this module: no child, name or CPR number.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from spor.cases.models import Intervention
 from spor.evaluation import stats
-from spor.evaluation_web import figures, selectors
-from spor.evaluation_web.forms import DEFAULT_INFORMANT, Filters
+from spor.evaluation.web import figures, selectors
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention

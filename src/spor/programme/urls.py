@@ -1,6 +1,7 @@
 from django.urls import path
 
-from spor.programme import evaluation_views, views
+from spor.evaluation.national import views as evaluation_views
+from spor.programme import views
 
 # Object routes name their key `<model>_id`: the tenancy test walks every pattern. Routes
 # with `<programme_id>` are the programme administrator's (a national record).

@@ -19,9 +19,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from spor.programme import export, forms, outcomes, selectors, services
+from spor.evaluation.national.access import evaluated_programmes
+from spor.programme import exports, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
-from spor.programme.evaluator import evaluated_programmes
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.survey.selectors import latest_self_assessment
 from spor.tenancy.access import Actor
@@ -245,7 +245,7 @@ def initiative_export(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespo
     data = selectors.overview(pactor, f)
     name = slugify(pactor.programme.name)[:40] or "program"
     response = HttpResponse(
-        export.workbook(data, f),
+        exports.workbook(data, f),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
-from spor.programme.evaluator import evaluated_programmes
+from spor.evaluation.national.access import evaluated_programmes
 from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
 from spor.tenancy.decorators import actor_required
 from spor.web.forms import TransitionWindowForm

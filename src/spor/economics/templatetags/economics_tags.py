@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from spor.economics.charts import kr as _kr
-from spor.evaluation_web.figures import num as _num
+from spor.evaluation.web.figures import num as _num
 
 register = template.Library()
 

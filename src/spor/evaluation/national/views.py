@@ -13,11 +13,13 @@ from django.utils.http import urlencode
 
 from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure
-from spor.evaluation_web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
+from spor.evaluation.national import exports
+from spor.evaluation.national import selectors as evaluation_selectors
+from spor.evaluation.national import tables as evaluation_tables
+from spor.evaluation.national.access import EvaluatorActor, programme_evaluator_required
+from spor.evaluation.national.forms import EvaluationFilterForm, query_of
+from spor.evaluation.web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
-from spor.programme import evaluation_selectors, evaluation_tables, exports
-from spor.programme.evaluation_forms import EvaluationFilterForm, query_of
-from spor.programme.evaluator import EvaluatorActor, programme_evaluator_required
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
 

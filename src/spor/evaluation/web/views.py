@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from spor.evaluation_web import beyond, figures, selectors
-from spor.evaluation_web.forms import DEFAULT_INFORMANT, FilterForm, Filters
+from spor.evaluation.web import beyond, figures, selectors
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required

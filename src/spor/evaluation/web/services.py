@@ -4,7 +4,7 @@ A report is made in a background thread of the web process, so the lead sees its
 instead of a request that hangs; with ``settings.SPOR_REPORTS_SYNC`` it is made at once, in
 the request (the tests, and a site that prefers it). The thread is deliberately simple: no
 queue, no worker process. A job lost to a restart shows as failed after
-:data:`~spor.evaluation_web.models.STALE_AFTER` and can be ordered again.
+:data:`~spor.evaluation.web.models.STALE_AFTER` and can be ordered again.
 
 On PostgreSQL the thread has its own connection, so it tells the database which
 municipality it works for, as the request middleware does (row-level security).
@@ -24,9 +24,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from spor.accounts.models import Membership
-from spor.evaluation_web import figures, reports, selectors
-from spor.evaluation_web.forms import FilterForm
-from spor.evaluation_web.models import ReportFormat, ReportJob, ReportStatus
+from spor.evaluation.web import figures, reports, selectors
+from spor.evaluation.web.forms import FilterForm
+from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
 from spor.tenancy.access import Actor
 from spor.tenancy.rls import SETTING
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spor.evaluation_web import report_views, views
+from spor.evaluation.web import report_views, views
 
 app_name = "evaluation"
 urlpatterns = [

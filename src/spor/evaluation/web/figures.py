@@ -1,4 +1,4 @@
-"""The figures of the evaluation page, from the rows of :mod:`spor.evaluation_web.selectors`
+"""The figures of the evaluation page, from the rows of :mod:`spor.evaluation.web.selectors`
 and the pure functions of :mod:`spor.evaluation.stats`. Figures about fewer children than the
 disclosure threshold are not shown ("færre end 5")."""
 
@@ -15,10 +15,10 @@ import numpy as np
 
 from spor import sdq
 from spor.evaluation import disclosure, outcome, stats
-from spor.evaluation_web import selectors
-from spor.evaluation_web.forms import Filters
-from spor.evaluation_web.selectors import SUBSCALES as SUBSCALE_KEYS
-from spor.evaluation_web.selectors import Cell, Row
+from spor.evaluation.web import selectors
+from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.selectors import SUBSCALES as SUBSCALE_KEYS
+from spor.evaluation.web.selectors import Cell, Row
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
 from spor.tenancy.access import Actor

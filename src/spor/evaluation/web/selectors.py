@@ -24,7 +24,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, Tr
 from django.utils import timezone
 
 from spor.cases.models import Intervention
-from spor.evaluation_web.forms import Filters
+from spor.evaluation.web.forms import Filters
 from spor.measurement.models import Phase, Response
 from spor.tenancy.access import Actor
 
@@ -160,7 +160,7 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
     in one query: each baseline response (the informant's, with a total score, in the age
     group and period) joined to the same delivery's follow-up by the same informant.
 
-    The same deliveries as :func:`response_rows` + :func:`spor.evaluation_web.figures.select`.
+    The same deliveries as :func:`response_rows` + :func:`spor.evaluation.web.figures.select`.
     """
     return _pair_cells([actor.municipality_id], interventions_for(actor), filters)
 

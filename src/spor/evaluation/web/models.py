@@ -2,7 +2,7 @@
 page (issue 7, part 5). A job records what was asked (the page's filters), how far it has
 come (step x of y) and, when done, the file. Only aggregate figures go into a report; the
 file is kept so its maker can download it, and old jobs are deleted when a new one is made
-(:func:`spor.evaluation_web.services.report_job_create`).
+(:func:`spor.evaluation.web.services.report_job_create`).
 
 A tenant table with row-level security on PostgreSQL.
 """

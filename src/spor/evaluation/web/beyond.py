@@ -17,8 +17,8 @@ from spor.accounts.models import Role
 from spor.cases.models import Case, Status
 from spor.concerns.models import Concern, EventKind
 from spor.evaluation import stats
-from spor.evaluation_web.figures import SUPPRESSED, THRESHOLD, num, pct
-from spor.evaluation_web.forms import Filters
+from spor.evaluation.web.figures import SUPPRESSED, THRESHOLD, num, pct
+from spor.evaluation.web.forms import Filters
 from spor.programme.models import ProgrammeParticipation
 from spor.tenancy.access import Actor
 

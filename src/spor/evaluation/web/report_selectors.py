@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from spor.evaluation_web.models import ReportJob
+from spor.evaluation.web.models import ReportJob
 from spor.tenancy.access import Actor
 
 

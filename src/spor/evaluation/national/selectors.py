@@ -1,6 +1,6 @@
 """The programme evaluator's one read across municipalities: the SDQ responses behind the
 evaluation figures in every participating municipality, grouped in the database as the cells
-that :func:`spor.evaluation_web.figures.compute_cells` takes, each with the municipality,
+that :func:`spor.evaluation.web.figures.compute_cells` takes, each with the municipality,
 the intervention and its type, and the pejlemærker its initiatives serve.
 
 Read in :func:`~spor.programme.access.national_context` (the rows of every participating
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spor.evaluation_web.forms import Filters
-from spor.evaluation_web.selectors import Cell, pair_cells_across
+from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.selectors import Cell, pair_cells_across
 from spor.programme.access import national_context
 from spor.programme.models import (
     Benchmark,
@@ -30,7 +30,7 @@ from spor.programme.models import (
 class ProgrammeData:
     municipality_ids: list[int]
     # The started deliveries, grouped in the database and kept apart by municipality,
-    # intervention type and intervention (evaluation_web.selectors.Cell).
+    # intervention type and intervention (spor.evaluation.web.selectors.Cell).
     cells: list[Cell]
     # Per pejlemærke number: the (municipality, intervention) pairs its initiatives use.
     benchmark_uses: dict[int, set[tuple[int, int]]]

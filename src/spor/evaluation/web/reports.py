@@ -1,6 +1,6 @@
 """The evaluation page as files: a PDF report (WeasyPrint) and an XLSX workbook (openpyxl).
 
-Both are made from the same :class:`~spor.evaluation_web.figures.Figures` as the page, so
+Both are made from the same :class:`~spor.evaluation.web.figures.Figures` as the page, so
 they carry the same numbers and the same suppression ("færre end 5", ".."); nothing about a
 single child goes in. The design caveat, the filters and the norm set travel with the
 figures, on the title page and on the workbook's first sheet.
@@ -22,10 +22,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from spor import spreadsheets
 from spor.cases.models import InterventionType, Level, Target
 from spor.evaluation import disclosure
-from spor.evaluation_web import figures
-from spor.evaluation_web.forms import AGE_GROUPS, Filters
+from spor.evaluation.web import figures
+from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.measurement.models import Informant
 
 CAVEAT_INTRO = (
@@ -192,7 +193,6 @@ def pdf(
 
 # ------------------------------------------------------------------------------------ XLSX
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"−?\d+(,\d+)?")
 BOLD = Font(bold=True)
 
@@ -208,9 +208,7 @@ def cell_value(v: Any) -> Any:
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, *, bold: bool = False) -> None:
     v = cell_value(value)
-    cell = ws.cell(row=row, column=col, value=v)
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        cell.data_type = "s"  # never a formula
+    cell = spreadsheets.put(ws, row, col, v)
     if isinstance(v, float):
         cell.number_format = "0.00" if len(str(value).split(",")[-1]) == 2 else "0.0"
     if bold:

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from spor.cases.models import InterventionType, Level
-from spor.evaluation_web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
+from spor.evaluation.web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme.models import Programme
 

@@ -7,11 +7,11 @@ are the five exclusive change categories, the pairs without a category and the c
 without a follow-up, so that the row total is the children started and every other count on
 the page (pairs, children categorised) is a sum of shown cells or not shown. The tables per
 municipality and per type share their totals and are protected together
-(:mod:`spor.programme.linked_suppression`). The per-pejlemærke table is protected on its
+(:func:`spor.evaluation.disclosure.protect_together`). The per-pejlemærke table is protected on its
 own: a child can count under several pejlemærker, so its totals are sums, not children.
 
 Means, changes with CI and effect sizes come from
-:func:`spor.evaluation_web.figures.compute_cells` on the same cells and are shown for a row
+:func:`spor.evaluation.web.figures.compute_cells` on the same cells and are shown for a row
 only when its number of pairs is shown and at least 5. Nothing here names a municipality or
 a child.
 """
@@ -27,13 +27,12 @@ import numpy as np
 from spor import sdq
 from spor.cases.models import InterventionType
 from spor.evaluation import disclosure, stats
-from spor.evaluation_web import figures
-from spor.evaluation_web.forms import Filters
-from spor.evaluation_web.selectors import Cell
+from spor.evaluation.national.access import municipality_pseudonym
+from spor.evaluation.national.selectors import ProgrammeData
+from spor.evaluation.web import figures
+from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.selectors import Cell
 from spor.measurement import questionnaire
-from spor.programme.evaluation_selectors import ProgrammeData
-from spor.programme.evaluator import municipality_pseudonym
-from spor.programme.linked_suppression import protect_together
 
 THRESHOLD = figures.THRESHOLD
 HIDDEN = disclosure.HIDDEN_MARK
@@ -266,7 +265,7 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
         k_figs.append(fig)
     breakdowns: list[Breakdown] = []
     linked = [t for t in (m_counts, k_counts) if t]
-    protected = protect_together(linked, threshold=THRESHOLD)
+    protected = disclosure.protect_together(linked, threshold=THRESHOLD)
     if m_counts:
         breakdowns.append(
             _breakdown(
