@@ -180,6 +180,17 @@ def test_a_parent_answers_once_and_sees_thanks(world: World) -> None:
     assert saved.answers == answers(1)
 
 
+def test_the_childs_access_log_shows_an_answer_through_a_link(world: World) -> None:
+    url = parent_link(world)
+    response = Client().post(url, post_data(answers(1), {"ebddiff": 0}))
+    assert response.status_code == 302
+    page = world.client_for(world.lead_a).get(f"/boern/{world.child_a1.pk}/adgangslog/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Forælder (via engangslink)" in text
+    assert "SDQ-førmåling besvaret via engangslink" in text
+
+
 def test_a_half_filled_form_sent_twice_keeps_the_answers_and_saves_nothing(world: World) -> None:
     url = parent_link(world)
     parent = Client()
