@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.utils import timezone
+
 from spor.audit.models import AccessLogEntry, Action
+from spor.registry.models import Child, Enrolment
 from spor.screening.models import Consent, Recipient
+from spor.web.transitions import default_window
 from tests.conftest import World
 
 # Oliver moved from the daycare Solsikken to 3.A at Aby Skole on 1 August 2026.
@@ -102,3 +107,83 @@ def test_the_list_is_logged_for_every_child_on_it(world: World) -> None:
     assert AccessLogEntry.objects.filter(
         child_id=world.child_a1.pk, action=Action.LIST, what="Overgangsliste"
     ).exists()
+
+
+def pretend_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+
+
+def test_without_a_window_the_page_shows_this_school_years_moves(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In December the moves of 1 August are four months old; the default window used to
+    # end 60 days back and showed "Ingen overgange i perioden".
+    pretend_today(monkeypatch, dt.date(2026, 12, 1))
+    response = world.client_for(world.teacher_a).get("/overgange/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Oliver Nielsen" in html and "Dagtilbud → skole" in html
+    assert "1 overgang fra 01.08.2026 til 01.08.2027." in html
+    assert 'value="2026-08-01"' in html and 'value="2027-08-01"' in html  # the window shown
+
+
+def test_the_default_window_runs_from_one_school_start_to_the_next() -> None:
+    assert default_window(dt.date(2026, 12, 1)) == (dt.date(2026, 8, 1), dt.date(2027, 8, 1))
+    assert default_window(dt.date(2027, 7, 31)) == (dt.date(2026, 8, 1), dt.date(2027, 8, 1))
+    assert default_window(dt.date(2027, 8, 1)) == (dt.date(2027, 8, 1), dt.date(2028, 8, 1))
+
+
+def many_moves(world: World, n: int) -> None:
+    """n children who moved from the daycare to 3.A on 1 August 2026, surnames A… to Z…."""
+    children = []
+    for i in range(n):
+        child = Child(
+            municipality=world.a, first_name=f"Barn{i:03d}", last_name=f"{chr(65 + i % 26)}sen"
+        )
+        child.set_cpr(f"0101{10 + i // 100:02d}{4000 + i % 100:04d}")
+        children.append(child)
+    Child.objects.bulk_create(children)
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                municipality=world.a,
+                child=child,
+                group=group,
+                start=start,
+                end=end,
+            )
+            for child in children
+            for group, start, end in (
+                (world.room_a, dt.date(2023, 8, 1), dt.date(2026, 7, 31)),
+                (world.class_a, dt.date(2026, 8, 1), None),
+            )
+        ]
+    )
+
+
+def test_a_long_list_says_how_many_and_pages_through_all_of_them(world: World) -> None:
+    # The list used to stop silently after 200 enrolments (first enrolments included), so
+    # 250 moves showed as fewer than 200 lines, all with surnames early in the alphabet.
+    many_moves(world, 250)
+    client = world.client_for(world.ppr_a)
+    first = client.get("/overgange/", WINDOW)
+    html = first.content.decode()
+    assert "251 overgange fra 01.07.2026 til 01.09.2026; her vises 1–100." in html
+    assert len(first.context["lines"]) == 100
+    assert "Side 1 af 3" in html
+    assert "fra=2026-07-01&amp;til=2026-09-01&amp;side=2" in html  # the next page keeps the window
+    seen = []
+    for page in (1, 2, 3):
+        lines = client.get("/overgange/", {**WINDOW, "side": page}).context["lines"]
+        seen += [line.child.pk for line in lines]
+    assert len(seen) == len(set(seen)) == 251
+    last = client.get("/overgange/", {**WINDOW, "side": 3}).content.decode()
+    assert "Zsen" in last and "her vises 201–251." in last
+    # only the children on the page shown are logged as listed
+    listed = AccessLogEntry.objects.filter(action=Action.LIST, what="Overgangsliste")
+    assert listed.count() == 100 + 100 + 100 + 51 + 51
+
+
+def test_first_enrolments_are_not_moves(world: World) -> None:
+    lines = world.client_for(world.ppr_a).get("/overgange/", WINDOW).context["lines"]
+    assert world.child_a2 not in [line.child for line in lines]  # Ida: one enrolment only

@@ -7,10 +7,14 @@ from django import forms
 
 class TransitionWindowForm(forms.Form):
     fra = forms.DateField(
-        label="Fra", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Fra",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     til = forms.DateField(
-        label="Til", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Til",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from spor.concerns.models import OPEN_STATES, Concern
@@ -23,8 +24,15 @@ from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.screening.models import Assessment, Consent, Recipient
 from spor.tenancy.access import Actor
 
-WINDOW_BEFORE = dt.timedelta(days=60)
-WINDOW_AFTER = dt.timedelta(days=120)
+PAGE_SIZE = 100
+
+
+def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """From the start of the current school year (1 August) through the next school start:
+    the children who arrived this school year and those already enrolled for the next. Most
+    moves happen on 1 August, so a window of a few months around today is often empty."""
+    year = today.year if (today.month, today.day) >= (8, 1) else today.year - 1
+    return dt.date(year, 8, 1), dt.date(year + 1, 8, 1)
 
 
 @dataclass
@@ -37,6 +45,16 @@ class TransitionLine:
     shared: bool
     position: Assessment | None
     open_concerns: int
+
+
+@dataclass
+class TransitionPage:
+    """One page of the moves in a window, and how many there are in all."""
+
+    start: dt.date
+    end: dt.date
+    lines: list[TransitionLine]
+    page: Page[Enrolment]
 
 
 def _kind(a: Institution, b: Institution) -> str:
@@ -56,27 +74,36 @@ def transitions_for(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    limit: int = 200,
-) -> list[TransitionLine]:
-    """Moves into groups the actor may see, with a new enrolment starting between ``start``
-    and ``end`` (default: 60 days back to 120 days ahead), newest first. A constant number
-    of queries, however many lines."""
+    page_number: int | str | None = None,
+    per_page: int = PAGE_SIZE,
+) -> TransitionPage:
+    """Moves into groups the actor may see: enrolments starting between ``start`` and ``end``
+    (default: :func:`default_window`) that follow an earlier enrolment of the same child,
+    newest first, then by name; one page of them. A constant number of queries, however
+    many lines."""
     today = timezone.localdate()
-    start = start or today - WINDOW_BEFORE
-    end = end or today + WINDOW_AFTER
+    default_start, default_end = default_window(today)
+    start = start or default_start
+    end = end or default_end
     muni = actor.municipality_id
-    arrivals = list(
+    earlier_enrolment = Enrolment.objects.filter(
+        municipality_id=muni, child_id=OuterRef("child_id"), start__lt=OuterRef("start")
+    )
+    moves = (
         Enrolment.objects.filter(
             municipality_id=muni,
             start__gte=start,
             start__lte=end,
             group__in=registry.groups_for(actor).values("pk"),
         )
+        .filter(Exists(earlier_enrolment))
         .select_related("child", "group__institution")
-        .order_by("-start", "child__last_name", "pk")[:limit]
+        .order_by("-start", "child__last_name", "child__first_name", "pk")
     )
+    page = Paginator(moves, per_page).get_page(page_number)
+    arrivals = list(page.object_list)
     if not arrivals:
-        return []
+        return TransitionPage(start=start, end=end, lines=[], page=page)
     child_ids = {e.child_id for e in arrivals}
     # The enrolment each arrival follows: the latest one that started before it.
     earlier: dict[int, list[Enrolment]] = {}
@@ -118,8 +145,8 @@ def transitions_for(
     lines: list[TransitionLine] = []
     for arrival in arrivals:
         before = [e for e in earlier.get(arrival.child_id, []) if e.start < arrival.start]
-        if not before:
-            continue  # a first enrolment is an arrival, not a transition
+        if not before:  # cannot happen: the query asks for an earlier enrolment
+            continue
         previous = before[-1]
         to_institution = arrival.group.institution
         allowed = consented.get(arrival.child_id, set())
@@ -138,4 +165,4 @@ def transitions_for(
                 open_concerns=concern_counts.get(arrival.child_id, 0) if shared else 0,
             )
         )
-    return lines
+    return TransitionPage(start=start, end=end, lines=lines, page=page)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from spor.audit.models import Action, Purpose
@@ -11,7 +12,7 @@ from spor.evaluation.national.access import evaluated_programmes
 from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
 from spor.tenancy.decorators import actor_required
 from spor.web.forms import TransitionWindowForm
-from spor.web.transitions import transitions_for
+from spor.web.transitions import default_window, transitions_for
 
 
 @login_required
@@ -37,11 +38,14 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
 @actor_required
 def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Children moving into the actor's groups (PPR: the municipality's), around now."""
-    form = TransitionWindowForm(request.GET or None)
+    default_start, default_end = default_window(timezone.localdate())
+    window = {k: v for k, v in request.GET.items() if k in ("fra", "til")}
+    form = TransitionWindowForm(window or None, initial={"fra": default_start, "til": default_end})
     start = end = None
     if form.is_valid():
         start, end = form.cleaned_data["fra"], form.cleaned_data["til"]
-    lines = transitions_for(actor, start=start, end=end)
+    found = transitions_for(actor, start=start, end=end, page_number=request.GET.get("side"))
+    lines = found.lines
     access_log_record(
         actor=actor,
         child_ids=[line.child.pk for line in lines],
@@ -61,6 +65,6 @@ def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "web/transitions.html",
-        {"form": form, "lines": lines},
+        {"form": form, "lines": lines, "found": found},
         status=400 if form.errors else 200,
     )
