@@ -93,6 +93,14 @@ def test_a_hand_computed_example(world: World) -> None:
         assert amount in text
 
 
+def test_hours_are_shown_with_a_thousands_separator(world: World) -> None:
+    # Oliver's case has 8,5 h; with 4.729 h of class work the page said "4737,5".
+    class_work = world.extra["intervention_class"]
+    delivery(world, group=world.class_a, intervention=class_work, hours={Profession.TEACHER: 4729})
+    text = world.client_for(world.lead_a).get(URL).content.decode()
+    assert "<td>4.737,5</td>" in text and "4737,5" not in text
+
+
 def test_hours_are_priced_with_the_rates_of_the_price_day(world: World) -> None:
     # In 2021 only the old psychologist rate (500) was valid; teachers had none.
     r = world.client_for(world.lead_a).get(URL, {"prisdato": "2021-06-01"})

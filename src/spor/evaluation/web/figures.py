@@ -43,11 +43,15 @@ UNIONS = {
 
 
 def num(x: float, digits: int = 1) -> str:
-    """Danish number: decimal comma, a real minus; '–' for not computable."""
+    """Danish number: thousands with a dot, decimal comma, a real minus (4.737,5; −0,3);
+    '–' for not computable."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    text = f"{x:.{digits}f}".replace(".", ",")
+    text = f"{x:,.{digits}f}".translate(_DANISH_DIGITS)
     return text.replace("-", "−")
+
+
+_DANISH_DIGITS = str.maketrans({",": ".", ".": ","})
 
 
 def pct(x: float) -> str:
