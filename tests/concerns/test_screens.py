@@ -501,3 +501,27 @@ def test_the_list_of_concerns_takes_a_constant_number_of_queries(
     assert "42 bekymringer" in html
     with django_assert_max_num_queries(14):
         client.get("/bekymringer/forfaldne/enheder/")
+
+
+def test_a_row_the_teacher_rates_red_offers_a_concern_at_once(world: World) -> None:
+    # The link used to appear only on a red *agreed* position: a teacher who rated a child
+    # red in her own grid went through five pages to raise the concern.
+    client = world.client_for(world.teacher_a)
+    grid = f"/trivsel/{world.extra['round'].pk}/gruppe/{world.class_a.pk}/"
+    child = world.child_a1.pk
+    red = {f"r-{child}-trivsel": "roed", f"r-{child}-udvikling": "groen"}
+    red.update({f"r-{child}-laering": "groen", f"r-{child}-relationer": "groen"})
+    saved = client.post(grid, {**red, "handling": "raekke", "barn": child}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200
+    assert f'href="/bekymringer/ny/?barn={child}"' in saved.content.decode()
+    page = client.get(grid).content.decode()
+    own = world.extra["own"]
+    link = f"/bekymringer/ny/?barn={child}&amp;vurdering={own.pk}"
+    assert link in page
+    form = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "Oliver Nielsen" in form and 'value="trivsel" selected' in form
+    # a row that is not red offers none
+    green = {k: "groen" for k in red}
+    calm = client.post(grid, {**green, "handling": "raekke", "barn": child}, HTTP_HX_REQUEST="true")
+    assert "/bekymringer/ny/" not in calm.content.decode()
+    assert "/bekymringer/ny/" not in client.get(grid).content.decode()

@@ -400,13 +400,14 @@ def _save_row(
         sel.get_row_target_for_user(actor, screeninground_id, group_id, 0, lock=False)
         context["error"] = "Barnet mangler i forespørgslen."
     else:
+        row = services.parse_row(request.POST, child_id)
         try:
             services.assessment_save_row(
                 actor=actor,
                 screeninground_id=screeninground_id,
                 group_id=group_id,
                 child_id=child_id,
-                row=services.parse_row(request.POST, child_id),
+                row=row,
                 agreement=(request.POST.get("vurdering") or request.GET.get("vurdering"))
                 == AGREEMENT,
                 request=request,
@@ -415,6 +416,9 @@ def _save_row(
             context["error"] = exc.message
         else:
             context["saved_at"] = timezone.localtime()
+            # A row now red offers its concern at once, as the page does after a reload.
+            context["red"] = areas.worst(row.ratings.values()) == "roed"
+            context["concern_url"] = _concern_url()
     # htmx swaps 2xx answers only; the error is shown in the row either way.
     status = 200 if request.headers.get("HX-Request") or "error" not in context else 400
     # A fragment of text: rendered without the request, so without the context processors
