@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from spor.evaluation_web.figures import num
+from spor.evaluation.web.figures import num
 
 register = template.Library()
 
