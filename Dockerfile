@@ -2,12 +2,24 @@
 # runs the background worker (`spor manage spor_worker`). See docs/deployment.md.
 FROM python:3.11-slim-bookworm
 
+# The PostgreSQL server's major version in docker-compose.yml (`image: postgres:17`): pg_dump
+# refuses a server newer than itself, so `spor backup` needs this client, not Debian's
+# (bookworm has 15). tests/ops/test_container.py checks that the two agree.
+ARG PG_MAJOR=17
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/srv/spor/.venv UV_PYTHON_DOWNLOADS=never UV_COMPILE_BYTECODE=1 \
-    PATH=/srv/spor/.venv/bin:$PATH SPOR_STATIC_ROOT=/srv/spor/staticfiles
-# WeasyPrint (PDF reports) draws text with Pango; pg_dump/pg_restore for `spor backup`.
-RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 postgresql-client gettext \
+    PATH=/srv/spor/.venv/bin:$PATH SPOR_STATIC_ROOT=/srv/spor/staticfiles \
+    SPOR_PG_BIN=/usr/lib/postgresql/${PG_MAJOR}/bin
+# WeasyPrint (PDF reports) draws text with Pango; pg_dump/pg_restore for `spor backup` from
+# PostgreSQL's own apt repository (PGDG) for this Debian release, set up by the script Debian's
+# postgresql-common ships for it (it carries the repository's signing key); the build stops if
+# pg_dump is not version PG_MAJOR.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 "postgresql-client-${PG_MAJOR}" gettext \
+    && "${SPOR_PG_BIN}/pg_dump" --version | grep -q "(PostgreSQL) ${PG_MAJOR}\." \
+    && "${SPOR_PG_BIN}/pg_restore" --version | grep -q "(PostgreSQL) ${PG_MAJOR}\." \
     && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv==0.13.9 \
     && useradd --system --home /srv/spor spor

@@ -150,6 +150,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("SPOR_DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'spor.sqlite3'}"),
         conn_max_age=int(env("SPOR_DB_CONN_MAX_AGE", "0")),
+        # A persistent connection is checked before a request uses it (one `SELECT 1`), so
+        # the first request after a database restart gets a new one instead of a 503.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -142,7 +142,13 @@ class Server:
 
 @contextmanager
 def server(
-    db_url: str, tmp: Path, *, fault_sql: str = "", after: int = 1, wrap: list[str] | None = None
+    db_url: str,
+    tmp: Path,
+    *,
+    fault_sql: str = "",
+    after: int = 1,
+    wrap: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     port = _free_port()
     mark = tmp / "mark"
@@ -153,6 +159,7 @@ def server(
         SPOR_FAULT_SQL=fault_sql,
         SPOR_FAULT_AFTER=str(after),
         SPOR_FAULT_MARK=str(mark),
+        **(extra_env or {}),
     )
     log = tmp / f"gunicorn-{port}.log"
     cmd = [
@@ -454,6 +461,39 @@ def test_a_lost_database_gives_a_clear_page_and_loses_nothing_saved(
     after = _kit(check_url, "count", json.dumps(facts))
     assert set(after["own_by_child"][str(first)].values()) == {"roed"}
     assert set(after["own_by_child"][str(second)].values()) == {"roed"}
+
+
+def test_after_a_database_restart_the_first_request_is_answered(
+    fault_db: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Persistent connections (SPOR_DB_CONN_MAX_AGE, as docker-compose.yml sets it) are checked
+    before a request uses them: the first request after the database went away and came back
+    gets a new connection, not a 503 from the dead one."""
+    url, facts = fault_db
+    if not url.startswith("postgres"):
+        pytest.skip(
+            "SQLite has no server to restart; its connection is a file that stays usable "
+            "(Django's SQLite backend never reports a connection unusable)"
+        )
+    parts = urlsplit(url)
+    proxy = TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+    server_url = urlunsplit(
+        parts._replace(netloc=f"{parts.netloc.rsplit('@', 1)[0]}@127.0.0.1:{proxy.port}")
+    )
+    with server(server_url, tmp_path, extra_env={"SPOR_DB_CONN_MAX_AGE": "600"}) as srv:
+        srv.as_(facts["teacher_session"])
+        child = facts["children"][0]
+        assert srv.http.get(srv.url + "/").status_code == 200
+        assert _save_row(srv, facts, child, "gul").status_code == 200
+        # The database restarts: every open connection is dropped, then it takes new ones.
+        proxy.cut()
+        proxy.open()
+        first = srv.http.get(srv.url + "/")
+        assert first.status_code == 200, first.text[-2000:]
+        saved = _save_row(srv, facts, child, "roed")
+        assert saved.status_code == 200 and "Gemt" in saved.text
+    after = _kit(url, "count", json.dumps(facts))
+    assert set(after["own_by_child"][str(child)].values()) == {"roed"}
 
 
 def _can_mount_tmpfs() -> bool:
