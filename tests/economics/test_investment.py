@@ -6,15 +6,17 @@ prefilled from Spor's own results only where there are enough children."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from spor import sdq
 from spor.cases.models import Intervention
-from spor.economics import services
+from spor.economics import investment, services
 from spor.economics.charts import kr
 from spor.economics.models import EffectSource, InvestmentScenario
-from spor.evaluation import economics
+from spor.evaluation import economics, stats
 from tests.conftest import World
 from tests.economics.measured import make_children
 
@@ -172,19 +174,73 @@ def test_another_municipality_or_role_gets_404(world: World, who: str) -> None:
     assert s.name == "Samtaleforløb, fem år"
 
 
-def test_a_new_case_is_prefilled_from_spors_results_with_enough_children(world: World) -> None:
+def test_a_new_case_is_prefilled_with_the_effect_beyond_regression_to_the_mean(
+    world: World,
+) -> None:
     # 24 pairs: 12 recover reliably (22 → 8), 12 do not change (20 → 19); 6 without follow-up.
-    make_children(world, [(22, 8)] * 12 + [(20, 19)] * 12 + [(21, None)] * 6)
+    spec = [(22, 8)] * 12 + [(20, 19)] * 12
+    make_children(world, spec + [(21, None)] * 6)
     iv = Intervention.objects.get(municipality=world.a, name="Samtaler i skolen")
     r = world.client_for(world.lead_a).get(NEW, {"indsats": iv.pk})
     assert r.status_code == 200
     initial = r.context["form"].initial
     assert initial["effect_source"] == EffectSource.SPOR
-    assert initial["effect_pct"] == pytest.approx(50.0)  # 12 of 24
+    # The pure functions on the same pairs: the raw share (12 of 24) is only the upper bound;
+    # the effect is the change beyond regression to the mean, as an extra share with a
+    # reliable improvement, with its interval.
+    before = [float(b) for b, _ in spec]
+    after = [float(a) for _, a in spec]
+    p = sdq.rci_details("teacher", "total", "uk-3band")
+    adj = stats.change_beyond_regression(
+        before, after, population_mean=p.mean, population_sd=p.sd, reliability=p.reliability
+    )
+
+    def share(shift: float) -> float:
+        return stats.expected_improvement_share(
+            before, population_mean=p.mean, population_sd=p.sd, reliability=p.reliability,
+            critical_change=p.critical_change, shift=shift,
+        )  # fmt: skip
+
+    assert initial["upper_bound_pct"] == pytest.approx(50.0)
+    assert initial["effect_pct"] == pytest.approx(round(100 * (share(adj.beyond) - share(0)), 1))
+    assert initial["effect_low_pct"] == pytest.approx(
+        round(100 * (share(adj.ci_high) - share(0)), 1)
+    )
+    assert initial["effect_high_pct"] == pytest.approx(
+        round(100 * (share(adj.ci_low) - share(0)), 1)
+    )
+    assert initial["effect_pct"] < 50.0
     assert initial["completion_pct"] == pytest.approx(80.0)  # 24 of 30 followed up
-    assert "12 af 24" in initial["effect_note"]
+    assert "12 af 24" in initial["effect_note"] and "øvre grænse" in initial["effect_note"]
     text = r.content.decode()
-    assert "højst sandsynligt for høj" in text and economics.DISCLAIMER_DA in text
+    assert "ud over det, regression mod middelværdien alene giver" in text
+    assert "ud over det, regression mod middelværdien alene giver (" in initial["effect_note"]
+    assert economics.DISCLAIMER_DA in text
+    # Saved as suggested, the page shows the effect with its interval, the sensitivity runs
+    # across the interval, and the raw share appears only as the labelled upper bound.
+    form = r.context["form"]
+    data = {
+        k: ("" if v is None else str(v)) for k, v in form.initial.items() if k != "intervention"
+    }
+    data.update(intervention=str(iv.pk), avoided_kommune="40000", children_1="20", staff_1="90000")
+    saved = world.client_for(world.lead_a).post(NEW, data)
+    assert saved.status_code == 302, saved.context["form"].errors
+    s = InvestmentScenario.objects.get(municipality=world.a, name=data["name"])
+    page = detail(world, s, world.lead_a)
+    text = page.content.decode()
+    lo, hi = (str(initial[k]).replace(".", ",").replace("-", "−")
+              for k in ("effect_low_pct", "effect_high_pct"))  # fmt: skip
+    assert f"95 %-interval {lo} til {hi} procentpoint" in text
+    assert "Øvre grænse, ikke en effekt" in text and "50,0 %" in text
+    row = next(r for r in page.context["sensitivity"] if r.parameter == "effect")
+    assert row.label_da == economics.EFFECT_INTERVAL_LABEL_DA
+    assert (row.low_input, row.high_input) == pytest.approx(
+        (initial["effect_low_pct"] / 100, initial["effect_high_pct"] / 100)
+    )
+    case = investment.to_scenario(s)
+    assert row.npv_low_input == pytest.approx(
+        economics.investment_case(replace(case, effect=case.effect_low)).npv
+    )
 
 
 def test_too_few_children_give_no_effect_from_spor(world: World) -> None:

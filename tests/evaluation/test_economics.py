@@ -219,3 +219,30 @@ def test_sensitivity_plus_minus_20_percent_by_hand() -> None:
 def test_bad_scenarios(change: dict[str, object]) -> None:
     with pytest.raises(EconomicsError):
         replace(A, **change)  # type: ignore[arg-type]
+
+
+def test_the_sensitivity_runs_the_effect_across_its_interval() -> None:
+    from dataclasses import replace as _replace
+
+    from spor.evaluation import economics as ec
+
+    base = ec.Scenario(
+        horizon=3, discount_rate=0.05, staff_costs=[120_000], children=[10], completion=0.8,
+        effect=0.25, avoided={"kommune": 30_000, "stat": 10_000},
+    )  # fmt: skip
+    s = _replace(base, effect_low=0.05, effect_high=0.40)
+    rows = {r.parameter: r for r in ec.sensitivity(s)}
+    eff = rows["effect"]
+    assert eff.label_da == ec.EFFECT_INTERVAL_LABEL_DA
+    assert (eff.low_input, eff.high_input) == (0.05, 0.40)
+    assert eff.npv_low_input == pytest.approx(ec.investment_case(_replace(base, effect=0.05)).npv)
+    assert eff.npv_high_input == pytest.approx(ec.investment_case(_replace(base, effect=0.4)).npv)
+    # without an interval: ±20 % as before
+    plain = {r.parameter: r for r in ec.sensitivity(base)}["effect"]
+    assert plain.low_input is None
+    assert plain.npv_low_input == pytest.approx(ec.investment_case(_replace(base, effect=0.2)).npv)
+    # the interval must hold the effect, both ends or neither
+    with pytest.raises(ec.EconomicsError, match="interval"):
+        _replace(base, effect_low=0.3, effect_high=0.4)
+    with pytest.raises(ec.EconomicsError, match="interval"):
+        _replace(base, effect_low=0.1)

@@ -175,3 +175,19 @@ def test_outcome_counts_equal_the_sdq_categories() -> None:
     improved = [r.counts.improved for r in rows]
     assert improved == sorted(improved)
     assert [r.default for r in rows] == [True, False, False, False]
+
+
+def test_the_effect_share_for_the_investment_case_covers_zero_without_an_effect() -> None:
+    params = sdq.rci_details("teacher", "total", "uk-3band")
+    rng = np.random.default_rng(17)
+    reps, covered = 150, 0
+    for _ in range(reps):
+        b, a = cohort(rng, n=60, whole=True)
+        share = outcome.evaluate_pairs(b, a, params=params).effect_share
+        assert share is not None and share.ci_low <= share.effect <= share.ci_high
+        covered += share.ci_low <= 0 <= share.ci_high
+    assert covered / reps >= 0.90
+    # a true improvement of 4 points is a clearly positive extra share
+    b, a = cohort(rng, n=1500, whole=True, effect=-4.0)
+    share = outcome.evaluate_pairs(b, a, params=params).effect_share
+    assert share is not None and share.ci_low > 0.05

@@ -14,6 +14,12 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
+def _pp(share: float) -> str:
+    """A share as Danish percentage points: 0.052 → '5,2 procentpoint'."""
+    text = f"{100 * share:.1f}".replace(".", ",").replace("-", "−")
+    return f"{text} procentpoint"
+
+
 def kr(x: float | None) -> str:
     """Kroner, Danish style: thousands with a dot, a real minus; '–' for none."""
     if x is None:
@@ -80,15 +86,22 @@ def tornado(rows: Sequence[economics.SensitivityRow], delta: float = 0.2) -> Svg
             a, b = sorted((x(base), x(value)))
             svg.rects.append(Rect(a, y, max(b - a, 1.0), ROW_H - 12, kind))
         svg.texts.append(Text(8, y + 15, r.label_da))
-        parts.append(
-            f"{r.label_da}: {kr(r.npv_low_input)} ved −{delta:.0%} og {kr(r.npv_high_input)} "
-            f"ved +{delta:.0%}".replace("%", " %")
-        )
+        if r.low_input is not None and r.high_input is not None:
+            parts.append(
+                f"{r.label_da}: {kr(r.npv_low_input)} ved {_pp(r.low_input)} og "
+                f"{kr(r.npv_high_input)} ved {_pp(r.high_input)}"
+            )
+        else:
+            parts.append(
+                f"{r.label_da}: {kr(r.npv_low_input)} ved −{delta:.0%} og "
+                f"{kr(r.npv_high_input)} ved +{delta:.0%}".replace("%", " %")
+            )
     svg.texts.append(Text(left, height - 2, kr(lo), "start"))
     svg.texts.append(Text(right, height - 2, kr(hi), "end"))
     svg.description = (
         f"Følsomhed: nutidsværdien af nettoresultatet, når én antagelse ad gangen er "
-        f"{delta:.0%} lavere (lys søjle) eller højere (mørk søjle). Grundberegningen er "
+        f"{delta:.0%} lavere (lys søjle) eller højere (mørk søjle); en effekt med et interval "
+        f"går fra intervallets nedre til dets øvre grænse. Grundberegningen er "
         f"{kr(base)} ".replace("%", " %")
         + _sentence("; ".join(parts))
     )

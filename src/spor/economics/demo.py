@@ -111,8 +111,9 @@ def generate(municipality: Municipality, *, rng: random.Random, today: dt.date) 
 
 def _scenarios(municipality: Municipality, *, today: dt.date) -> None:
     """Two investment cases for the intervention with the most children measured (or all of
-    PPR's forløb, if no one intervention has enough): one with Spor's own before/after share
-    (too optimistic, and it says so), one with a third of it."""
+    PPR's forløb, if no one intervention has enough): one with Spor's own share of reliable
+    improvement beyond regression to the mean, with its 95 % interval (the raw before/after
+    share only as the labelled upper bound), one cautious case at the interval's lower end."""
     actor = _lead(municipality)
     if actor is None:
         return
@@ -156,18 +157,26 @@ def _scenarios(municipality: Municipality, *, today: dt.date) -> None:
     }
     effect = Decimal(str(initial["effect_pct"]))
     if suggestion.effect_from_spor:
+        low = Decimal(str(initial["effect_low_pct"]))
         services.scenario_save(
             actor=actor,
-            name=f"{title}: Spors før/efter-tal",
+            name=f"{title}: Spors tal ud over regression mod middelværdien",
             effect_pct=effect,
+            effect_low_pct=low,
+            effect_high_pct=Decimal(str(initial["effect_high_pct"])),
+            upper_bound_pct=(
+                None
+                if initial.get("upper_bound_pct") is None
+                else Decimal(str(initial["upper_bound_pct"]))
+            ),
             effect_source=EffectSource.SPOR,
             effect_note=str(initial["effect_note"]),
             **common,
         )
-        effect = (effect / 3).quantize(Decimal("0.1"))
+        effect = low
         why = (
-            "En tredjedel af andelen med pålidelig forbedring i Spors egne før/efter-tal, "
-            "fordi mange børn bliver bedre uden indsatsen (ingen kontrolgruppe)."
+            "Den nedre grænse af 95 %-intervallet for andelen med pålidelig forbedring ud over "
+            "regression mod middelværdien i Spors egne før/efter-tal (ingen kontrolgruppe)."
         )
     else:
         why = "Et skøn: for få børn med før- og eftermåling til at bruge Spors egne tal."

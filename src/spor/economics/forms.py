@@ -191,6 +191,15 @@ class ScenarioForm(forms.Form):
         error_messages={"required": s.MSG_EFFECT},
         help_text="Ud over dem, der ville have klaret sig uden indsatsen.",
     )
+    effect_low_pct = NumberField(
+        "Effektens 95 %-interval: nedre grænse (procentpoint)",
+        help_text="Valgfri. Med et interval løber følsomheden over hele intervallet.",
+    )
+    effect_high_pct = NumberField("Effektens 95 %-interval: øvre grænse (procentpoint)")
+    upper_bound_pct = NumberField(
+        "Øvre grænse: før/efter-andelen uden korrektion (%)",
+        help_text="Valgfri. Vises kun som øvre grænse, aldrig som effekt.",
+    )
     effect_source = forms.ChoiceField(
         label="Effekten kommer fra",
         choices=EffectSource.choices,
@@ -267,6 +276,9 @@ class ScenarioForm(forms.Form):
                 "discount_rate_pct",
                 "completion_pct",
                 "effect_pct",
+                "effect_low_pct",
+                "effect_high_pct",
+                "upper_bound_pct",
                 "effect_source",
                 "effect_note",
                 "avoided_kommune",

@@ -40,6 +40,8 @@ def to_scenario(s: InvestmentScenario) -> economics.Scenario:
         benefit_years=None if s.benefit_years is None else int(s.benefit_years),
         payer=s.payer,
         effect_source=s.effect_source,
+        effect_low=None if s.effect_low_pct is None else float(s.effect_low_pct) / 100,
+        effect_high=None if s.effect_high_pct is None else float(s.effect_high_pct) / 100,
     )
 
 
@@ -63,6 +65,26 @@ class Prefill:
     effect_from_spor: bool = False
 
 
+@dataclass(frozen=True)
+class HonestEffect:
+    """The change beyond regression to the mean as an extra share with a reliable improvement
+    (:class:`spor.evaluation.outcome.EffectShare`), its interval, what it rests on, and the
+    raw before/after share (``k`` of ``n``) when the evaluation page shows that count."""
+
+    n: int
+    expected: float
+    effect: float
+    ci_low: float
+    ci_high: float
+    beyond: str
+    parameters: str
+    k: int | None = None
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}".replace(".", ",").replace("-", "−")
+
+
 def prefill(
     *,
     intervention_name: str,
@@ -76,11 +98,16 @@ def prefill(
     staff_cost_in_year: float,
     own_costs_in_year: Mapping[str, float],
     today: dt.date,
+    honest: HonestEffect | None = None,
 ) -> Prefill:
     """Suggested inputs from the municipality's own figures for one intervention (or all):
     effect and completion from the SDQ pairs when there are at least
     :data:`MIN_PAIRS_FOR_PREFILL`; children, staff and other costs per year from the last
-    year with deliveries, repeated over the horizon (implementation in year 1 only)."""
+    year with deliveries, repeated over the horizon (implementation in year 1 only).
+
+    The effect is the share with a reliable improvement *beyond* regression to the mean, with
+    its 95 % interval (the sensitivity runs across it); the raw before/after share is kept
+    only as the labelled upper bound."""
     p = Prefill()
     h = DEFAULT_HORIZON
     p.initial.update(
@@ -93,30 +120,40 @@ def prefill(
         completion_pct=80,
         effect_pct=10,
     )
-    if (
-        n_categorised >= MIN_PAIRS_FOR_PREFILL
-        and improved_shown
-        and improved_k is not None
-        and n_started > 0
-    ):
-        share = improved_k / n_categorised
+    if n_categorised >= MIN_PAIRS_FOR_PREFILL and n_started > 0 and honest is not None:
+        e = honest
         p.effect_from_spor = True
+        raw = ""
+        if e.k is not None and improved_shown:
+            share = e.k / e.n
+            p.initial["upper_bound_pct"] = round(100 * share, 1)
+            raw = (
+                f" Den rå før/efter-andel, {e.k} af {e.n} børn med pålidelig forbedring "
+                f"({_pct(share)} %), er en øvre grænse, ikke en effekt."
+            )
         p.initial.update(
             effect_source=EffectSource.SPOR,
-            effect_pct=round(100 * share, 1),
+            effect_pct=round(100 * e.effect, 1),
+            effect_low_pct=round(100 * e.ci_low, 1),
+            effect_high_pct=round(100 * e.ci_high, 1),
             completion_pct=round(100 * n_paired / n_started, 1),
             effect_note=(
-                f"Spors egne tal for {intervention_name}: {improved_k} af {n_categorised} børn "
-                f"med før- og eftermåling fik en pålidelig forbedring; {n_paired} af {n_started} "
-                "med førmåling fik en eftermåling. Målt før/efter uden kontrolgruppe: en del "
-                "af børnene var blevet bedre alligevel, så den ekstra andel er mindre end dette."
+                f"Spors egne tal for {intervention_name}, ud over regression mod "
+                f"middelværdien: {e.n} børn med før- og eftermåling ændrede sig {e.beyond} point "
+                f"ud over det, regression mod middelværdien alene giver ({e.parameters}). Som "
+                f"andel med pålidelig forbedring er det {_pct(e.effect)} procentpoint "
+                f"(95 %-interval {_pct(e.ci_low)} til {_pct(e.ci_high)}) ud over de "
+                f"{_pct(e.expected)} %, regression mod middelværdien alene ville give. Det er et "
+                "skøn under antagelser, ikke en målt effekt: der er ingen kontrolgruppe."
+                f"{raw} {n_paired} af {n_started} med førmåling fik en eftermåling."
             ),
         )
         p.notes.append(
-            f"Effekten er foreslået ud fra {n_categorised} børn med før- og eftermåling: "
-            "andelen med pålidelig forbedring. Den er højst sandsynligt for høj som »ekstra "
-            "andel«, fordi der ikke er en kontrolgruppe. Sæt den ned, eller brug et tal fra en "
-            "undersøgelse."
+            f"Effekten er foreslået ud fra {e.n} børn med før- og eftermåling: ændringen ud over "
+            "det, regression mod middelværdien alene giver, omregnet til en ekstra andel med "
+            "pålidelig forbedring, med sit 95 %-interval. Følsomheden løber over hele "
+            "intervallet. Den rå før/efter-andel står kun som øvre grænse: den tæller de børn "
+            "med, der var blevet bedre alligevel."
         )
         p.notes.append(
             "Gennemførelsen er foreslået som andelen af børn med førmåling, der fik en eftermåling."

@@ -158,6 +158,27 @@ class InvestmentScenario(TenantModel):
     effect_pct = models.DecimalField(
         "ekstra andel, der klarer sig (procentpoint)", max_digits=5, decimal_places=1
     )
+    effect_low_pct = models.DecimalField(
+        "effektens 95 %-interval, nedre grænse (procentpoint)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
+    effect_high_pct = models.DecimalField(
+        "effektens 95 %-interval, øvre grænse (procentpoint)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
+    upper_bound_pct = models.DecimalField(
+        "øvre grænse: før/efter-andelen uden korrektion (%)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
     effect_source = models.CharField("kilde til effekten", max_length=10, choices=EffectSource)
     effect_note = models.TextField("om kilden")
     avoided_kommune = models.DecimalField(

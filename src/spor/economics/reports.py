@@ -113,6 +113,27 @@ def prefill(
         for c in selectors.cost_rows(actor, year=year, intervention=intervention):
             own["materials"] += float(c.materials)
             own["implementation"] += float(c.implementation)
+    honest = None
+    out = fig.outcome
+    if fig.shown and out is not None and out.effect_share is not None and out.beyond:
+        x = out.effect_share
+        honest = investment.HonestEffect(
+            n=out.n_pairs,
+            expected=x.expected,
+            effect=x.effect,
+            ci_low=x.ci_low,
+            ci_high=x.ci_high,
+            beyond=(
+                f"{figures.num(out.beyond.beyond)} (95 %-interval {figures.num(out.beyond.ci_low)}"
+                f" til {figures.num(out.beyond.ci_high)})"
+            ),
+            parameters=(
+                f"normgruppens gennemsnit {figures.num(out.params.mean)}, SD "
+                f"{figures.num(out.params.sd)}, test-retest r = "
+                f"{figures.num(out.params.reliability, 2)}, {out.params.norm_set}"
+            ),
+            k=out.reliable.improved if out.reliable.n == fig.n_categorised else None,
+        )
     return investment.prefill(
         intervention_name=intervention.name if intervention else "alle indsatser",
         n_paired=fig.n_paired,
@@ -125,4 +146,5 @@ def prefill(
         staff_cost_in_year=staff,
         own_costs_in_year=own,
         today=today,
+        honest=honest,
     )

@@ -63,6 +63,11 @@ MSG_EFFECT_NOTE = (
     "Skriv kilden til effekten: fx Spors tal med n, en undersøgelse (forfatter, år, titel) "
     "eller begrundelsen for scenariet."
 )
+MSG_EFFECT_INTERVAL = (
+    "Effektens 95 %-interval skal have både en nedre og en øvre grænse fra −100 til 100, og "
+    "effekten skal ligge inden for det."
+)
+MSG_UPPER_BOUND = "Den øvre grænse angives i procent fra 0 til 100."
 MSG_AVOIDED = "De undgåede udgifter pr. barn og år skal være 0 kr. eller mere."
 MSG_AVOIDED_NONE = "Angiv de undgåede udgifter pr. barn og år for mindst én kasse."
 MSG_BENEFIT_START = "Besparelserne begynder 0 til 10 år efter, at barnet starter."
@@ -256,6 +261,9 @@ def scenario_save(
     benefit_start: int | None,
     benefit_years: int | None,
     payer: str,
+    effect_low_pct: Decimal | None = None,
+    effect_high_pct: Decimal | None = None,
+    upper_bound_pct: Decimal | None = None,
 ) -> InvestmentScenario:
     """Create or change a saved investment case. The inputs are checked here and once more
     by :class:`spor.evaluation.economics.Scenario`; either error leaves nothing saved."""
@@ -285,6 +293,17 @@ def scenario_save(
         errors["completion_pct"] = MSG_COMPLETION
     if effect_pct is None or not -100 <= effect_pct <= 100:
         errors["effect_pct"] = MSG_EFFECT
+    if (effect_low_pct is None) != (effect_high_pct is None) or (
+        effect_low_pct is not None
+        and effect_high_pct is not None
+        and not (
+            -100 <= effect_low_pct <= effect_high_pct <= 100
+            and (effect_pct is None or effect_low_pct <= effect_pct <= effect_high_pct)
+        )
+    ):
+        errors["effect_low_pct"] = MSG_EFFECT_INTERVAL
+    if upper_bound_pct is not None and not 0 <= upper_bound_pct <= 100:
+        errors["upper_bound_pct"] = MSG_UPPER_BOUND
     if effect_source not in EffectSource.values:
         errors["effect_source"] = MSG_EFFECT_SOURCE
     if not effect_note.strip():
@@ -321,6 +340,9 @@ def scenario_save(
     item.children = cohorts
     item.completion_pct = completion_pct
     item.effect_pct = effect_pct
+    item.effect_low_pct = effect_low_pct
+    item.effect_high_pct = effect_high_pct
+    item.upper_bound_pct = upper_bound_pct
     item.effect_source = effect_source
     item.effect_note = effect_note.strip()
     item.avoided_kommune = avoided_kommune or Decimal(0)

@@ -26,6 +26,7 @@ from typing import Final, NamedTuple
 
 __all__ = [
     "DISCLAIMER_DA",
+    "EFFECT_INTERVAL_LABEL_DA",
     "PURSES",
     "SENSITIVITY_LABELS_DA",
     "CaseCost",
@@ -56,6 +57,7 @@ DISCLAIMER_DA: Final = (
     "kan indhentes i budgettet."
 )
 
+EFFECT_INTERVAL_LABEL_DA: Final = "Effekt over sit 95 %-interval"
 SENSITIVITY_LABELS_DA: Final = {
     "effect": "Effekt (ekstra andel, der klarer sig)",
     "prices": "Priser (undgåede udgifter pr. barn)",
@@ -284,6 +286,9 @@ class Scenario:
     * ``effect``: the *extra* share of completers who succeed, compared with no intervention
       (e.g. 0.10 = 10 percentage points); from Spor's own results, a study or a scenario
       (``effect_source``);
+    * ``effect_low``, ``effect_high``: the effect's confidence interval, if it has one (both
+      or neither, ``effect_low ≤ effect ≤ effect_high``); :func:`sensitivity` then varies the
+      effect across it instead of by ±delta;
     * ``avoided``: avoided costs per successful child per year, per purse (kroner);
     * ``benefit_start``: years after the start year that savings begin (1 = the next year);
     * ``benefit_years``: how many years savings last per child (``None``: to the horizon);
@@ -303,6 +308,8 @@ class Scenario:
     benefit_years: int | None = None
     payer: str = "kommune"
     effect_source: str = "scenarie"
+    effect_low: float | None = None
+    effect_high: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.horizon, bool) or not isinstance(self.horizon, int):
@@ -328,6 +335,18 @@ class Scenario:
         e = _amount(self.effect, "effekt", allow_negative=True)
         if not -1.0 <= e <= 1.0:
             raise EconomicsError("effekten er en andel mellem −1 og 1 / effect must be -1..1")
+        if (self.effect_low is None) != (self.effect_high is None):
+            raise EconomicsError(
+                "effektens interval skal have både en nedre og en øvre grænse / give both ends"
+            )
+        if self.effect_low is not None and self.effect_high is not None:
+            lo = _amount(self.effect_low, "effektens nedre grænse", allow_negative=True)
+            hi = _amount(self.effect_high, "effektens øvre grænse", allow_negative=True)
+            if not -1.0 <= lo <= e <= hi <= 1.0:
+                raise EconomicsError(
+                    "effektens interval skal omslutte effekten og ligge mellem −1 og 1 / "
+                    "the interval must contain the effect, within -1..1"
+                )
         for purse, v in self.avoided.items():
             if purse not in PURSES:
                 raise EconomicsError(f"ukendt kasse {purse!r}; brug {', '.join(PURSES)}")
@@ -482,6 +501,10 @@ class SensitivityRow:
     npv_base: float
     npv_high_input: float
     clipped: bool
+    low_input: float | None = None
+    high_input: float | None = None
+    """The input's value at each end, where it is not ``(1 ∓ delta)`` times the base (the
+    effect across its interval)."""
 
     @property
     def swing(self) -> float:
@@ -509,13 +532,29 @@ def sensitivity(
 ) -> tuple[SensitivityRow, ...]:
     """NPV when each of effect, prices (avoided costs), wages (staff costs) and completion is
     ``delta`` (default 20 %) lower and higher, one at a time; for a tornado chart, sorted by
-    swing, largest first (ties in the order given)."""
+    swing, largest first (ties in the order given). An effect with an interval
+    (``effect_low``/``effect_high``) is varied across the interval instead."""
     d = _amount(delta, "delta")
     if not 0 < d < 1:
         raise EconomicsError("delta skal ligge mellem 0 og 1, fx 0.2 / delta must be in (0, 1)")
     base = investment_case(scenario).npv
     rows = []
     for p in parameters:
+        if p == "effect" and scenario.effect_low is not None and scenario.effect_high is not None:
+            lo, hi = scenario.effect_low, scenario.effect_high
+            rows.append(
+                SensitivityRow(
+                    parameter=p,
+                    label_da=EFFECT_INTERVAL_LABEL_DA,
+                    npv_low_input=investment_case(replace(scenario, effect=lo)).npv,
+                    npv_base=base,
+                    npv_high_input=investment_case(replace(scenario, effect=hi)).npv,
+                    clipped=False,
+                    low_input=lo,
+                    high_input=hi,
+                )
+            )
+            continue
         low, clip_low = _scaled(scenario, p, 1.0 - d)
         high, clip_high = _scaled(scenario, p, 1.0 + d)
         rows.append(

@@ -40,6 +40,7 @@ __all__ = [
     "ASSUMPTIONS_EN",
     "DESIGN_DA",
     "DESIGN_EN",
+    "EffectShare",
     "Outcome",
     "ReliableCounts",
     "SensitivityRow",
@@ -98,6 +99,20 @@ class SensitivityRow:
 
 
 @dataclass(frozen=True)
+class EffectShare:
+    """The change beyond regression to the mean, in the unit the investment case needs: the
+    extra share of children with a reliable improvement. ``expected`` is the share regression
+    to the mean alone gives these baselines; ``effect`` is the share when the follow-up is also
+    moved by the change beyond regression, minus ``expected``; the interval maps the change's
+    95 % interval the same way (the map is monotone). Model-based, so it reveals no count."""
+
+    expected: float
+    effect: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
 class Outcome:
     n_pairs: int
     params: sdq.RciParameters
@@ -107,6 +122,7 @@ class Outcome:
     excess: stats.ExcessShare | None
     sensitivity: tuple[SensitivityRow, ...]
     higher_is_better: bool = False
+    effect_share: EffectShare | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The figures as plain JSON values (NaN → ``None``)."""
@@ -128,6 +144,14 @@ class Outcome:
             "change_beyond_regression": _beyond_json(self.beyond),
             "reliable_change": {
                 **_counts_json(self.reliable),
+                "effect_share_beyond_regression": None
+                if self.effect_share is None
+                else {
+                    "expected_share_from_regression": _j(self.effect_share.expected),
+                    "effect": _j(self.effect_share.effect),
+                    "ci_low": _j(self.effect_share.ci_low),
+                    "ci_high": _j(self.effect_share.ci_high),
+                },
                 "excess_improvement": None
                 if self.excess is None
                 else {
@@ -240,7 +264,7 @@ def _beyond(
 
 
 def _expected(
-    before: np.ndarray, params: sdq.RciParameters, higher_is_better: bool
+    before: np.ndarray, params: sdq.RciParameters, higher_is_better: bool, shift: float = 0.0
 ) -> float | None:
     if math.isnan(params.mean):
         return None
@@ -252,6 +276,7 @@ def _expected(
         critical_change=params.critical_change,
         higher_is_better=higher_is_better,
         whole_numbers=bool(np.all(before == np.round(before))),
+        shift=shift,
     )
 
 
@@ -294,11 +319,26 @@ def evaluate_pairs(
         if expected is None
         else stats.excess_improvement(reliable.improved, reliable.n, expected, confidence)
     )
+    beyond = _beyond(b, a, params, confidence)
+    effect_share = None
+    if beyond is not None and expected is not None:
+        at = {
+            x: _expected(b, params, higher_is_better, shift=x)
+            for x in (beyond.beyond, beyond.ci_low, beyond.ci_high)
+        }
+        ends = sorted(float(v or 0.0) - expected for v in (at[beyond.ci_low], at[beyond.ci_high]))
+        effect_share = EffectShare(
+            expected=expected,
+            effect=float(at[beyond.beyond] or 0.0) - expected,
+            ci_low=ends[0],
+            ci_high=ends[1],
+        )
     return Outcome(
+        effect_share=effect_share,
         n_pairs=int(b.size),
         params=params,
         change=change,
-        beyond=_beyond(b, a, params, confidence),
+        beyond=beyond,
         reliable=reliable,
         excess=excess,
         sensitivity=tuple(rows),

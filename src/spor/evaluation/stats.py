@@ -594,9 +594,11 @@ def expected_improvement_share(
     critical_change: float,
     higher_is_better: bool = False,
     whole_numbers: bool = True,
+    shift: float = 0.0,
 ) -> float:
     """The share of children with a reliable improvement that regression to the mean alone
-    would give, for these baselines.
+    would give, for these baselines (with ``shift``: regression to the mean plus a change of
+    ``shift`` points for every child, e.g. the change beyond regression).
 
     With no intervention, the follow-up of a child with baseline ``x`` is taken to be normal
     with mean ``μ + r(x − μ)`` and SD ``σ·√(1 − r²)``. An improvement is reliable when the
@@ -612,7 +614,7 @@ def expected_improvement_share(
     if b.size == 0:
         raise EvaluationError("ingen førmålinger / no baselines")
     mu, r, sigma = float(population_mean), float(reliability), float(population_sd)
-    m = mu + r * (b - mu)
+    m = mu + r * (b - mu) + float(shift)
     s = sigma * math.sqrt(max(0.0, 1.0 - r * r))
     c = float(critical_change)
     nd = NormalDist()
