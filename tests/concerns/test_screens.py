@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.concerns.models import Concern, ConcernEvent, EventKind, Outcome, State
+from spor.notifications.models import Notification
+from tests import factories as f
 from tests.concerns.helpers import days, member
 from tests.conftest import CPR_A3, CPR_B1, World, cpr_forms
 
@@ -102,8 +106,10 @@ def test_a_child_of_another_municipality_cannot_be_chosen(world: World) -> None:
     before = counts()
     response = client.post(f"/bekymringer/ny/?barn={world.child_b1.pk}", new_concern_data(world))
     assert response.status_code == 404
-    # Found by CPR: only within the municipality, and the number is never shown again.
-    response = client.post("/bekymringer/ny/", new_concern_data(world, cpr=CPR_B1))
+    # Found by CPR (PPR): only within the municipality, and the number is never shown again.
+    response = world.client_for(world.ppr_a).post(
+        "/bekymringer/ny/", new_concern_data(world, cpr=CPR_B1)
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "Der er intet barn med dette CPR-nummer i kommunen" in html
@@ -129,11 +135,95 @@ def test_a_responsible_person_from_another_municipality_is_refused(world: World)
     assert counts() == before
 
 
-def test_the_responsible_list_offers_only_staff_of_the_municipality(world: World) -> None:
-    html = world.client_for(world.teacher_a).get(f"/bekymringer/ny/?barn={world.child_a1.pk}")
-    text = html.content.decode()
-    assert "Psykolog_A" in text
-    assert "Psykolog_B" not in text and "Leder_B" not in text
+def test_the_responsible_field_searches_instead_of_listing_everyone(world: World) -> None:
+    # The field used to be a select of every member of staff (~250 names in a real office).
+    client = world.client_for(world.teacher_a)
+    text = client.get(f"/bekymringer/ny/?barn={world.child_a1.pk}").content.decode()
+    assert (
+        'value="Laerer_A (laerer_a)"' in text
+        and 'data-person-search="/bekymringer/personer/"' in text
+    )
+    assert "Psykolog_A" not in text and "Leder_A" not in text and "<optgroup" not in text
+    found = client.get("/bekymringer/personer/", {"q": "psyk"}).json()["results"]
+    assert [p["label"] for p in found] == ["Psykolog_A (psykolog_a)"]
+    assert found[0]["id"] == member(world, world.ppr_a).pk
+    assert client.get("/bekymringer/personer/", {"q": "leder_b"}).json() == {"results": []}
+    assert client.get("/bekymringer/personer/", {"q": "p"}).json() == {"results": []}
+    # Bby's staff search Bby only; no role, no answer; not logged in: the login page.
+    other = world.client_for(world.teacher_b).get("/bekymringer/personer/", {"q": "psykolog"})
+    assert [p["label"] for p in other.json()["results"]] == ["Psykolog_B (psykolog_b)"]
+    nobody = f.user("ingen_rolle")
+    assert world.client_for(nobody).get("/bekymringer/personer/", {"q": "psyk"}).status_code == 404
+    assert Client().get("/bekymringer/personer/", {"q": "psyk"}).status_code == 302
+
+
+def test_a_typed_name_finds_the_responsible_person_without_javascript(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    url = f"/bekymringer/ny/?barn={world.child_a1.pk}"
+    data = new_concern_data(world, responsible="", responsible_name="psykolog")
+    assert client.post(url, data).status_code == 302
+    assert Concern.objects.latest("pk").responsible == member(world, world.ppr_a)
+    before = counts()
+    several = client.post(url, {**data, "responsible_name": "_a"})
+    html = several.content.decode()
+    assert several.status_code == 400
+    assert "Flere medarbejdere passer på »_a«" in html and "Psykolog_A (psykolog_a)" in html
+    nobody = client.post(url, {**data, "responsible_name": "Psykolog_B"})
+    assert nobody.status_code == 400
+    assert "Ingen aktiv medarbejder i kommunen passer på »Psykolog_B«" in nobody.content.decode()
+    # a name that no longer reads as the chosen person's is searched again
+    chosen = {**data, "responsible": member(world, world.lead_a).pk}
+    assert client.post(url, {**chosen, "responsible_name": "Psykolog_B"}).status_code == 400
+    assert counts() == before
+
+
+def test_the_person_made_responsible_is_notified(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    client.post(f"/bekymringer/ny/?barn={world.child_a1.pk}", new_concern_data(world))
+    concern = Concern.objects.latest("pk")
+    [note] = Notification.objects.filter(recipient=world.ppr_a, kind="bekymring")
+    assert note.link == f"/bekymringer/{concern.pk}/"
+    assert "Oliver" not in note.text and f"#{concern.pk}" in note.text
+    # handing it on tells the new person; choosing oneself tells nobody
+    ppr = world.client_for(world.ppr_a)
+    ppr.post(
+        f"/bekymringer/{concern.pk}/ansvarlig/",
+        {"ansvarlig-responsible_name": "Leder_A (leder_a)"},
+    )
+    assert Notification.objects.filter(recipient=world.lead_a, kind="bekymring").count() == 1
+    ppr.post(
+        f"/bekymringer/{concern.pk}/ansvarlig/",
+        {"ansvarlig-responsible_name": "Psykolog_A (psykolog_a)"},
+    )
+    assert Notification.objects.filter(recipient=world.ppr_a, kind="bekymring").count() == 1
+    page = world.client_for(world.lead_a).get("/notifikationer/").content.decode()
+    assert f"bekymring #{concern.pk}" in page
+
+
+def test_a_teacher_chooses_the_child_from_her_own_groups_never_by_cpr(world: World) -> None:
+    client = world.client_for(world.teacher_a)
+    page = client.get("/bekymringer/ny/").content.decode()
+    assert 'name="cpr"' not in page and "CPR-nummer" not in page
+    assert f'value="barn-{world.child_a1.pk}"' in page and "Oliver Nielsen" in page
+    assert f'value="gruppe-{world.class_a.pk}"' in page
+    assert "Ida" not in page and "Noah" not in page  # other classes, other municipalities
+    response = client.post(
+        "/bekymringer/ny/", new_concern_data(world, subject=f"barn-{world.child_a1.pk}")
+    )
+    assert response.status_code == 302
+    assert Concern.objects.latest("pk").child == world.child_a1
+    group = client.post(
+        "/bekymringer/ny/", new_concern_data(world, subject=f"gruppe-{world.class_a.pk}")
+    )
+    assert group.status_code == 302 and Concern.objects.latest("pk").group == world.class_a
+    before = counts()
+    for subject in (f"barn-{world.child_a2.pk}", f"barn-{world.child_b1.pk}", ""):
+        refused = client.post("/bekymringer/ny/", new_concern_data(world, subject=subject))
+        assert refused.status_code == 400
+        assert "Vælg barnet eller gruppen, bekymringen handler om." in refused.content.decode()
+    # a CPR number sent anyway is not looked up
+    by_cpr = client.post("/bekymringer/ny/", new_concern_data(world, cpr=CPR_A3))
+    assert by_cpr.status_code == 400 and counts() == before
 
 
 def test_a_health_visitor_raises_a_concern_about_a_child_found_by_cpr(world: World) -> None:
@@ -525,3 +615,30 @@ def test_a_row_the_teacher_rates_red_offers_a_concern_at_once(world: World) -> N
     calm = client.post(grid, {**green, "handling": "raekke", "barn": child}, HTTP_HX_REQUEST="true")
     assert "/bekymringer/ny/" not in calm.content.decode()
     assert "/bekymringer/ny/" not in client.get(grid).content.decode()
+
+
+def test_a_concern_a_forloeb_starts_from_says_so_and_leaves_the_overdue_lists(
+    world: World,
+) -> None:
+    concern = world.extra["concern_child"]
+    Concern.objects.filter(pk=concern.pk).update(follow_up_on=days(-3))
+    ppr = world.client_for(world.ppr_a)
+    assert f"/bekymringer/{concern.pk}/" in ppr.get("/bekymringer/forfaldne/").content.decode()
+    response = ppr.post(
+        f"/forloeb/nyt/?bekymring={concern.pk}",
+        {
+            "title": "Angst",
+            "level": "foregribende",
+            "opened_on": days(0).isoformat(),
+            "coordinator": member(world, world.ppr_a).pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case_id = int(response["Location"].strip("/").split("/")[-1])
+    concern.refresh_from_db()
+    assert concern.state == State.CLOSED and concern.outcome == Outcome.CASE
+    page = ppr.get(f"/bekymringer/{concern.pk}/").content.decode()
+    assert "Forløb startet" in page
+    assert f'href="/forloeb/{case_id}/"' in page and "er startet ud fra bekymringen" in page
+    assert f"/bekymringer/{concern.pk}/" not in ppr.get("/bekymringer/forfaldne/").content.decode()
+    assert concern.events.latest("pk").text == f"Forløb #{case_id} er startet ud fra bekymringen."

@@ -52,6 +52,7 @@ from spor.cases.models import (
     Target,
 )
 from spor.concerns.models import Concern
+from spor.concerns.services import concern_case_started
 from spor.notifications.services import notify_case_member_added
 from spor.registry.models import Child, Group
 from spor.tenancy.access import Actor
@@ -301,6 +302,8 @@ def case_open(
         on=opened_on,
     )
     _log(actor, case, Action.CREATE, "Forløb startet", request)
+    if source_concern is not None:
+        concern_case_started(actor=actor, concern=source_concern, case_id=case.pk, request=request)
     return case
 
 

@@ -9,11 +9,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role
+from spor.concerns import selectors as sel
 from spor.concerns import services as s
 from spor.concerns.models import OPEN_STATES, Category, Outcome, State
+from spor.registry.models import Child, Group
 
 
 class DateInput(forms.DateInput):
@@ -72,13 +75,65 @@ def _date_field(
     )
 
 
-def _responsible_field(staff: QuerySet[Membership]) -> StaffChoiceField:
-    return StaffChoiceField(
+MSG_SUBJECT = "Vælg barnet eller gruppen, bekymringen handler om."
+MSG_NOBODY = "Ingen aktiv medarbejder i kommunen passer på »{text}«. Skriv navnet, fx Anne Nielsen."
+MSG_SEVERAL = "Flere medarbejdere passer på »{text}«: {names}. Skriv hele navnet, som det står her."
+
+
+def _add_responsible(form: forms.Form, staff: QuerySet[Membership], label: str) -> None:
+    """The person responsible, as a name to type (searched, without hundreds of names in
+    the page) and, once chosen from the suggestions, the person's id in a hidden field."""
+    form.staff = staff  # type: ignore[attr-defined]
+    form.fields["responsible"] = forms.ModelChoiceField(
         queryset=staff,
-        label="Ansvarlig",
-        empty_label=None,
-        error_messages={"required": s.MSG_RESPONSIBLE, "invalid_choice": s.MSG_RESPONSIBLE},
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": s.MSG_RESPONSIBLE},
     )
+    form.fields["responsible_name"] = forms.CharField(
+        label=label,
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "data-person-search": reverse("concerns:person_search"),
+                "placeholder": "Skriv et navn",
+            }
+        ),
+    )
+    chosen = form.initial.get("responsible")
+    if chosen and not form.initial.get("responsible_name"):
+        person = chosen if isinstance(chosen, Membership) else staff.filter(pk=chosen).first()
+        if person is not None:
+            form.initial["responsible"] = person.pk
+            form.initial["responsible_name"] = sel.person_label(person)
+
+
+def _clean_responsible(form: forms.Form, data: dict[str, Any]) -> None:
+    """The person the form names: the one chosen (hidden id) if the name still reads as
+    theirs; otherwise the one the typed name finds. Errors go on the visible field."""
+    if "responsible" in form.errors:
+        form.errors.pop("responsible")
+        form.add_error("responsible_name", s.MSG_RESPONSIBLE)
+        return
+    person: Membership | None = data.get("responsible")
+    text = (data.get("responsible_name") or "").strip()
+    if text and (person is None or text != sel.person_label(person)):
+        found = sel.search_people(form.staff, text, limit=6)  # type: ignore[attr-defined]
+        if len(found) == 1:
+            person = found[0]
+        elif not found:
+            form.add_error("responsible_name", MSG_NOBODY.format(text=text))
+            return
+        else:
+            names = "; ".join(sel.person_label(m) for m in found[:5])
+            form.add_error("responsible_name", MSG_SEVERAL.format(text=text, names=names))
+            return
+    if person is None:
+        form.add_error("responsible_name", s.MSG_RESPONSIBLE)
+        return
+    data["responsible"] = person
 
 
 def _check_not_past(day: dt.date | None) -> dt.date | None:
@@ -118,21 +173,68 @@ class ConcernForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, staff: QuerySet[Membership], ask_cpr: bool, **kwargs: Any
+        self,
+        *args: Any,
+        staff: QuerySet[Membership],
+        ask_cpr: bool,
+        subjects: list[tuple[Group, list[Child]]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"] = _responsible_field(staff)
-        self.fields["responsible"].help_text = "Den, der sørger for, at bekymringen følges op."
+        self.subjects: dict[str, Child | Group] = {}
+        if subjects is not None:
+            # A teacher chooses among the children of her own groups (or a whole group);
+            # she has no CPR numbers and is never asked for one.
+            ask_cpr = False
+            choices: list[Any] = [("", "Vælg …")]
+            for g, children in subjects:
+                options = [(f"barn-{c.pk}", c.full_name) for c in children]
+                options.append((f"gruppe-{g.pk}", f"Hele {g.name} (børnefællesskabet)"))
+                choices.append((f"{g.name}, {g.institution.name}", options))
+                self.subjects.update({f"barn-{c.pk}": c for c in children})
+                self.subjects[f"gruppe-{g.pk}"] = g
+            self.fields["subject"] = forms.ChoiceField(
+                label="Hvem handler bekymringen om?",
+                choices=choices,
+                help_text="Børnene i dine egne grupper, og grupperne selv.",
+                error_messages={"required": MSG_SUBJECT, "invalid_choice": MSG_SUBJECT},
+            )
+        _add_responsible(self, staff, "Ansvarlig")
+        self.fields["responsible_name"].help_text = (
+            "Den, der sørger for, at bekymringen følges op. Skriv navnet og vælg blandt forslagene."
+        )
         self.ask_cpr = ask_cpr
         if ask_cpr:
             self.fields["cpr"].required = True
             self.fields["cpr"].error_messages["required"] = "Skriv barnets CPR-nummer."
         else:
             del self.fields["cpr"]
-        self.order_fields(["cpr", "description", "category", "responsible", "follow_up_on"])
+        self.order_fields(
+            [
+                "subject",
+                "cpr",
+                "description",
+                "category",
+                "responsible_name",
+                "responsible",
+                "follow_up_on",
+            ]
+        )
 
     def clean_follow_up_on(self) -> dt.date | None:
         return _check_not_past(self.cleaned_data.get("follow_up_on"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _clean_responsible(self, data)
+        return data
+
+    def chosen_subject(self) -> tuple[Child | None, Group | None]:
+        """The child or group chosen in ``subject`` (None, None without that field)."""
+        chosen = self.subjects.get(self.cleaned_data.get("subject") or "")
+        if isinstance(chosen, Child):
+            return chosen, None
+        return None, chosen
 
 
 class NoteForm(forms.Form):
@@ -164,9 +266,13 @@ class ResponsibleForm(forms.Form):
 
     def __init__(self, *args: Any, staff: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"] = _responsible_field(staff)
-        self.fields["responsible"].label = "Ny ansvarlig"
-        self.order_fields(["responsible", "text"])
+        _add_responsible(self, staff, "Ny ansvarlig")
+        self.order_fields(["responsible_name", "responsible", "text"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _clean_responsible(self, data)
+        return data
 
 
 class FollowUpForm(forms.Form):

@@ -15,9 +15,11 @@ the actor's reach exactly as for one that does not exist. The callers write the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +27,7 @@ from django.utils import timezone
 from spor.accounts.models import Membership, Role
 from spor.concerns.models import OPEN_STATES, Concern, ConcernEvent
 from spor.registry import cpr_vault
-from spor.registry.models import Child, Enrolment, Institution
+from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import current_on, own_group_ids
 from spor.tenancy.access import Actor
 
@@ -108,6 +110,71 @@ def staff_for(actor: Actor) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__username")
     )
+
+
+def cases_started_from(actor: Actor, concern: Concern) -> list[int]:
+    """The ids of the forløb started from the concern (for a link; the forløb's page
+    decides who may open it). Looked up by name: cases builds on concerns."""
+    case = apps.get_model("cases", "Case")
+    return list(
+        case.objects.filter(municipality_id=actor.municipality_id, source_concern=concern)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def person_label(m: Membership) -> str:
+    """How a person is named in the "Ansvarlig" field: full name and user name, which
+    tells two Anne Nielsens apart and is what a typed name is matched against."""
+    username = m.user.get_username()
+    return f"{m.user.get_full_name() or username} ({username})"
+
+
+_LABEL = re.compile(r"\s*(.*?)\s*\(([^()]+)\)\s*")
+
+
+def search_people(staff: QuerySet[Membership], text: str, *, limit: int = 10) -> list[Membership]:
+    """Those of ``staff`` a typed text names: "Navn (brugernavn)" exactly, else everyone
+    whose first name, last name or user name holds each word typed. At most ``limit``."""
+    text = text.strip()[:200]
+    found = _LABEL.fullmatch(text)
+    if found:
+        exact = list(staff.filter(user__username=found.group(2))[:1])
+        if exact:
+            return exact
+        text = found.group(1)
+    words = text.split()[:5]
+    if not words:
+        return []
+    qs = staff
+    for word in words:
+        qs = qs.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__username__icontains=word)
+        )
+    return list(qs[:limit])
+
+
+def children_to_choose(actor: Actor) -> list[tuple[Group, list[Child]]]:
+    """For a teacher's "Ny bekymring": her own groups, each with the children in it today,
+    by name (a constant number of queries)."""
+    today = timezone.localdate()
+    groups = list(
+        Group.objects.filter(municipality_id=actor.municipality_id, pk__in=own_group_ids(actor))
+        .select_related("institution")
+        .order_by("institution__name", "name", "pk")
+    )
+    by_group: dict[int, list[Child]] = {g.pk: [] for g in groups}
+    for e in (
+        Enrolment.objects.filter(
+            current_on(today), municipality_id=actor.municipality_id, group__in=groups
+        )
+        .select_related("child")
+        .order_by("child__first_name", "child__last_name", "child_id")
+    ):
+        by_group[e.group_id].append(e.child)
+    return [(g, by_group[g.pk]) for g in groups]
 
 
 def find_child_by_cpr(actor: Actor, value: str) -> Child | None:

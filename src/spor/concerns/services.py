@@ -29,6 +29,7 @@ from spor.concerns.models import (
     State,
 )
 from spor.concerns.selectors import may_manage
+from spor.notifications.services import notify_concern_assigned
 from spor.registry.models import Child, Group
 from spor.tenancy.access import Actor
 
@@ -176,6 +177,7 @@ def concern_raise(
         to_value=f"Ansvarlig: {_person(responsible)}; opfølgning {follow_up_on:%d.%m.%Y}",
     )
     _log_child(actor, concern, Action.CREATE, "Bekymring oprettet", request)
+    notify_concern_assigned(actor=actor, concern_id=concern.pk, recipient=responsible.user)
     return concern
 
 
@@ -252,6 +254,7 @@ def concern_update_responsible(
             text=text.strip(),
         )
         _log_child(actor, concern, Action.CHANGE, "Ny ansvarlig for bekymring", request)
+        notify_concern_assigned(actor=actor, concern_id=concern.pk, recipient=responsible.user)
     return concern
 
 
@@ -325,4 +328,34 @@ def concern_close(
         actor, concern, EventKind.CLOSED, from_value=before, to_value=to_value, text=text.strip()
     )
     _log_child(actor, concern, Action.CHANGE, "Bekymring lukket", request)
+    return concern
+
+
+@transaction.atomic
+def concern_case_started(
+    *, actor: Actor, concern: Concern, case_id: int, request: HttpRequest | None = None
+) -> Concern:
+    """A forløb was started from the concern: it is closed with the outcome "Forløb
+    startet", says which forløb, and leaves the overdue lists. Called by the cases app in
+    the transaction that opens the forløb (whoever may open one from the concern may do
+    this); a concern already closed is left as it is."""
+    if concern.municipality_id != actor.municipality_id:
+        raise PermissionDenied
+    concern = _locked(concern)
+    if not concern.is_open:
+        return concern
+    before = concern.get_state_display()
+    concern.state = State.CLOSED
+    concern.outcome = Outcome.CASE
+    concern.closed_at = timezone.now()
+    concern.save(update_fields=["state", "outcome", "closed_at", "updated_at"])
+    _event(
+        actor,
+        concern,
+        EventKind.CLOSED,
+        from_value=before,
+        to_value=f"{concern.get_outcome_display()} (forløb #{case_id})",
+        text=f"Forløb #{case_id} er startet ud fra bekymringen.",
+    )
+    _log_child(actor, concern, Action.CHANGE, "Bekymring lukket: forløb startet", request)
     return concern

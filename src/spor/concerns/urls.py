@@ -7,6 +7,7 @@ app_name = "concerns"
 urlpatterns = [
     path("", views.concern_list, name="concern_list"),
     path("ny/", views.concern_create, name="concern_create"),
+    path("personer/", views.person_search, name="person_search"),
     path("forfaldne/", views.overdue_list, name="overdue_list"),
     path("forfaldne/personer/", views.overdue_people, name="overdue_people"),
     path(

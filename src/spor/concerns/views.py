@@ -11,12 +11,13 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from spor import cpr
+from spor.accounts.models import Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
@@ -180,10 +181,14 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
         else None
     )
     ask_cpr = child is None and group is None
+    subjects = None
+    if ask_cpr and actor.role == Role.EDUCATOR:
+        subjects, ask_cpr = selectors.children_to_choose(actor), False
     form = forms.ConcernForm(
         request.POST if request.method == "POST" else None,
         staff=selectors.staff_for(actor),
         ask_cpr=ask_cpr,
+        subjects=subjects,
         initial={
             "responsible": actor.membership.pk,
             "follow_up_on": timezone.localdate() + dt.timedelta(days=14),
@@ -191,7 +196,9 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        if ask_cpr:
+        if subjects is not None:
+            child, group = form.chosen_subject()
+        elif ask_cpr:
             try:
                 child = selectors.find_child_by_cpr(actor, form.cleaned_data["cpr"])
             except cpr.CPRError as exc:
@@ -219,11 +226,35 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                 return redirect("concerns:concern_detail", concern_id=concern.pk)
         if ask_cpr:
             child = None  # a child found by CPR is not shown back on a page with errors
+        if subjects is not None:
+            child = group = None  # the choice stays in the form
     return render(
         request,
         "concerns/concern_form.html",
-        {"form": form, "child": child, "group": group, "source_id": source_id},
+        {
+            "form": form,
+            "child": child,
+            "group": group,
+            "source_id": source_id,
+            "choose": subjects is not None,
+        },
         status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@actor_required
+def person_search(request: HttpRequest, actor: Actor) -> JsonResponse:
+    """``?q=ann``: up to ten active staff of the actor's municipality whose name holds what
+    was typed, for the "Ansvarlig" field's suggestions. No one of another municipality."""
+    text = request.GET.get("q", "").strip()
+    found = selectors.search_people(selectors.staff_for(actor), text) if len(text) >= 2 else []
+    return JsonResponse(
+        {
+            "results": [
+                {"id": m.pk, "label": selectors.person_label(m), "role": m.get_role_display()}
+                for m in found
+            ]
+        }
     )
 
 
@@ -269,6 +300,7 @@ def _render_detail(
         "may_manage": selectors.may_manage(actor, concern),
         "today": timezone.localdate(),
         "child_visible": registry_selectors.may_see_child(actor, concern.child_id),
+        "case_ids": selectors.cases_started_from(actor, concern),
         **_detail_forms(actor, concern),
         **(bound or {}),
     }

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     OVERDUE = "opfoelgning", "Overskredet opfølgning"
     ANSWERED = "besvarelse", "Besvaret spørgeskema"
     CASE_MEMBER = "forloeb", "Tilføjet et forløb"
+    CONCERN = "bekymring", "Ansvarlig for en bekymring"
 
 
 class Notification(TenantModel):

@@ -213,6 +213,19 @@ def notify_case_member_added(*, actor: Actor, case_id: int, recipient: User) -> 
     )
 
 
+def notify_concern_assigned(*, actor: Actor, concern_id: int, recipient: User) -> None:
+    """Someone was made responsible for a concern (not when they chose themselves)."""
+    if recipient.pk == actor.user.pk:
+        return
+    notification_create(
+        municipality_id=actor.municipality_id,
+        recipient=recipient,
+        kind=Kind.CONCERN,
+        text=f"Du er ansvarlig for opfølgningen af bekymring #{concern_id}.",
+        link=reverse("concerns:concern_detail", kwargs={"concern_id": concern_id}),
+    )
+
+
 def notify_questionnaire_answered(
     *, municipality_id: int, case_id: int, recipient: User | None, phase_label: str
 ) -> None:
