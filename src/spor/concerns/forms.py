@@ -200,7 +200,9 @@ class ConcernForm(forms.Form):
                 error_messages={"required": MSG_SUBJECT, "invalid_choice": MSG_SUBJECT},
             )
         _add_responsible(self, staff, "Ansvarlig")
-        self.fields["responsible_name"].help_text = (
+        self.fields[
+            "responsible_name"
+        ].help_text = (
             "Den, der sørger for, at bekymringen følges op. Skriv navnet og vælg blandt forslagene."
         )
         self.ask_cpr = ask_cpr
