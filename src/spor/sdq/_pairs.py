@@ -112,16 +112,18 @@ def read_pairs(path: str | Path, form: str) -> PairedInput:
     for key, total in zip(keys, totals, strict=True):
         assert key is not None
         by_child.setdefault(key[0], {})[key[1]] = int(total)
-    children, before, after = [], [], []
+    children: list[str] = []
+    before: list[float] = []
+    after: list[float] = []
     before_only = after_only = not_scored = 0
-    for child, occ in by_child.items():
-        if "before" not in occ:
+    for child, got in by_child.items():
+        if "before" not in got:
             after_only += 1
             continue
-        if "after" not in occ:
+        if "after" not in got:
             before_only += 1
             continue
-        b, a = occ["before"], occ["after"]
+        b, a = got["before"], got["after"]
         if b < 0 or a < 0:
             not_scored += 1
             continue
