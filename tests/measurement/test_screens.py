@@ -74,6 +74,24 @@ def test_staff_send_the_baseline_from_the_screen(world: World) -> None:
     assert "Førmåling er sendt" in page and "mette@example.org" in page
 
 
+def test_the_links_are_counted_in_danish_and_their_forms_named(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    response = send_parent(world, client)
+    page = client.get(response["Location"]).content.decode()
+    assert "er sendt: 1 link pr. e-mail." in page and "link(s)" not in page
+    assert "<td>Forældreskema, 4–17 år</td>" in page and "<td>parent-4-17</td>" not in page
+
+
+def test_the_optional_follow_up_questions_say_optional_once(world: World) -> None:
+    delivery = world.extra["case_delivery"]
+    delivery.end, delivery.status = timezone.localdate(), DeliveryStatus.FINISHED
+    delivery.save()
+    url = f"{page_url(world)}papir/?fase=efter&informant=foraelder"
+    page = world.client_for(world.ppr_a).get(url).content.decode()
+    assert "Er problemerne blevet bedre" in page and "(valgfrit)" in page
+    assert "(opfølgning)" not in page
+
+
 def test_a_bad_e_mail_address_is_shown_on_the_form_and_nothing_is_sent(world: World) -> None:
     client = world.client_for(world.ppr_a)
     before = counts()

@@ -202,6 +202,19 @@ class Questionnaire:
         }
 
 
+_FORM_WHO = {"parent": "Forældreskema", "teacher": "Lærerskema", "self": "Selvrapport"}
+
+
+def form_label(form: str) -> str:
+    """A form code as people read it: ``parent-4-17`` → "Forældreskema, 4–17 år",
+    ``teacher-4-17-followup`` → "Lærerskema, 4–17 år, opfølgning"."""
+    parts = form.split("-")
+    if len(parts) < 3 or parts[0] not in _FORM_WHO:
+        return form
+    label = f"{_FORM_WHO[parts[0]]}, {parts[1]}–{parts[2]} år"
+    return label + (", opfølgning" if parts[3:] == ["followup"] else "")
+
+
 def build(form: str, informant: str) -> Questionnaire:
     inst = sdq.load_instrument(form)
     wording = licensed_wording(form)
@@ -223,11 +236,13 @@ def build(form: str, informant: str) -> Questionnaire:
             Question(i.key, None, text(i.key, i.label_da), AMOUNT_CHOICES, "impact")
             for i in inst.impact.items
         ]
+    # The follow-up questions are asked on the follow-up form only: "(opfølgning)" in the
+    # label said so twice, next to "(valgfrit)".
     extra = [
         Question(
             e.key,
             None,
-            text(e.key, e.label_da),
+            text(e.key, e.label_da).removesuffix(" (opfølgning)"),
             EXTRA_CHOICES.get(e.key, [(c, str(c)) for c in e.codes]),
             "extra",
         )

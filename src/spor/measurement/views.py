@@ -133,9 +133,8 @@ def send(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
             return _render_page(request, actor, delivery, status=403)
         else:
             label = str(Phase(phase).label).lower()
-            messages.success(
-                request, f"{label.capitalize()} er sendt: {len(made)} link(s) pr. e-mail."
-            )
+            links = "1 link" if len(made) == 1 else f"{len(made)} links"
+            messages.success(request, f"{label.capitalize()} er sendt: {links} pr. e-mail.")
             return redirect(_page_url(delivery, "links"))
     return _render_page(request, actor, delivery, bound=form, status=400)
 

@@ -9,8 +9,15 @@ from typing import Any
 from django import template
 
 from spor.measurement import results, selectors
+from spor.measurement.questionnaire import form_label
 
 register = template.Library()
+
+
+@register.filter(name="form_label")
+def form_label_filter(form: str) -> str:
+    """``{{ r.form|form_label }}``: "Forældreskema, 4–17 år", not "parent-4-17"."""
+    return form_label(form)
 
 
 @register.inclusion_tag("measurement/_panel.html")
