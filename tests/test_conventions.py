@@ -43,6 +43,8 @@ NOT_TENANT = {
     "programme.programme",
     "programme.programmeadmin",
     "programme.programmeevaluator",
+    # The worker's record of when each scheduled job ran: job names and times only.
+    "ops.scheduledrun",
 }
 
 

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "spor.tenancy",
     "spor.accounts",
     "spor.registry",
@@ -161,6 +163,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a command writes.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # The worker writes beside the web server: wait for the other's write, not fail.
+    DATABASES["default"]["OPTIONS"]["timeout"] = 30
     # Tests use a file, not Django's shared in-memory database: the browser tests' live
     # server answers requests on several threads, and an in-memory database would make
     # them share one connection (and its transactions) at once.
@@ -269,23 +273,24 @@ SPOR_SDQ_WORDING_DIR = env("SPOR_SDQ_WORDING_DIR")
 SPOR_MEASUREMENT_LINK_DAYS = int(env("SPOR_MEASUREMENT_LINK_DAYS", "21"))
 SPOR_MEASUREMENT_GUESS_LIMIT = int(env("SPOR_MEASUREMENT_GUESS_LIMIT", "10"))
 SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES = int(env("SPOR_MEASUREMENT_GUESS_WINDOW_MINUTES", "15"))
-# Evaluation reports (PDF/XLSX) are made in a background thread of the web process; 1 makes
-# them within the request instead (the tests do; docs/evaluation.md, "Rapporter").
-SPOR_REPORTS_SYNC = env_bool("SPOR_REPORTS_SYNC", False)
 SPOR_BASE_URL = env("SPOR_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("SPOR_FROM_EMAIL", "spor@localhost")
 EMAIL_BACKEND = env("SPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # Operations (spor.ops, docs/deployment.md): the content security policy (empty = Spor's own,
-# see spor/ops/security.py) and the background worker's jobs: management commands by name,
-# each with its interval; a command not installed is skipped.
+# see spor/ops/security.py). Background work (docs/jobs.md): tasks such as the evaluation
+# reports wait in the database (django-tasks' database backend) for `spor_worker`, which also
+# runs the scheduled jobs: management commands at fixed local times ("at") or every N
+# minutes ("every_minutes"); a command not installed is skipped.
 SPOR_CSP = env("SPOR_CSP")
 SPOR_CSP_REPORT_ONLY = env_bool("SPOR_CSP_REPORT_ONLY", False)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 SPOR_WORKER_JOBS = [
-    {"command": "spor_retention", "every_seconds": 24 * 3600},
-    {"command": "spor_notify_due", "every_seconds": 3600},
-    {"command": "spor_concern_reminders", "every_seconds": 24 * 3600},
-    {"command": "spor_measurement_reminders", "every_seconds": 24 * 3600},
+    {"command": "spor_retention", "at": "02:30"},
+    {"command": "prune_db_task_results", "at": "03:15", "args": ["--min-age-days", "14"]},
+    {"command": "spor_notify_due", "every_minutes": 60},
+    {"command": "spor_concern_reminders", "at": "07:00"},
+    {"command": "spor_measurement_reminders", "at": "07:00"},
 ]
 
 # The API's OpenAPI schema (spor.api, docs/api.md).

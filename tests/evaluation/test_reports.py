@@ -10,22 +10,25 @@ import io
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from spor.accounts.models import Membership, Profession, Role
 from spor.cases.models import Intervention, InterventionType
 from spor.evaluation.web import figures, reports, services
 from spor.evaluation.web.models import ReportJob, ReportStatus
+from spor.evaluation.web.tasks import make_report
 from spor.registry.models import Child
 from tests import factories as f
 from tests.cases.world import intervention
 from tests.conftest import World, cpr_forms
 from tests.evaluation.test_page import SPEC, make_children
+from tests.ops.jobkit import manage
 
 PAGE = "/evaluering/"
 ORDER = "/evaluering/rapport/"
@@ -34,8 +37,15 @@ needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popp
 
 
 @pytest.fixture(autouse=True)
-def _reports_in_the_request(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.SPOR_REPORTS_SYNC = True
+def _no_scheduled_jobs(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SPOR_WORKER_JOBS = []  # the worker here makes the ordered reports, nothing else
+
+
+def work() -> str:
+    """What the background worker does with the ordered reports: `spor_worker --once`."""
+    out = io.StringIO()
+    call_command("spor_worker", "--once", stdout=out)
+    return out.getvalue()
 
 
 def data(w: World) -> None:
@@ -45,10 +55,14 @@ def data(w: World) -> None:
                   born_year=2022, start=100)  # fmt: skip
 
 
-def order(w: World, fmt: str, user=None, **params):  # type: ignore[no-untyped-def]
+def order(w: World, fmt: str, user=None, *, worker: bool = True, **params):  # type: ignore[no-untyped-def]
+    """Order a report from the page; then (unless ``worker=False``) the worker runs."""
     client = w.client_for(user or w.lead_a)
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return client.post(f"{ORDER}?{query}" if query else ORDER, {"format": fmt})
+    r = client.post(f"{ORDER}?{query}" if query else ORDER, {"format": fmt})
+    if worker:
+        work()
+    return r
 
 
 def fetch(w: World, fmt: str, **params) -> tuple[bytes, ReportJob]:  # type: ignore[no-untyped-def]
@@ -285,23 +299,59 @@ def test_a_failure_is_recorded_with_a_danish_message(
     assert services.MSG_FAILED in text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_in_the_web_process_the_report_is_made_in_a_background_thread(
-    world: World, settings: object
+def test_an_ordered_report_waits_for_the_worker_and_the_page_shows_its_state(
+    world: World,
 ) -> None:
-    settings.SPOR_REPORTS_SYNC = False  # type: ignore[attr-defined]
     data(world)
-    r = order(world, "xlsx", type=SUPPORTIVE)
+    r = order(world, "xlsx", worker=False, type=SUPPORTIVE)
     assert r.status_code == 302
     job = ReportJob.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
-    deadline = time.monotonic() + 300
-    while job.status not in (ReportStatus.DONE, ReportStatus.FAILED):
-        assert time.monotonic() < deadline, f"still {job.status} at step {job.step}"
-        time.sleep(0.2)
-        job.refresh_from_db()
-    assert job.status == ReportStatus.DONE and job.result is not None, job.message
+    # Ordered, not made: the request made no file (no thread); the task waits in the queue.
+    assert job.status == ReportStatus.QUEUED and job.result is None
+    task = DBTaskResult.objects.get()
+    assert task.status == "READY" and task.args_kwargs["kwargs"]["job_id"] == job.pk
+    client = world.client_for(world.lead_a)
+    waiting = client.get(r["Location"]).content.decode()
+    assert "Trin 1 af 3: Venter på at gå i gang" in waiting and "hx-get" in waiting
+    work()
+    job.refresh_from_db()
+    task.refresh_from_db()
+    assert job.status == ReportStatus.DONE and task.status == "SUCCESSFUL"
     wb = load_workbook(io.BytesIO(bytes(job.result)))
     assert wb["Hvem er med"]["B2"].value == 8
+    done = client.get(r["Location"]).content.decode()
+    assert "Rapporten er klar" in done and "hx-get" not in done
+    # The task run again (a second worker, a retry) does not make the report again.
+    made_at = job.finished_at
+    make_report.call(job_id=job.pk, municipality_id=job.municipality_id)
+    job.refresh_from_db()
+    assert job.finished_at == made_at and job.status == ReportStatus.DONE
+
+
+def test_an_order_that_fails_saves_neither_the_job_nor_the_task(world: World) -> None:
+    for _ in range(services.MAX_RUNNING):
+        _job(world, status=ReportStatus.QUEUED)
+    assert order(world, "pdf", worker=False).status_code == 400
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_report_is_made_by_the_worker_process_not_the_web_process(
+    world: World, tmp_path: Path
+) -> None:
+    data(world)
+    r = order(world, "pdf", worker=False, type=SUPPORTIVE)
+    assert r.status_code == 302
+    job = ReportJob.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
+    assert job.status == ReportStatus.QUEUED
+    # `spor manage spor_worker --once` in its own process, on the same database.
+    out = manage("spor_worker", "--once")
+    assert out.returncode == 0, out.stdout + out.stderr
+    job.refresh_from_db()
+    assert job.status == ReportStatus.DONE, job.message
+    assert bytes(job.result).startswith(b"%PDF") and job.pages
+    got = world.client_for(world.lead_a).get(f"{r['Location']}hent/")
+    assert got.status_code == 200 and got.content.startswith(b"%PDF")
 
 
 def test_the_filters_are_described_in_danish_on_the_title_page(world: World) -> None:

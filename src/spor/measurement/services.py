@@ -484,29 +484,40 @@ def enter_paper(
 def send_reminders(*, older_than_days: int = 7, now: dt.datetime | None = None) -> int:
     """Remind once: every open link sent more than ``older_than_days`` ago and not reminded
     gets a new link by e-mail (the token is not stored, so a reminder carries a fresh one;
-    the old link stops working). Runs in the system context (a management command)."""
+    the old link stops working). Runs in the system context (a management command). Two
+    runs at the same time send one reminder per link: :func:`reminder_send` claims each."""
     now = now or timezone.now()
-    due = MeasurementRequest.objects.filter(
+    count = 0
+    for pk in reminders_due(older_than_days=older_than_days, now=now):
+        count += reminder_send(request_id=pk, now=now)
+    return count
+
+
+def _remindable(now: dt.datetime) -> Any:
+    return MeasurementRequest.objects.filter(
         used_at__isnull=True,
         revoked_at__isnull=True,
         reminded_at__isnull=True,
         expires_at__gt=now,
-        sent_at__lte=now - dt.timedelta(days=older_than_days),
     ).exclude(recipient_email="")
-    count = 0
-    for pk in list(due.values_list("pk", flat=True)):
-        with transaction.atomic():
-            req = (
-                MeasurementRequest.objects.select_for_update(of=("self",))
-                .select_related("delivery__case__child")
-                .filter(pk=pk, used_at__isnull=True, revoked_at__isnull=True)
-                .first()
-            )
-            if req is None:
-                continue
-            token, req.token_hash = links.new_token()
-            req.reminded_at = now
-            req.save(update_fields=["token_hash", "reminded_at"])
-            _mail(req, token, reminder=True)
-            count += 1
-    return count
+
+
+def reminders_due(*, older_than_days: int, now: dt.datetime) -> list[int]:
+    """The links to remind about now (their ids); another run may take some of them first."""
+    since = now - dt.timedelta(days=older_than_days)
+    return list(_remindable(now).filter(sent_at__lte=since).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def reminder_send(*, request_id: int, now: dt.datetime) -> bool:
+    """Remind about one link, if no one has yet: the new token and the reminder's time are
+    set by one conditional UPDATE, which only one of two concurrent runs can make (on
+    PostgreSQL the other waits for the row and then finds it reminded; SQLite lets one
+    writer at a time). The e-mail goes inside the transaction: if it cannot be sent,
+    nothing is changed and the old link still works. False if there was nothing to do."""
+    token, token_hash = links.new_token()
+    if not _remindable(now).filter(pk=request_id).update(token_hash=token_hash, reminded_at=now):
+        return False
+    req = MeasurementRequest.objects.select_related("delivery__case__child").get(pk=request_id)
+    _mail(req, token, reminder=True)
+    return True

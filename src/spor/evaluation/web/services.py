@@ -1,25 +1,24 @@
 """Writes of the evaluation reports: order a report (a :class:`ReportJob`) and make it.
 
-A report is made in a background thread of the web process, so the lead sees its progress
-instead of a request that hangs; with ``settings.SPOR_REPORTS_SYNC`` it is made at once, in
-the request (the tests, and a site that prefers it). The thread is deliberately simple: no
-queue, no worker process. A job lost to a restart shows as failed after
-:data:`~spor.evaluation.web.models.STALE_AFTER` and can be ordered again.
+A report is made by the background worker (``manage.py spor_worker``, docs/jobs.md), so the
+lead sees its progress instead of a request that hangs: ordering saves the job and enqueues
+the task :func:`spor.evaluation.web.tasks.make_report` in the same transaction (the task
+waits in the database), and the worker makes the file and records each step on the job. A
+job that does not finish (no worker running, or it was killed mid-report) shows as failed
+after :data:`~spor.evaluation.web.models.STALE_AFTER` and can be ordered again.
 
-On PostgreSQL the thread has its own connection, so it tells the database which
-municipality it works for, as the request middleware does (row-level security).
+The worker has its own connection, so it tells the database which municipality it works
+for, as the request middleware does (row-level security).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -42,7 +41,10 @@ MSG_BUSY = (
     "Vent, til en af dem er færdig."
 )
 MSG_FAILED = "Rapporten kunne ikke laves. Prøv igen; sker det igen, så kontakt driften."
-MSG_LOST = "Rapporten blev ikke færdig (serveren blev genstartet). Bestil den igen."
+MSG_LOST = (
+    "Rapporten blev ikke færdig. Bestil den igen; sker det igen, så kontakt driften "
+    "(kører baggrundsarbejderen?)."
+)
 
 STEPS = {
     ReportFormat.PDF: ["Henter besvarelserne", "Beregner tallene", "Sætter siderne op",
@@ -89,24 +91,11 @@ def report_job_create(*, actor: Actor, format: str, params: Mapping[str, Any]) -
         steps=len(STEPS[ReportFormat(format)]),
         step_label="Venter på at gå i gang",
     )
-    if getattr(settings, "SPOR_REPORTS_SYNC", False):
-        report_job_run(job.pk)
-    else:
-        transaction.on_commit(lambda: _start_thread(job.pk))
+    # In the same transaction as the job: both are saved, or neither.
+    from spor.evaluation.web.tasks import make_report
+
+    make_report.enqueue(job_id=job.pk, municipality_id=job.municipality_id)
     return job
-
-
-def _start_thread(job_id: int) -> None:
-    threading.Thread(
-        target=_run_in_thread, args=(job_id,), name=f"spor-rapport-{job_id}", daemon=True
-    ).start()
-
-
-def _run_in_thread(job_id: int) -> None:
-    try:
-        report_job_run(job_id)
-    finally:
-        connection.close()  # the thread's own connection
 
 
 @contextmanager
@@ -133,14 +122,19 @@ def _progress(job: ReportJob, step: int, detail: str = "", **fields: Any) -> Non
         )
 
 
-def report_job_run(job_id: int) -> None:
-    """Make the report of a queued job. Errors mark the job failed; they are logged without
-    the figures (which are aggregates anyway)."""
-    job = ReportJob.objects.select_related("created_by__user", "created_by__municipality").get(
-        pk=job_id
-    )
-    if job.status != ReportStatus.QUEUED:
-        return
+def report_job_run(*, job_id: int, municipality_id: int) -> None:
+    """Make the report of a queued job (the worker's task). Errors mark the job failed; they
+    are logged without the figures (which are aggregates anyway). A job already taken (or
+    deleted) is left alone, so a task run twice makes the report once."""
+    with _tenant(municipality_id):
+        taken = ReportJob.objects.filter(
+            pk=job_id, municipality_id=municipality_id, status=ReportStatus.QUEUED
+        ).update(status=ReportStatus.RUNNING)
+        if not taken:
+            return
+        job = ReportJob.objects.select_related("created_by__user", "created_by__municipality").get(
+            pk=job_id, municipality_id=municipality_id
+        )
     try:
         _make(job)
     except ReportError as e:
@@ -160,7 +154,7 @@ def _fail(job: ReportJob, message: str) -> None:
 def _make(job: ReportJob) -> None:
     member: Membership = job.created_by
     actor = Actor(user=member.user, membership=member)
-    _progress(job, 0, status=ReportStatus.RUNNING)
+    _progress(job, 0)
     with _tenant(job.municipality_id):
         form = filter_form(actor, job.filters)
         if not form.is_valid():
