@@ -25,6 +25,9 @@ demo: env
 	$(BIN)/python -m spor.manage migrate --noinput
 	$(BIN)/python -m spor.manage spor_demo --seed 1 --partners
 	@[ "$${SPOR_TOTP_REQUIRED:-false}" != false ] || echo "To-faktor-login (TOTP) er slået fra i demoen; i produktion kræves det. Prøv det: SPOR_TOTP_REQUIRED=true make demo (docs/login.md)."
+	@# The background worker beside the server, on the same SQLite file: it makes the ordered
+	@# reports (docs/jobs.md); the scheduled jobs (reminders, retention) stay off in the demo.
+	$(BIN)/python -m spor.manage spor_worker --tasks-only & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
 	SPOR_TOTP_REQUIRED=$${SPOR_TOTP_REQUIRED:-false} $(BIN)/python -m spor.manage runserver 127.0.0.1:8000
 
 lint: env

@@ -22,7 +22,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol
 
 from django.core.management import call_command
 from django.db import close_old_connections, connection, transaction
@@ -44,6 +44,10 @@ logger = logging.getLogger("spor.ops.worker")
 LEASE = dt.timedelta(hours=2)
 # Finished slots are kept this long for the operators to look at, then deleted.
 KEEP_RUNS = dt.timedelta(days=90)
+
+
+class Writer(Protocol):
+    def write(self, msg: str, /) -> object: ...
 
 
 def worker_name() -> str:
@@ -97,8 +101,8 @@ def run_due_jobs(
     *,
     jobs: list[Job],
     worker: str,
-    out: TextIO,
-    err: TextIO,
+    out: Writer,
+    err: Writer,
     stop: threading.Event,
     clock: Callable[[], dt.datetime] = timezone.now,
 ) -> tuple[int, int]:
@@ -127,7 +131,7 @@ def run_due_jobs(
     return ran, failed
 
 
-def _run_command(job: Job, run: ScheduledRun, out: TextIO, err: TextIO) -> str:
+def _run_command(job: Job, run: ScheduledRun, out: Writer, err: Writer) -> str:
     """Run the job's command; the error's class name if it failed, else ''."""
     started = timezone.now()
     try:

@@ -82,9 +82,11 @@ def retry_after(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
 
 
-def jobs_from_setting(raw: Iterable[Mapping[str, object]]) -> list[Job]:
+def jobs_from_setting(raw: Iterable[object]) -> list[Job]:
     out: list[Job] = []
     for item in raw:
+        if not isinstance(item, Mapping):
+            raise ValueError(f"SPOR_WORKER_JOBS: hvert job skal være en ordbog: {item!r}")
         if "command" not in item:
             raise ValueError(f"SPOR_WORKER_JOBS: hvert job skal have en command: {item}")
         args = item.get("args", ())
