@@ -123,6 +123,10 @@ def test_the_pdf_carries_the_pages_figures_filters_norm_set_and_caveat(
     assert f"{fig.total.before} {fig.total.after} {fig.total.change} {fig.total.ci}" in flat
     for label, value in fig.effects:
         assert f"{label} {value}" in flat
+    g = fig.regression
+    assert g is not None and f"{g.expected} {g.beyond} {g.ci}" in flat
+    assert "Pålidelig ændring er beregnet med SD 6,0 og reliabilitet r = 0,62" in flat
+    assert "Følsomhed: andre værdier af reliabiliteten" in flat
     for s in fig.categories + fig.unions:
         assert s.text in flat
     for c in fig.subscales:
@@ -153,7 +157,8 @@ def test_the_workbook_has_one_sheet_per_table_with_the_pages_figures(world: Worl
     fig = page_fig(world, type=SUPPORTIVE, informant="ppr_fagperson")
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == [
-        "Om rapporten", "Hvem er med", "Samlet score", "Effektstørrelser",
+        "Om rapporten", "Hvem er med", "Samlet score", "Regression mod middelværdien",
+        "Effektstørrelser",
         "Pålidelig ændring", "Bånd før og efter", "Delskalaer", "Frafald",
     ]  # fmt: skip
     about = {r[0]: r[1] for r in wb["Om rapporten"].iter_rows(values_only=True) if r[0]}
@@ -179,8 +184,18 @@ def test_the_workbook_has_one_sheet_per_table_with_the_pages_figures(world: Worl
         ("Sammenlagt (overlapper kategorierne)", "Børn", "95 %-interval (Wilson)"),
         *[(s.label, s.text, s.ci or None) for s in fig.unions],
         (f"n = {fig.categorised_label} par med samme normsæt før og efter. "
-         f"Normsæt: {'; '.join(fig.norm_titles)}.", None, None),
+         f"Normsæt: {'; '.join(fig.norm_titles)}. Pålidelig ændring med {fig.rci_label}.",
+         None, None),
     ]  # fmt: skip
+    g = fig.regression
+    assert g is not None and "r = 0,62 (test-retest)" in fig.rci_label
+    reg = rows("Regression mod middelværdien")
+    assert reg[0][:5] == tuple(
+        reports.cell_value(v) for v in (g.n, g.expected, g.beyond, g.ci, g.standardised)
+    )
+    assert [r[1] for r in reg if r[1] in {x.kind for x in fig.sensitivity}] == [
+        x.kind for x in fig.sensitivity
+    ]
     assert fig.transitions is not None
     assert rows("Bånd før og efter")[: len(fig.transitions.rows)] == [
         (label, *cells) for label, cells in fig.transitions.rows

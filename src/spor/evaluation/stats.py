@@ -614,12 +614,14 @@ def expected_improvement_share(
     if b.size == 0:
         raise EvaluationError("ingen førmålinger / no baselines")
     mu, r, sigma = float(population_mean), float(reliability), float(population_sd)
-    m = mu + r * (b - mu) + float(shift)
+    # Scores repeat (whole numbers 0–40): one probability per distinct baseline.
+    values, counts = np.unique(b, return_counts=True)
+    m = mu + r * (values - mu) + float(shift)
     s = sigma * math.sqrt(max(0.0, 1.0 - r * r))
     c = float(critical_change)
     nd = NormalDist()
     out = []
-    for x, mx in zip(b.tolist(), m.tolist(), strict=True):
+    for x, mx in zip(values.tolist(), m.tolist(), strict=True):
         if higher_is_better:
             # improvement: after > x + c
             if whole_numbers:
@@ -633,7 +635,7 @@ def expected_improvement_share(
         else:
             p = _ncdf(nd, x - c - mx, s)
         out.append(p)
-    return float(np.mean(out))
+    return float(np.dot(out, counts) / b.size)
 
 
 def _ncdf(nd: NormalDist, d: float, s: float) -> float:

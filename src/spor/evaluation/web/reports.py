@@ -299,6 +299,33 @@ def xlsx(rep: Report) -> bytes:
     else:
         _suppressed(ws, rep)
 
+    ws = wb.create_sheet("Regression mod middelværdien")
+    _widths(ws, [12, 30, 30, 22, 16])
+    if fig.shown and fig.regression is not None:
+        g = fig.regression
+        row = _table(
+            ws,
+            ["n par", "Ændring ved regression mod middelværdien alene",
+             "Ændring ud over regression mod middelværdien", "95 %-interval",
+             "I SD for normgruppen"],
+            [[g.n, g.expected, g.beyond, g.ci, g.standardised]],
+        )  # fmt: skip
+        _note(ws, row, f"Et skøn under antagelser (ingen kontrolgruppe): uden indsatsen "
+                       f"forventes eftermålingen at ligge på μ + r·(førmåling − μ), med "
+                       f"{g.parameters}.")  # fmt: skip
+        _table(
+            ws,
+            ["Reliabilitet r", "Slags", "Grænse (point)", "Pålidelig forbedring i alt",
+             "Pålidelig forværring", "Ud over regression (95 %-interval)"],
+            [[("" if not x.default else "standard: ") + x.reliability, x.kind, x.threshold,
+              x.improved, x.deteriorated, x.beyond] for x in fig.sensitivity],
+            start=row + 2,
+        )  # fmt: skip
+    elif fig.shown:
+        _note(ws, 1, "Normsættet giver ikke gennemsnit og reliabilitet for denne informant.")
+    else:
+        _suppressed(ws, rep)
+
     ws = wb.create_sheet("Effektstørrelser")
     _widths(ws, [70, 12])
     if fig.shown:
@@ -315,7 +342,8 @@ def xlsx(rep: Report) -> bytes:
         head = ["Sammenlagt (overlapper kategorierne)", "Børn", "95 %-interval (Wilson)"]
         row = _table(ws, head, [[s.label, s.text, s.ci] for s in fig.unions], start=row)
         _note(ws, row, f"n = {fig.categorised_label} par med samme normsæt før og efter. "
-                       f"Normsæt: {rep.norm_sets}.")  # fmt: skip
+                       f"Normsæt: {rep.norm_sets}. "
+                       f"Pålidelig ændring med {fig.rci_label}.")  # fmt: skip
     else:
         _suppressed(ws, rep)
 
