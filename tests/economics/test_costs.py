@@ -203,3 +203,18 @@ def test_cost_per_success_is_hidden_under_five_children(world: World) -> None:
     assert not any(s.shown for s in success)
     text = r.content.decode()
     assert "3 af 8" not in text and kr(11 * 6000 / 3) not in text
+
+
+def test_the_initiative_page_and_the_cost_page_count_the_same_deliveries(world: World) -> None:
+    # A planned delivery has not been given yet: the initiative page counted it (46), the
+    # cost page did not (43). Both now count the deliveries that have started.
+    talks = world.extra["intervention_talks"]
+    planned = delivery(world, child=world.child_a2, intervention=talks, hours={})
+    Delivery.objects.filter(case=planned).update(status=DeliveryStatus.PLANNED)
+    lead = world.client_for(world.lead_a)
+    costs = lead.get(URL).context["page"].report
+    [line] = [i for i in costs.interventions if i.name == talks.name]
+    initiative = lead.get(f"/partnerskab/initiativer/{world.extra['initiative_a'].pk}/")
+    [use] = [u for u in initiative.context["uses"] if u.intervention == talks]
+    assert use.deliveries == line.deliveries == 1
+    assert use.cases == line.cases == 1

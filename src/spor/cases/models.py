@@ -463,6 +463,12 @@ class DeliveryStatus(models.TextChoices):
     FINISHED = "afsluttet", "Afsluttet"
 
 
+# A delivery counts as given (an "iværksat indsats") once it has started, not while it is
+# only planned. The one definition for every page that counts deliveries (the initiative
+# page, the economics page).
+INITIATED_STATES = (DeliveryStatus.RUNNING, DeliveryStatus.FINISHED)
+
+
 class Delivery(TenantModel):
     """An intervention given in a case (iværksat indsats), from ``start`` to ``end``. The
     hours spent are in :class:`DeliveryHours`, one row per profession. A finished delivery

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
-from spor.cases.models import Delivery, DeliveryHours, Intervention
+from spor.cases.models import INITIATED_STATES, Delivery, DeliveryHours, Intervention
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
 from spor.tenancy.access import Actor
 
@@ -84,7 +84,9 @@ def delivery_hours(
 ) -> list[HoursRow]:
     """The hours of the municipality's deliveries, those starting in ``year`` (if given), of
     ``intervention`` (if given)."""
-    qs = DeliveryHours.objects.filter(municipality_id=actor.municipality_id)
+    qs = DeliveryHours.objects.filter(
+        municipality_id=actor.municipality_id, delivery__status__in=INITIATED_STATES
+    )
     if year is not None:
         qs = qs.filter(delivery__start__year=year)
     if intervention is not None:
@@ -109,7 +111,7 @@ def delivery_ids(
 ) -> set[int]:
     """The municipality's deliveries starting in ``year`` (if given) of ``intervention`` (if
     given), with or without hours."""
-    qs = Delivery.objects.filter(municipality_id=actor.municipality_id)
+    qs = Delivery.objects.filter(municipality_id=actor.municipality_id, status__in=INITIATED_STATES)
     if year is not None:
         qs = qs.filter(start__year=year)
     if intervention is not None:

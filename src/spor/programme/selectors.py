@@ -21,7 +21,15 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 
 from spor.accounts.models import Role
-from spor.cases.models import LEVEL_ORDER, Delivery, DeliveryHours, Intervention, Level, Target
+from spor.cases.models import (
+    INITIATED_STATES,
+    LEVEL_ORDER,
+    Delivery,
+    DeliveryHours,
+    Intervention,
+    Level,
+    Target,
+)
 from spor.programme import charts
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import (
@@ -177,7 +185,9 @@ def intervention_use(actor: Actor, initiative: Initiative) -> list[InterventionU
     counts: dict[int, dict[str, int]] = {
         row["intervention_id"]: {"cases": row["cases"], "deliveries": row["deliveries"]}
         for row in Delivery.objects.filter(
-            municipality_id=actor.municipality_id, intervention_id__in=ids
+            municipality_id=actor.municipality_id,
+            intervention_id__in=ids,
+            status__in=INITIATED_STATES,
         )
         .values("intervention_id")
         .annotate(cases=Count("case", distinct=True), deliveries=Count("pk"))
@@ -185,7 +195,9 @@ def intervention_use(actor: Actor, initiative: Initiative) -> list[InterventionU
     hours = {
         row["delivery__intervention_id"]: row["total"]
         for row in DeliveryHours.objects.filter(
-            municipality_id=actor.municipality_id, delivery__intervention_id__in=ids
+            municipality_id=actor.municipality_id,
+            delivery__intervention_id__in=ids,
+            delivery__status__in=INITIATED_STATES,
         )
         .values("delivery__intervention_id")
         .annotate(total=Sum("hours"))
