@@ -4,8 +4,9 @@ and about 100 initiatives, so the initiatives overview and its diagrams show som
 :func:`generate` creates (idempotently) the programme "Investering i den tidlige og
 forebyggende indsats i PPR" (Socialstyrelsen, 2017–2020, 123,1 mio. kr., pejlemærker
 version 1), the demo municipality and ten others as participants, a development plan for
-each with 9–10 initiatives, the programme administrator ``programadmin`` and the programme
-evaluator ``programevaluator`` (password: :data:`spor.registry.demo.DEMO_PASSWORD`).
+each with 9–10 initiatives (105 in all, as in the source documents), the programme
+administrator ``programadmin`` and the programme evaluator ``programevaluator``
+(password: :data:`spor.registry.demo.DEMO_PASSWORD`).
 
 The ten other participants are the national demo's "Kommune NNN" municipalities where they
 exist, otherwise new ones named the same way ("Kommune 101" …) on codes not taken, so that a
@@ -107,6 +108,10 @@ class Template:
 
 
 T = Template
+# The source documents: "På tværs af de 11 partnerskabskommuners udviklingsplaner er der
+# beskrevet 105 initiativer." Spread as evenly as may be: six plans with 10, five with 9.
+INITIATIVES = 105
+
 TEMPLATES: list[Template] = [
     # specific: children and young people
     T(
@@ -714,6 +719,7 @@ def _write_plan(
     today: dt.date,
     benchmarks: dict[int, Benchmark],
     catalogue: list[Intervention],
+    count: int,
 ) -> int:
     mid = participation.municipality_id
     plan = DevelopmentPlan.objects.filter(municipality_id=mid, participation=participation).first()
@@ -728,7 +734,7 @@ def _write_plan(
         )
     if Initiative.objects.filter(municipality_id=mid, plan=plan).exists():
         return 0
-    chosen = rng.sample(TEMPLATES, rng.randint(9, 10))
+    chosen = rng.sample(TEMPLATES, count)
     initiatives = [
         Initiative(
             municipality_id=mid,
@@ -823,5 +829,6 @@ def generate(municipality: Municipality, *, rng: random.Random, today: dt.date) 
             today=today,
             benchmarks=benchmarks,
             catalogue=catalogue,
+            count=INITIATIVES // len(participations) + (n < INITIATIVES % len(participations)),
         )
     return added
