@@ -92,6 +92,32 @@ def test_the_optional_follow_up_questions_say_optional_once(world: World) -> Non
     assert "(opfølgning)" not in page
 
 
+def test_the_after_measurement_goes_to_whom_the_before_measurement_went(world: World) -> None:
+    # The mother's address had to be typed again for the after-measurement.
+    client = world.client_for(world.ppr_a)
+    send_parent(world, client)
+    delivery = world.extra["case_delivery"]
+    delivery.end, delivery.status = timezone.localdate(), DeliveryStatus.FINISHED
+    delivery.save()
+    page = client.get(page_url(world)).content.decode()
+    after = page[page.index('id="send-efter"') :]
+    assert 'name="efter-email_foraelder" value="mette@example.org"' in after
+    assert 'name="efter-name_foraelder" value="Mette Nielsen"' in after
+    assert 'name="efter-informants" value="foraelder" checked' in after
+    response = client.post(
+        f"{page_url(world)}send/",
+        {
+            "fase": "efter",
+            "efter-phase": "efter",
+            "efter-informants": ["foraelder"],
+            "efter-name_foraelder": "Mette Nielsen",
+            "efter-email_foraelder": "mette@example.org",
+        },
+    )
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == ["mette@example.org"]
+
+
 def test_a_bad_e_mail_address_is_shown_on_the_form_and_nothing_is_sent(world: World) -> None:
     client = world.client_for(world.ppr_a)
     before = counts()

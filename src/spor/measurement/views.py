@@ -19,7 +19,7 @@ from spor.audit.services import access_log_record
 from spor.cases.models import Delivery, DeliveryStatus
 from spor.measurement import questionnaire, results, selectors, services
 from spor.measurement.forms import PaperForm, SendForm
-from spor.measurement.models import Informant, Phase
+from spor.measurement.models import Informant, MeasurementRequest, Phase
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
 
@@ -51,6 +51,26 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _as_before(requests_: list[MeasurementRequest]) -> dict[str, Any]:
+    """The after-measurement goes to whom the before-measurement went: each informant's
+    name and e-mail from their latest baseline link (the mother's address need not be
+    typed again), and those informants ticked."""
+    found: dict[str, Any] = {}
+    informants: list[str] = []
+    for r in sorted(requests_, key=lambda r: (r.sent_at is None, r.sent_at, r.pk)):
+        if r.phase != Phase.BEFORE or r.informant == Informant.PROFESSIONAL:
+            continue
+        if r.informant not in informants:
+            informants.append(r.informant)
+        if r.recipient_name:
+            found[f"name_{r.informant}"] = r.recipient_name
+        if r.recipient_email:
+            found[f"email_{r.informant}"] = r.recipient_email
+    if informants:
+        found["informants"] = informants
+    return found
+
+
 def _render_page(
     request: HttpRequest,
     actor: Actor,
@@ -65,14 +85,16 @@ def _render_page(
     responses = list(selectors.responses_of(actor, [delivery]))
     team = selectors.team_with_email(actor, case)
     contact = selectors.parent_contact(actor, case) if case.child_id else {}
+    initial: dict[str, dict[str, Any]] = {
+        Phase.BEFORE: {"phase": Phase.BEFORE, **contact},
+        Phase.AFTER: {"phase": Phase.AFTER, **contact, **_as_before(requests_)},
+    }
     send_forms = {}
     for phase in (Phase.BEFORE, Phase.AFTER):
         if bound is not None and bound.prefix == phase:
             send_forms[phase] = bound
         else:
-            send_forms[phase] = SendForm(
-                prefix=phase, team=team, initial={"phase": phase, **contact}
-            )
+            send_forms[phase] = SendForm(prefix=phase, team=team, initial=initial[phase])
     _log_view(request, actor, delivery, "Forløb: SDQ-måling på indsats")
     return render(
         request,
