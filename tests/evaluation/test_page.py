@@ -309,3 +309,18 @@ def _close(a: object, b: object) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         return a == pytest.approx(b, rel=1e-12, abs=1e-12)
     return a == b
+
+
+def test_the_api_carries_the_same_honest_figures(world: World) -> None:
+    make_children(world, SPEC)
+    fig = get(world).context["fig"]
+    body = world.client_for(world.lead_a).get("/api/evaluering/").json()
+    assert body["reliable_change_parameters"] == fig.rci_label
+    assert "r = 0,62 (test-retest)" in body["reliable_change_parameters"]
+    g = body["change_beyond_regression"]
+    assert (g["n"], g["expected"], g["beyond"], g["ci"]) == (
+        fig.regression.n, fig.regression.expected, fig.regression.beyond, fig.regression.ci
+    )  # fmt: skip
+    assert [x["reliability"] for x in body["reliability_sensitivity"]] == [
+        "0,62", "0,70", "0,80", "0,87"
+    ]  # fmt: skip

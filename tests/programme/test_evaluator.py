@@ -86,6 +86,17 @@ def test_the_evaluator_sees_pooled_figures_equal_to_the_pure_functions(world: Wo
     assert "18 par af 27 startet" in text
     assert "uden en kontrolgruppe" in text and "regression mod middelværdien" in text
     assert "uk-3band@1" in text and escape(disclosure.PROTECTION_NOTE_DA) in text
+    # Next to the pooled change: regression to the mean alone, and the change beyond it.
+    adj = stats.change_beyond_regression(
+        before + before_b, after + after_b, population_mean=6.6, population_sd=6.0,
+        reliability=0.62,
+    )  # fmt: skip
+    g = report.pooled.regression
+    assert g is not None and (g.expected, g.beyond) == (
+        figures.num(adj.expected_regression), figures.num(adj.beyond)
+    )  # fmt: skip
+    assert f"<td>{g.expected}</td><td>{g.beyond}</td><td>{g.ci}</td>" in text
+    assert "Pålidelig ændring er beregnet med SD 6,0 og reliabilitet r = 0,62" in text
 
 
 def test_the_category_counts_equal_sdqs_change_categories(world: World) -> None:

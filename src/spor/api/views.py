@@ -613,6 +613,29 @@ class Evaluation(ApiView):
             "subscales": [_change(x) for x in fig.subscales],
             "attrition": [{"label": a, "value": b} for a, b in fig.attrition],
             "caveat": CAVEAT,
+            "reliable_change_parameters": fig.rci_label,
+            "reliable_change_threshold": fig.rci_threshold,
+            "change_beyond_regression": None
+            if fig.regression is None
+            else {
+                k: getattr(fig.regression, k)
+                for k in ("n", "expected", "beyond", "ci", "standardised", "parameters")
+            },
+            "reliability_sensitivity": [
+                {
+                    k: getattr(x, k)
+                    for k in (
+                        "reliability",
+                        "kind",
+                        "threshold",
+                        "improved",
+                        "deteriorated",
+                        "beyond",
+                        "default",
+                    )
+                }
+                for x in fig.sensitivity
+            ],
         }
         return Response(body)
 
