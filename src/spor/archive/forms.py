@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from spor.archive.models import MAX_MONTHS, Disposal, RecordType
+from spor.archive.models import ACCESS_LOG_MIN_MONTHS, MAX_MONTHS, Disposal, RecordType
 from spor.archive.services import MSG_DISPOSAL, MSG_HOLD_REFERENCE, MSG_MONTHS, MSG_RECORD_TYPE
 from spor.cases import kle
 from spor.concerns.forms import DateInput
@@ -37,8 +37,12 @@ class RuleForm(forms.Form):
         label="Opbevares i (måneder)",
         min_value=1,
         max_value=MAX_MONTHS,
-        help_text="Regnes fra forløbets eller bekymringens afslutning, trivselsvurderingens "
-        "slutdato, besvarelsens dato eller logpostens tidspunkt.",
+        help_text="Regnes fra forløbets eller bekymringens afslutning, trivselsrundens "
+        "slutdato (trivselsvurderinger og forældreinformation), besvarelsens dato, den dag "
+        "samtykket blev tilbagekaldt eller udløb, barnets sidste udskrivning eller "
+        "logpostens tidspunkt. Barnets stamdata slettes først, når barnet ikke har flere "
+        f"forløb, bekymringer eller trivselsvurderinger. Adgangsloggen opbevares i mindst "
+        f"{ACCESS_LOG_MIN_MONTHS} måneder.",
         error_messages={
             "required": MSG_MONTHS,
             "invalid": MSG_MONTHS,

@@ -23,6 +23,9 @@ class RecordType(models.TextChoices):
     CONCERN = "bekymring", "Bekymring"
     CASE = "forloeb", "Forløb"
     SDQ = "sdq", "SDQ-besvarelse"
+    CONSENT = "samtykke", "Samtykke og hjemmel"
+    PARENT_NOTICE = "foraeldreinformation", "Forældreinformation"
+    CHILD = "barn", "Barnets stamdata"
     ACCESS_LOG = "adgangslog", "Adgangslog"
 
 
@@ -40,13 +43,30 @@ ALLOWED_DISPOSALS: dict[str, list[str]] = {
     RecordType.CONCERN: [Disposal.DELETE],
     RecordType.CASE: [Disposal.DELETE],
     RecordType.SDQ: [Disposal.DELETE, Disposal.ANONYMISE],
+    RecordType.CONSENT: [Disposal.DELETE],
+    RecordType.PARENT_NOTICE: [Disposal.DELETE],
+    RecordType.CHILD: [Disposal.DELETE],
     RecordType.ACCESS_LOG: [Disposal.DELETE, Disposal.ANONYMISE],
+}
+
+# Why an expired record was kept (RetentionRun.kept), as the screen and the command say it.
+KEPT_REASONS: dict[str, str] = {
+    "held": "holdt til arkivaflevering",
+    "open_case": "hører til et åbent forløb",
+    "records": "barnet har stadig forløb, bekymringer eller trivselsvurderinger i Spor",
+    "assessments": "rundens trivselsvurderinger er ikke slettet endnu",
 }
 
 # Record types that carry a KLE emnenummer (an SDQ answer through its case).
 KLE_TYPES: set[str] = {RecordType.CASE, RecordType.SDQ}
 
 MAX_MONTHS = 1200
+
+# The access log is kept at least this long, whatever a municipality's rule says: the rule
+# form and the service refuse less, and the retention job never disposes of a younger entry
+# even if a shorter rule got into the database some other way. Two years is the limitation
+# period of the offences a misuse of access would be (docs/retention.md, "Legal basis").
+ACCESS_LOG_MIN_MONTHS = 24
 
 
 class RetentionRule(TenantModel):

@@ -3,7 +3,10 @@ retention job that disposes of what has expired.
 
 The job never touches a case that is open or held for an archive delivery, nor anything that
 belongs to such a case (its SDQ answers, the concern and the screening assessment it came
-from, the access log of its child). It records counts only (:class:`RetentionRun`).
+from, the consents and the access log of its child). A child's own record (name, encrypted
+CPR number, enrolments) goes last, once nothing else about the child is left. The access
+log is never disposed of younger than :data:`ACCESS_LOG_MIN_MONTHS`, whatever the rule says.
+It records counts only (:class:`RetentionRun`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from spor.archive.models import (
+    ACCESS_LOG_MIN_MONTHS,
     ALLOWED_DISPOSALS,
     KLE_TYPES,
     MAX_MONTHS,
@@ -34,13 +38,18 @@ from spor.cases import kle
 from spor.cases.models import Case, Status
 from spor.concerns.models import OPEN_STATES, Concern, State
 from spor.measurement.models import MeasurementRequest, Response
-from spor.screening.models import Assessment
+from spor.registry.models import Child, Enrolment
+from spor.screening.models import Assessment, Consent, ParentNotice
 from spor.tenancy.access import Actor
 
 MSG_LEAD_ONLY = "Kun PPR-lederen kan ændre kommunens sletteregler og arkivhold."
 MSG_RECORD_TYPE = "Vælg, hvilken slags oplysninger reglen gælder."
 MSG_MONTHS = f"Skriv opbevaringsperioden som et helt antal måneder fra 1 til {MAX_MONTHS}."
 MSG_DISPOSAL = "Vælg, om oplysningerne slettes eller anonymiseres, når perioden er udløbet."
+MSG_ACCESS_LOG_FLOOR = (
+    f"Adgangsloggen skal opbevares i mindst {ACCESS_LOG_MIN_MONTHS} måneder, så misbrug af "
+    "adgangen til børnenes oplysninger kan opklares og forfølges."
+)
 MSG_DISPOSAL_NOT_ALLOWED = "{what} kan kun {allowed}."
 MSG_KLE_NOT_FOR_TYPE = (
     "{what} har intet KLE-emnenummer. Lad feltet være tomt, så gælder reglen alle."
@@ -60,6 +69,9 @@ DEFAULT_RULES: list[tuple[str, int, str]] = [
     (RecordType.CONCERN, 24, Disposal.DELETE),
     (RecordType.CASE, 60, Disposal.DELETE),
     (RecordType.SDQ, 60, Disposal.ANONYMISE),
+    (RecordType.CONSENT, 36, Disposal.DELETE),
+    (RecordType.PARENT_NOTICE, 36, Disposal.DELETE),
+    (RecordType.CHILD, 36, Disposal.DELETE),
     (RecordType.ACCESS_LOG, 60, Disposal.DELETE),
 ]
 
@@ -96,6 +108,8 @@ def check_rule(*, record_type: str, kle_number: str, months: Any, disposal: str)
                 errors["kle_number"] = str(exc)
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_MONTHS:
         errors["months"] = MSG_MONTHS
+    elif record_type == RecordType.ACCESS_LOG and months < ACCESS_LOG_MIN_MONTHS:
+        errors["months"] = MSG_ACCESS_LOG_FLOOR
     if disposal not in Disposal.values:
         errors["disposal"] = MSG_DISPOSAL
     elif disposal not in ALLOWED_DISPOSALS[record_type]:
@@ -224,17 +238,20 @@ def archive_hold_release(*, actor: Actor, hold: ArchiveHold) -> ArchiveHold:
 class _Tally:
     counts: list[dict[str, Any]] = field(default_factory=list)
     kept: dict[str, dict[str, int]] = field(default_factory=dict)
-    # Cases disposed of in this run: what belongs to them went with them (in a dry run, would).
+    # Disposed of in this run (in a dry run: would be). What belongs to a case went with it;
+    # a child goes only when none of its cases, concerns and assessments is left.
     cases_gone: set[int] = field(default_factory=set)
+    concerns_gone: set[int] = field(default_factory=set)
+    assessments_gone: set[int] = field(default_factory=set)
 
-    def add(self, rule: RetentionRule, count: int) -> None:
+    def add(self, rule: RetentionRule, count: int, months: int | None = None) -> None:
         if count:
             self.counts.append(
                 {
                     "record_type": rule.record_type,
                     "rule_id": rule.pk,
                     "kle_number": rule.kle_number,
-                    "months": rule.months,
+                    "months": months or rule.months,
                     "disposal": rule.disposal,
                     "count": count,
                 }
@@ -374,6 +391,7 @@ def _concerns(
     )
     tally.keep(RecordType.CONCERN, "open_case", sum(1 for i in ids if i in kept_ids))
     ids = [i for i in ids if i not in kept_ids]
+    tally.concerns_gone.update(ids)
     if not dry_run:
         for chunk in _chunks(ids):
             Concern.objects.filter(pk__in=chunk).delete()
@@ -400,9 +418,100 @@ def _screenings(
     )
     tally.keep(RecordType.SCREENING, "open_case", sum(1 for i in ids if i in kept_ids))
     ids = [i for i in ids if i not in kept_ids]
+    tally.assessments_gone.update(ids)
     if not dry_run:
         for chunk in _chunks(ids):
             Assessment.objects.filter(pk__in=chunk).delete()
+    tally.add(rule, len(ids))
+
+
+def _children_of(protected: set[int]) -> set[int]:
+    return set(
+        Case.objects.filter(pk__in=protected, child__isnull=False).values_list(
+            "child_id", flat=True
+        )
+    )
+
+
+def _consents(
+    m: int, rule: RetentionRule, today: dt.date, protected: set[int], tally: _Tally, dry_run: bool
+) -> None:
+    """Consents and legal bases that stopped applying (revoked, or past their end date)
+    ``rule.months`` ago. One that is still in force has not expired: it goes with its child."""
+    cutoff = months_before(today, rule.months)
+    rows = list(
+        Consent.objects.filter(municipality_id=m)
+        .filter(Q(revoked_on__lte=cutoff) | Q(valid_to__lte=cutoff))
+        .values_list("pk", "child_id")
+    )
+    children = _children_of(protected)
+    tally.keep(RecordType.CONSENT, "open_case", sum(1 for r in rows if r[1] in children))
+    ids = [r[0] for r in rows if r[1] not in children]
+    if not dry_run:
+        for chunk in _chunks(ids):
+            Consent.objects.filter(pk__in=chunk).delete()
+    tally.add(rule, len(ids))
+
+
+def _parent_notices(
+    m: int, rule: RetentionRule, today: dt.date, protected: set[int], tally: _Tally, dry_run: bool
+) -> None:
+    """The record that parents were told about a round, ``rule.months`` after the round's end;
+    kept while any assessment of the round is kept (it documents their lawful basis)."""
+    rows = list(
+        ParentNotice.objects.filter(
+            municipality_id=m, round__ends__lte=months_before(today, rule.months)
+        ).values_list("pk", "round_id")
+    )
+    rounds = {r[1] for r in rows}
+    kept_rounds = {
+        round_id
+        for pk, round_id in Assessment.objects.filter(
+            municipality_id=m, round_id__in=rounds
+        ).values_list("pk", "round_id")
+        if pk not in tally.assessments_gone
+    }
+    tally.keep(RecordType.PARENT_NOTICE, "assessments", sum(1 for r in rows if r[1] in kept_rounds))
+    ids = [r[0] for r in rows if r[1] not in kept_rounds]
+    if not dry_run:
+        for chunk in _chunks(ids):
+            ParentNotice.objects.filter(pk__in=chunk).delete()
+    tally.add(rule, len(ids))
+
+
+def _children(
+    m: int, rule: RetentionRule, today: dt.date, protected: set[int], tally: _Tally, dry_run: bool
+) -> None:
+    """A child's own record (name, encrypted CPR number, enrolments, and the consents still on
+    it) ``rule.months`` after the child's last enrolment ended (or, with no enrolment, after the
+    record was made), once none of the child's cases, concerns and assessments is left: those
+    go by their own rules first. The access log about the child is not touched (it has its
+    own rule and floor)."""
+    cutoff = months_before(today, rule.months)
+    enrolled = Enrolment.objects.filter(municipality_id=m).filter(
+        Q(end__isnull=True) | Q(end__gt=cutoff)
+    )
+    candidates = list(
+        Child.objects.filter(municipality_id=m, created_at__lt=_start_of_day_after(cutoff))
+        .exclude(pk__in=enrolled.values("child_id"))
+        .values_list("pk", flat=True)
+    )
+    blocked: set[int] = set()
+    for chunk in _chunks(candidates):
+        for model, gone in (
+            (Case, tally.cases_gone),
+            (Concern, tally.concerns_gone),
+            (Assessment, tally.assessments_gone),
+        ):
+            rows = model.objects.filter(municipality_id=m, child_id__in=chunk).values_list(
+                "pk", "child_id"
+            )
+            blocked.update(child for pk, child in rows if pk not in gone)
+    tally.keep(RecordType.CHILD, "records", len(blocked))
+    ids = [c for c in candidates if c not in blocked]
+    if not dry_run:
+        for chunk in _chunks(ids):
+            Child.objects.filter(pk__in=chunk).delete()
     tally.add(rule, len(ids))
 
 
@@ -418,13 +527,11 @@ def _allow_access_log_disposal(on: bool) -> None:
 def _access_log(
     m: int, rule: RetentionRule, today: dt.date, protected: set[int], tally: _Tally, dry_run: bool
 ) -> None:
-    children = set(
-        Case.objects.filter(pk__in=protected, child__isnull=False).values_list(
-            "child_id", flat=True
-        )
-    )
+    children = _children_of(protected)
+    # The floor holds even for a rule that got into the database past check_rule.
+    months = max(rule.months, ACCESS_LOG_MIN_MONTHS)
     qs = AccessLogEntry.objects.filter(
-        municipality_id=m, at__lt=_start_of_day_after(months_before(today, rule.months))
+        municipality_id=m, at__lt=_start_of_day_after(months_before(today, months))
     )
     if rule.disposal == Disposal.ANONYMISE:
         qs = qs.filter(Q(actor__isnull=False) | ~Q(actor_role="") | Q(source__isnull=False))
@@ -441,7 +548,7 @@ def _access_log(
                 qs.update(actor=None, actor_role="", source=None)
         finally:
             _allow_access_log_disposal(False)
-    tally.add(rule, count)
+    tally.add(rule, count, months)
 
 
 @transaction.atomic
@@ -473,10 +580,14 @@ def retention_run(
         _cases(m, rules[RecordType.CASE], today, protected, held, tally, dry_run)
     if rules.get(RecordType.SDQ):
         _sdq(m, rules[RecordType.SDQ], today, protected, held, tally, dry_run)
+    # The child's own record last: it goes only when nothing else about the child is left.
     for record_type, step in (
         (RecordType.CONCERN, _concerns),
         (RecordType.SCREENING, _screenings),
+        (RecordType.CONSENT, _consents),
+        (RecordType.PARENT_NOTICE, _parent_notices),
         (RecordType.ACCESS_LOG, _access_log),
+        (RecordType.CHILD, _children),
     ):
         general = next((r for r in rules.get(record_type, []) if not r.kle_number), None)
         if general is not None:

@@ -14,11 +14,9 @@ from django.views.decorators.http import require_POST
 
 from spor.archive import export as archive_export
 from spor.archive import forms, selectors, services
-from spor.archive.models import RecordType
+from spor.archive.models import KEPT_REASONS, RecordType
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
-
-KEPT_LABELS = {"held": "holdt til arkivaflevering", "open_case": "hører til et åbent forløb"}
 
 
 def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
@@ -39,7 +37,7 @@ def _run_lines(run: Any) -> list[str]:
         lines.append(f"{what}: {row['count']} {verb} (regel {row['months']} mdr.{kle})")
     for record_type, kept in run.kept.items():
         for why, n in kept.items():
-            lines.append(f"{RecordType(record_type).label}: {n} beholdt, {KEPT_LABELS[why]}")
+            lines.append(f"{RecordType(record_type).label}: {n} beholdt, {KEPT_REASONS[why]}")
     return lines
 
 

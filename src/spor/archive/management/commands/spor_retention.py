@@ -12,11 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spor.archive.models import RecordType
+from spor.archive.models import KEPT_REASONS, RecordType
 from spor.archive.services import retention_run
 from spor.tenancy.models import Municipality
-
-KEPT = {"held": "holdt til arkivaflevering", "open_case": "hører til et åbent forløb"}
 
 
 class Command(BaseCommand):
@@ -60,7 +58,7 @@ class Command(BaseCommand):
             for record_type, kept in run.kept.items():
                 for why, n in kept.items():
                     self.stdout.write(
-                        f"  {RecordType(record_type).label}: {n} beholdt, {KEPT[why]}"
+                        f"  {RecordType(record_type).label}: {n} beholdt, {KEPT_REASONS[why]}"
                     )
         verb = "ville blive slettet eller anonymiseret" if dry else "slettet eller anonymiseret"
         self.stdout.write(f"I alt {total} {verb}.")
