@@ -50,7 +50,11 @@ def test_a_health_visitor_sees_the_case_only_while_on_its_team(world: World) -> 
 
     response = world.client_for(world.ppr_a).post(
         f"/forloeb/{case.pk}/team/",
-        {"membership": member(world, world.health_a).pk, "role": "Trivselssamtaler"},
+        {
+            "membership": member(world, world.health_a).pk,
+            "role": "Trivselssamtaler",
+            "basis": "Hjemmel i lovgivningen",
+        },
     )
     assert response.status_code == 302
     page = health.get(f"/forloeb/{case.pk}/")

@@ -143,11 +143,40 @@ def test_the_team_crosses_professions_and_each_member_has_a_role(world: World) -
     client = world.client_for(world.ppr_a)
     client.post(
         f"/forloeb/{case.pk}/team/",
-        {"membership": member(world, world.social_a).pk, "role": "Kontakt til familien"},
+        {
+            "membership": member(world, world.social_a).pk,
+            "role": "Kontakt til familien",
+            "basis": "Hjemmel i lovgivningen",
+        },
     )
     page = client.get(f"/forloeb/{case.pk}/").content.decode()
     assert "Kontakt til familien" in page and "Socialrådgiver" in page
     assert CaseEvent.objects.filter(case=case, kind=EventKind.MEMBER_ADDED).exists()
+
+
+def test_adding_a_health_visitor_asks_for_consent_or_legal_basis_and_says_what_she_sees(
+    world: World,
+) -> None:
+    case = world.extra["case"]
+    client = world.client_for(world.ppr_a)
+    form = client.get(f"/forloeb/{case.pk}/team/").content.decode()
+    assert "Samtykke fra forældremyndigheden" in form and "Hjemmel i lovgivningen" in form
+    assert "ser hele forløbet" in form
+    before = counts()
+    data = {"membership": member(world, world.health_a).pk, "role": "Sundhedsplejerske"}
+    refused = client.post(f"/forloeb/{case.pk}/team/", data)
+    assert refused.status_code == 400
+    assert "Personen er ikke i PPR: angiv forældremyndighedens samtykke" in (
+        refused.content.decode()
+    )
+    assert counts() == before
+    basis = {"basis": "Samtykke fra forældremyndigheden", "basis_note": "Mor, mundtligt"}
+    assert client.post(f"/forloeb/{case.pk}/team/", {**data, **basis}).status_code == 302
+    event = CaseEvent.objects.filter(case=case, kind=EventKind.MEMBER_ADDED).latest("pk")
+    assert event.text.endswith("Grundlag: Samtykke fra forældremyndigheden (Mor, mundtligt)")
+    # staff of PPR need none
+    lead = {"membership": member(world, world.lead_a).pk, "role": "Leder"}
+    assert client.post(f"/forloeb/{case.pk}/team/", lead).status_code == 302
 
 
 def test_a_person_already_on_the_team_is_not_added_twice(world: World) -> None:

@@ -276,7 +276,11 @@ def test_the_case_page_needs_the_same_number_of_queries_however_much_is_in_it(
         client.get(f"/forloeb/{case.pk}/")
     a = actor(world, world.ppr_a)
     services.case_member_add(
-        actor=a, case=case, membership=member(world, world.social_a), role="Familien"
+        actor=a,
+        case=case,
+        membership=member(world, world.social_a),
+        role="Familien",
+        basis="Hjemmel i lovgivningen",
     )
     for n in range(5):
         services.goal_add(

@@ -45,7 +45,11 @@ def test_someone_added_to_a_case_team_gets_a_notification_with_the_case_number(
     case = world.extra["case"]
     world.client_for(world.ppr_a).post(
         f"/forloeb/{case.pk}/team/",
-        {"membership": member(world, world.social_a).pk, "role": "Kontakt til familien"},
+        {
+            "membership": member(world, world.social_a).pk,
+            "role": "Kontakt til familien",
+            "basis": "Hjemmel i lovgivningen",
+        },
     )
     [note] = notes(world.social_a)
     assert note.kind == Kind.CASE_MEMBER
@@ -211,7 +215,11 @@ def test_only_chosen_kinds_arrive_by_email_and_the_email_names_no_child(
     with django_capture_on_commit_callbacks(execute=True):
         world.client_for(world.ppr_a).post(
             f"/forloeb/{case.pk}/team/",
-            {"membership": member(world, world.social_a).pk, "role": "Familien"},
+            {
+                "membership": member(world, world.social_a).pk,
+                "role": "Familien",
+                "basis": "Hjemmel i lovgivningen",
+            },
         )
     [message] = mail.outbox
     assert message.to == ["social@aby.dk"]

@@ -181,7 +181,30 @@ class MemberForm(forms.Form):
                 "invalid_choice": s.MSG_MEMBER_OTHER_MUNICIPALITY,
             },
         )
-        self.order_fields(["membership", "role"])
+        self.order_fields(["membership", "role", "basis", "basis_note"])
+
+    basis = forms.ChoiceField(
+        label="Grundlag for at dele oplysningerne (for personer uden for PPR)",
+        required=False,
+        choices=[
+            ("", "Personen er i PPR"),
+            ("Samtykke fra forældremyndigheden", "Samtykke fra forældremyndigheden"),
+            ("Hjemmel i lovgivningen", "Hjemmel i lovgivningen"),
+        ],
+        help_text="En lærer, pædagog, sundhedsplejerske eller socialrådgiver i teamet ser hele "
+        "forløbet: barnets navn, mål, møder, deltagere, indsatser, SDQ-målinger og "
+        "forløbets log. Det kræver forældremyndighedens samtykke eller hjemmel i lovgivningen.",
+    )
+    basis_note = forms.CharField(
+        label="Samtykket eller hjemlen (valgfri)",
+        required=False,
+        max_length=200,
+        help_text="Fx »Mor og far, mundtligt 02.12.2026« eller »Servicelovens § 49 b«.",
+    )
+
+    def basis_text(self) -> str:
+        basis, note = self.cleaned_data.get("basis", ""), self.cleaned_data.get("basis_note", "")
+        return f"{basis} ({note.strip()})" if basis and note.strip() else basis
 
 
 class CoordinatorForm(forms.Form):

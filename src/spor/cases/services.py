@@ -20,7 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from spor.accounts.models import Membership, Profession
+from spor.accounts.models import Membership, Profession, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import kle, selectors
@@ -79,6 +79,12 @@ MSG_MEMBER_OTHER_MUNICIPALITY = (
 )
 MSG_ALREADY_MEMBER = "Personen er allerede med i teamet."
 MSG_MEMBER_ROLE = "Skriv personens rolle i forløbet, fx »Samtaler med barnet«."
+MSG_MEMBER_BASIS = (
+    "Personen er ikke i PPR: angiv forældremyndighedens samtykke eller hjemlen i "
+    "lovgivningen, før oplysningerne om barnet deles med hende eller ham."
+)
+# Roles inside PPR: their staff may join a team without a consent or legal basis of its own.
+PPR_ROLES = (Role.PPR, Role.LEAD)
 MSG_COORDINATOR_LEAVES = "Tovholderen kan ikke forlade teamet. Vælg først en ny tovholder."
 MSG_ALREADY_LEFT = "Personen er allerede stoppet i teamet."
 MSG_COORDINATOR_NOT_MEMBER = "Tovholderen skal være med i teamet. Tilføj personen til teamet først."
@@ -317,15 +323,20 @@ def case_member_add(
     case: Case,
     membership: Membership | None,
     role: str,
+    basis: str = "",
     request: HttpRequest | None = None,
 ) -> CaseMember:
-    """Add a member of staff of the same municipality to the team, with their role."""
+    """Add a member of staff of the same municipality to the team, with their role. Someone
+    outside PPR (a teacher, a health visitor, a social worker) joins only on a recorded
+    ``basis``: the parents' consent or a legal basis, which the case's log keeps."""
     _check_work(actor, case)
     errors: dict[str, str] = {}
     if not _staff_ok(actor, membership):
         errors["membership"] = MSG_MEMBER_OTHER_MUNICIPALITY
     elif selectors.is_current_member(actor, case, membership):
         errors["membership"] = MSG_ALREADY_MEMBER
+    elif membership is not None and membership.role not in PPR_ROLES and not basis.strip():
+        errors["basis"] = MSG_MEMBER_BASIS
     if not role.strip():
         errors["role"] = MSG_MEMBER_ROLE
     _raise(errors)
@@ -342,7 +353,8 @@ def case_member_add(
         actor,
         case,
         EventKind.MEMBER_ADDED,
-        f"{_person(membership)} ({membership.get_profession_display().lower()}): {member.role}",
+        f"{_person(membership)} ({membership.get_profession_display().lower()}): {member.role}"
+        + (f". Grundlag: {basis.strip()}" if basis.strip() else ""),
     )
     _touch(case)
     _log(actor, case, Action.CHANGE, "Nyt teammedlem i forløb", request)

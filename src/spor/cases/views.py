@@ -454,6 +454,7 @@ def member_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
                 case=case,
                 membership=form.cleaned_data["membership"],
                 role=form.cleaned_data["role"],
+                basis=form.basis_text(),
                 request=request,
             )
         except ValidationError as exc:
