@@ -119,10 +119,21 @@ class Commands:
             raise exc
 
 
-def tick(job: Job, now: dt.datetime, worker: str = "w1") -> tuple[int, int]:
+def tick(
+    job: Job,
+    now: dt.datetime,
+    worker: str = "w1",
+    unrecorded: list[tuple[ScheduledRun, str]] | None = None,
+) -> tuple[int, int]:
     out = io.StringIO()
     return jobs.run_due_jobs(
-        jobs=[job], worker=worker, out=out, err=out, stop=threading.Event(), clock=lambda: now
+        jobs=[job],
+        worker=worker,
+        out=out,
+        err=out,
+        stop=threading.Event(),
+        clock=lambda: now,
+        unrecorded=unrecorded,
     )
 
 
@@ -172,6 +183,41 @@ def test_a_job_that_fails_because_the_database_is_away_is_tried_again_later(
     assert run.finished_at is not None and run.error == "" and run.attempts == 3
     assert tick(REMINDERS, t1 + dt.timedelta(hours=1)) == (0, 0)
     assert len(cmd.calls) == 3
+
+
+@pytest.mark.django_db
+def test_a_failure_the_database_did_not_hear_of_is_recorded_when_it_is_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The database goes away during the run: the job fails, and so does recording that.
+    away = OperationalError("server closed the connection unexpectedly")
+    cmd = Commands(fail=lambda n: away if n == 1 else None)
+    monkeypatch.setattr(jobs, "call_command", cmd)
+    record = jobs.scheduled_run_finish
+    tries: list[int] = []
+
+    def finish(**kwargs: Any) -> bool:
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("could not connect to server")
+        return record(**kwargs)
+
+    monkeypatch.setattr(jobs, "scheduled_run_finish", finish)
+    unrecorded: list[tuple[ScheduledRun, str]] = []
+    t0 = local(2026, 12, 1, 7, 0, 10)
+    with pytest.raises(OperationalError):
+        tick(REMINDERS, t0, unrecorded=unrecorded)
+    assert [error for _, error in unrecorded] == ["OperationalError"]
+    # Back five minutes later, the worker first records the failure; the job is then
+    # tried after its back-off (a minute), not after its two-hour lease.
+    t1 = t0 + dt.timedelta(minutes=5)
+    assert tick(REMINDERS, t1, unrecorded=unrecorded) == (0, 0)
+    assert unrecorded == []
+    run = ScheduledRun.objects.get()
+    assert run.error == "OperationalError" and run.next_try_at == t1 + dt.timedelta(minutes=1)
+    assert tick(REMINDERS, t1 + dt.timedelta(minutes=1), unrecorded=unrecorded) == (1, 0)
+    run.refresh_from_db()
+    assert run.finished_at is not None and len(cmd.calls) == 2
 
 
 @pytest.mark.django_db

@@ -105,10 +105,20 @@ def run_due_jobs(
     err: Writer,
     stop: threading.Event,
     clock: Callable[[], dt.datetime] = timezone.now,
+    unrecorded: list[tuple[ScheduledRun, str]] | None = None,
 ) -> tuple[int, int]:
     """Claim and run every job whose slot is due; (ran, failed). A job that fails is logged
     and tried again later; the others still run. Errors reaching the database while
-    claiming or recording propagate (the worker waits and tries again)."""
+    claiming or recording propagate (the worker waits and tries again). A run whose outcome
+    could not be recorded (the database went away during it) waits in ``unrecorded``,
+    which the worker passes again: it is recorded first, as soon as the database is back,
+    so a failed run is retried after its back-off, not after its lease."""
+    pending = unrecorded if unrecorded is not None else []
+    while pending:
+        _refresh_connections()
+        missed, missed_error = pending[0]
+        scheduled_run_finish(run=missed, now=clock(), error=missed_error)
+        pending.pop(0)
     ran = failed = 0
     for job in jobs:
         if stop.is_set():
@@ -120,8 +130,10 @@ def run_due_jobs(
         ran += 1
         error = _run_command(job, run, out, err)
         failed += bool(error)
+        pending.append((run, error))
         _refresh_connections()
         scheduled_run_finish(run=run, now=clock(), error=error)
+        pending.pop()
         if error:
             wait = retry_after(run.attempts)
             out.write(

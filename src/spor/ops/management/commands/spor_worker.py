@@ -18,6 +18,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from spor.ops import jobs
+from spor.ops.models import ScheduledRun
 from spor.ops.worker import Job, jobs_from_setting
 
 logger = logging.getLogger("spor.ops.worker")
@@ -94,6 +95,7 @@ class Command(BaseCommand):
         tz = timezone.get_default_timezone()
         failed = 0
         errors_in_a_row = 0
+        unrecorded: list[tuple[ScheduledRun, str]] = []  # runs the database did not hear of
         next_plan = timezone.now()  # look at the plan at once
         while not stop.is_set():
             now = timezone.now()
@@ -101,7 +103,12 @@ class Command(BaseCommand):
                 if now >= next_plan:
                     jobs.scheduled_runs_prune(now=now)
                     _, bad = jobs.run_due_jobs(
-                        jobs=runnable, worker=me, out=self.stdout, err=self.stderr, stop=stop
+                        jobs=runnable,
+                        worker=me,
+                        out=self.stdout,
+                        err=self.stderr,
+                        stop=stop,
+                        unrecorded=unrecorded,
                     )
                     failed += bad
                     now = timezone.now()
