@@ -10,8 +10,12 @@ timeout = int(os.environ.get("SPOR_TIMEOUT", "60"))
 graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
-# The proxy sets X-Forwarded-Proto; trust it only from the proxy's address.
-forwarded_allow_ips = os.environ.get("SPOR_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The proxy sets X-Forwarded-Proto (deploy/nginx.conf); gunicorn believes it only from the
+# trusted proxies, the same list from which Spor reads the client's address
+# (SPOR_TRUSTED_PROXIES, spor/ops/proxies.py; none by default), and then tells Django the
+# request came by HTTPS (wsgi.url_scheme). No other header decides it.
+forwarded_allow_ips = os.environ.get("SPOR_TRUSTED_PROXIES", "")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 accesslog = "-"
 # No query strings in the access log: a search may hold a name.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

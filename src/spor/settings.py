@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 
@@ -72,6 +73,18 @@ else:
     SPOR_CPR_HMAC_KEY = SPOR_CPR_HMAC_KEY or _dev_fernet_key(b"hmac")
 
 ALLOWED_HOSTS = [h.strip() for h in env("SPOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+# The reverse proxies in front of gunicorn (addresses or networks, comma-separated; none by
+# default). Only from these are X-Forwarded-For (the client's address, spor/ops/proxies.py)
+# and, by gunicorn (deploy/gunicorn.conf.py), X-Forwarded-Proto believed.
+SPOR_TRUSTED_PROXIES = [p.strip() for p in env("SPOR_TRUSTED_PROXIES").split(",") if p.strip()]
+for _proxy in SPOR_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SPOR_TRUSTED_PROXIES: {_proxy!r} er ikke en IP-adresse eller et netværk "
+            "(fx 10.0.0.0/24)."
+        ) from None
 CSRF_TRUSTED_ORIGINS = [o for o in env("SPOR_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 INSTALLED_APPS = [
@@ -199,6 +212,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
+# The client behind the proxy, not the proxy (spor/ops/proxies.py). Failed attempts are kept
+# in the database (axes' database handler), which every worker shares.
+AXES_CLIENT_IP_CALLABLE = "spor.ops.proxies.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Two-factor login (spor.sso, docs/login.md). With a password, everyone with a role (all
 # roles see children) and the system administrator must also give a TOTP code. Always on
@@ -233,7 +250,9 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SPOR_SSL_REDIRECT", True)
     # The health checks are asked over plain HTTP from inside (container, load balancer).
     SECURE_REDIRECT_EXEMPT = [r"^drift/(ping|health)/$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from anyone. gunicorn
+    # believes it only from SPOR_TRUSTED_PROXIES and then sets wsgi.url_scheme, which Django
+    # reads (deploy/gunicorn.conf.py).
     SECURE_HSTS_SECONDS = int(env("SPOR_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # The preload flag only asks browsers to hard-code HTTPS once the domain is submitted to
@@ -264,10 +283,28 @@ STORAGES = {
     },
 }
 
+# The cache: Redis (Django's own backend) when SPOR_CACHE_URL is given, e.g.
+# redis://127.0.0.1:6379/0, shared by every worker; without it each process has its own
+# (fine for the demo; `check --deploy` refuses it in production, spor/ops/checks.py).
+SPOR_CACHE_URL = env("SPOR_CACHE_URL")
+if SPOR_CACHE_URL:
+    if not SPOR_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "SPOR_CACHE_URL skal være en redis://-, rediss://- eller unix://-URL."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SPOR_CACHE_URL,
+            "KEY_PREFIX": "spor",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # SDQ before/after (spor.measurement): the norm set behind "normalområdet", where the
 # municipality keeps its licensed item wording, and the one-time links' lifetime and the
-# limit on guessing them (per client address, in Django's cache: use a shared cache in
-# production).
+# limit on guessing them (per client address, in Django's cache).
 SPOR_SDQ_NORMS = env("SPOR_SDQ_NORMS", "uk-3band")
 SPOR_SDQ_WORDING_DIR = env("SPOR_SDQ_WORDING_DIR")
 SPOR_MEASUREMENT_LINK_DAYS = int(env("SPOR_MEASUREMENT_LINK_DAYS", "21"))

@@ -8,13 +8,8 @@ from collections.abc import Iterable
 from django.http import HttpRequest
 
 from spor.audit.models import AccessLogEntry, Action, Purpose
+from spor.ops.proxies import client_address
 from spor.tenancy.access import Actor
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def access_log_record(

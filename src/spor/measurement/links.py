@@ -24,8 +24,8 @@ from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 
-from spor.audit.services import client_address
 from spor.measurement.models import MeasurementRequest
+from spor.ops.proxies import client_address
 from spor.tenancy.rls import NO_MUNICIPALITY, SETTING
 
 TOKEN_BYTES = 32

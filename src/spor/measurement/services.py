@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from spor.accounts.models import Membership
 from spor.audit.models import AccessLogEntry, Action, Purpose
-from spor.audit.services import access_log_record, client_address
+from spor.audit.services import access_log_record
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Delivery, DeliveryStatus
 from spor.measurement import links, questionnaire
@@ -37,6 +37,7 @@ from spor.measurement.models import (
     Response,
 )
 from spor.notifications.services import notify_questionnaire_answered
+from spor.ops.proxies import client_address
 from spor.tenancy.access import Actor
 
 LINK_DAYS = 21

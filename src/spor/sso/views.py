@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from spor.audit.services import client_address
+from spor.ops.proxies import client_address
 from spor.sso import oidc, selectors, services
 from spor.sso.models import LoginMethod, LoginOutcome
 from spor.sso.session import OIDC_FLOW, OIDC_LOGOUT, mark_second_factor, second_factor_done
