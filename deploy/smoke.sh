@@ -7,6 +7,8 @@
 #
 #   SPOR_SMOKE_DATABASE_URL=postgres://spor:spor@127.0.0.1:54329/spor deploy/smoke.sh
 #
+# The cache is Redis at SPOR_SMOKE_CACHE_URL (default redis://127.0.0.1:6379/1).
+#
 # The role needs CREATEDB: two fresh databases are made next to the one named, and dropped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,9 @@ SPOR_CPR_HMAC_KEY=$(key)
 export SPOR_SECRET_KEY SPOR_CPR_KEYS SPOR_CPR_HMAC_KEY
 export SPOR_DATABASE_URL=$(url_for "$DB1")
 export SPOR_ALLOWED_HOSTS=127.0.0.1
+# The login below comes from 127.0.0.1 with X-Forwarded-Proto, as the reverse proxy's would.
+export SPOR_TRUSTED_PROXIES=127.0.0.1
+export SPOR_CACHE_URL=${SPOR_SMOKE_CACHE_URL:-redis://127.0.0.1:6379/1}
 export SPOR_STATIC_ROOT=$TMP/static
 export PYTHONPATH=src
 
@@ -65,6 +70,12 @@ for _ in $(seq 1 120); do
 done
 health
 $BIN/python deploy/smoke_login.py "http://127.0.0.1:$PORT" proeveleder "$PASSWORD"
+
+$BIN/spor manage shell -c "
+from django.core.cache import cache
+cache.set('spor-smoke', 'ok', 60)
+assert cache.get('spor-smoke') == 'ok'
+print('Cachen (SPOR_CACHE_URL) svarer')"
 
 echo "== spor backup, then spor restore into an empty database"
 $BIN/spor backup "$TMP/spor.backup"

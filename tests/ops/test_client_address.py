@@ -204,3 +204,17 @@ def test_check_deploy_wants_a_shared_cache_and_the_proxy_in_production(settings)
     settings.PRODUCTION = False
     settings.SPOR_CACHE_URL = ""
     assert not {"spor.E101", "spor.W102"} & _deploy_ids()
+
+
+def test_compose_gives_web_and_worker_the_shared_cache_and_the_proxy() -> None:
+    import yaml
+
+    compose = yaml.safe_load((SRC.parent.parent / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert "redis-server" in services["redis"]["command"]
+    for name in ("spor", "worker"):
+        environment = {**compose["x-spor"]["environment"], **services[name].get("environment", {})}
+        assert environment["SPOR_CACHE_URL"] == "redis://redis:6379/0"
+        assert environment["SPOR_TRUSTED_PROXIES"]
+        depends = {**compose["x-spor"]["depends_on"], **services[name].get("depends_on", {})}
+        assert depends["redis"] == {"condition": "service_healthy"}

@@ -30,6 +30,7 @@ from spor.measurement import links
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
+CONF = ROOT / "deploy" / "gunicorn.conf.py"  # the production configuration, as shipped
 PROXY = "127.0.0.1"
 STRANGER = "127.0.0.2"  # also loopback, but not a trusted proxy
 LIMIT = 10
@@ -60,13 +61,10 @@ def _answer(conn: socket.socket) -> tuple[int, dict[str, str]]:
 
 
 def _open(port: int, source: str) -> socket.socket:
-    conn = socket.create_connection(("127.0.0.1", port), timeout=300, source_address=(source, 0))
-    return conn
+    return socket.create_connection(("127.0.0.1", port), timeout=300, source_address=(source, 0))
 
 
-def get(
-    port: int, path: str, *, source: str = PROXY, **headers: str
-) -> tuple[int, dict[str, str]]:
+def get(port: int, path: str, *, source: str = PROXY, **headers: str) -> tuple[int, dict[str, str]]:
     conn = _open(port, source)
     conn.sendall(_request_bytes(path, {k.replace("_", "-"): v for k, v in headers.items()}))
     conn.sendall(b"\r\n")
@@ -97,8 +95,7 @@ def gunicorn(tmp: Path, *, workers: int, **env: str) -> Iterator[int]:
     log = tmp / f"gunicorn-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
-            + ["spor.wsgi:application"],
+            [str(BIN / "gunicorn"), "-c", str(CONF), "spor.wsgi:application"],
             env=environ,
             stdout=out,
             stderr=out,

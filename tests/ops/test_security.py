@@ -89,6 +89,8 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
             "SPOR_ALLOWED_HOSTS": "spor.example.dk",
             "SPOR_DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
             "SPOR_STATIC_ROOT": str(tmp_path / "static"),
+            "SPOR_CACHE_URL": "redis://127.0.0.1:6379/1",  # not connected to by the checks
+            "SPOR_TRUSTED_PROXIES": "127.0.0.1",
             "PYTHONPATH": str(ROOT / "src"),
         }
     )

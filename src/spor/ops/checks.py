@@ -11,7 +11,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 @register(Tags.caches, deploy=True)
 def shared_cache(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    if not getattr(settings, "PRODUCTION", False) or getattr(settings, "SPOR_CACHE_URL", ""):
+    if not settings.PRODUCTION or settings.SPOR_CACHE_URL:
         return []
     return [
         Error(
@@ -27,7 +27,7 @@ def shared_cache(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 
 @register(Tags.security, deploy=True)
 def trusted_proxies(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    if not getattr(settings, "PRODUCTION", False) or getattr(settings, "SPOR_TRUSTED_PROXIES", []):
+    if not settings.PRODUCTION or settings.SPOR_TRUSTED_PROXIES:
         return []
     return [
         Warning(
