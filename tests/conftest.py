@@ -62,6 +62,56 @@ class World:
         return client
 
 
+def _owner_session(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Every test connection on PostgreSQL is the owner's session with its system switch on,
+    so that fixtures are made and assertions read across municipalities; each request and
+    each Spor command runs as the app role (``spor.tenancy.rls``), held by the walls."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET spor.system = 'on'")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """With two roles (``SPOR_OWNER_DATABASE_URL``), pytest-django creates and migrates the
+    test database as the owner, and the suite connects as the owner too; the app role (the
+    user of ``SPOR_DATABASE_URL``) is what requests and commands run as (``SET ROLE``; the
+    owner role is a member of the app role: ``GRANT spor TO spor_owner``, .ci/run)."""
+    from django.conf import settings
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_owner_session, weak=False)
+    owner = getattr(settings, "SPOR_OWNER_DATABASE", None)
+    if not owner:
+        return
+    default = connections["default"]
+    default.close()
+    for key in ("USER", "PASSWORD", "HOST", "PORT"):
+        default.settings_dict[key] = owner.get(key)
+    settings.SPOR_DATABASE_SET_ROLE = settings.SPOR_DATABASE_APP_ROLE
+    settings.SPOR_OWNER_DATABASE = None  # the connection is the owner's already
+
+
+@pytest.fixture(autouse=True)
+def _spor_commands_run_as_the_app_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``call_command`` of a Spor command runs it as production does: as the app role with
+    no municipality set (on PostgreSQL), unless the command says it needs the owner."""
+    from django.core.management.base import BaseCommand
+
+    from spor.tenancy import rls
+
+    original = BaseCommand.execute
+
+    def execute(self: BaseCommand, *args: Any, **options: Any) -> Any:
+        if not type(self).__module__.startswith("spor.") or getattr(self, "requires_owner", False):
+            return original(self, *args, **options)
+        with rls.job(None):
+            return original(self, *args, **options)
+
+    monkeypatch.setattr(BaseCommand, "execute", execute)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_connections_at_the_end(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """On PostgreSQL, end the test database's other sessions before it is dropped. The

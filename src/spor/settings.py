@@ -185,6 +185,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": env("SPOR_TEST_SQLITE", str(PROJECT_DIR / "test-spor.sqlite3"))
     }
 
+# Two database roles on PostgreSQL (docs/tenancy.md): the owner runs the migrations (and
+# backups); Spor connects as the app role, which owns nothing. Unset: one role (SQLite, dev).
+SPOR_OWNER_DATABASE: dict[str, object] | None = None
+SPOR_DATABASE_APP_ROLE = ""
+if env("SPOR_OWNER_DATABASE_URL"):
+    SPOR_OWNER_DATABASE = dict(dj_database_url.parse(env("SPOR_OWNER_DATABASE_URL")))
+    SPOR_DATABASE_APP_ROLE = str(DATABASES["default"].get("USER") or "")
+# Only the test suite sets this (tests/conftest.py): it connects as the owner and runs each
+# request and command as this role.
+SPOR_DATABASE_SET_ROLE = ""
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

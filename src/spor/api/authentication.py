@@ -1,10 +1,11 @@
 """Bearer tokens for integrations, and the rules for who may use the API at all.
 
 On PostgreSQL the tenant middleware has already opened the request's transaction and, as
-nobody is logged in, set the row-level-security setting to "no municipality". The token is
-looked up in the system context (its hash is all the request has) and the setting is then
-set to the token's municipality for the rest of the transaction: the same second wall as
-for a session user. Anything else (no token, a revoked one) leaves "no municipality".
+nobody is logged in, set no municipality (no tenant rows). The token's municipality is
+asked of the owner's function ``spor_api_token_municipality`` (by the secret's hash, all
+the request has); the setting is then that municipality for the rest of the transaction and
+the token is read under it: the same second wall as for a session user. Anything else (no
+token, a revoked one) leaves no municipality.
 """
 
 from __future__ import annotations
@@ -24,27 +25,19 @@ from spor.api.access import TokenActor
 from spor.api.models import ApiToken
 from spor.api.selectors import token_by_secret
 from spor.api.services import api_token_touch
-from spor.tenancy.rls import NO_MUNICIPALITY, SETTING
+from spor.api.tokens import hash_secret
+from spor.tenancy import rls
 
 MSG_BAD_HEADER = "Angiv nøglen som »Authorization: Bearer <nøgle>«."
 MSG_BAD_TOKEN = "Nøglen er ukendt eller tilbagekaldt."  # noqa: S105 (a message)
 
 
-def _set_municipality(value: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, value])
-
-
 def _lookup(secret: str) -> ApiToken | None:
-    if connection.vendor != "postgresql":
+    if not rls.postgres():
         return token_by_secret(secret)
-    token = None
-    try:
-        _set_municipality("")
-        token = token_by_secret(secret)
-    finally:
-        _set_municipality(str(token.municipality_id) if token is not None else NO_MUNICIPALITY)
-    return token
+    found = rls.lookup("spor_api_token_municipality", hash_secret(secret))
+    rls.switch(found[0] if found else None)
+    return token_by_secret(secret) if found else None
 
 
 class BearerTokenAuthentication(BaseAuthentication):

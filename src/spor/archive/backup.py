@@ -92,6 +92,8 @@ class Database:
         env = dict(os.environ)
         if self.password:
             env["PGPASSWORD"] = self.password
+        # The owner's system switch: the policies show the owner every row (docs/tenancy.md).
+        env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " " + SYSTEM_OPTION).strip()
         return env
 
     def connect(self) -> Any:
@@ -106,13 +108,24 @@ class Database:
             port=self.port or None,
             user=self.user or None,
             password=self.password or None,
+            options=SYSTEM_OPTION,
         )
 
 
+SYSTEM_OPTION = "-c spor.system=on"
+
+
 def current_database() -> Database:
+    """Spor's database, as its owner (``SPOR_OWNER_DATABASE_URL``) when there are two roles:
+    the app role may not read every municipality, nor restore tables."""
+    from django.conf import settings
     from django.db import connections
 
-    return Database.from_settings(connections["default"].settings_dict)
+    found = dict(connections["default"].settings_dict)
+    owner = getattr(settings, "SPOR_OWNER_DATABASE", None)
+    if owner:
+        found.update({k: owner.get(k) for k in ("USER", "PASSWORD", "HOST", "PORT")})
+    return Database.from_settings(found)
 
 
 def pg_binary(name: str) -> str:
@@ -166,8 +179,8 @@ def backup(path: Path, db: Database | None = None) -> Database:
                     "--format=custom",
                     "--no-owner",
                     "--no-privileges",
-                    # Spor's role is bound by row-level security (FORCE); with no
-                    # municipality set, the policy shows it every row (docs/tenancy.md).
+                    # The owner is bound by row-level security too (FORCE); its system
+                    # switch (PGOPTIONS, pg_env) shows it every row (docs/tenancy.md).
                     "--enable-row-security",
                     *db.pg_args(),
                     "--file",
@@ -265,7 +278,25 @@ def restore(path: Path, db: Database | None = None, *, replace: bool = False) ->
             ],
             db.pg_env(),
         )
+        _grant_app_role(db)
     return check_keys(db)
+
+
+def _grant_app_role(db: Database) -> None:
+    """The restore leaves out privileges (another cluster's roles); grant the app role its
+    own again, as ``migrate`` does (``spor.tenancy.grants``)."""
+    from spor.tenancy import grants
+
+    role = grants.app_role()
+    if not role:
+        return
+    conn = db.connect()
+    try:
+        with conn.cursor() as cursor:
+            grants.apply(cursor, role)
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def check_keys(db: Database) -> list[str]:

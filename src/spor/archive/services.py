@@ -40,6 +40,7 @@ from spor.concerns.models import OPEN_STATES, Concern, State
 from spor.measurement.models import MeasurementRequest, Response
 from spor.registry.models import Child, Enrolment
 from spor.screening.models import Assessment, Consent, ParentNotice
+from spor.tenancy import rls
 from spor.tenancy.access import Actor
 
 MSG_LEAD_ONLY = "Kun PPR-lederen kan ændre kommunens sletteregler og arkivhold."
@@ -59,9 +60,10 @@ MSG_HOLD_REFERENCE = "Skriv, hvilken arkivaflevering forløbet holdes til."
 MSG_HOLD_EXISTS = "Forløbet er allerede holdt til en arkivaflevering."
 MSG_HOLD_RELEASED = "Arkivholdet er allerede frigivet."
 
-# The PostgreSQL session setting that lets the retention job delete or anonymise access log
-# entries past the append-only trigger (spor.archive migration 0002, docs/retention.md).
-RETENTION_SETTING = "spor.retention"
+# On PostgreSQL the app role may only insert into and read the access log; expired entries
+# are deleted or anonymised by this owner-owned SECURITY DEFINER function (spor.tenancy
+# migration 0002, docs/retention.md), for the municipality the transaction is set to only.
+ACCESS_LOG_DISPOSAL = "spor_access_log_dispose"
 
 # Suggested periods (docs/retention.md). Not in force until the lead applies them.
 DEFAULT_RULES: list[tuple[str, int, str]] = [
@@ -515,13 +517,27 @@ def _children(
     tally.add(rule, len(ids))
 
 
-def _allow_access_log_disposal(on: bool) -> None:
+def _dispose_of_access_log(
+    m: int, before: dt.datetime, *, anonymise: bool, keep_children: set[int]
+) -> int:
+    """Delete (or anonymise) the municipality's entries from before ``before``, except those
+    of ``keep_children``. On PostgreSQL only the owner's function may; on SQLite the ORM."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # Transaction-local (the third argument): it ends with the job's transaction.
             cursor.execute(
-                "SELECT set_config(%s, %s, true)", [RETENTION_SETTING, "on" if on else ""]
+                f"SELECT {ACCESS_LOG_DISPOSAL}(%s, %s, %s, %s)",
+                [m, before, anonymise, sorted(keep_children)],
             )
+            return int(cursor.fetchone()[0])
+    qs = AccessLogEntry.objects.filter(municipality_id=m, at__lt=before).exclude(
+        child_id__in=keep_children
+    )
+    if anonymise:
+        return qs.filter(
+            Q(actor__isnull=False) | ~Q(actor_role="") | Q(source__isnull=False)
+        ).update(actor=None, actor_role="", source=None)
+    # QuerySet.delete, not the model's delete(), which refuses on purpose.
+    return int(qs.delete()[0])
 
 
 def _access_log(
@@ -530,24 +546,17 @@ def _access_log(
     children = _children_of(protected)
     # The floor holds even for a rule that got into the database past check_rule.
     months = max(rule.months, ACCESS_LOG_MIN_MONTHS)
-    qs = AccessLogEntry.objects.filter(
-        municipality_id=m, at__lt=_start_of_day_after(months_before(today, months))
-    )
+    before = _start_of_day_after(months_before(today, months))
+    qs = AccessLogEntry.objects.filter(municipality_id=m, at__lt=before)
     if rule.disposal == Disposal.ANONYMISE:
         qs = qs.filter(Q(actor__isnull=False) | ~Q(actor_role="") | Q(source__isnull=False))
     tally.keep(RecordType.ACCESS_LOG, "open_case", qs.filter(child_id__in=children).count())
     qs = qs.exclude(child_id__in=children)
     count = qs.count()
     if not dry_run and count:
-        _allow_access_log_disposal(True)
-        try:
-            if rule.disposal == Disposal.DELETE:
-                # QuerySet.delete, not the model's delete(), which refuses on purpose.
-                qs.delete()
-            else:
-                qs.update(actor=None, actor_role="", source=None)
-        finally:
-            _allow_access_log_disposal(False)
+        _dispose_of_access_log(
+            m, before, anonymise=rule.disposal != Disposal.DELETE, keep_children=children
+        )
     tally.add(rule, count, months)
 
 
@@ -556,7 +565,13 @@ def retention_run(
     *, municipality_id: int, today: dt.date | None = None, dry_run: bool = False
 ) -> RetentionRun:
     """Dispose of what has expired in one municipality by its rules, all or nothing, and
-    record the counts. With ``dry_run`` nothing changes but the counts are the same."""
+    record the counts. With ``dry_run`` nothing changes but the counts are the same. The
+    database sees that municipality only (the scheduled command runs without a request)."""
+    with rls.tenant(municipality_id):
+        return _retention_run(municipality_id, today, dry_run)
+
+
+def _retention_run(municipality_id: int, today: dt.date | None, dry_run: bool) -> RetentionRun:
     today = today or timezone.localdate()
     run = RetentionRun.objects.create(
         municipality_id=municipality_id, dry_run=dry_run, reference_day=today

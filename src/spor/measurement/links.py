@@ -5,11 +5,11 @@ A token is ``secrets.token_urlsafe(32)``: 256 random bits, 43 URL-safe character
 SHA-256 is stored (:attr:`MeasurementRequest.token_hash`); the token itself exists only in
 the link sent to the informant. A leaked database therefore gives no working link.
 
-**Row-level security.** An anonymous request runs with ``spor.municipality_id = '0'``, which
-hides every tenant row. The public view finds the request by its token hash in a controlled
-way: for that single query, by exact hash, it sets the system context (``''``), and straight
-after it sets the found request's municipality (or ``'0'`` again if none was found) for the
-rest of the request's transaction. The middleware restores the previous value at the end.
+**Row-level security.** An anonymous request sees no tenant rows. The public view asks the
+owner's function ``spor_measurement_request_municipality`` which municipality the token's
+hash belongs to (one keyed answer, no rows), and sets that municipality (or none, if no
+request has the hash) for the rest of the request's transaction
+(:func:`spor.tenancy.rls.switch`); the middleware restores the previous value at the end.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 
 from spor.measurement.models import MeasurementRequest
 from spor.ops.proxies import client_address
-from spor.tenancy.rls import NO_MUNICIPALITY, SETTING
+from spor.tenancy import rls
 
 TOKEN_BYTES = 32
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -50,9 +49,14 @@ def link_for(token: str) -> str:
     return base + reverse("measurement_public:answer", kwargs={"token": token})
 
 
-def _set_municipality(value: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, value])
+def municipality_of(function: str, token_hash: str) -> int | None:
+    """On PostgreSQL, the municipality a link's hash belongs to (asked of the owner's
+    function), which the rest of the request's transaction then sees; on SQLite None."""
+    if not rls.postgres():
+        return None
+    found = rls.lookup(function, token_hash)
+    rls.switch(found[0] if found else None)
+    return found[0] if found else None
 
 
 def find_request(token: str) -> MeasurementRequest | None:
@@ -63,23 +67,16 @@ def find_request(token: str) -> MeasurementRequest | None:
     if not TOKEN_RE.match(token):
         return None
     token_hash = hash_token(token)
-    found: tuple[int, int] | None = None
-    if connection.vendor == "postgresql":
-        _set_municipality("")  # system context, for this one query by exact hash
-        try:
-            found = (
-                MeasurementRequest.objects.filter(token_hash=token_hash)
-                .values_list("pk", "municipality_id")
-                .first()
-            )
-        finally:
-            _set_municipality(str(found[1]) if found else NO_MUNICIPALITY)
-    else:
-        found = (
-            MeasurementRequest.objects.filter(token_hash=token_hash)
-            .values_list("pk", "municipality_id")
-            .first()
-        )
+    if (
+        rls.postgres()
+        and municipality_of("spor_measurement_request_municipality", token_hash) is None
+    ):
+        return None
+    found = (
+        MeasurementRequest.objects.filter(token_hash=token_hash)
+        .values_list("pk", "municipality_id")
+        .first()
+    )
     if found is None:
         return None
     return (

@@ -2,13 +2,15 @@
 
 A **programme administrator** (:class:`~spor.programme.models.ProgrammeAdmin`) has no role in
 any municipality, so the tenancy middleware gives their requests no actor and, on
-PostgreSQL, the municipality ``'0'`` (no tenant rows). Their screens are about the
-programme's participations, plans and initiatives in every participating municipality:
-plans of work, never a child. :func:`national_context` opens the system context (``''``)
-for the queries of :mod:`spor.programme.selectors` and :mod:`spor.programme.services` that
-read or write those rows, always filtered by a programme the person administers, and
-restores the previous value straight after. Everything is evaluated inside the block
-(lists, not lazy querysets), so nothing is read later without the filter's context.
+PostgreSQL, no municipality (no tenant rows). Their screens are about the programme's
+participations, plans and initiatives in every participating municipality: plans of work,
+never a child. :func:`national_context` lets the database show the rows of exactly the
+programme's participating municipalities, which the owner's ``SECURITY DEFINER`` function
+``spor_programme_municipalities(programme, user)`` names, and only when the person
+administers or evaluates that programme (a row in the database says so); the previous
+setting is restored straight after. There is no "all municipalities" context. Everything is
+evaluated inside the block (lists, not lazy querysets), so nothing is read later without
+the filter's context.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
-from spor.programme.models import Programme, ProgrammeAdmin
-from spor.tenancy.rls import SETTING
+from spor.programme.models import Programme, ProgrammeAdmin, ProgrammeParticipation
+from spor.tenancy import rls
 
 if TYPE_CHECKING:
     from spor.accounts.models import User
@@ -38,23 +39,32 @@ class ProgrammeActor:
     programme: Programme
 
 
+class _ProgrammeReader(Protocol):
+    user: Any
+    programme: Programme
+
+
+def participating_municipalities(actor: _ProgrammeReader) -> list[int]:
+    """The programme's participating municipalities, if the person administers or evaluates
+    it (the owner's function; empty otherwise). On SQLite, read directly."""
+    if rls.postgres():
+        return rls.lookup("spor_programme_municipalities", actor.programme.pk, actor.user.pk)
+    return list(
+        ProgrammeParticipation.objects.filter(programme=actor.programme).values_list(
+            "municipality_id", flat=True
+        )
+    )
+
+
 @contextmanager
-def national_context() -> Iterator[None]:
-    """The system context for the block (PostgreSQL), inside one transaction."""
-    with transaction.atomic():
-        if connection.vendor != "postgresql":
-            yield
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT coalesce(current_setting(%s, true), '')", [SETTING])
-            previous = cursor.fetchone()[0]
-            cursor.execute("SELECT set_config(%s, '', true)", [SETTING])
-        try:
-            yield
-        finally:
-            if not connection.needs_rollback:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, previous])
+def national_context(actor: _ProgrammeReader, *, also: int | None = None) -> Iterator[None]:
+    """Inside one transaction, the database shows the rows of the programme's participating
+    municipalities (and of ``also``: a municipality being added to the programme)."""
+    ids = participating_municipalities(actor)
+    if also is not None:
+        ids.append(also)
+    with rls.tenant(ids):
+        yield
 
 
 def administered_programmes(user: Any) -> list[Programme]:

@@ -130,7 +130,7 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
     # Per pejlemærke number: the initiatives, and per municipality the interventions.
     initiatives: dict[int, set[int]] = defaultdict(set)
     used: dict[int, dict[int, dict[int, Intervention]]] = defaultdict(lambda: defaultdict(dict))
-    with national_context():
+    with national_context(pactor):
         numbers: dict[int, set[int]] = defaultdict(set)
         for initiative_id, number in InitiativeBenchmark.objects.filter(
             initiative__plan__participation__programme=programme

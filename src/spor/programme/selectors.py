@@ -31,7 +31,7 @@ from spor.cases.models import (
     Target,
 )
 from spor.programme import charts
-from spor.programme.access import ProgrammeActor, national_context
+from spor.programme.access import ProgrammeActor, national_context, participating_municipalities
 from spor.programme.models import (
     AgeGroup,
     AimedAt,
@@ -238,7 +238,7 @@ class ProgrammePage:
 
 def programme_page(pactor: ProgrammeActor) -> ProgrammePage:
     programme = pactor.programme
-    with national_context():
+    with national_context(pactor):
         participations = list(
             ProgrammeParticipation.objects.filter(programme=programme)
             .select_related("municipality", "plan")
@@ -265,7 +265,7 @@ def programme_page(pactor: ProgrammeActor) -> ProgrammePage:
 def get_participation_in_programme(
     pactor: ProgrammeActor, participation_id: int
 ) -> ProgrammeParticipation:
-    with national_context():
+    with national_context(pactor):
         found = (
             ProgrammeParticipation.objects.filter(programme=pactor.programme, pk=participation_id)
             .select_related("municipality", "programme")
@@ -276,21 +276,16 @@ def get_participation_in_programme(
     return found
 
 
-def municipalities_outside(programme: Programme) -> QuerySet[Municipality]:
+def municipalities_outside(pactor: ProgrammeActor) -> QuerySet[Municipality]:
     """Municipalities that could join the programme (the table is not a tenant table)."""
-    with national_context():
-        taken = list(
-            ProgrammeParticipation.objects.filter(programme=programme).values_list(
-                "municipality_id", flat=True
-            )
-        )
+    taken = participating_municipalities(pactor)
     return Municipality.objects.exclude(pk__in=taken).order_by("name")
 
 
 def get_plan_in_programme(
     pactor: ProgrammeActor, plan_id: int
 ) -> tuple[DevelopmentPlan, list[Initiative]]:
-    with national_context():
+    with national_context(pactor):
         plan = (
             DevelopmentPlan.objects.filter(participation__programme=pactor.programme, pk=plan_id)
             .select_related("participation__programme", "municipality")
@@ -444,7 +439,7 @@ def tallies_for(initiatives: list[Initiative], benchmarks: list[Benchmark]) -> l
 
 def filter_choices(pactor: ProgrammeActor) -> tuple[list[Benchmark], list[Municipality]]:
     """The pejlemærker and municipalities the overview can be filtered by."""
-    with national_context():
+    with national_context(pactor):
         municipality_ids = list(
             ProgrammeParticipation.objects.filter(programme=pactor.programme).values_list(
                 "municipality_id", flat=True
@@ -458,7 +453,7 @@ def filter_choices(pactor: ProgrammeActor) -> tuple[list[Benchmark], list[Munici
 
 def overview(pactor: ProgrammeActor, f: OverviewFilter) -> Overview:
     programme = pactor.programme
-    with national_context():
+    with national_context(pactor):
         everything = list(
             _initiative_qs()
             .filter(plan__participation__programme=programme)

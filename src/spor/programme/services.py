@@ -146,7 +146,7 @@ def programme_update(
         errors["end_on"] = MSG_PERIOD
     if grant_pool is None or grant_pool < 0:
         errors["grant_pool"] = MSG_POOL
-    with national_context():
+    with national_context(actor):
         granted = ProgrammeParticipation.objects.filter(programme=programme).aggregate(
             s=Sum("grant")
         )["s"] or Decimal(0)
@@ -203,7 +203,7 @@ def participation_add(
     # The programme row is locked, so two administrators granting at once cannot pass the pool.
     programme = Programme.objects.select_for_update().get(pk=actor.programme.pk)
     errors: dict[str, Any] = {}
-    with national_context():
+    with national_context(actor, also=municipality.pk if municipality is not None else None):
         taken = ProgrammeParticipation.objects.filter(programme=programme)
         other = taken.aggregate(s=Sum("grant"))["s"] or Decimal(0)
         if municipality is None:
@@ -235,7 +235,7 @@ def participation_update(
     if participation.programme_id != programme.pk:
         raise PermissionDenied
     errors: dict[str, Any] = {}
-    with national_context():
+    with national_context(actor):
         other = ProgrammeParticipation.objects.filter(programme=programme).exclude(
             pk=participation.pk
         ).aggregate(s=Sum("grant"))["s"] or Decimal(0)

@@ -131,7 +131,7 @@ def participation_add(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespo
     p = pactor.programme
     form = forms.ParticipationForm(
         request.POST if request.method == "POST" else None,
-        municipalities=selectors.municipalities_outside(p),
+        municipalities=selectors.municipalities_outside(pactor),
         initial={"extra_staff": 0},
     )
     if request.method == "POST" and form.is_valid():

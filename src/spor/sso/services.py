@@ -14,9 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spor.accounts.models import Membership, User
 from spor.sso.claims import belongs_to_municipality, mapped_role
-from spor.sso.context import SYSTEM, municipality_setting
 from spor.sso.models import LoginEvent, LoginMethod, LoginOutcome, OidcIdentity, OidcProvider
 from spor.sso.selectors import municipality_ids_of
+from spor.tenancy import rls
 
 
 def login_event_record(
@@ -40,7 +40,7 @@ def login_event_record(
         )
         for mid in dict.fromkeys(municipality_ids)
     ]
-    with municipality_setting(SYSTEM):
+    with rls.tenant([e.municipality_id for e in events]):
         LoginEvent.objects.bulk_create(events)
 
 
@@ -73,7 +73,7 @@ def oidc_login(
     role = ""
     if belongs_to_municipality(claims, provider.municipality_claim, provider.municipality_value):
         role = mapped_role(claims, provider.role_claim, provider.role_map)
-    with municipality_setting(str(mid)):
+    with rls.tenant(mid):
         identity = (
             OidcIdentity.objects.filter(municipality_id=mid, issuer=issuer, subject=subject)
             .select_related("user")

@@ -2,8 +2,9 @@
 
 Tokens, their hashes, the token format and the RLS handling are those of
 :mod:`spor.measurement.links` (imported, not copied): 256-bit tokens, only the SHA-256
-stored, and the invitation found by **one** query by exact hash in the system context,
-after which the transaction sees the found invitation's municipality only (or ``'0'``).
+stored; on PostgreSQL the owner's function ``spor_survey_invitation_municipality`` says
+which municipality the hash belongs to, and the transaction then sees that municipality
+only (or none).
 
 The guessing limit uses the same settings (``SPOR_MEASUREMENT_GUESS_LIMIT`` and
 ``…_WINDOW_MINUTES``) but its own counter, because ``spor.measurement.links`` keys its
@@ -13,14 +14,13 @@ counter to the SDQ links.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest
 from django.urls import reverse
 
 from spor.measurement import links as measurement_links
 from spor.measurement.links import hash_token, new_token
 from spor.survey.models import SurveyInvitation
-from spor.tenancy.rls import NO_MUNICIPALITY
+from spor.tenancy import rls
 
 __all__ = ["find_invitation", "guessing_blocked", "hash_token", "link_for", "new_token"]
 
@@ -34,18 +34,18 @@ def find_invitation(token: str) -> SurveyInvitation | None:
     """The invitation a token belongs to, or None (see the module's note on RLS)."""
     if not measurement_links.TOKEN_RE.match(token):
         return None
-    qs = SurveyInvitation.objects.filter(token_hash=hash_token(token)).values_list(
-        "pk", "municipality_id"
+    token_hash = hash_token(token)
+    if (
+        rls.postgres()
+        and measurement_links.municipality_of("spor_survey_invitation_municipality", token_hash)
+        is None
+    ):
+        return None
+    found = (
+        SurveyInvitation.objects.filter(token_hash=token_hash)
+        .values_list("pk", "municipality_id")
+        .first()
     )
-    found: tuple[int, int] | None = None
-    if connection.vendor == "postgresql":
-        measurement_links._set_municipality("")  # system context, one query by exact hash
-        try:
-            found = qs.first()
-        finally:
-            measurement_links._set_municipality(str(found[1]) if found else NO_MUNICIPALITY)
-    else:
-        found = qs.first()
     if found is None:
         return None
     return (

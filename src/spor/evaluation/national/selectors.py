@@ -3,10 +3,11 @@ evaluation figures in every participating municipality, grouped in the database 
 that :func:`spor.evaluation.web.figures.compute_cells` takes, each with the municipality,
 the intervention and its type, and the pejlemærker its initiatives serve.
 
-Read in :func:`~spor.programme.access.national_context` (the rows of every participating
-municipality, past row-level security), always filtered by the evaluated programme's
-participations, and evaluated into lists inside the block. Nothing about a child leaves
-this module but counts and sums: no name, no CPR number, no child, case or delivery id.
+Read in :func:`~spor.programme.access.national_context` (the rows of exactly the
+participating municipalities, as the owner's function names them), always filtered by the
+evaluated programme's participations, and evaluated into lists inside the block. Nothing
+about a child leaves this module but counts and sums: no name, no CPR number, no child, case
+or delivery id.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import Cell, pair_cells_across
 from spor.programme.access import national_context
+from spor.programme.evaluator import EvaluatorActor
 from spor.programme.models import (
     Benchmark,
     InitiativeBenchmark,
     InitiativeIntervention,
-    Programme,
     ProgrammeParticipation,
 )
 
@@ -37,9 +38,10 @@ class ProgrammeData:
     benchmarks: list[Benchmark]
 
 
-def programme_data(programme: Programme, filters: Filters) -> ProgrammeData:
+def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
+    programme = eactor.programme
     benchmarks = list(Benchmark.objects.filter(framework_id=programme.framework_id))
-    with national_context():
+    with national_context(eactor):
         municipality_ids = sorted(
             ProgrammeParticipation.objects.filter(programme=programme).values_list(
                 "municipality_id", flat=True

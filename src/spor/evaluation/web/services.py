@@ -19,15 +19,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from spor.accounts.models import Membership
 from spor.evaluation.web import figures, reports, selectors
 from spor.evaluation.web.forms import FilterForm
 from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
+from spor.tenancy import rls
 from spor.tenancy.access import Actor
-from spor.tenancy.rls import SETTING
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +102,7 @@ def report_job_create(*, actor: Actor, format: str, params: Mapping[str, Any]) -
 def _tenant(municipality_id: int) -> Iterator[None]:
     """One transaction in the job's municipality (on PostgreSQL, also for row-level
     security; in a request the middleware has already set the same value)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, str(municipality_id)])
+    with rls.tenant(municipality_id):
         yield
 
 

@@ -17,7 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from spor.accounts.models import Membership, User
 from spor.api import selectors, services
 from spor.api.scopes import SCOPES
+from spor.tenancy import rls
 from spor.tenancy.access import Actor
+from spor.tenancy.models import Municipality
 
 
 class Command(BaseCommand):
@@ -36,6 +38,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The database shows this municipality only (row-level security; docs/tenancy.md).
+        found = Municipality.objects.filter(code=options["kommune"]).values_list("pk")
+        with rls.job(next((row[0] for row in found[:1]), None)):
+            self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
         actor = self._actor(options["kommune"], options["leder"])
         action = options["action"]
         if action == "create":

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from spor.concerns.reminders import send_reminders
+from spor.concerns.reminders import ReminderResult, send_reminders
+from spor.tenancy import rls
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -49,9 +50,16 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError:
                 raise CommandError("--date skal skrives ÅÅÅÅ-MM-DD, fx 2026-11-23.") from None
-        result = send_reminders(
-            today=today, base_url=options["base_url"], dry_run=options["dry_run"]
-        )
+        result = ReminderResult()
+        for municipality in rls.each_municipality():
+            with rls.job(municipality):
+                one = send_reminders(
+                    today=today, base_url=options["base_url"], dry_run=options["dry_run"]
+                )
+            for name in ("sent", "concerns", "already_sent"):
+                setattr(result, name, getattr(result, name) + getattr(one, name))
+            for name in ("no_email", "failed", "lines"):
+                getattr(result, name).extend(getattr(one, name))
         for line in result.lines:
             self.stdout.write(f"  {line}")
         for who in result.no_email:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from spor.measurement.services import send_reminders
+from spor.tenancy import rls
 
 
 class Command(BaseCommand):
@@ -25,5 +26,8 @@ class Command(BaseCommand):
         if options["days"] < 0:
             self.stderr.write("--days skal være 0 eller mere.")
             raise SystemExit(2)
-        count = send_reminders(older_than_days=options["days"])
+        count = 0
+        for municipality in rls.each_municipality():
+            with rls.job(municipality):
+                count += send_reminders(older_than_days=options["days"])
         self.stdout.write(f"{count} påmindelse(r) sendt.")

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spor.notifications.services import notify_due
+from spor.notifications.services import DueResult, notify_due
+from spor.tenancy import rls
 
 
 class Command(BaseCommand):
@@ -27,7 +28,13 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError:
                 raise CommandError("Ugyldig dato – brug ÅÅÅÅ-MM-DD.") from None
-        result = notify_due(today=today)
+        result = DueResult()
+        for municipality in rls.each_municipality():
+            with rls.job(municipality):
+                one = notify_due(today=today)
+            result.concerns += one.concerns
+            result.goals += one.goals
+            result.already += one.already
         self.stdout.write(
             f"Nye notifikationer: {result.created} "
             f"({result.concerns} bekymringer, {result.goals} mål); "

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from spor.accounts.models import Membership, Role, User
+from spor.tenancy import rls
 from spor.tenancy.models import Municipality
 
 PASSWORD_ENV = "SPOR_INITIAL_PASSWORD"  # noqa: S105 (the variable's name, not a password)
@@ -66,7 +67,8 @@ class Command(BaseCommand):
             if lead:
                 candidate.set_password(password)
                 candidate.save()
-                Membership.objects.create(municipality=muni, user=candidate, role=Role.LEAD)
+                with rls.tenant(muni.pk):  # memberships are under row-level security
+                    Membership.objects.create(municipality=muni, user=candidate, role=Role.LEAD)
                 self.stdout.write(
                     f"PPR-lederen {lead} er oprettet; ved første login opsættes engangskoden."
                 )

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from spor import cpr
 from spor.orgsync import parsing
 from spor.orgsync.services import sync
+from spor.tenancy import rls
 from spor.tenancy.models import Municipality
 
 
@@ -32,6 +33,14 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="dagen engagementerne regnes fra (ÅÅÅÅ-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The database shows this municipality only (row-level security; docs/tenancy.md).
+        found = Municipality.objects.filter(code=options["municipality"]).values_list(
+            "pk", flat=True
+        )
+        with rls.job(found.first()):
+            self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
             raise CommandError(f"Ingen kommune med nummeret {options['municipality']!r}.")

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from spor.registry import demo
 from spor.registry.models import Child
+from spor.tenancy import rls
 
 # The partnership's other municipalities' sizes with --partners.
 PARTNER_MIN, PARTNER_MAX = 150, 1500
@@ -33,6 +34,9 @@ LOOP_DEMOS = [
 
 
 class Command(BaseCommand):
+    # Synthetic data for many municipalities at once: written as the database's owner,
+    # with its system switch (docs/tenancy.md), like a migration.
+    requires_owner = True
     help = (
         "Opretter en syntetisk demokommune, Sporby Kommune (kode 999), med dagtilbud, skoler, "
         "grupper for det aktuelle skoleår, børn med syntetiske CPR-numre, indskrivninger med "
@@ -94,6 +98,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with rls.owner_connection(), rls.system():
+            self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("spor_demo laver syntetiske data og kører ikke i produktion.")
         seed: int = options["seed"]

@@ -18,7 +18,9 @@ from spor import cpr
 from spor.accounts.models import Membership, User
 from spor.registry import importing
 from spor.registry.services import children_import
+from spor.tenancy import rls
 from spor.tenancy.access import Actor
+from spor.tenancy.models import Municipality
 
 
 class Command(BaseCommand):
@@ -34,6 +36,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The database shows this municipality only (row-level security; docs/tenancy.md).
+        found = Municipality.objects.filter(code=options["municipality"]).values_list(
+            "pk", flat=True
+        )
+        with rls.job(found.first()):
+            self._handle(*args, **options)
+
+    def _handle(self, *args: Any, **options: Any) -> None:
         actor = self._actor(options["municipality"], options["user"])
         path = Path(options["file"])
         shown = cpr.redact(str(path))

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from spor.registry import cpr_vault
 from spor.registry.models import Child
+from spor.tenancy import rls
 
 
 class Command(BaseCommand):
@@ -22,6 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        done = 0
+        for municipality in rls.each_municipality():
+            with rls.job(municipality):
+                done += self._rotate(batch_size)
+        self.stdout.write(f"{done} CPR-numre krypteret med den nyeste nøgle.")
+
+    def _rotate(self, batch_size: int) -> int:
+        """The children the connection sees (one municipality on PostgreSQL)."""
         done = 0
         last_pk = 0
         while True:
@@ -38,4 +47,4 @@ class Command(BaseCommand):
                 Child.objects.bulk_update(batch, ["cpr_encrypted"])
             done += len(batch)
             last_pk = batch[-1].pk
-        self.stdout.write(f"{done} CPR-numre krypteret med den nyeste nøgle.")
+        return done
