@@ -105,3 +105,21 @@ def test_production_starts_with_its_keys_and_secure_settings() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+# The one module that tells the database who is acting (docs/tenancy.md).
+SETTING_WRITER = SRC / "tenancy" / "rls.py"
+
+
+def test_only_one_module_writes_the_database_settings() -> None:
+    # Anyone else calling set_config (or SET spor.…) could open a wall on their own terms.
+    pattern = re.compile(r"set_config|\bSET\s+(LOCAL\s+)?(spor\.|ROLE\b)", re.IGNORECASE)
+    offending = [
+        f"{path.relative_to(SRC)}:{n}: {line.strip()}"
+        for path in sorted(SRC.rglob("*.py"))
+        if path != SETTING_WRITER
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offending == []
+    assert "set_config" in SETTING_WRITER.read_text()

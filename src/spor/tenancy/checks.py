@@ -21,6 +21,14 @@ HINT = (
 )
 
 
+ROLE_SQL = (
+    "SELECT r.rolname, r.rolsuper, r.rolbypassrls, "
+    "(SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid "
+    " AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')) "
+    "FROM pg_roles r WHERE r.rolname = current_user"
+)
+
+
 def role_problems(using: str = "default") -> list[CheckMessage]:
     """What is wrong with the role Spor connects as (empty: nothing, or not PostgreSQL)."""
     connection = connections[using]
@@ -28,15 +36,15 @@ def role_problems(using: str = "default") -> list[CheckMessage]:
         return []
     try:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.rolname, r.rolsuper, r.rolbypassrls, "
-                "(SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid "
-                " AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')) "
-                "FROM pg_roles r WHERE r.rolname = current_user"
-            )
-            name, superuser, bypass, owned = cursor.fetchone()
+            return problems_of(cursor)
     except DatabaseError as exc:
         return [Error(f"Databasen kunne ikke spørges om Spors rolle: {exc}", id=E004)]
+
+
+def problems_of(cursor: Any) -> list[CheckMessage]:
+    """The problems of the role a DB-API cursor is connected as."""
+    cursor.execute(ROLE_SQL)
+    name, superuser, bypass, owned = cursor.fetchone()
     problems: list[CheckMessage] = []
     if superuser:
         problems.append(
