@@ -5,23 +5,29 @@
 # over HTTP (password and TOTP code), `spor backup`, and `spor restore` into an empty
 # database that then holds the municipality and its leader.
 #
-#   SPOR_SMOKE_DATABASE_URL=postgres://spor:spor@127.0.0.1:54329/spor deploy/smoke.sh
+#   SPOR_SMOKE_DATABASE_URL=postgres://spor:spor@127.0.0.1:54329/spor \
+#   SPOR_SMOKE_OWNER_DATABASE_URL=postgres://spor_owner:spor_owner@127.0.0.1:54329/spor \
+#   deploy/smoke.sh
 #
 # The cache is Redis at SPOR_SMOKE_CACHE_URL (default redis://127.0.0.1:6379/1).
 #
-# The role needs CREATEDB: two fresh databases are made next to the one named, and dropped.
+# Two roles (docs/tenancy.md): the owner (CREATEDB) makes two fresh databases next to the one
+# named, runs migrate, backup and restore, and drops them; everything else runs as the app
+# role (NOSUPERUSER NOBYPASSRLS, owns nothing), which check --deploy and gunicorn accept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-BASE=${SPOR_SMOKE_DATABASE_URL:?set SPOR_SMOKE_DATABASE_URL to a PostgreSQL URL}
+BASE=${SPOR_SMOKE_DATABASE_URL:?set SPOR_SMOKE_DATABASE_URL to a PostgreSQL URL (the app role)}
+OWNER=${SPOR_SMOKE_OWNER_DATABASE_URL:?set SPOR_SMOKE_OWNER_DATABASE_URL (the owner role)}
 TMP=$(mktemp -d /tmp/spor-smoke.XXXXXX)
 DB1=spor_smoke_$$
 DB2=spor_smoke_restore_$$
 url_for() { echo "${BASE%/*}/$1"; }
+owner_url_for() { echo "${OWNER%/*}/$1"; }
 pg() { PYTHONPATH=src $BIN/python -c "
 import sys, psycopg
 with psycopg.connect(sys.argv[1], autocommit=True) as c:
-    c.execute(sys.argv[2])" "$(url_for postgres)" "$1"; }
+    c.execute(sys.argv[2])" "$(owner_url_for postgres)" "$1"; }
 cleanup() {
   [ -n "${GUNICORN_PID:-}" ] && kill "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null || true
   pg "DROP DATABASE IF EXISTS $DB1 WITH (FORCE)" || true
@@ -39,6 +45,7 @@ SPOR_CPR_KEYS=$(key)
 SPOR_CPR_HMAC_KEY=$(key)
 export SPOR_SECRET_KEY SPOR_CPR_KEYS SPOR_CPR_HMAC_KEY
 export SPOR_DATABASE_URL=$(url_for "$DB1")
+export SPOR_OWNER_DATABASE_URL=$(owner_url_for "$DB1")
 export SPOR_ALLOWED_HOSTS=127.0.0.1
 # The login below comes from 127.0.0.1 with X-Forwarded-Proto, as the reverse proxy's would.
 export SPOR_TRUSTED_PROXIES=127.0.0.1
@@ -46,7 +53,7 @@ export SPOR_CACHE_URL=${SPOR_SMOKE_CACHE_URL:-redis://127.0.0.1:6379/1}
 export SPOR_STATIC_ROOT=$TMP/static
 export PYTHONPATH=src
 
-echo "== migrate, collectstatic, check --deploy"
+echo "== migrate (as the owner), collectstatic, check --deploy (as the app role)"
 $BIN/spor manage migrate --noinput -v0
 $BIN/spor manage collectstatic --noinput -v0
 $BIN/spor manage check --deploy --fail-level "${SPOR_SMOKE_CHECK_LEVEL:-WARNING}"
@@ -79,11 +86,28 @@ print('Cachen (SPOR_CACHE_URL) svarer')"
 
 echo "== spor backup, then spor restore into an empty database"
 $BIN/spor backup "$TMP/spor.backup"
-SPOR_DATABASE_URL=$(url_for "$DB2") $BIN/spor restore "$TMP/spor.backup"
-SPOR_DATABASE_URL=$(url_for "$DB2") $BIN/spor manage shell -c "
+export SPOR_DATABASE_URL=$(url_for "$DB2") SPOR_OWNER_DATABASE_URL=$(owner_url_for "$DB2")
+$BIN/spor restore "$TMP/spor.backup"
+$BIN/spor manage shell -c "
 from spor.accounts.models import Membership
+from spor.tenancy import rls
 from spor.tenancy.models import Municipality
 m = Municipality.objects.get(code='101')
-assert Membership.objects.filter(municipality=m, user__username='proeveleder', role='leder').exists()
-print('Gendannet:', m.name, 'med sin PPR-leder')"
+with rls.tenant(None):  # the app role, no municipality set: the tenant tables show nothing
+    assert not Membership.objects.exists()
+with rls.tenant(m.pk):
+    assert Membership.objects.filter(municipality=m, user__username='proeveleder', role='leder').exists()
+print('Gendannet:', m.name, 'med sin PPR-leder (set som app-rollen)')"
+echo "== the app role cannot switch the walls off"
+$BIN/spor manage shell -c "
+from django.db import connection, DatabaseError, transaction
+for sql in ('ALTER TABLE registry_child NO FORCE ROW LEVEL SECURITY', 'TRUNCATE audit_accesslogentry',
+            'DELETE FROM audit_accesslogentry', 'ALTER TABLE audit_accesslogentry DISABLE TRIGGER ALL'):
+    try:
+        with transaction.atomic(), connection.cursor() as c:
+            c.execute(sql)
+    except DatabaseError:
+        continue
+    raise SystemExit('The app role may: ' + sql)
+print('Afvist for app-rollen: NO FORCE, TRUNCATE, DELETE, DISABLE TRIGGER')"
 echo "== the production section works from scratch"
