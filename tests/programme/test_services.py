@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from spor.programme import services
 from spor.programme.access import ProgrammeActor
-from spor.programme.models import DevelopmentPlan, ProgrammeParticipation
+from spor.programme.models import DevelopmentPlan, ProgrammeAdmin, ProgrammeParticipation
 from tests import factories as f
 from tests.cases.helpers import actor
 from tests.conftest import World
@@ -66,6 +66,9 @@ def test_a_municipality_can_take_part_in_several_programmes_over_time(world: Wor
         grant_pool=Decimal("50000000"),
         framework=world.extra["programme"].framework,
     )
+    # The administrator administers the new programme too (on PostgreSQL the owner's
+    # function names a programme's municipalities only to its administrators).
+    ProgrammeAdmin.objects.create(user=world.extra["programme_admin"], programme=later)
     pactor = ProgrammeActor(world.extra["programme_admin"], later)
     services.participation_add(
         actor=pactor, municipality=world.a, grant=Decimal("5000000"), extra_staff=Decimal("2")

@@ -40,8 +40,11 @@ class ProgrammeActor:
 
 
 class _ProgrammeReader(Protocol):
-    user: Any
-    programme: Programme
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def programme(self) -> Programme: ...
 
 
 def participating_municipalities(actor: _ProgrammeReader) -> list[int]:
