@@ -41,6 +41,7 @@ from spor.measurement.models import (  # noqa: E402
 from spor.registry.models import Child, Institution  # noqa: E402
 from spor.screening import selectors as screening_sel  # noqa: E402
 from spor.screening.models import Assessment, ScreeningRound  # noqa: E402
+from spor.tenancy import rls  # noqa: E402
 from spor.tenancy.models import Municipality  # noqa: E402
 
 CODE = "999"
@@ -171,9 +172,12 @@ def count(facts: dict[str, object]) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "setup":
-        print(json.dumps(setup()))
-    elif sys.argv[1] == "count":
-        print(json.dumps(count(json.loads(sys.stdin.read()))))
-    else:
-        raise SystemExit(f"unknown command {sys.argv[1]}")
+    # The fixtures and the counts are the owner's, across municipalities (as the suite's own
+    # connection is: tests/conftest.py); the server under test runs as the app role.
+    with rls.owner_connection(), rls.system():
+        if sys.argv[1] == "setup":
+            print(json.dumps(setup()))
+        elif sys.argv[1] == "count":
+            print(json.dumps(count(json.loads(sys.stdin.read()))))
+        else:
+            raise SystemExit(f"unknown command {sys.argv[1]}")

@@ -61,12 +61,22 @@ def _env(db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def _owner(db_url: str) -> dict[str, str]:
+    """With two roles (SPOR_OWNER_DATABASE_URL), the owner's URL for the same database: the
+    migrations and the kit's fixtures are the owner's; the server runs as the app role."""
+    owner = os.environ.get("SPOR_OWNER_DATABASE_URL", "")
+    if not (owner and db_url.startswith("postgres")):
+        return {}
+    path = urlsplit(db_url).path
+    return {"SPOR_OWNER_DATABASE_URL": urlunsplit(urlsplit(owner)._replace(path=path))}
+
+
 def _kit(
     db_url: str, command: str, stdin: str = "", wrap: list[str] | None = None
 ) -> dict[str, Any]:
     result = subprocess.run(
         [*(wrap or []), sys.executable, str(KIT), command],
-        env=_env(db_url),
+        env=_env(db_url, **_owner(db_url)),
         input=stdin,
         capture_output=True,
         text=True,
@@ -79,7 +89,7 @@ def _kit(
 def _migrate(db_url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "spor.manage", "migrate", "-v0"],
-        env=_env(db_url),
+        env=_env(db_url, **_owner(db_url)),
         check=True,
         timeout=900,
     )
@@ -89,7 +99,9 @@ def _postgres_database(base_url: str, name: str) -> str:
     import psycopg
 
     parts = urlsplit(base_url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
+    # The database is the owner's when there are two roles (the app role may not create one).
+    creator = urlsplit(os.environ.get("SPOR_OWNER_DATABASE_URL", "") or base_url)
+    admin = urlunsplit(creator._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

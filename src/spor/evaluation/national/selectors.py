@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import Cell, pair_cells_across
 from spor.programme.access import national_context
-from spor.programme.evaluator import EvaluatorActor
 from spor.programme.models import (
     Benchmark,
     InitiativeBenchmark,
