@@ -162,6 +162,8 @@ def test_adding_a_health_visitor_asks_for_consent_or_legal_basis_and_says_what_s
     form = client.get(f"/forloeb/{case.pk}/team/").content.decode()
     assert "Samtykke fra forældremyndigheden" in form and "Hjemmel i lovgivningen" in form
     assert "ser hele forløbet" in form
+    # the person is a name to type with suggestions, not a list of all staff
+    assert 'type="hidden" name="membership"' in form and "Sundhed_A" not in form
     before = counts()
     data = {"membership": member(world, world.health_a).pk, "role": "Sundhedsplejerske"}
     refused = client.post(f"/forloeb/{case.pk}/team/", data)
@@ -171,7 +173,8 @@ def test_adding_a_health_visitor_asks_for_consent_or_legal_basis_and_says_what_s
     )
     assert counts() == before
     basis = {"basis": "Samtykke fra forældremyndigheden", "basis_note": "Mor, mundtligt"}
-    assert client.post(f"/forloeb/{case.pk}/team/", {**data, **basis}).status_code == 302
+    typed = {"membership_name": "sundhed", "role": "Sundhedsplejerske"}
+    assert client.post(f"/forloeb/{case.pk}/team/", {**typed, **basis}).status_code == 302
     event = CaseEvent.objects.filter(case=case, kind=EventKind.MEMBER_ADDED).latest("pk")
     assert event.text.endswith("Grundlag: Samtykke fra forældremyndigheden (Mor, mundtligt)")
     # staff of PPR need none

@@ -29,7 +29,13 @@ from spor.cases.models import (
     Relation,
     Target,
 )
-from spor.concerns.forms import DateInput, NoEchoTextInput, StaffChoiceField
+from spor.concerns.forms import (
+    DateInput,
+    NoEchoTextInput,
+    StaffChoiceField,
+    add_person_field,
+    clean_person_field,
+)
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"]
 MSG_DATE_INVALID = "Skriv datoen som dd.mm.åååå, fx 24.12.2026."
@@ -173,15 +179,20 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, staff: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"] = StaffChoiceField(
-            queryset=staff,
-            label="Person",
-            error_messages={
-                "required": s.MSG_MEMBER_OTHER_MUNICIPALITY,
-                "invalid_choice": s.MSG_MEMBER_OTHER_MUNICIPALITY,
-            },
+        # A name to type, with suggestions: not a list of every member of staff.
+        add_person_field(
+            self,
+            staff,
+            "Person",
+            field="membership",
+            message=s.MSG_MEMBER_OTHER_MUNICIPALITY,
         )
-        self.order_fields(["membership", "role", "basis", "basis_note"])
+        self.order_fields(["membership_name", "membership", "role", "basis", "basis_note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_person_field(self, data, field="membership", message=s.MSG_MEMBER_OTHER_MUNICIPALITY)
+        return data
 
     basis = forms.ChoiceField(
         label="Grundlag for at dele oplysningerne (for personer uden for PPR)",

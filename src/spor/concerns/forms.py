@@ -80,17 +80,25 @@ MSG_NOBODY = "Ingen aktiv medarbejder i kommunen passer på »{text}«. Skriv na
 MSG_SEVERAL = "Flere medarbejdere passer på »{text}«: {names}. Skriv hele navnet, som det står her."
 
 
-def _add_responsible(form: forms.Form, staff: QuerySet[Membership], label: str) -> None:
-    """The person responsible, as a name to type (searched, without hundreds of names in
-    the page) and, once chosen from the suggestions, the person's id in a hidden field."""
+def add_person_field(
+    form: forms.Form,
+    staff: QuerySet[Membership],
+    label: str,
+    *,
+    field: str = "responsible",
+    message: str = s.MSG_RESPONSIBLE,
+) -> None:
+    """A person of ``staff`` as a name to type (searched, without hundreds of names in the
+    page) and, once chosen from the suggestions, the person's id in the hidden ``field``;
+    the name is in ``<field>_name``. :func:`clean_person_field` reads them."""
     form.staff = staff  # type: ignore[attr-defined]
-    form.fields["responsible"] = forms.ModelChoiceField(
+    form.fields[field] = forms.ModelChoiceField(
         queryset=staff,
         required=False,
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": s.MSG_RESPONSIBLE},
+        error_messages={"invalid_choice": message},
     )
-    form.fields["responsible_name"] = forms.CharField(
+    form.fields[f"{field}_name"] = forms.CharField(
         label=label,
         required=False,
         max_length=200,
@@ -102,38 +110,53 @@ def _add_responsible(form: forms.Form, staff: QuerySet[Membership], label: str) 
             }
         ),
     )
-    chosen = form.initial.get("responsible")
-    if chosen and not form.initial.get("responsible_name"):
+    chosen = form.initial.get(field)
+    if chosen and not form.initial.get(f"{field}_name"):
         person = chosen if isinstance(chosen, Membership) else staff.filter(pk=chosen).first()
         if person is not None:
-            form.initial["responsible"] = person.pk
-            form.initial["responsible_name"] = sel.person_label(person)
+            form.initial[field] = person.pk
+            form.initial[f"{field}_name"] = sel.person_label(person)
 
 
-def _clean_responsible(form: forms.Form, data: dict[str, Any]) -> None:
+def clean_person_field(
+    form: forms.Form,
+    data: dict[str, Any],
+    *,
+    field: str = "responsible",
+    message: str = s.MSG_RESPONSIBLE,
+) -> None:
     """The person the form names: the one chosen (hidden id) if the name still reads as
     theirs; otherwise the one the typed name finds. Errors go on the visible field."""
-    if "responsible" in form.errors:
-        form.errors.pop("responsible")
-        form.add_error("responsible_name", s.MSG_RESPONSIBLE)
+    name = f"{field}_name"
+    if field in form.errors:
+        form.errors.pop(field)
+        form.add_error(name, message)
         return
-    person: Membership | None = data.get("responsible")
-    text = (data.get("responsible_name") or "").strip()
+    person: Membership | None = data.get(field)
+    text = (data.get(name) or "").strip()
     if text and (person is None or text != sel.person_label(person)):
         found = sel.search_people(form.staff, text, limit=6)  # type: ignore[attr-defined]
         if len(found) == 1:
             person = found[0]
         elif not found:
-            form.add_error("responsible_name", MSG_NOBODY.format(text=text))
+            form.add_error(name, MSG_NOBODY.format(text=text))
             return
         else:
             names = "; ".join(sel.person_label(m) for m in found[:5])
-            form.add_error("responsible_name", MSG_SEVERAL.format(text=text, names=names))
+            form.add_error(name, MSG_SEVERAL.format(text=text, names=names))
             return
     if person is None:
-        form.add_error("responsible_name", s.MSG_RESPONSIBLE)
+        form.add_error(name, message)
         return
-    data["responsible"] = person
+    data[field] = person
+
+
+def _add_responsible(form: forms.Form, staff: QuerySet[Membership], label: str) -> None:
+    add_person_field(form, staff, label)
+
+
+def _clean_responsible(form: forms.Form, data: dict[str, Any]) -> None:
+    clean_person_field(form, data)
 
 
 def _check_not_past(day: dt.date | None) -> dt.date | None:
