@@ -191,3 +191,29 @@ def test_restore_refuses_a_file_that_is_not_a_backup(
     done = spor(empty_target, "restore", str(junk))
     assert done.returncode != 0
     assert "er ikke en sikkerhedskopi" in done.stderr
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_pg_dump_older_than_the_server_is_refused_in_danish_before_it_runs(
+    world: World, tmp_path: Path
+) -> None:
+    """pg_dump cannot dump a newer server (the container once had 15 against 17): `spor backup`
+    says so, with what to install, and writes nothing."""
+    server = connection.pg_version // 10000  # type: ignore[attr-defined]
+    tools = tmp_path / "old-client"
+    tools.mkdir()
+    ran = tmp_path / "ran"
+    for name in ("pg_dump", "pg_restore"):
+        fake = tools / name
+        fake.write_text(
+            f'#!/bin/sh\n[ "$1" = --version ] && echo "{name} (PostgreSQL) {server - 1}.4"'
+            f" && exit 0\ntouch {ran}\nexit 1\n"
+        )
+        fake.chmod(0o755)
+    target = tmp_path / "spor.backup"
+    done = spor(current_database(), "backup", str(target), SPOR_PG_BIN=str(tools))
+    assert done.returncode != 0
+    assert f"pg_dump er version {server - 1}, men databasen er PostgreSQL {server}" in done.stderr
+    assert f"postgresql-client-{server}" in done.stderr
+    assert not target.exists() and not ran.exists()
+    assert not list(tmp_path.glob(".spor-backup-*"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +35,11 @@ MSG_NO_BINARY = (
     "mappen med {name}."
 )
 MSG_TOOL_FAILED = "{name} fejlede (kode {code}): {detail}"
+MSG_TOOL_TOO_OLD = (
+    "{name} er version {tool}, men databasen er PostgreSQL {server}: {name} skal være mindst "
+    "samme version som serveren. Installér postgresql-client-{server} (fra PostgreSQL's "
+    "apt-arkiv, apt.postgresql.org), eller sæt SPOR_PG_BIN til mappen med den nyere {name}."
+)
 MSG_KEYS_WRONG = (
     "ADVARSEL: De nuværende SPOR_CPR_KEYS kan ikke dekryptere CPR-numrene i den gendannede "
     "database. Sæt de nøgler, der gjaldt, da sikkerhedskopien blev taget (de opbevares adskilt "
@@ -146,6 +152,29 @@ def pg_binary(name: str) -> str:
     raise BackupError(MSG_NO_BINARY.format(name=name))
 
 
+def _tool_major(binary: str) -> int | None:
+    """The major version ``pg_dump --version`` reports ("pg_dump (PostgreSQL) 17.2" → 17)."""
+    result = subprocess.run(  # noqa: S603 (our own pg_dump/pg_restore, fixed argument)
+        [binary, "--version"], capture_output=True, text=True, check=False
+    )
+    match = re.search(r"\(PostgreSQL\) (\d+)", result.stdout)
+    return int(match.group(1)) if match else None
+
+
+def _server_major(db: Database) -> int:
+    with db.connect() as conn:
+        return int(conn.info.server_version) // 10000
+
+
+def _check_tool_version(binary: str, db: Database) -> None:
+    """pg_dump refuses a server newer than itself, in English and after connecting; say it
+    first, in Danish, with what to install (the container image carries the server's
+    version: Dockerfile, PG_MAJOR)."""
+    tool, server = _tool_major(binary), _server_major(db)
+    if tool is not None and tool < server:
+        raise BackupError(MSG_TOOL_TOO_OLD.format(name=Path(binary).name, tool=tool, server=server))
+
+
 def _run(cmd: list[str], env: dict[str, str]) -> None:
     # The command is pg_dump/pg_restore with Spor's own settings as arguments, no shell.
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)  # noqa: S603
@@ -173,9 +202,11 @@ def backup(path: Path, db: Database | None = None) -> Database:
         if db.vendor == "sqlite":
             _sqlite_copy(Path(db.name), tmp, source_read_only=True)
         else:
+            pg_dump = pg_binary("pg_dump")
+            _check_tool_version(pg_dump, db)
             _run(
                 [
-                    pg_binary("pg_dump"),
+                    pg_dump,
                     "--format=custom",
                     "--no-owner",
                     "--no-privileges",
@@ -262,9 +293,11 @@ def restore(path: Path, db: Database | None = None, *, replace: bool = False) ->
             raise BackupError(MSG_NOT_A_BACKUP.format(kind="SQLite", path=path))
         _sqlite_copy(path, Path(db.name), source_read_only=True)
     else:
+        pg_restore = pg_binary("pg_restore")
+        _check_tool_version(pg_restore, db)
         _run(
             [
-                pg_binary("pg_restore"),
+                pg_restore,
                 "--no-owner",
                 "--no-privileges",
                 "--enable-row-security",
