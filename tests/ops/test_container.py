@@ -176,3 +176,94 @@ def test_persistent_connections_are_health_checked(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["60", "True"]
+
+
+# ------------------------------------------------------------------ docker-compose.yml
+
+COMPOSE_TOP_LEVEL = {"services", "volumes", "networks", "configs", "secrets", "name", "include"}
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _db_user(url: str) -> str:
+    """The role a URL connects as; its password must come from .env (``${VAR:?}``)."""
+    m = re.fullmatch(r"postgres(?:ql)?://([^:@/]+):\$\{\w+:\?\}@db:5432/\w+", url)
+    assert m, url
+    return m.group(1)
+
+
+def test_the_compose_file_is_a_valid_compose_model() -> None:
+    """What `docker compose config` would refuse: unknown top-level keys, a service with
+    neither image nor build, dependencies on services that do not exist or with an unknown
+    condition, waiting for the health of a service that has no health check, a dependency
+    cycle, a named volume that is not declared, a bind mount of a file not in the repo."""
+    compose = _compose()
+    assert set(k for k in compose if not k.startswith("x-")) <= COMPOSE_TOP_LEVEL
+    services = compose["services"]
+    volumes = set(compose.get("volumes") or {})
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for dep, how in (service.get("depends_on") or {}).items():
+            assert dep in services, (name, dep)
+            assert how["condition"] in CONDITIONS, (name, dep)
+            if how["condition"] == "service_healthy":
+                assert "healthcheck" in services[dep], (name, dep)
+        for mount in service.get("volumes", []):
+            source = mount.split(":", 1)[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), (name, source)
+            else:
+                assert source in volumes, (name, source)
+        for key, value in _env(service).items():
+            # Secrets come from .env, never written in the file.
+            if re.search(r"PASSWORD|SECRET|KEY", key):
+                assert re.fullmatch(r"\$\{\w+:\?[^}]*\}", value), (name, key)
+
+    def reaches(start: str, seen: tuple[str, ...] = ()) -> None:
+        assert start not in seen, f"dependency cycle: {(*seen, start)}"
+        for dep in services[start].get("depends_on") or {}:
+            reaches(dep, (*seen, start))
+
+    for name in services:
+        reaches(name)
+
+
+def test_compose_migrates_once_as_the_owner_before_web_and_worker_start_as_the_app_role() -> None:
+    services = _compose()["services"]
+    db, migrate = services["db"], services["migrate"]
+    web_and_worker = {name: services[name] for name in ("spor", "worker")}
+
+    # The database is healthy only once it takes connections over TCP (the image's first
+    # start runs its init scripts on a socket-only server, which pg_isready on the socket
+    # would already call ready).
+    check = " ".join(db["healthcheck"]["test"])
+    assert "pg_isready" in check and re.search(r"-h\s*(127\.0\.0\.1|localhost)", check), check
+
+    # One-shot migration as the owner, after the database is healthy.
+    assert re.search(r"\bspor manage migrate\b", str(migrate["command"]))
+    assert migrate.get("restart") == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    owner = _db_user(_env(migrate)["SPOR_OWNER_DATABASE_URL"])
+
+    superuser = _env(db).get("POSTGRES_USER", "postgres")  # the image's default
+    for name, service in web_and_worker.items():
+        deps = service["depends_on"]
+        assert deps["migrate"]["condition"] == "service_completed_successfully", name
+        assert deps["db"]["condition"] == "service_healthy", name
+        assert "migrate" not in str(service.get("command", "")), name
+        env = _env(service)
+        app = _db_user(env["SPOR_DATABASE_URL"])
+        # The app role is neither the cluster's superuser (RLS would not bind it) nor the
+        # owner (it could switch RLS off), and the web process never gets the owner's URL.
+        assert app not in (superuser, owner), name
+        assert "SPOR_OWNER_DATABASE_URL" not in env, name
+        assert env["SPOR_ENV"] == "production" and int(env["SPOR_DB_CONN_MAX_AGE"]) > 0, name
+    assert owner != superuser
+    # The same image for all three.
+    assert {str(s.get("image")) for s in (migrate, *web_and_worker.values())} == {"spor:latest"}
