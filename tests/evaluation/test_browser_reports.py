@@ -1,8 +1,9 @@
 """The evaluation reports in a real browser (Debian's Chromium through Playwright): a PPR-leder
 opens the evaluation page, filters to one intervention type, orders the PDF report and the
-workbook, watches the progress and downloads both. The report is made in a background thread,
-as in production. The PDF's pages are rendered to PNG (pdftoppm) and saved with the
-screenshots in test-artifacts/, and checked: at least one page, none blank."""
+workbook, watches the progress and downloads both. The reports are made by the background
+worker (`spor_worker`) in its own process, as in production. The PDF's pages are rendered
+to PNG (pdftoppm) and saved with the screenshots in test-artifacts/, and checked: at least
+one page, none blank."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from spor.cases.models import InterventionType
 from tests.conftest import World
 from tests.evaluation.test_reports import data
 from tests.factories import PASSWORD
+from tests.ops.jobkit import running_worker
 from tests.programme.test_browser import log_in
 from tests.web.test_browser import ARTIFACTS, CHROMIUM
 
@@ -65,7 +68,7 @@ def ink(png: Path) -> float:
 
 
 def download(page, name: str, target: Path) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_text("Rapporten er klar").wait_for(timeout=300_000)
+    page.get_by_text("Rapporten er klar").wait_for(timeout=600_000)
     with page.expect_download() as info:
         page.get_by_role("link", name=name).click()
     info.value.save_as(str(target))
@@ -79,8 +82,14 @@ def evaluation_data(world: World) -> World:
     return world
 
 
+@pytest.fixture
+def worker(evaluation_data: World) -> Iterator[None]:
+    with running_worker():
+        yield
+
+
 def test_a_ppr_leder_filters_the_evaluation_and_downloads_the_pdf_and_the_workbook(
-    evaluation_data: World, live_server, browser_page
+    evaluation_data: World, live_server, worker: None, browser_page
 ) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     problems: list[str] = []

@@ -4,8 +4,11 @@ the test database (a second worker, the worker that makes the reports)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -39,3 +42,22 @@ def manage(*args: str, **env_changes: str) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
+
+
+@contextmanager
+def running_worker() -> Iterator[subprocess.Popen[str]]:
+    """``spor_worker --tasks-only`` in its own process on the test database, beside a live
+    server (as in production); stopped with SIGTERM at the end."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spor.manage", "spor_worker", "--tasks-only", "--interval", "0.5"],
+        env=manage_env(PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out
