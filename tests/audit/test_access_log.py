@@ -87,6 +87,27 @@ def test_the_parents_export_has_roles_and_purposes_but_no_names_and_no_cpr(
     assert len(entries(world.child_a1.pk, Action.EXPORT)) == 1
 
 
+def test_the_parents_export_writes_a_formula_as_text(world: World) -> None:
+    import csv
+    import io
+
+    from spor.audit.models import Purpose
+    from spor.audit.services import access_log_record
+    from tests.cases.helpers import actor
+
+    hostile = '=HYPERLINK("https://angriber.example","Klik")'
+    access_log_record(
+        actor=actor(world, world.ppr_a),
+        child_ids=[world.child_a1.pk],
+        action=Action.VIEW,
+        purpose=Purpose.CASEWORK,
+        what=hostile,
+    )
+    response = world.client_for(world.lead_a).get(f"/boern/{world.child_a1.pk}/adgangslog.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert [r[3] for r in rows[1:]] == ["'" + hostile]
+
+
 def test_only_the_lead_sees_the_access_log(world: World) -> None:
     for person in (world.ppr_a, world.teacher_a):
         client = world.client_for(person)

@@ -101,7 +101,7 @@ def object_of(world: World, model: type[models.Model]) -> models.Model:
 def fill(route: str, pattern: URLPattern, value_for) -> str:  # type: ignore[no-untyped-def]
     path = route
     for argument in pattern.pattern.converters:
-        for converter in ("int", "str", "slug"):
+        for converter in ("id", "int", "str", "slug"):
             path = path.replace(f"<{converter}:{argument}>", str(value_for(argument)))
     return "/" + path
 

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from spor.api import selectors, services
 from spor.api.scopes import SCOPES
+from spor.lib.ids import parse_id
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
 
@@ -67,8 +68,7 @@ def token_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 def token_revoke(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method != "POST":
         return redirect("api:tokens")
-    raw = request.POST.get("token", "")
-    token_id = int(raw) if raw.isdigit() and len(raw) < 16 else 0
+    token_id = parse_id(request.POST.get("token")) or 0
     token = selectors.get_apitoken_for_user(actor, token_id)
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, f"Nøglen »{token.name}« er tilbagekaldt og virker ikke længere.")

@@ -44,6 +44,7 @@ from spor.cases.models import (
 )
 from spor.measurement.models import Response
 from spor.registry.models import Child, Group
+from spor.spreadsheets import csv_value
 from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
@@ -422,7 +423,7 @@ def archive_export(
             writer = csv.writer(out, lineterminator="\r\n")
             writer.writerow(names)
             for r in rows:
-                writer.writerow([_csv_value(r[n]) for n in names])
+                writer.writerow([_csv_value(csv_value(r[n])) for n in names])
             zf.writestr(f"csv/{table.name}.csv", out.getvalue().encode("utf-8"))
             resources.append(
                 {

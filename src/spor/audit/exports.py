@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry
+from spor.spreadsheets import csv_value
 
 COLUMNS = ["tidspunkt", "rolle", "handling", "hvad", "formål"]
 
@@ -22,11 +23,14 @@ def access_log_csv(entries: Iterable[AccessLogEntry]) -> str:
     for e in entries:
         writer.writerow(
             [
-                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"),
-                e.actor_role,
-                e.get_action_display(),
-                e.what,
-                e.get_purpose_display(),
+                csv_value(v)
+                for v in [
+                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"),
+                    e.actor_role,
+                    e.get_action_display(),
+                    e.what,
+                    e.get_purpose_display(),
+                ]
             ]
         )
     return out.getvalue()

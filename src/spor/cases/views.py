@@ -23,6 +23,7 @@ from spor.cases import kle as case_kle
 from spor.cases.models import Case, CaseMember, Delivery, Goal
 from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
+from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
 from spor.tenancy.access import Actor
@@ -36,9 +37,10 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    found = parse_id(value)
+    if found is None:
         raise Http404
-    return int(value)
+    return found
 
 
 def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:

@@ -22,6 +22,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
+from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
@@ -34,9 +35,10 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    found = parse_id(value)
+    if found is None:
         raise Http404
-    return int(value)
+    return found
 
 
 def _log_list(request: HttpRequest, actor: Actor, concerns: Iterable[Concern], what: str) -> None:

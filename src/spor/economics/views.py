@@ -22,6 +22,7 @@ from spor.economics.forms import (
 )
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
 from spor.evaluation.economics import DISCLAIMER_DA, PURSES
+from spor.lib.ids import parse_id
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
 
@@ -180,9 +181,9 @@ def _scenario_page(
         initial = ScenarioForm.initial_from(item)
     else:
         chosen = None
-        wanted = request.GET.get("indsats", "")
-        if wanted.isdigit():
-            chosen = interventions.filter(pk=int(wanted)).first()
+        wanted = parse_id(request.GET.get("indsats"))
+        if wanted is not None:
+            chosen = interventions.filter(pk=wanted).first()
         suggestion = reports.prefill(actor, intervention=chosen, today=timezone.localdate())
         initial = {**suggestion.initial, "intervention": chosen}
         notes = suggestion.notes

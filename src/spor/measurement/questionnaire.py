@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 
 from spor import sdq
+from spor.lib.ids import parse_small_int
 from spor.measurement.models import Informant, Phase
 
 logger = logging.getLogger(__name__)
@@ -273,8 +274,9 @@ def read(q: Questionnaire, data: Mapping[str, Any], *, paper: bool) -> bool:
         if raw == "":
             continue
         codes = {c for c, _ in question.choices}
-        if raw.isdigit() and int(raw) in codes:
-            question.value = int(raw)
+        value = parse_small_int(raw)
+        if value is not None and value in codes:
+            question.value = value
         else:
             question.error = (
                 MSG_BAD_VALUE.format(number=question.number, text=question.text)

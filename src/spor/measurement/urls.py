@@ -5,11 +5,11 @@ from spor.measurement import views
 # Object routes name their key `<model>_id`: the tenancy test walks every pattern.
 app_name = "measurement"
 urlpatterns = [
-    path("indsats/<int:delivery_id>/", views.delivery_measurement, name="delivery"),
-    path("indsats/<int:delivery_id>/send/", views.send, name="send"),
-    path("indsats/<int:delivery_id>/papir/", views.paper, name="paper"),
+    path("indsats/<id:delivery_id>/", views.delivery_measurement, name="delivery"),
+    path("indsats/<id:delivery_id>/send/", views.send, name="send"),
+    path("indsats/<id:delivery_id>/papir/", views.paper, name="paper"),
     path(
-        "link/<int:measurementrequest_id>/tilbagekald/",
+        "link/<id:measurementrequest_id>/tilbagekald/",
         views.revoke,
         name="revoke",
     ),

@@ -7,6 +7,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.notification_list, name="notification_list"),
     path("alle-laest/", views.notification_read_all, name="notification_read_all"),
     path("e-mail/", views.email_preferences, name="email_preferences"),
-    path("<int:notification_id>/", views.notification_open, name="notification_open"),
-    path("<int:notification_id>/laest/", views.notification_read, name="notification_read"),
+    path("<id:notification_id>/", views.notification_open, name="notification_open"),
+    path("<id:notification_id>/laest/", views.notification_read, name="notification_read"),
 ]

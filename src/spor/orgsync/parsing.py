@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spor import cpr
+from spor.spreadsheets import FORMULA_START
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_RECORDS = 200_000
@@ -39,7 +40,6 @@ CPR_NAMES = {"cpr", "cprnr", "cprno", "cprnummer", "personnummer", "personnr", "
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y")
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 # Field names as written in exports (folded) → Spor's name.
 _ALIASES = {
@@ -437,8 +437,10 @@ def _check_records(records: list[tuple[str, str, dict[str, str]]], result: OrgFi
             if need:
                 result.fail("skal udfyldes", where, column)
             return ""
-        if value.startswith(_FORMULA_STARTS):
-            result.fail("må ikke begynde med =, +, - eller @", where, column)
+        if value.startswith(FORMULA_START):
+            result.fail(
+                "må ikke begynde med =, +, - eller @ (det kan læses som en formel)", where, column
+            )
             return ""
         if len(value) > limit:
             result.fail(f"er for lang ({len(value)} tegn; højst {limit})", where, column)

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from spor.cases.forms import date_field, text_field
 from spor.cases.models import Intervention, Level, Target
+from spor.lib.forms import ModelMultipleChoiceField
 from spor.programme import services as s
 from spor.programme.models import (
     AIMS_BY_SCOPE,
@@ -138,12 +139,12 @@ class PlanForm(forms.Form):
     goals = text_field("Mål", required=False, rows=5, help_text="Ét mål pr. linje.")
 
 
-class BenchmarkChoiceField(forms.ModelMultipleChoiceField):
+class BenchmarkChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.number}. {obj.title}"
 
 
-class InterventionChoiceField(forms.ModelMultipleChoiceField):
+class InterventionChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.get_level_display().lower()})"
 

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from spor import cpr
 from spor.registry.models import Institution
+from spor.spreadsheets import FORMULA_START
 
 __all__ = [
     "COLUMNS",
@@ -75,8 +76,6 @@ _COLUMN_ALIASES = {
 }
 
 _TEXT_LIMITS = {"fornavn": 100, "efternavn": 100, "institution": 150, "gruppe": 100}
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _KIND_ALIASES = {
     "integreretdaginstitution": Institution.Kind.INTEGRERET,
@@ -373,7 +372,7 @@ def _check_cpr(cell: _Cell) -> tuple[str | None, str]:
     if not text:
         return None, "CPR-nummer mangler"
     compact = re.sub(r"[\s\-]", "", text)
-    if not compact.isdigit():
+    if not (compact.isascii() and compact.isdigit()):
         return None, "ugyldigt CPR-nummer (må kun indeholde cifre og evt. bindestreg)"
     if len(compact) != 10:
         hint = " – mangler der et foranstillet 0?" if len(compact) == 9 else ""
@@ -441,7 +440,7 @@ def _check_text(cell: _Cell, column: str) -> tuple[str, str]:
     text = _text(cell)
     if not text:
         return "", "skal udfyldes"
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(FORMULA_START):
         return "", "må ikke begynde med =, +, - eller @ (det kan læses som en formel)"
     if cpr.redact(text) != text:
         return "", "ligner et CPR-nummer – er kolonnerne byttet om?"

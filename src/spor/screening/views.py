@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib.ids import parse_id
 from spor.registry import selectors as registry
 from spor.registry.models import Group
 from spor.screening import areas, charts, forms, services
@@ -382,10 +383,7 @@ def _cells(round: ScreeningRound, row: sel.GridRow) -> list[dict[str, Any]]:
 
 
 def _child_id(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("barn", ""))
-    except ValueError:
-        return None
+    return parse_id(request.POST.get("barn"))
 
 
 def _save_row(
@@ -430,12 +428,7 @@ def _save_grid(
     request: HttpRequest, actor: Actor, round: ScreeningRound, group: Group, agreement: bool
 ) -> HttpResponse:
     """The save button: every row of the grid at once, all or nothing."""
-    ids = []
-    for raw in request.POST.getlist("boern"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
+    ids = [i for i in map(parse_id, request.POST.getlist("boern")) if i is not None]
     rows = services.parse_rows(request.POST, round, ids)
     try:
         saved = services.assessment_save_rows(

@@ -154,8 +154,9 @@ def totp_code_check(
     if not allowed:
         return CodeCheck(ok=False, wait_until=(info or {}).get("locked_until"))
     code = "".join(code.split())
-    ok = code.isdigit() and len(code) == device.digits and device.verify_token(code)
-    if not ok and not (code.isdigit() and len(code) == device.digits):
+    well_formed = code.isascii() and code.isdigit() and len(code) == device.digits
+    ok = well_formed and device.verify_token(code)
+    if not ok and not well_formed:
         device.throttle_increment(commit=True)  # verify_token was not asked: count it here
     if ok and enrolling:
         device.confirmed = True

@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from spor.lib.ids import parse_small_int
+
 ITEMS_FILE = Path(__file__).with_name("items.json")
 SCALE = (1, 2, 3, 4, 5)
 DONT_KNOW = "vet_ikke"
@@ -64,8 +66,8 @@ def read_answers(data: dict[str, Any], posted: Any) -> tuple[dict[str, int | Non
             errors.append(f"Du mangler at svare på »{all_texts[code]}«.")
         elif raw == DONT_KNOW:
             answers[code] = None
-        elif raw.isdigit() and int(raw) in SCALE:
-            answers[code] = int(raw)
+        elif (value := parse_small_int(raw)) is not None and value in SCALE:
+            answers[code] = value
         else:
             errors.append(
                 f"Svaret på »{all_texts[code]}« skal være et tal fra 1 til 5 eller »Ved ikke«."

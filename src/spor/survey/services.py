@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role
+from spor.lib.ids import parse_small_int
 from spor.survey import items, links
 from spor.survey.models import (
     BenchmarkSelfAssessment,
@@ -164,7 +165,8 @@ def save_self_assessment(
 ) -> BenchmarkSelfAssessment:
     if not actor.is_lead:
         raise SurveyError("Kun PPR-lederen kan gemme selvvurderingen.")
-    if not (number.isdigit() and 1 <= int(number) <= 5):
+    benchmark = parse_small_int(number)
+    if benchmark is None or not 1 <= benchmark <= 5:
         raise SurveyError("Vælg et pejlemærke fra 1 til 5.")
     if level not in Level.values:
         raise SurveyError("Vælg niveauet lav, middel eller høj.")
@@ -173,7 +175,7 @@ def save_self_assessment(
     obj, _ = BenchmarkSelfAssessment.objects.update_or_create(
         municipality_id=actor.municipality_id,
         round=rnd,
-        benchmark_number=int(number),
+        benchmark_number=benchmark,
         defaults={"level": level, "note": note.strip(), "saved_by": actor.membership},
     )
     return obj

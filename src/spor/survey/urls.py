@@ -6,7 +6,7 @@ app_name = "survey"
 urlpatterns = [
     path("", views.index, name="index"),
     path("aabn/", views.open_round, name="open"),
-    path("<int:surveyround_id>/", views.round_detail, name="round"),
-    path("<int:surveyround_id>/luk/", views.close_round, name="close"),
-    path("<int:surveyround_id>/selvvurdering/", views.self_assessment, name="self_assessment"),
+    path("<id:surveyround_id>/", views.round_detail, name="round"),
+    path("<id:surveyround_id>/luk/", views.close_round, name="close"),
+    path("<id:surveyround_id>/selvvurdering/", views.self_assessment, name="self_assessment"),
 ]

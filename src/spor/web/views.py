@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.evaluation.national.access import evaluated_programmes
+from spor.lib.ids import parse_id
 from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
 from spor.tenancy.decorators import actor_required
 from spor.web.forms import TransitionWindowForm
@@ -28,10 +29,10 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def switch_municipality(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("membership", "")
+    wanted = parse_id(request.POST.get("membership"))
     ids = {m.pk for m in memberships_of(request.user)}  # type: ignore[arg-type]
-    if wanted.isdigit() and int(wanted) in ids:
-        request.session[SESSION_KEY] = int(wanted)
+    if wanted in ids:
+        request.session[SESSION_KEY] = wanted
     return redirect("start")
 
 

@@ -6,8 +6,6 @@ app_name = "evaluation"
 urlpatterns = [
     path("", views.municipality, name="municipality"),
     path("rapport/", report_views.report_create, name="report_create"),
-    path("rapporter/<int:reportjob_id>/", report_views.report_status, name="report_status"),
-    path(
-        "rapporter/<int:reportjob_id>/hent/", report_views.report_download, name="report_download"
-    ),
+    path("rapporter/<id:reportjob_id>/", report_views.report_status, name="report_status"),
+    path("rapporter/<id:reportjob_id>/hent/", report_views.report_download, name="report_download"),
 ]

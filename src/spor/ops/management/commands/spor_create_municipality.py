@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         code, name = options["code"].strip(), options["name"].strip()
-        if not (len(code) == 3 and code.isdigit()):
+        if not (len(code) == 3 and code.isascii() and code.isdigit()):
             raise CommandError("Kommunenummeret skal være tre cifre, fx 101.")
         if not name:
             raise CommandError("Kommunen skal have et navn.")

@@ -1,0 +1,28 @@
+"""Form fields for values that come from outside and go to the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from spor.lib.ids import parse_id
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, but a value that is not an id (``²``, 30 digits, a NUL byte) is an invalid
+    choice, as an id of another municipality's object is; Django's own field passes it to an
+    ``IN (…)`` query, where SQLite overflows and PostgreSQL refuses it."""
+
+    def _check_values(self, value: Any) -> Any:
+        key = self.to_field_name or "pk"
+        if key == "pk":
+            for one in value:
+                if parse_id(str(one)) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": str(one)[:20]},
+                    )
+        return super()._check_values(value)
