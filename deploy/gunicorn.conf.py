@@ -17,6 +17,8 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("SPOR_TRUSTED_PROXIES", "")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 accesslog = "-"
-# No query strings in the access log: a search may hold a name.
+# No query strings in the access log: a search may hold a name. One-time link tokens in the
+# path (/svar/<token>/) are written as "…" by Spor's logger (spor/ops/gunicorn_log.py).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "spor.ops.gunicorn_log.RedactingLogger"
 errorlog = "-"

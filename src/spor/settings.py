@@ -227,6 +227,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # in the database (axes' database handler), which every worker shares.
 AXES_CLIENT_IP_CALLABLE = "spor.ops.proxies.client_address"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The username as the login form would accept it (no NUL, not overlong): spor/sso/lockout.py
+AXES_USERNAME_CALLABLE = "spor.sso.lockout.username"
 
 # Two-factor login (spor.sso, docs/login.md). With a password, everyone with a role (all
 # roles see children) and the system administrator must also give a TOTP code. Always on

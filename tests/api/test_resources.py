@@ -135,6 +135,23 @@ def test_a_childs_cpr_number_is_shown_only_with_the_cpr_scope_and_then_logged(
     assert CPR_A1 in [row["cpr"] for row in listed.json()["results"]]
 
 
+def test_no_api_answer_may_be_stored_by_a_cache(world: World, make_token: TokenMaker) -> None:
+    client = api(make_token("registry:read", "cpr"))
+    answers = [
+        client.get(f"/api/boern/{world.child_a1.pk}/"),  # the full CPR number
+        client.get("/api/boern/"),
+        client.get("/api/grupper/"),
+        client.get("/api/boern/987654321/"),  # a 404
+        client.get("/api/findes-ikke/"),
+        client.get("/api/bekymringer/"),  # a 403: no scope for concerns
+        api().get("/api/boern/"),  # a 401
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 404, 404, 403, 401]
+    for answer in answers:
+        assert "no-store" in answer["Cache-Control"], answer.request["PATH_INFO"]
+    assert CPR_A1 in answers[0].content.decode()
+
+
 def test_lists_are_paged_and_filtered(world: World, make_token: TokenMaker) -> None:
     client = api(make_token())
     first = client.get("/api/boern/?antal=1").json()

@@ -220,6 +220,37 @@ def test_the_coordinator_cannot_leave_the_team_before_a_new_one_is_chosen(world:
     assert coordinator.left_on is None
 
 
+def test_only_the_coordinator_or_the_lead_stops_someone_else_on_the_team(world: World) -> None:
+    case = world.extra["case"]
+    teacher = CaseMember.objects.get(case=case, membership=member(world, world.teacher_a))
+    psychologist = CaseMember.objects.get(case=case, membership=member(world, world.ppr_a))
+    # Teacher A is on the team but not its coordinator: she cannot stop the psychologist,
+    # and her page offers her no button for it.
+    client = world.client_for(world.teacher_a)
+    page = client.get(f"/forloeb/{case.pk}/").content.decode()
+    assert f"/forloeb/team/{teacher.pk}/stop/" in page
+    assert f"/forloeb/team/{psychologist.pk}/stop/" not in page
+    health = member(world, world.health_a)
+    other = CaseMember.objects.create(
+        municipality=world.a, case=case, membership=health, role="Sundhed", joined_on=today()
+    )
+    response = client.post(f"/forloeb/team/{other.pk}/stop/")
+    assert response.status_code == 403
+    assert "Kun forløbets tovholder og PPR-lederen" in response.content.decode()
+    other.refresh_from_db()
+    assert other.left_on is None
+    # A person outside the case gets 404, as for a member that does not exist.
+    assert world.client_for(world.ppr_b).post(f"/forloeb/team/{other.pk}/stop/").status_code == 404
+    # The coordinator stops the health visitor; the teacher stops herself.
+    coordinator = world.client_for(world.ppr_a)
+    assert coordinator.post(f"/forloeb/team/{other.pk}/stop/").status_code == 302
+    other.refresh_from_db()
+    assert other.left_on is not None
+    assert client.post(f"/forloeb/team/{teacher.pk}/stop/").status_code == 302
+    teacher.refresh_from_db()
+    assert teacher.left_on is not None
+
+
 def test_family_and_network_take_part_without_being_users(world: World) -> None:
     case = world.extra["case"]
     client = world.client_for(world.teacher_a)

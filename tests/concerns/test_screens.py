@@ -58,6 +58,38 @@ def test_a_teacher_raises_a_concern_about_a_child_in_her_class_and_lands_on_its_
     assert "Oprettet" in page  # the first line of the follow-up log
 
 
+def test_a_concern_form_sent_twice_makes_one_concern(world: World) -> None:
+    import re
+
+    client = world.client_for(world.teacher_a)
+    url = f"/bekymringer/ny/?barn={world.child_a1.pk}"
+    form = client.get(url).content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f-]{36})"', form)
+    assert key is not None, "the form carries its one-time key"
+    # Every showing of the empty form has its own key.
+    assert key.group(1) not in client.get(url).content.decode()
+    data = {**new_concern_data(world), "submission": key.group(1)}
+    before = Concern.objects.count()
+    first = client.post(url, data)
+    again = client.post(url, data)  # a double click, or a resend after a timeout
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Concern.objects.count() == before + 1
+    concern = Concern.objects.latest("pk")
+    assert concern.events.count() == 1
+    # Someone else sending the same key makes nothing and learns nothing of the concern.
+    other = world.client_for(world.ppr_a).post(url, data)
+    assert other.status_code == 400
+    assert "Formularen er allerede brugt" in other.content.decode()
+    assert Concern.objects.count() == before + 1
+    # A new form (a new key) makes a new concern.
+    page = client.get(url).content.decode()
+    fresh = re.search(r'name="submission" value="([0-9a-f-]{36})"', page)
+    assert fresh is not None
+    client.post(url, {**data, "submission": fresh.group(1)})
+    assert Concern.objects.count() == before + 2
+
+
 def test_a_concern_about_a_group_is_raised_from_the_group(world: World) -> None:
     client = world.client_for(world.teacher_a)
     url = f"/bekymringer/ny/?gruppe={world.class_a.pk}"

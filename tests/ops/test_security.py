@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import shutil
@@ -108,6 +110,34 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "kort-noegle",
+        "a" * 44,
+        "Sommer2026!" * 4,
+        # The development key (spor/settings.py derives it from a public phrase).
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"spor-development-only-not-secret" + b"hmac").digest()
+        ).decode(),
+    ],
+    ids=["short", "one-character", "repeated", "development-key"],
+)
+def test_check_deploy_fails_on_a_weak_cpr_hmac_key(tmp_path: Path, weak: str) -> None:
+    env = {**_production_env(tmp_path), "SPOR_CPR_HMAC_KEY": weak}
+    result = subprocess.run(
+        [sys.executable, "-m", "spor.manage", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "spor.E201" in output and "SPOR_CPR_HMAC_KEY er for svag" in output
+    assert weak not in output  # the key itself is not printed
 
 
 def _network_reaches(host: str) -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter
@@ -72,6 +74,13 @@ class ApiView(generics.GenericAPIView):
 
     def get_exception_handler(self) -> Any:
         return handler
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every answer, errors included, may hold a child's data (a CPR number with the
+        cpr scope): no cache, no proxy and no browser keeps a copy (``no-store``)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
     @property
     def actor(self) -> Actor:
@@ -679,6 +688,7 @@ def _staff(staff: Any, pk: int, field: str = "responsible") -> Any:
 
 
 @csrf_exempt
+@never_cache
 def not_found(request: Any) -> JsonResponse:
     """Any other address under /api/: a 404 in the API's own shape, not the screens' page."""
     return JsonResponse({"detail": "Ikke fundet."}, status=404)

@@ -60,6 +60,7 @@ from spor.tenancy.access import Actor
 # The messages, shared with the forms so that the screens and the services say the same.
 MSG_NOT_ALLOWED_OPEN = "Kun PPR-medarbejdere og PPR-lederen kan starte et forløb."
 MSG_NOT_ALLOWED = "Kun forløbets team og PPR-lederen kan ændre forløbet."
+MSG_NOT_ALLOWED_REMOVE = "Kun forløbets tovholder og PPR-lederen kan stoppe andre i teamet."
 MSG_NOT_ALLOWED_CATALOGUE = "Kun PPR-lederen kan ændre indsatsvifte."
 MSG_CLOSED = "Forløbet er afsluttet og kan ikke ændres. Du kan stadig skrive et notat."
 MSG_CHILD_OR_GROUP = (
@@ -366,17 +367,24 @@ def case_member_add(
 def case_member_leave(
     *, actor: Actor, member: CaseMember, request: HttpRequest | None = None
 ) -> CaseMember:
-    """A member leaves the team (kept in the history). The coordinator cannot leave before a
-    new coordinator is chosen."""
+    """A member leaves the team (kept in the history). Only the case's coordinator and the
+    lead may stop someone else; anyone may stop themselves. The coordinator cannot leave
+    before a new coordinator is chosen."""
     case = member.case
     _check_work(actor, case)
     case = _locked(case)
     member = CaseMember.objects.select_related("membership__user").get(
         pk=member.pk, municipality_id=actor.municipality_id
     )
+    coordinator = selectors.current_coordinator(actor, case)
+    if not (
+        actor.is_lead
+        or member.membership_id == actor.membership.pk
+        or (coordinator is not None and coordinator.membership_id == actor.membership.pk)
+    ):
+        raise PermissionDenied(MSG_NOT_ALLOWED_REMOVE)
     if member.left_on is not None:
         raise ValidationError(MSG_ALREADY_LEFT)
-    coordinator = selectors.current_coordinator(actor, case)
     if coordinator is not None and coordinator.membership_id == member.membership_id:
         raise ValidationError(MSG_COORDINATOR_LEAVES)
     member.left_on = max(timezone.localdate(), member.joined_on)

@@ -428,6 +428,7 @@ def member_leave(request: HttpRequest, actor: Actor, casemember_id: int) -> Http
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
         messages.error(request, str(exc) or services.MSG_NOT_ALLOWED)
+        return _render_detail(request, actor, case, status=403)
     else:
         messages.success(request, "Personen er stoppet i teamet.")
     return redirect(_case_url(case, "team"))

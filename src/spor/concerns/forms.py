@@ -194,6 +194,8 @@ class ConcernForm(forms.Form):
         help_text="Hvornår skal bekymringen følges op? I dag eller senere.",
         required_message=s.MSG_FOLLOW_UP_MISSING,
     )
+    # A new key each time the empty form is shown; sent twice, it makes one concern.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self,
@@ -243,6 +245,7 @@ class ConcernForm(forms.Form):
                 "responsible_name",
                 "responsible",
                 "follow_up_on",
+                "submission",
             ]
         )
 

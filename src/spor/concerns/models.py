@@ -96,6 +96,9 @@ class Concern(TenantModel):
     created_at = models.DateTimeField("oprettet", default=timezone.now)
     updated_at = models.DateTimeField("ændret", auto_now=True)
     closed_at = models.DateTimeField("lukket", null=True, blank=True)
+    # The form's one-time key: a form sent twice (a double click, a resend after a timeout)
+    # finds the concern the first sending made instead of making a second.
+    submission_key = models.UUIDField("indsendelse", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "bekymring"
@@ -116,6 +119,9 @@ class Concern(TenantModel):
                 condition=(Q(outcome=Outcome.NOTIFICATION) & Q(underretning_on__isnull=False))
                 | (~Q(outcome=Outcome.NOTIFICATION) & Q(underretning_on__isnull=True)),
                 name="concern_underretning_date_iff_underretning",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "submission_key"], name="concern_submitted_once"
             ),
         ]
         indexes = [

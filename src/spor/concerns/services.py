@@ -10,9 +10,10 @@ says what to fix (a dict by field name where one field is at fault).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -41,6 +42,7 @@ MSG_OTHER_MUNICIPALITY_CHILD = "Barnet findes ikke i din kommune."
 MSG_OTHER_MUNICIPALITY_GROUP = "Gruppen findes ikke i din kommune."
 MSG_RESPONSIBLE = "Den ansvarlige skal være en aktiv medarbejder i din kommune."
 MSG_DESCRIPTION = "Beskriv kort, hvad bekymringen går ud på."
+MSG_RESUBMITTED = "Formularen er allerede brugt. Åbn en ny formular for at oprette en bekymring."
 MSG_CATEGORY = "Vælg en kategori."
 MSG_NOTE = "Skriv notatet, før du gemmer det."
 MSG_OUTCOME = "Vælg et udfald for at lukke bekymringen."
@@ -119,6 +121,16 @@ def _locked(concern: Concern) -> Concern:
     )
 
 
+def _submitted(actor: Actor, key: uuid.UUID) -> Concern | None:
+    """The concern this person already made with this form's key (someone else's key is
+    no key: it makes nothing of theirs visible)."""
+    found = Concern.objects.filter(municipality_id=actor.municipality_id, submission_key=key)
+    concern = found.first()
+    if concern is not None and concern.raised_by_id != actor.membership.pk:
+        raise ValidationError({"__all__": MSG_RESUBMITTED})
+    return concern
+
+
 @transaction.atomic
 def concern_raise(
     *,
@@ -130,12 +142,19 @@ def concern_raise(
     child: Child | None = None,
     group: Group | None = None,
     source_assessment_id: int | None = None,
+    submission_key: uuid.UUID | None = None,
     request: HttpRequest | None = None,
 ) -> Concern:
     """Raise a concern about a child or a group of the actor's municipality.
 
     Which children and groups the actor may choose is the caller's business (the screen
-    offers those the actor sees, or a child found by CPR); this checks the municipality."""
+    offers those the actor sees, or a child found by CPR); this checks the municipality.
+    With ``submission_key`` (the form's one-time key) a form sent twice, even at the same
+    moment, makes one concern: the second sending gets the first one's concern."""
+    if submission_key is not None:
+        sent = _submitted(actor, submission_key)
+        if sent is not None:
+            return sent
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if (child is None) == (group is None):
@@ -159,17 +178,25 @@ def concern_raise(
     if errors:
         raise ValidationError(errors)
     assert responsible is not None and follow_up_on is not None
-    concern = Concern.objects.create(
-        municipality_id=actor.municipality_id,
-        child=child,
-        group=group,
-        description=description.strip(),
-        category=category,
-        raised_by=actor.membership,
-        responsible=responsible,
-        follow_up_on=follow_up_on,
-        source_assessment_id=source_assessment_id,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a sending at the same moment may win
+            concern = Concern.objects.create(
+                municipality_id=actor.municipality_id,
+                child=child,
+                group=group,
+                description=description.strip(),
+                category=category,
+                raised_by=actor.membership,
+                responsible=responsible,
+                follow_up_on=follow_up_on,
+                source_assessment_id=source_assessment_id,
+                submission_key=submission_key,
+            )
+    except IntegrityError:
+        sent = _submitted(actor, submission_key) if submission_key is not None else None
+        if sent is None:
+            raise
+        return sent
     _event(
         actor,
         concern,

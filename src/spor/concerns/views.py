@@ -4,6 +4,7 @@ through :mod:`spor.concerns.services` and log every child shown."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -195,6 +196,7 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             "responsible": actor.membership.pk,
             "follow_up_on": timezone.localdate() + dt.timedelta(days=14),
             "category": "trivsel" if source_id else "",
+            "submission": uuid.uuid4(),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -219,6 +221,7 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     responsible=form.cleaned_data["responsible"],
                     follow_up_on=form.cleaned_data["follow_up_on"],
                     source_assessment_id=source_id,
+                    submission_key=form.cleaned_data["submission"],
                     request=request,
                 )
             except ValidationError as exc:

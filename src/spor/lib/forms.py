@@ -26,3 +26,11 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": str(one)[:20]},
                     )
         return super()._check_values(value)
+
+
+def first_error(form: forms.Form) -> str:
+    """The form's first error message, as one line for a screen that shows one."""
+    for errors in form.errors.values():
+        for message in errors:
+            return str(message)
+    return ""

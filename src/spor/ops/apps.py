@@ -6,4 +6,7 @@ class OpsConfig(AppConfig):
     verbose_name = "Drift"
 
     def ready(self) -> None:
-        from spor.ops import checks  # noqa: F401  (registers the deploy checks)
+        from spor.ops import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            key_checks,  # noqa: F401 (registers the deploy check)
+        )

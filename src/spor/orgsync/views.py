@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from spor import cpr
 from spor.accounts.models import Profession, Role
 from spor.orgsync import parsing, selectors, services
+from spor.orgsync.forms import JobFunctionForm
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
 
@@ -115,17 +116,20 @@ def job_functions(request: HttpRequest, actor: Actor) -> HttpResponse:
     status = 200
     roles, professions = dict(Role.choices), dict(Profession.choices)
     if request.method == "POST":
-        name = request.POST.get("job_function", "")
+        form = JobFunctionForm(request.POST)
         try:
-            if request.POST.get("action") == "delete":
-                services.job_function_delete(actor=actor, job_function=name)
+            if not form.is_valid():
+                raise ValidationError({k: list(v) for k, v in form.errors.items()})
+            data = form.cleaned_data
+            if data["action"] == "delete":
+                services.job_function_delete(actor=actor, job_function=data["job_function"])
                 messages.success(request, "Stillingen følger nu standarden igen.")
             else:
                 services.job_function_save(
                     actor=actor,
-                    job_function=name,
-                    role=request.POST.get("role", ""),
-                    profession=request.POST.get("profession", ""),
+                    job_function=data["job_function"],
+                    role=data["role"],
+                    profession=data["profession"],
                 )
                 messages.success(request, "Stillingen er gemt.")
             return redirect("orgsync:job_functions")

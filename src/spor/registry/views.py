@@ -8,7 +8,9 @@ from django.views.decorators.http import require_POST
 from spor import cpr
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib.forms import first_error
 from spor.registry import selectors
+from spor.registry.forms import ChildSearchForm
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
 
@@ -51,7 +53,9 @@ def group_detail(request: HttpRequest, actor: Actor, group_id: int) -> HttpRespo
 def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Children the actor may see, searchable by name (GET) or CPR (POST, so that the
     number never appears in a URL or a server log)."""
-    query = request.GET.get("q", "").strip()
+    search = ChildSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    query_error = first_error(search)
     cpr_error = ""
     searched_cpr = False
     if request.method == "POST":
@@ -79,8 +83,14 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(
         request,
         "registry/child_list.html",
-        {"page": page, "query": query, "cpr_error": cpr_error, "searched_cpr": searched_cpr},
-        status=400 if cpr_error else 200,
+        {
+            "page": page,
+            "query": query,
+            "query_error": query_error,
+            "cpr_error": cpr_error,
+            "searched_cpr": searched_cpr,
+        },
+        status=400 if cpr_error or query_error else 200,
     )
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from spor.ops.proxies import client_address
 from spor.sso import oidc, selectors, services
+from spor.sso.forms import MSG_MUNICIPALITY, StartForm
 from spor.sso.models import LoginMethod, LoginOutcome
 from spor.sso.session import OIDC_FLOW, OIDC_LOGOUT, mark_second_factor, second_factor_done
 from spor.tenancy.access import SESSION_KEY as MEMBERSHIP_SESSION_KEY
@@ -78,7 +79,10 @@ def _login_problem(request: HttpRequest, message: str, status: int = 400) -> Htt
 @never_cache
 @require_GET
 def oidc_start(request: HttpRequest) -> HttpResponse:
-    provider = selectors.provider_for_login(request.GET.get("kommune", ""))
+    form = StartForm(request.GET)
+    if not form.is_valid():
+        return _login_problem(request, MSG_MUNICIPALITY)
+    provider = selectors.provider_for_login(form.cleaned_data["kommune"])
     if provider is None:
         raise Http404
     if not provider.client_secret:

@@ -25,6 +25,7 @@ from spor.tenancy.access import Actor
 
 INVITED_ROLES = (Role.PPR, Role.LEAD)
 MAX_DAYS_OPEN = 90
+MAX_NAME = 120  # SurveyRound.name
 
 
 class SurveyError(ValueError):
@@ -67,6 +68,8 @@ def open_round(
         raise SurveyError("Kun PPR-lederen kan åbne en måling.")
     if not name:
         raise SurveyError("Giv runden et navn, fx »Forår 2026«.")
+    if len(name) > MAX_NAME or "\x00" in name:
+        raise SurveyError(f"Rundens navn må højst være {MAX_NAME} tegn (og kun almindelig tekst).")
     if closes_on is None:
         raise SurveyError("Angiv, hvornår runden lukker.")
     if not today < closes_on <= today + dt.timedelta(days=MAX_DAYS_OPEN):

@@ -11,17 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spor.lib.forms import first_error
 from spor.survey import results, selectors, services
+from spor.survey.forms import OpenRoundForm, SelfAssessmentForm
 from spor.survey.models import Level
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return None
 
 
 def _index(request: HttpRequest, actor: Actor, error: str = "", status: int = 200) -> HttpResponse:
@@ -52,11 +47,12 @@ def index(request: HttpRequest, actor: Actor) -> HttpResponse:
 @lead_required
 @require_POST
 def open_round(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = OpenRoundForm(request.POST)
+    if not form.is_valid():
+        return _index(request, actor, error=first_error(form), status=400)
     try:
         rnd, sent = services.open_round(
-            actor,
-            name=request.POST.get("name", ""),
-            closes_on=_date(request.POST.get("closes_on", "")),
+            actor, name=form.cleaned_data["name"], closes_on=form.cleaned_data["closes_on"]
         )
     except services.SurveyError as err:
         return _index(request, actor, error=str(err), status=400)
@@ -117,13 +113,16 @@ def self_assessment(request: HttpRequest, actor: Actor, surveyround_id: int) -> 
             f"{results.MIN_ANSWERS} svar.",
             status=400,
         )
+    form = SelfAssessmentForm(request.POST)
+    if not form.is_valid():
+        return _round(request, actor, surveyround_id, error=first_error(form), status=400)
     try:
         saved = services.save_self_assessment(
             actor,
             rnd,
-            number=request.POST.get("benchmark", ""),
-            level=request.POST.get("level", ""),
-            note=request.POST.get("note", ""),
+            number=str(form.cleaned_data["benchmark"]),
+            level=form.cleaned_data["level"],
+            note=form.cleaned_data["note"],
         )
     except services.SurveyError as err:
         return _round(request, actor, surveyround_id, error=str(err), status=400)
