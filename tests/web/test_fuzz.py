@@ -426,7 +426,7 @@ def test_an_overlong_survey_round_name_is_a_clear_400(world: World) -> None:
         "/organisation/aabn/", {"name": "Forår " * 100, "closes_on": closes}
     )
     assert response.status_code == 400
-    assert "højst 120 tegn" in response.content.decode()
+    assert "Rundens navn må højst være 120 tegn." in response.content.decode()
     assert SurveyRound.objects.count() == before
 
 

@@ -54,7 +54,7 @@ def _development_key(label: bytes) -> str:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_key_strength(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    found = []
+    found: list[checks.CheckMessage] = []
     keys = [
         ("SPOR_CPR_HMAC_KEY", settings.SPOR_CPR_HMAC_KEY, _development_key(b"hmac"), "spor.E201"),
         ("SPOR_PSEUDONYM_KEY", getattr(settings, "SPOR_PSEUDONYM_KEY", ""), "", "spor.E202"),
