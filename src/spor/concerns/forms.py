@@ -344,3 +344,13 @@ class CloseForm(forms.Form):
         elif outcome and day is not None:
             self.add_error("underretning_on", s.MSG_UNDERRETNING_ONLY)
         return data
+
+
+class PersonSearchForm(forms.Form):
+    """The "Ansvarlig" field's suggestions: ``?q=`` through a field (length, NUL)."""
+
+    q = forms.CharField(
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Søg med højst 100 tegn."},
+    )

@@ -23,6 +23,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
+from spor.lib.forms import first_error
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.tenancy.access import Actor
@@ -251,7 +252,10 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 def person_search(request: HttpRequest, actor: Actor) -> JsonResponse:
     """``?q=ann``: up to ten active staff of the actor's municipality whose name holds what
     was typed, for the "Ansvarlig" field's suggestions. No one of another municipality."""
-    text = request.GET.get("q", "").strip()
+    search = forms.PersonSearchForm(request.GET)
+    if not search.is_valid():
+        return JsonResponse({"results": [], "error": first_error(search)}, status=400)
+    text = search.cleaned_data["q"]
     found = selectors.search_people(selectors.staff_for(actor), text) if len(text) >= 2 else []
     return JsonResponse(
         {
