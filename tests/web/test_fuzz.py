@@ -170,12 +170,12 @@ def route_of(url: str) -> str | None:
 
 
 def row_counts() -> dict[str, int]:
-    """Every table's row count in one query (on PostgreSQL, in the system context)."""
+    """Every table's row count in one query. On PostgreSQL the test's own connection reads
+    (the owner's, in the system context: tests/conftest.py); a request's tenant setting
+    ends with the request."""
     tables = sorted(set(connection.introspection.table_names()) - GROWING_TABLES)
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config('spor.municipality_id', '', true)")
         counts = ", ".join(f"(SELECT COUNT(*) FROM {qn(t)})" for t in tables)  # noqa: S608 (the tables' own names)
         cursor.execute(f"SELECT {counts}")
         row = cursor.fetchone()
