@@ -93,7 +93,7 @@ def read_pairs(path: str | Path, form: str) -> PairedInput:
     renamed = [("id" if j == id_col else ("_id" if h.strip().lower() == "id" else h))
                for j, h in enumerate(header)]  # fmt: skip
     try:
-        parsed = parse_table(inst, Table(renamed, table.rows, table.path))
+        parsed = parse_table(inst, Table(renamed, table.columns, table.path))
     except SDQError as exc:
         text = str(exc).replace("kolonne 'id'", f"kolonne '{header[id_col]}'")
         if errors:
@@ -135,7 +135,7 @@ def read_pairs(path: str | Path, form: str) -> PairedInput:
         children=tuple(children),
         before=np.array(before, dtype=np.float64),
         after=np.array(after, dtype=np.float64),
-        n_rows=len(table.rows),
+        n_rows=table.n,
         n_before_only=before_only,
         n_after_only=after_only,
         n_not_scored=not_scored,

@@ -7,7 +7,9 @@ spreadsheet: the header is row 1), Danish first. Nothing is written unless every
 from __future__ import annotations
 
 import csv
+import io
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +19,9 @@ from typing import Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from tqdm import tqdm
 
 from spor.sdq._base import MISSING, SDQError
@@ -33,9 +38,22 @@ SUFFIXES = (".csv", ".xlsx")
 
 @dataclass
 class Table:
+    """A table of text cells, one Arrow string array per header column (no nulls; a blank or
+    absent cell is ``""``)."""
+
     header: list[str]
-    rows: list[Sequence[str]]
+    columns: list[pa.Array]
     path: str
+
+    @property
+    def n(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """The cells row by row (Python strings; slow for big files, meant for small ones)."""
+        cols = [c.to_pylist() for c in self.columns]
+        return [list(r) for r in zip(*cols, strict=True)] if cols else []
 
 
 def _cell_text(v: Any) -> str:
@@ -55,19 +73,60 @@ def _check_suffix(path: Path, what: str) -> str:
     return suffix
 
 
+def _read_csv_arrow(p: Path, first: str, delim: str) -> list[pa.Array] | None:
+    """The whole CSV file (header row included) as string columns with PyArrow's reader, or
+    ``None`` if the file is not a plain rectangle of UTF-8 cells (ragged or blank lines, bad
+    UTF-8, …): the csv module then reads it, as before, so the two give the same cells."""
+    width = len(next(csv.reader([first], delimiter=delim), []))
+    if width == 0:
+        return None
+    try:
+        t = pacsv.read_csv(
+            p,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{j}": pa.string() for j in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    if t.num_columns != width:
+        return None
+    return [c.combine_chunks() for c in t.columns]
+
+
+def _to_columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[pa.Array]:
+    return [
+        pa.array([r[j] if j < len(r) else "" for r in rows], type=pa.string())
+        for j in range(len(header))
+    ]
+
+
 def read_table(path: str | Path) -> Table:
     """Read a CSV (``,``, ``;`` or tab separated, UTF-8) or XLSX file (first sheet)."""
     p = Path(path)
     suffix = _check_suffix(p, "inputfilen")
+    header: list[str] | None
+    columns: list[pa.Array] | None = None
     try:
         if suffix == ".csv":
             with p.open(encoding="utf-8-sig", newline="") as fh:
                 first = fh.readline()
-                fh.seek(0)
-                delim = max((",", ";", "\t"), key=first.count)
-                reader = csv.reader(fh, delimiter=delim)
-                header = next(reader, None)
-                rows: list[Sequence[str]] = list(reader)
+            delim = max((",", ";", "\t"), key=first.count)
+            whole = _read_csv_arrow(p, first, delim)
+            if whole is not None:
+                header = [str(c[0].as_py()) for c in whole]
+                columns = [c.slice(1) for c in whole]
+            else:
+                with p.open(encoding="utf-8-sig", newline="") as fh:
+                    reader = csv.reader(fh, delimiter=delim)
+                    header = next(reader, None)
+                    rows: list[Sequence[str]] = list(reader)
         else:
             import openpyxl
 
@@ -88,10 +147,18 @@ def read_table(path: str | Path) -> Table:
         raise SDQError(f"kan ikke læse {p}: {exc} / cannot read {p}") from exc
     if not header or not any(h.strip() for h in header):
         raise SDQError(f"{p} er tom eller har ingen overskriftsrække / empty or no header row")
-    # Drop trailing fully empty rows (spreadsheets keep them).
-    while rows and not any(str(c).strip() for c in rows[-1]):
-        rows.pop()
-    return Table([h.strip().lstrip("\ufeff") for h in header], rows, str(p))
+    if columns is None:
+        # Drop trailing fully empty rows (spreadsheets keep them).
+        while rows and not any(str(c).strip() for c in rows[-1]):
+            rows.pop()
+        columns = _to_columns(header, rows)
+    else:
+        n = len(columns[0])
+        while n and not any(str(c[n - 1].as_py()).strip() for c in columns):
+            n -= 1
+        if n < len(columns[0]):
+            columns = [c.slice(0, n) for c in columns]
+    return Table([h.strip().lstrip("\ufeff") for h in header], columns, str(p))
 
 
 @dataclass
@@ -154,26 +221,42 @@ def resolve_columns(inst: Instrument, header: Sequence[str]) -> Columns:
     return Columns(id_col, [found[k] for k in inst.item_keys], impact, extras, sex, age)
 
 
+def _utf8(arr: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Offsets (n + 1, from 0 into the data) and bytes of a string array, without copying."""
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return offsets.astype(np.int64), data
+
+
 def _codes(
-    rows: Sequence[Sequence[str]],
-    j: int,
+    col: pa.Array,
     n_codes: int,
     name: str,
     row0: int,
     errors: list[str],
     counter: list[int],
-) -> list[int]:
-    lut: dict[str, int] = {"": MISSING}
-    for c in range(n_codes):
-        lut[str(c)] = c
-        lut[f"{c}.0"] = c
-    get = lut.get
-    vals = [get(r[j] if j < len(r) else "", -99) for r in rows]
-    if -99 in vals:
-        for i, v in enumerate(vals):
-            if v != -99:
-                continue
-            raw = rows[i][j]
+) -> npt.NDArray[np.int8]:
+    """Answer codes of one column: ``""`` is blank, ``"c"`` or ``"c.0"`` (spaces around
+    allowed) is code ``c``. The usual one-digit and blank cells are read from the bytes at
+    once; only other cells are looked at one by one."""
+    offsets, data = _utf8(col)
+    lengths = np.diff(offsets)
+    vals = np.full(len(col), MISSING, dtype=np.int8)
+    one = lengths == 1
+    digit = np.zeros(len(col), dtype=np.int16)
+    if one.any():
+        digit[one] = data[offsets[:-1][one]].astype(np.int16) - ord("0")
+    good = one & (digit >= 0) & (digit < n_codes)
+    vals[good] = digit[good]
+    other = np.flatnonzero(~good & (lengths != 0))
+    if len(other):
+        lut: dict[str, int] = {"": MISSING}
+        for c in range(n_codes):
+            lut[str(c)] = c
+            lut[f"{c}.0"] = c
+        for i in other.tolist():
+            raw = str(col[i].as_py())
             stripped = raw.strip()
             if stripped in lut:
                 vals[i] = lut[stripped]
@@ -202,73 +285,89 @@ def _progress(total: int, desc: str) -> tqdm[Any]:
 
 @dataclass
 class Parsed:
-    ids: list[str]
+    ids: pa.Array
     answers: npt.NDArray[np.int8]
     impact: npt.NDArray[np.int8] | None
     sex: npt.NDArray[np.object_] | None
     age: npt.NDArray[np.float64] | None
 
 
+def _by_value(col: pa.Array) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """The distinct cells of a column and, for each row, the index of its cell among them."""
+    enc = col.dictionary_encode()
+    return enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
+
+
 def parse_table(inst: Instrument, table: Table) -> Parsed:
     cols = resolve_columns(inst, table.header)
-    n = len(table.rows)
+    n = table.n
     errors: list[str] = []
     counter = [0]
     n_codes = len(inst.response_codes)
-    item_parts: list[list[list[int]]] = [[] for _ in cols.items]
-    impact_parts: list[list[list[int]]] = [[] for _ in cols.impact or []]
+    answers = np.empty((n, len(cols.items)), dtype=np.int8)
+    impact: npt.NDArray[np.int8] | None = None
     spec = inst.impact
+    if cols.impact is not None:
+        impact = np.empty((n, len(cols.impact)), dtype=np.int8)
     with _progress(n, "Læser") as bar:
         for start in range(0, n, _CHUNK):
-            chunk = table.rows[start : start + _CHUNK]
+            stop = min(n, start + _CHUNK)
             row0 = start + 2
             for q, j in enumerate(cols.items):
-                item_parts[q].append(
-                    _codes(chunk, j, n_codes, table.header[j], row0, errors, counter)
+                chunk = table.columns[j].slice(start, stop - start)
+                answers[start:stop, q] = _codes(
+                    chunk, n_codes, table.header[j], row0, errors, counter
                 )
-            if cols.impact is not None and spec is not None:
+            if cols.impact is not None and spec is not None and impact is not None:
                 widths = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
                 for q, j in enumerate(cols.impact):
-                    impact_parts[q].append(
-                        _codes(chunk, j, widths[q], table.header[j], row0, errors, counter)
+                    chunk = table.columns[j].slice(start, stop - start)
+                    impact[start:stop, q] = _codes(
+                        chunk, widths[q], table.header[j], row0, errors, counter
                     )
             for e in inst.extra_items:
                 if e.key in cols.extras:
                     j = cols.extras[e.key]
-                    _codes(chunk, j, len(e.codes), table.header[j], row0, errors, counter)
-            bar.update(len(chunk))
+                    chunk = table.columns[j].slice(start, stop - start)
+                    _codes(chunk, len(e.codes), table.header[j], row0, errors, counter)
+            bar.update(stop - start)
     sex = age = None
     if cols.sex is not None:
         sex_map = {"f": "f", "m": "m", "pige": "f", "dreng": "m", "k": "f", "": None}
-        sx: list[str | None] = []
-        for i, r in enumerate(table.rows):
-            raw = r[cols.sex] if cols.sex < len(r) else ""
-            v = raw.strip().lower()
-            if v not in sex_map:
+        values, idx = _by_value(table.columns[cols.sex])
+        norm = [v.strip().lower() for v in values]
+        bad = [k for k, v in enumerate(norm) if v not in sex_map]
+        if bad:
+            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
+                raw = values[idx[i]]
                 counter[0] += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.append(
                         f"række {i + 2}, kolonne '{table.header[cols.sex]}': ugyldigt køn '{raw}' "
                         f"(tilladt: f/pige, m/dreng eller tom) / invalid sex '{raw}'"
                     )
-            sx.append(sex_map.get(v))
-        sex = np.array(sx, dtype=object)
+        sex = np.array([sex_map.get(v) for v in norm], dtype=object)[idx]
     if cols.age is not None:
-        ag = np.full(n, np.nan)
-        for i, r in enumerate(table.rows):
-            raw = r[cols.age] if cols.age < len(r) else ""
+        values, idx = _by_value(table.columns[cols.age])
+        ages = np.full(len(values), np.nan)
+        bad = []
+        for k, raw in enumerate(values):
             if not raw.strip():
                 continue
             try:
-                ag[i] = float(raw.replace(",", "."))
+                ages[k] = float(raw.replace(",", "."))
             except ValueError:
+                bad.append(k)
+        if bad:
+            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
+                raw = values[idx[i]]
                 counter[0] += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     errors.append(
                         f"række {i + 2}, kolonne '{table.header[cols.age]}': ugyldig alder '{raw}' "
                         f"/ invalid age '{raw}'"
                     )
-        age = ag
+        age = ages[idx]
     if counter[0]:
         more = counter[0] - len(errors)
         tail = f"\n… og {more} fejl mere / and {more} more errors" if more > 0 else ""
@@ -276,21 +375,87 @@ def parse_table(inst: Instrument, table: Table) -> Parsed:
             f"{table.path}: {counter[0]} ugyldige celler; intet er skrevet / "
             f"{counter[0]} invalid cells; nothing written\n" + "\n".join(errors) + tail
         )
-    answers = np.empty((n, len(cols.items)), dtype=np.int8)
-    for q, parts in enumerate(item_parts):
-        answers[:, q] = np.fromiter((v for part in parts for v in part), dtype=np.int8, count=n)
-    impact = None
-    if impact_parts:
-        impact = np.empty((n, len(impact_parts)), dtype=np.int8)
-        for q, parts in enumerate(impact_parts):
-            impact[:, q] = np.fromiter((v for part in parts for v in part), np.int8, count=n)
-    ids = [r[cols.id] if cols.id < len(r) else "" for r in table.rows]
-    return Parsed(ids, answers, impact, sex, age)
+    return Parsed(table.columns[cols.id], answers, impact, sex, age)
+
+
+_NEEDS_QUOTES = r'[,"\n]'
+"""What makes the csv module quote a field (with ``lineterminator="\\n"``)."""
+
+
+def _csv_field(v: str) -> str:
+    if re.search(_NEEDS_QUOTES, v):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _strings(codes: npt.NDArray[Any], names: Sequence[str]) -> pa.Array:
+    """``names[code]`` for each code, ``""`` for ``-1``."""
+    table = pa.array([*names, ""], type=pa.string())
+    return table.take(pa.array(np.where(codes < 0, len(names), codes).astype(np.int32)))
+
+
+@dataclass
+class Scored:
+    """The scored table: rows for a spreadsheet, or the whole CSV text at once."""
+
+    header: list[str]
+    ids: pa.Array
+    form: str
+    norm_set: str
+    scores: list[npt.NDArray[np.int8]]
+    bands: list[npt.NDArray[np.int8] | None] | None
+    band_codes: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        ids = self.ids.to_pylist()
+        score_cols = [s.tolist() for s in self.scores]
+        codes = [*self.band_codes]
+        band_cols = [
+            [None] * len(ids) if b is None else [codes[v] if v >= 0 else None for v in b.tolist()]
+            for b in self.bands or []
+        ]
+        for i, ident in enumerate(ids):
+            row: list[Any] = [ident, self.form, self.norm_set]
+            for q, sc in enumerate(score_cols):
+                v = sc[i]
+                row.append(None if v < 0 else v)
+                if band_cols:
+                    row.append(band_cols[q][i])
+            yield row
+
+    def csv_bytes(self) -> bytes:
+        """The rows as CSV (UTF-8, ``\\n`` line ends), the same text the csv module writes,
+        built column by column."""
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(self.header)
+        head = buf.getvalue().encode("utf-8")
+        n = len(self.ids)
+        if n == 0:
+            return head
+        ids = self.ids
+        quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
+        if pc.any(quote).as_py():
+            quoted = pc.binary_join_element_wise(
+                '"', pc.replace_substring(ids, '"', '""'), '"', ""
+            )
+            ids = pc.if_else(quote, quoted, ids)
+        fields: list[Any] = [ids, _csv_field(self.form), _csv_field(self.norm_set)]
+        top = max((int(s.max()) for s in self.scores if len(s)), default=0)
+        numbers = [str(k) for k in range(max(top, 0) + 1)]
+        for q, s in enumerate(self.scores):
+            fields.append(_strings(s, numbers))
+            if self.bands is not None:
+                b = self.bands[q]
+                fields.append("" if b is None else _strings(b, self.band_codes))
+        lines = pc.binary_join_element_wise(*fields, ",")
+        lines = pc.binary_join_element_wise(lines, "", "\n")  # each line and its "\n"
+        offsets, data = _utf8(lines)
+        return head + data[offsets[0] : offsets[-1]].tobytes()
 
 
 def score_table(
     inst: Instrument, table: Table, norms: str | Path | NormSet | None
-) -> tuple[list[str], Iterator[list[Any]], int, str | None]:
+) -> tuple[list[str], Scored, int, str | None]:
     """Score a table; returns (header, rows, row count, warning or None)."""
     parsed = parse_table(inst, table)
     res = score(parsed.answers, parsed.impact, form=inst)
@@ -316,24 +481,16 @@ def score_table(
         header.append(name)
         if bands is not None:
             header.append(f"{name}_band")
-    ns_ref = bands.norm_set.ref if bands is not None else ""
-    score_cols = [res[nm].tolist() for nm in names]
-    band_cols: list[list[Any]] = []
-    if bands is not None:
-        for nm in names:
-            band_cols.append(bands.labels(nm).tolist() if nm in bands else [None] * res.n)
-
-    def rows() -> Iterator[list[Any]]:
-        for i, ident in enumerate(parsed.ids):
-            row: list[Any] = [ident, inst.form, ns_ref]
-            for q in range(len(names)):
-                v = score_cols[q][i]
-                row.append(None if v < 0 else v)
-                if band_cols:
-                    row.append(band_cols[q][i])
-            yield row
-
-    return header, rows(), res.n, warning
+    scored = Scored(
+        header=header,
+        ids=parsed.ids,
+        form=inst.form,
+        norm_set=bands.norm_set.ref if bands is not None else "",
+        scores=[res[nm] for nm in names],
+        bands=None if bands is None else [bands[nm] if nm in bands else None for nm in names],
+        band_codes=bands.codes if bands is not None else (),
+    )
+    return header, scored, res.n, warning
 
 
 def write_table(
@@ -346,6 +503,9 @@ def write_table(
     """Write CSV or XLSX atomically (temporary file, then rename); CSV to stdout if no path."""
     if path is None:
         out = stdout or sys.stdout
+        if isinstance(rows, Scored):
+            out.write(rows.csv_bytes().decode("utf-8"))
+            return
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
         for r in rows:
@@ -359,7 +519,11 @@ def write_table(
     fd, tmp = tempfile.mkstemp(prefix=".spor-sdq-", suffix=suffix, dir=directory)
     try:
         with _progress(n, "Skriver") as bar:
-            if suffix == ".csv":
+            if suffix == ".csv" and isinstance(rows, Scored):
+                with os.fdopen(fd, "wb") as bfh:
+                    bfh.write(rows.csv_bytes())
+                bar.update(n)
+            elif suffix == ".csv":
                 with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                     w = csv.writer(fh, lineterminator="\n")
                     w.writerow(header)
