@@ -435,9 +435,7 @@ class Scored:
         ids = self.ids
         quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
         if pc.any(quote).as_py():
-            quoted = pc.binary_join_element_wise(
-                '"', pc.replace_substring(ids, '"', '""'), '"', ""
-            )
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(ids, '"', '""'), '"', "")
             ids = pc.if_else(quote, quoted, ids)
         fields: list[Any] = [ids, _csv_field(self.form), _csv_field(self.norm_set)]
         top = max((int(s.max()) for s in self.scores if len(s)), default=0)
@@ -487,7 +485,7 @@ def score_table(
         form=inst.form,
         norm_set=bands.norm_set.ref if bands is not None else "",
         scores=[res[nm] for nm in names],
-        bands=None if bands is None else [bands[nm] if nm in bands else None for nm in names],
+        bands=None if bands is None else [bands.get(nm) for nm in names],
         band_codes=bands.codes if bands is not None else (),
     )
     return header, scored, res.n, warning

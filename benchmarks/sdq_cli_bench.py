@@ -1,0 +1,126 @@
+"""Benchmark of ``spor sdq score`` end to end: ``.venv/bin/python benchmarks/sdq_cli_bench.py``.
+
+Writes 1,000,000 random parent-form responses as CSV (id, 25 items and the 6 impact columns,
+about 2 % of answers blank), then, in the same run and on the same file, times
+
+- ``spor sdq score FILE --form parent-4-17 -o OUT.csv`` as a subprocess (what a user runs:
+  Python's start, the imports, reading, checking, scoring, banding and writing), and
+- the bare reader alone: PyArrow's CSV reader with the options ``spor sdq score`` uses, in this
+  process (no start-up, no imports), which is the floor for any tool reading the file this way.
+
+Best of ``--repeats`` each. Checks the output (row count and the totals against the engine).
+Prints figure / goal / measured / ratio / verdict, and exits 1 if a goal is missed (≥ 1 M rows/s
+end to end; end to end within 3× of the bare reader).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spor.sdq import score
+from spor.sdq._table import _read_csv_arrow, _utf8
+
+GOAL_RATE = 1_000_000
+GOAL_RATIO = 3.0
+SPOR = Path(sys.executable).parent / "spor"
+ITEMS = [f"sdq{n}" for n in range(1, 26)]
+IMPACT = ["ebddiff", "distres", "imphome", "impfrie", "impclas", "impleis"]
+
+
+def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    answers = rng.integers(0, 3, size=(n, 25), dtype=np.int8)
+    answers[rng.random((n, 25)) < 0.02] = -1
+    impact = rng.integers(0, 4, size=(n, 6), dtype=np.int8)
+    impact[rng.random((n, 6)) < 0.02] = -1
+    return answers, impact
+
+
+def write_csv(path: Path, answers: np.ndarray, impact: np.ndarray) -> None:
+    """The answers as CSV, built column by column (blank for ``-1``)."""
+    n = len(answers)
+    digits = pa.array(["0", "1", "2", "3", ""], type=pa.string())
+    cols = [pc.cast(pa.array(np.arange(n)), pa.string())]
+    for a in (answers, impact):
+        for q in range(a.shape[1]):
+            cols.append(digits.take(pa.array(np.where(a[:, q] < 0, 4, a[:, q]).astype(np.int32))))
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cols, ","), "", "\n")
+    offsets, data = _utf8(lines)
+    with path.open("wb") as fh:
+        fh.write((",".join(["id", *ITEMS, *IMPACT]) + "\n").encode())
+        fh.write(data[offsets[0] : offsets[-1]].tobytes())
+
+
+def run(n: int = 1_000_000, repeats: int = 3, seed: int = 1) -> dict[str, float]:
+    answers, impact = make_data(n, seed)
+    with tempfile.TemporaryDirectory(prefix="spor-sdq-bench-") as d:
+        inp, out = Path(d) / "in.csv", Path(d) / "out.csv"
+        write_csv(inp, answers, impact)
+        first = inp.open(encoding="utf-8").readline()
+        reader_times, cli_times = [], []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            cols = _read_csv_arrow(inp, first, ",")
+            reader_times.append(time.perf_counter() - t0)
+            assert cols is not None and len(cols[0]) == n + 1
+            del cols
+            t0 = time.perf_counter()
+            proc = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+                [str(SPOR), "sdq", "score", str(inp), "--form", "parent-4-17", "-o", str(out)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            cli_times.append(time.perf_counter() - t0)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr)
+        # The output must hold every row, with the engine's totals.
+        text = _read_csv_arrow(out, out.open(encoding="utf-8").readline(), ",")
+        assert text is not None and len(text[0]) == n + 1
+        header = [c[0].as_py() for c in text]
+        totals = text[header.index("total")].slice(1).to_pylist()
+        want = score(answers, impact, form="parent-4-17")["total"].tolist()
+        if totals != ["" if v < 0 else str(v) for v in want]:
+            raise AssertionError("spor sdq score's totals differ from the engine's")
+    cli, reader = min(cli_times), min(reader_times)
+    return {"n": n, "cli_s": cli, "reader_s": reader, "rate": n / cli, "ratio": cli / reader}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    r = run(args.n, args.repeats)
+    ok_rate = r["rate"] >= GOAL_RATE
+    ok_ratio = r["ratio"] <= GOAL_RATIO
+    print(f"spor sdq score end to end: {r['n']:,} rows of CSV (best of {args.repeats})")
+    print(f"  {'figure':36} {'goal':>14} {'measured':>14} {'ratio':>8}  verdict")
+    print(
+        f"  {'end to end (spor sdq score -o .csv)':36} {'≥ 1.00 M/s':>14} "
+        f"{r['rate'] / 1e6:>10.2f} M/s {r['rate'] / GOAL_RATE:>7.2f}×  "
+        f"{'ok' if ok_rate else 'MISSED'}"
+    )
+    print(
+        f"  {'end to end vs the bare reader':36} {'≤ 3.0×':>14} "
+        f"{r['cli_s']:>6.2f} / {r['reader_s']:.2f} s {r['ratio']:>7.2f}×  "
+        f"{'ok' if ok_ratio else 'MISSED'}"
+    )
+    if ok_rate and ok_ratio:
+        print("PASSED")
+        return 0
+    print("FAILED")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
