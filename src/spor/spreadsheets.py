@@ -32,7 +32,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.value = value
         cell.data_type = "s"  # never a formula
-    return cell  # type: ignore[return-value]
+    return cell
 
 
 def csv_value(value: Any) -> Any:

@@ -195,10 +195,25 @@ def test_the_evaluation_figures_are_aggregates_with_the_design_caveat(
     assert body["n_paired"] == "0"
     assert body["shown"] is False
     assert "kontrolgruppe" in body["caveat"]
+    # The labels travel with the figures (issue 15, item 6).
+    assert body["informant"] == {
+        "code": "ppr_fagperson",
+        "label": "PPR-fagperson, der kender barnet bedst",
+    }
+    assert body["norm_set"] == "intet normsæt"
+    assert {"label": "Aldersgruppe (ved førmålingen)", "value": "Alle"} in body["filters"]
+    assert "uden kontrolgruppe" in body["design"]
+    assert body["n"] == "0 par af 0 startet"
+    assert body["hidden_mark"] == "◆" and body["legend"] == "◆ skjult af hensyn til fortrolighed"
+    labelled = client.get("/api/evaluering/?alder=6-10&informant=laerer&fra=2025-1").json()
+    assert labelled["informant"]["code"] == "laerer"
+    assert {"label": "Aldersgruppe (ved førmålingen)", "value": "6–10 år"} in labelled["filters"]
+    assert {"label": "Førmåling i perioden", "value": "1. halvår 2025 – …"} in labelled["filters"]
     assert not log_entries(world)
-    bad = client.get("/api/evaluering/?fra=31-01-2026")
-    assert bad.status_code == 400
-    assert "åååå-mm-dd" in bad.json()["fra"][0]
+    for day in ("31-01-2026", "2026-01-31"):  # whole half-years only
+        bad = client.get(f"/api/evaluering/?fra={day}")
+        assert bad.status_code == 400
+        assert "Vælg et halvår" in bad.json()["fra"][0]
 
 
 def test_a_pprleder_logged_in_uses_the_api_and_others_get_404(world: World) -> None:

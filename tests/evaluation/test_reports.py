@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -144,10 +143,9 @@ def test_the_pdf_embeds_the_charts_as_vector_graphics(world: World) -> None:
     rep = reports.report("Aby Kommune", fig, timezone.localdate())
     with translation.override("da"):
         html = reports.pdf_html(rep)
-    assert html.count("<svg") == 2 and html.count("<rect") > 20
-    # Coordinates with a Danish decimal comma would be read as lists and scatter the bars.
-    assert not re.search(r'(x|y|width|height)="\d+,\d', html)
-    assert fig.histogram is not None and fig.histogram.description in html
+    # No per-child chart and no histogram in a report meant for publishing.
+    assert "<svg" not in html and fig.histogram is None and fig.per_child is None
+    assert "◆ skjult af hensyn til fortrolighed" in html and "færre end" not in html
 
 
 def test_the_workbook_has_one_sheet_per_table_with_the_pages_figures(world: World) -> None:
@@ -216,15 +214,15 @@ def test_fewer_than_five_pairs_are_suppressed_in_both_files(world: World, tmp_pa
     make_children(world, [(20, 10), (18, 12), (22, 15), (17, None)])
     pdf, _ = fetch(world, "pdf")
     flat = " ".join(pdf_text(pdf, tmp_path).split())
-    assert "færre end 5 par af færre end 5 startet" in flat
-    assert "så tallene vises ikke" in flat and "Gennemsnit før" not in flat
+    assert "◆ par af ◆ startet" in flat
+    assert "til at vise tallene" in flat and "Gennemsnit før" not in flat
     assert "Regression mod middelværdien" in flat
     xlsx, _ = fetch(world, "xlsx")
     wb = load_workbook(io.BytesIO(xlsx))
     for name in ("Samlet score", "Effektstørrelser", "Pålidelig ændring", "Delskalaer"):
         only = [v for r in wb[name].iter_rows(values_only=True) for v in r if v is not None]
-        assert only == ["Der er færre end 5 par med disse filtre, så tallene vises ikke."]
-    assert ("Par (før og efter)", "færre end 5") in list(wb["Hvem er med"].values)
+        assert only[0].startswith("Der er for få par med disse filtre til at vise tallene.")
+    assert ("Par (før og efter)", "◆") in [tuple(r[:2]) for r in wb["Hvem er med"].values]
 
 
 def test_bad_filters_give_the_pages_danish_error_and_nothing_is_ordered(world: World) -> None:
@@ -410,3 +408,22 @@ def test_the_pdf_tells_its_progress_page_by_page(world: World) -> None:
         pdf, pages = reports.pdf(rep, on_page=seen.append, laid_out=done.append)
     assert pdf.startswith(b"%PDF") and pages >= 2
     assert seen == list(range(1, pages + 1)) and done == [pages]
+
+
+def test_every_sheet_of_the_workbook_carries_the_labels(world: World) -> None:
+    # Issue 15, item 6: informant, norm set, filters, design, n and the caveat on every sheet.
+    make_children(world, SPEC)
+    xlsx, _ = fetch(world, "xlsx")
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert len(wb.worksheets) > 5
+    for ws in wb.worksheets:
+        values = {str(r[0]): r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}
+        assert values["Informant"] == "PPR-fagperson, der kender barnet bedst", ws.title
+        assert "uk-3band@1" in str(values["Normsæt"]), ws.title
+        assert "uden kontrolgruppe" in str(values["Design"]), ws.title
+        assert any(k.startswith("Filter: ") or k == "Aldersgruppe (ved førmålingen)"
+                   for k in values), ws.title  # fmt: skip
+        if ws.title != "Om rapporten":
+            assert values["n"] == "8 par af 13 startet", ws.title
+            assert "uden en kontrolgruppe" in str(values["Sådan skal tallene læses"])
+            assert str(values["Skjulte tal"]).startswith("◆ skjult af hensyn til fortrolighed")

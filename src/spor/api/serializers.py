@@ -345,9 +345,14 @@ class LabelledSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+class InformantSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
 class FiguresSerializer(serializers.Serializer):
     """The evaluation page's figures, as the page shows them: Danish formatted numbers, cells
-    about fewer than 5 children hidden ("færre end 5"), and never a single child's values."""
+    hidden ("◆", whatever the reason), and never a single child's values."""
 
     n_started = serializers.CharField(help_text="Antal startede forløb (skjult under 5).")
     n_paired = serializers.CharField(help_text="Antal par før/efter (skjult under 5).")
@@ -360,3 +365,10 @@ class FiguresSerializer(serializers.Serializer):
     subscales = ChangeSerializer(many=True)
     attrition = LabelledSerializer(many=True)
     caveat = serializers.CharField()
+    informant = InformantSerializer()
+    norm_set = serializers.CharField(help_text="Normsættet bag båndene og normalområdet.")
+    filters = LabelledSerializer(many=True, help_text="De valgte filtre, som på siden.")
+    design = serializers.CharField(help_text="Designet: før/efter uden kontrolgruppe.")
+    n = serializers.CharField(help_text="»x par af y startet«; skjulte tal som ◆.")
+    hidden_mark = serializers.CharField()
+    legend = serializers.CharField(help_text="Forklaringen på ◆.")

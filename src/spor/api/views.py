@@ -39,7 +39,8 @@ from spor.cases import services as case_services
 from spor.cases.models import InterventionType, Level, Target
 from spor.concerns import selectors as concern_selectors
 from spor.concerns import services as concern_services
-from spor.evaluation.web import figures
+from spor.evaluation import disclosure
+from spor.evaluation.web import figures, reports
 from spor.evaluation.web import selectors as evaluation_selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
@@ -54,8 +55,8 @@ MSG_RESPONSIBLE = concern_services.MSG_RESPONSIBLE
 MSG_COORDINATOR = case_services.MSG_COORDINATOR_NOT_MEMBER
 CAVEAT = (
     "Før/efter-måling uden kontrolgruppe, oftest vurderet af en, der selv hjælper barnet, på "
-    "børn valgt, fordi de havde det svært (regression mod gennemsnittet). Tal om færre end "
-    f"{figures.THRESHOLD} børn vises ikke."
+    "børn valgt, fordi de havde det svært (regression mod gennemsnittet). Tal om 1–4 børn "
+    f"vises ikke, og heller ikke tal, de kunne regnes ud af: {figures.LEGEND}."
 )
 
 
@@ -582,8 +583,10 @@ EVALUATION_PARAMETERS = [
     OpenApiParameter("maalgruppe", str, enum=[c for c, _ in Target.choices]),
     OpenApiParameter("alder", str, enum=["2-5", "6-10", "11-17"]),
     OpenApiParameter("informant", str, enum=[c for c, _ in Informant.choices]),
-    OpenApiParameter("fra", str, description="Førmåling fra (åååå-mm-dd)."),
-    OpenApiParameter("til", str, description="Førmåling til (åååå-mm-dd)."),
+    OpenApiParameter("fra", str, description="Førmåling fra halvåret (åååå-1 eller åååå-2)."),
+    OpenApiParameter(
+        "til", str, description="Førmåling til og med halvåret (åååå-1 eller åååå-2)."
+    ),
 ]
 
 
@@ -645,6 +648,16 @@ class Evaluation(ApiView):
                 }
                 for x in fig.sensitivity
             ],
+            "informant": {
+                "code": chosen.informant,
+                "label": str(Informant(chosen.informant).label),
+            },
+            "norm_set": "; ".join(fig.norm_titles) or "intet normsæt",
+            "filters": [{"label": k, "value": v} for k, v in reports.describe(chosen)],
+            "design": figures.DESIGN_DA,
+            "n": fig.paired_label,
+            "hidden_mark": disclosure.HIDDEN_MARK,
+            "legend": disclosure.HIDDEN_LEGEND_DA,
         }
         return Response(body)
 

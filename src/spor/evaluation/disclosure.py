@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
@@ -40,7 +42,9 @@ __all__ = [
     "HIDDEN_MARK",
     "PROTECTION_NOTE_DA",
     "DisclosureError",
+    "Publication",
     "Suppressed",
+    "adequate",
     "data_dictionary",
     "derivable_cells",
     "export_rows",
@@ -50,13 +54,17 @@ __all__ = [
     "suppress",
 ]
 
-HIDDEN_MARK: Final = ".."
-"""What a hidden cell shows in a display or an export, whatever the reason it is hidden."""
+HIDDEN_MARK: Final = "◆"
+"""What a hidden cell shows on a page or in a file, whatever the reason it is hidden: one
+neutral symbol, never "færre end 5" (a cell hidden to protect another may be large)."""
+
+HIDDEN_LEGEND_DA: Final = f"{HIDDEN_MARK} skjult af hensyn til fortrolighed"
+"""The one legend for :data:`HIDDEN_MARK`, beside every table or file that can show it."""
 
 PROTECTION_NOTE_DA: Final = (
-    "Tal for færre end 5 børn er skjult (vist som '..'). For at et skjult tal ikke kan regnes "
-    "ud fra totalerne, er også andre tal skjult. 0 vises. Børn er pseudonymiseret; navne og "
-    "CPR-numre indgår aldrig."
+    f"{HIDDEN_LEGEND_DA}. Tal om 1–4 børn vises ikke, og andre tal er skjult, så de skjulte "
+    "ikke kan regnes ud af de viste tal og totaler, heller ikke på tværs af tabellerne. Et "
+    "skjult tal kan være lille eller stort. 0 vises. Ingen navne eller CPR-numre indgår."
 )
 
 _SEQ = (Sequence, np.ndarray)
@@ -427,6 +435,327 @@ def protect_together(tables: Sequence[Any], *, threshold: int = 5) -> list[Suppr
 
 
 # --------------------------------------------------------------------------------------------
+# Linked tables: everything published about one population, protected together
+# --------------------------------------------------------------------------------------------
+#
+# A table at a time is not enough: the tables a reader can obtain about the same children
+# (by municipality and by type, this view and that one, the category counts and the band
+# transitions) are linked, and what one hides another can give back. A Publication holds
+# all of them as sums of unknown non-negative counts (the finest groups the publication
+# distinguishes), so an attacker's knowledge is a linear system: every shown cell is an
+# equation, every hidden cell is at least 1 (zeros are shown), every unknown is at least 0.
+# Protection is checked by solving that system as an attacker would (linear programming,
+# HiGHS through SciPy, imported only here): for every hidden cell, the least and the largest
+# value it can take. Cells are hidden, the smallest non-zero first, until every hidden cell
+# is protected (:func:`adequate`).
+
+Key: TypeAlias = Any
+_PROTECTED: OrderedDict[str, frozenset[Any]] = OrderedDict()
+
+
+def adequate(lo: float, hi: float, value: int, *, threshold: int, floor: float = 1.0) -> bool:
+    """Whether an attacker's interval ``[lo, hi]`` protects a hidden cell of ``value``.
+
+    A cell of 1 to ``threshold − 1`` children (primary) is protected when the interval
+    reaches from ``floor`` (1 for a cell; more for a total of several hidden non-zero cells,
+    which is known to be at least that many without any publication) up to
+    ``threshold − 1``: the attacker cannot tell 1 from ``threshold − 1``. Any other hidden
+    cell must not be exact.
+    """
+    eps = 1e-6
+    if 0 < value < threshold:
+        return lo <= max(1.0, floor) + eps and hi >= threshold - 1 - eps
+    return hi - lo > eps
+
+
+class Publication:
+    """Everything published about one population: cells as sums of unknown counts.
+
+    * :meth:`unknown` adds an unknown count (≥ 0) with its true value;
+    * :meth:`cell` publishes a count, the sum of some unknowns, under a key (the same key
+      twice is the same published number, and must be the same sum);
+    * :meth:`same` states that two sums of unknowns are equal (the same children, counted
+      by two groupings that share no unknowns);
+    * :meth:`table` says which published cells add up to which (rows and columns with their
+      totals), for choosing complements.
+
+    :meth:`protect` returns the keys to hide; :meth:`audit` an attacker's interval for every
+    hidden cell. Pure Python plus SciPy's ``linprog`` (HiGHS).
+    """
+
+    def __init__(self, *, threshold: int = 5) -> None:
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+            raise DisclosureError("tærsklen skal være et helt tal ≥ 1 / threshold must be >= 1")
+        self.threshold = threshold
+        self._values: list[int] = []
+        self._cells: dict[Key, tuple[int, ...]] = {}
+        self._links: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        self._lines: list[tuple[Key, ...]] = []
+        self._line_of: dict[Key, list[int]] = {}
+
+    # -- building ---------------------------------------------------------------------------
+
+    def unknown(self, value: int) -> int:
+        self._values.append(_check_count(value))
+        return len(self._values) - 1
+
+    def cell(self, key: Key, parts: Iterable[int]) -> Key:
+        terms = tuple(sorted(set(parts)))
+        if any(not 0 <= t < len(self._values) for t in terms):
+            raise DisclosureError("ukendt del / unknown part")
+        old = self._cells.get(key)
+        if old is not None and self._sum(old) != self._sum(terms):
+            raise DisclosureError(f"cellen {key!r} er to forskellige tal / two values")
+        if old is None:
+            self._cells[key] = terms
+        return key
+
+    def same(self, left: Iterable[int], right: Iterable[int]) -> None:
+        a, b = tuple(left), tuple(right)
+        if self._sum(a) != self._sum(b):
+            raise DisclosureError("summerne er ikke ens / sums differ")
+        self._links.append((a, b))
+
+    def table(self, rows: Sequence[Sequence[Key]]) -> None:
+        """A 2-D table of published keys whose last row and last column are totals."""
+        grid = [list(r) for r in rows]
+        for key in (k for r in grid for k in r):
+            if key not in self._cells:
+                raise DisclosureError(f"ukendt celle {key!r} / unknown cell")
+        lines = [tuple(r) for r in grid]
+        lines += [tuple(r[j] for r in grid) for j in range(len(grid[0]))]
+        for line in lines:
+            if len(line) > 1:
+                self._line_of.setdefault(line[-1], [])
+                for k in line:
+                    self._line_of.setdefault(k, []).append(len(self._lines))
+                self._lines.append(line)
+
+    def line(self, keys: Sequence[Key]) -> None:
+        """Published keys whose last is the sum of the others (a 1-D table)."""
+        self.table([list(keys)])
+
+    # -- values -----------------------------------------------------------------------------
+
+    def _sum(self, terms: Sequence[int]) -> int:
+        return sum(self._values[t] for t in terms)
+
+    def value(self, key: Key) -> int:
+        return self._sum(self._cells[key])
+
+    @property
+    def keys(self) -> list[Key]:
+        return list(self._cells)
+
+    # -- protection -------------------------------------------------------------------------
+
+    def protect(self, *, hide: Iterable[Key] = ()) -> frozenset[Key]:
+        """The keys to hide: every cell of 1 to ``threshold − 1``, those in ``hide`` (say, the
+        pattern table-by-table suppression found), and as many more as it takes for every
+        hidden cell to be :func:`adequate` against the linear-programming attacker."""
+        digest = self._digest(hide)
+        if digest in _PROTECTED:
+            _PROTECTED.move_to_end(digest)
+            return _PROTECTED[digest]
+        found = self._protect(hide)
+        _PROTECTED[digest] = found
+        while len(_PROTECTED) > 64:
+            _PROTECTED.popitem(last=False)
+        return found
+
+    def _digest(self, hide: Iterable[Key]) -> str:
+        """Everything the protection depends on, as a hash: the same publication (the page,
+        then its XLSX, then its CSV files) is protected once."""
+        parts = (
+            self.threshold,
+            tuple(self._values),
+            tuple(self._cells.items()),
+            tuple(self._links),
+            tuple(self._lines),
+            tuple(sorted(map(repr, hide))),
+        )
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+    def _protect(self, hide: Iterable[Key]) -> frozenset[Key]:
+        t = self.threshold
+        hidden = {k for k in self._cells if 0 < self.value(k) < t}
+        hidden |= {k for k in hide if self.value(k) > 0}
+        self._close(hidden)
+        todo = set(hidden)
+        while todo:
+            lp = _Attacker(self, hidden)
+            loose = _Attacker(self, hidden, known=False)
+            bad = [k for k in sorted(todo, key=repr) if not self._adequate(k, hidden, lp, loose)]
+            if not bad:
+                break
+            before = set(hidden)
+            for k in bad:  # one more cell for each, then check them all again
+                extra = self._complement(k, hidden)
+                if extra is not None:
+                    hidden.add(extra)
+            if hidden == before:  # pragma: no cover - all hidden is always protected
+                raise DisclosureError("tabellerne kunne ikke beskyttes / cannot protect")
+            self._close(hidden)
+            todo = set(bad) | (hidden - before)
+        return frozenset(hidden)
+
+    def _close(self, hidden: set[Key]) -> None:
+        """Two per line: a line with one hidden cell gets its smallest non-zero other cell."""
+        changed = True
+        while changed:
+            changed = False
+            for line in self._lines:
+                inside = [k for k in line if k in hidden]
+                if len(inside) == 1:
+                    pick = self._smallest(line, hidden)
+                    if pick is not None:
+                        hidden.add(pick)
+                        changed = True
+
+    def _smallest(self, line: Sequence[Key], hidden: set[Key]) -> Key | None:
+        free = [k for k in line if k not in hidden and self.value(k) > 0]
+        if not free:
+            return None
+        return min(free, key=lambda k: (self.value(k), line.index(k)))
+
+    def _complement(self, key: Key, hidden: set[Key]) -> Key | None:
+        """A cell to hide next for ``key``: the smallest non-zero shown cell of a line
+        through it, else of a line through a hidden cell of those lines, and so on."""
+        seen_lines: set[int] = set()
+        frontier = {key}
+        while frontier:
+            lines = {i for k in frontier for i in self._line_of.get(k, []) if i not in seen_lines}
+            if not lines:
+                break
+            seen_lines |= lines
+            picks = [p for i in sorted(lines) if (p := self._smallest(self._lines[i], hidden))]
+            if picks:
+                return min(picks, key=lambda k: (self.value(k), repr(k)))
+            frontier = {k for i in lines for k in self._lines[i] if k in hidden}
+        rest = [k for k in self._cells if k not in hidden and self.value(k) > 0]
+        return min(rest, key=lambda k: (self.value(k), repr(k))) if rest else None
+
+    def _adequate(
+        self,
+        key: Key,
+        hidden: set[Key],
+        lp: _Attacker | None = None,
+        loose: _Attacker | None = None,
+    ) -> bool:
+        lp = lp or _Attacker(self, hidden)
+        v, t = self.value(key), self.threshold
+        eps = 1e-6
+        if not 0 < v < t:  # not exact: one side that moves is enough
+            return lp.bound(key, lowest=True) < v - eps or lp.bound(key, lowest=False) > v + eps
+        if lp.bound(key, lowest=False) < t - 1 - eps:
+            return False
+        lo = lp.bound(key, lowest=True)
+        if lo <= 1 + eps:
+            return True
+        floor = (loose or _Attacker(self, hidden, known=False)).bound(key, lowest=True)
+        return adequate(lo, math.inf, v, threshold=t, floor=floor)
+
+    def audit(self, hidden: Iterable[Key]) -> dict[Key, tuple[float, float]]:
+        """The attacker's interval ``(least, largest)`` for every hidden key (``inf`` when
+        unbounded)."""
+        h = set(hidden)
+        lp = _Attacker(self, h)
+        return {k: lp.bounds(k) for k in sorted(h, key=repr)}
+
+    def check(self, hidden: Iterable[Key]) -> list[Key]:
+        """The shown cells of 1 to ``threshold − 1`` and the hidden keys that are not
+        :func:`adequate` (empty means protected)."""
+        h = set(hidden)
+        bad = [k for k in self._cells if k not in h and 0 < self.value(k) < self.threshold]
+        lp, loose = _Attacker(self, h), _Attacker(self, h, known=False)
+        return bad + [k for k in sorted(h, key=repr) if not self._adequate(k, h, lp, loose)]
+
+
+class _Attacker:
+    """The linear program an attacker solves: the unknowns (≥ 0), the links, every shown
+    cell equal to its value (with ``known=False`` only the zeros) and every hidden cell at
+    least 1; then, per hidden cell, its least and largest value. One HiGHS model, re-solved
+    with a new objective per cell."""
+
+    def __init__(self, pub: Publication, hidden: set[Key], *, known: bool = True) -> None:
+        import highspy
+
+        self.pub = pub
+        n = len(pub._values)
+        rows: list[dict[int, float]] = []
+        lower: list[float] = []
+        upper: list[float] = []
+        for a, b in pub._links:
+            row: dict[int, float] = {}
+            for i in a:
+                row[i] = row.get(i, 0.0) + 1.0
+            for i in b:
+                row[i] = row.get(i, 0.0) - 1.0
+            rows.append(row)
+            lower.append(0.0)
+            upper.append(0.0)
+        for k, terms in pub._cells.items():
+            v = pub.value(k)
+            if k in hidden:
+                rows.append(dict.fromkeys(terms, 1.0))
+                lower.append(1.0)
+                upper.append(highspy.kHighsInf)
+            elif known or v == 0:
+                rows.append(dict.fromkeys(terms, 1.0))
+                lower.append(float(v))
+                upper.append(float(v))
+        starts, index, value = [0], [], []
+        for row in rows:
+            for c, x in sorted(row.items()):
+                index.append(c)
+                value.append(x)
+            starts.append(len(index))
+        lp = highspy.HighsLp()
+        lp.num_col_ = n
+        lp.num_row_ = len(rows)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, highspy.kHighsInf)
+        lp.row_lower_ = np.array(lower)
+        lp.row_upper_ = np.array(upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = n
+        lp.a_matrix_.num_row_ = len(rows)
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value)
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("presolve", "off")
+        self.h.setOptionValue("threads", 1)
+        self.h.setOptionValue("solver", "simplex")
+        self.h.passModel(lp)
+        self.hs = highspy
+
+    def bounds(self, key: Key) -> tuple[float, float]:
+        return self.bound(key, lowest=True), self.bound(key, lowest=False)
+
+    def bound(self, key: Key, *, lowest: bool) -> float:
+        hs, h = self.hs, self.h
+        terms = np.array(self.pub._cells[key], dtype=np.int32)
+        h.changeColsCost(len(terms), terms, np.ones(len(terms)))
+        try:
+            h.changeObjectiveSense(hs.ObjSense.kMinimize if lowest else hs.ObjSense.kMaximize)
+            h.run()
+            status = h.getModelStatus()
+            if status == hs.HighsModelStatus.kOptimal:
+                return float(h.getInfo().objective_function_value)
+            if status in (
+                hs.HighsModelStatus.kUnbounded,
+                hs.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                return math.inf
+            raise DisclosureError(f"LP: {h.modelStatusToString(status)}")  # pragma: no cover
+        finally:
+            h.changeColsCost(len(terms), terms, np.zeros(len(terms)))
+
+
+# --------------------------------------------------------------------------------------------
 # Export
 # --------------------------------------------------------------------------------------------
 
@@ -467,6 +796,6 @@ def data_dictionary(columns: Mapping[str, str]) -> list[list[str]]:
     note :data:`PROTECTION_NOTE_DA` and the mark for hidden cells."""
     rows = [["kolonne", "beskrivelse"]]
     rows.extend([name, text] for name, text in columns.items())
-    rows.append([HIDDEN_MARK, "skjult af hensyn til diskretion"])
+    rows.append([HIDDEN_MARK, "skjult af hensyn til fortrolighed"])
     rows.append(["beskyttelse", PROTECTION_NOTE_DA])
     return rows

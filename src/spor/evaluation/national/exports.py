@@ -23,6 +23,8 @@ from spor.evaluation.national.tables import (
     Breakdown,
     Report,
 )
+from spor.evaluation.web import figures
+from spor.measurement.models import Informant
 from spor.programme.models import Programme
 
 DICTIONARY_SHEET = "Dataordbog"
@@ -60,17 +62,28 @@ def _means_rows(b: Breakdown) -> list[list[str | int]]:
     return out
 
 
-def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple[str, list[Any]]]:
-    """(sheet name, rows) for every sheet; a ``None`` row is a blank line."""
-    about: list[Any] = [
+def labels(report: Report, programme: Programme, filter_text: str) -> list[Any]:
+    """What every sheet and every CSV file starts with: programme, informant, norm set,
+    filters, design, n, the caveat and the legend for hidden cells; then a blank line."""
+    o = report.overall
+    return [
         [programme.name],
-        ["Udvalg", filter_text],
+        ["Informant", str(Informant(report.filters.informant).label)],
         ["Normsæt", "; ".join(report.norm_titles) or "intet"],
+        ["Udvalg", filter_text],
+        ["Design", figures.DESIGN_DA],
+        ["n", f"{o.paired} par af {o.started} startet"],
         ["Sådan skal tallene læses", report.caveat],
-        ["Beskyttelse", disclosure.PROTECTION_NOTE_DA],
+        ["Skjulte tal", disclosure.PROTECTION_NOTE_DA],
         None,
-        ["Samlet", "Værdi"],
     ]
+
+
+def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple[str, list[Any]]]:
+    """(sheet name, rows) for every sheet, each starting with :func:`labels`; a ``None``
+    row is a blank line."""
+    head = labels(report, programme, filter_text)
+    about: list[Any] = [*head, ["Samlet", "Værdi"]]
     o = report.overall
     c = o.change
     about += [
@@ -91,7 +104,7 @@ def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple
         about += [[label, *cells] for label, cells in t.rows]
     out: list[tuple[str, list[Any]]] = [("Samlet", about)]
     for b in report.breakdowns:
-        rows: list[Any] = [*b.export_rows(), None, *_means_rows(b), None, [b.note]]
+        rows: list[Any] = [*head, *b.export_rows(), None, *_means_rows(b), None, [b.note]]
         out.append((b.title, rows))
     columns = {
         "Kommune (pseudonym)": (
@@ -99,6 +112,9 @@ def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple
             "Det kan ikke regnes tilbage til kommunen uden nøglen."
         ),
         "Indsatstype": "Den nationale evaluerings typologi af PPR's indsatser.",
+        "Niveau": "Indsatsens niveau i indsatsviften.",
+        "Aldersgruppe ved førmålingen": "Barnets alder ved førmålingen.",
+        "Førmåling i halvåret": "Halvåret, hvor førmålingen blev udfyldt.",
         "Pejlemærke": "Fagligt pejlemærke; et barn kan tælle under flere.",
         **{
             label: COLUMN_DESCRIPTIONS_DA[key]
@@ -121,7 +137,7 @@ def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple
         ),
         "Normsæt": "Normsættet bag båndene og normalområdet.",
     }
-    out.append((DICTIONARY_SHEET, disclosure.data_dictionary(columns)))
+    out.append((DICTIONARY_SHEET, [*head, *disclosure.data_dictionary(columns)]))
     return out
 
 

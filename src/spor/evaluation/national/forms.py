@@ -1,5 +1,5 @@
-"""The evaluator's filters: a GET form with fixed, coarse choices only (a calendar year, not
-free dates), so that two cuts differ by whole groups rather than by a child or two."""
+"""The evaluator's filter: the informant, nothing else (a GET form). Every other cut is a
+fixed row of the page's tables; see :class:`EvaluationFilterForm`."""
 
 from __future__ import annotations
 
@@ -8,68 +8,44 @@ from typing import Any
 
 from django import forms
 
-from spor.cases.models import InterventionType, Level
-from spor.evaluation.web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme.models import Programme
 
-ALL = [("", "Alle")]
 MSG_CHOICE = "Vælg en af mulighederne i listen."
-
-
-def years(programme: Programme, today: dt.date) -> list[int]:
-    """The calendar years from the programme's start to this year (or its end, if later)."""
-    last = max(programme.end_on.year, today.year)
-    return list(range(programme.start_on.year, last + 1))
-
-
-def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=ALL + choices,
-        required=False,
-        error_messages={"invalid_choice": MSG_CHOICE},
-    )
+MSG_ONLY_INFORMANT = (
+    "Kun informanten kan vælges. Opdelingerne (type, niveau, aldersgruppe, halvår, kommune og "
+    "pejlemærke) står som rækker i tabellerne, så alle tal kan beskyttes sammen."
+)
 
 
 class EvaluationFilterForm(forms.Form):
-    type = _choice("Indsatstype", list(InterventionType.choices))
-    niveau = _choice("Niveau", list(Level.choices))
-    alder = _choice("Aldersgruppe (ved førmålingen)", [(c, lbl) for c, lbl, _, _ in AGE_GROUPS])
+    """Only the informant: the cuts (type, level, age group, half-year, municipality,
+    pejlemærke) are the rows of the page's tables, one dimension at a time, protected
+    together. A free combination of filters would count the same children in ever new
+    groupings that no protection can keep up with."""
+
     informant = forms.ChoiceField(
         label="Informant",
         choices=list(Informant.choices),
         required=False,
         error_messages={"invalid_choice": MSG_CHOICE},
     )
-    aar = _choice("Førmåling i året", [])
 
     def __init__(self, *args: Any, programme: Programme, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["aar"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = ALL + [(str(y), str(y)) for y in years(programme, today)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.is_bound and set(self.data) - set(self.fields):
+            raise forms.ValidationError(MSG_ONLY_INFORMANT)
+        return data
 
     def filters(self) -> Filters:
         d = self.cleaned_data if self.is_bound else {}
-        year = int(d["aar"]) if d.get("aar") else None
-        return Filters(
-            kind=d.get("type") or "",
-            level=d.get("niveau") or "",
-            age_group=d.get("alder") or "",
-            informant=d.get("informant") or DEFAULT_INFORMANT,
-            date_from=dt.date(year, 1, 1) if year else None,
-            date_to=dt.date(year, 12, 31) if year else None,
-        )
+        return Filters(informant=d.get("informant") or DEFAULT_INFORMANT)
 
 
 def query_of(filters: Filters) -> dict[str, str]:
     """The filters as the page's query parameters (for the export links)."""
-    out = {
-        "type": filters.kind,
-        "niveau": filters.level,
-        "alder": filters.age_group,
-        "informant": filters.informant,
-        "aar": str(filters.date_from.year) if filters.date_from else "",
-    }
-    return {k: v for k, v in out.items() if v}
+    return {"informant": filters.informant}

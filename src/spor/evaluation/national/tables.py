@@ -5,10 +5,11 @@ Every count of children is published in one table per breakdown, passed through
 :func:`spor.evaluation.disclosure.suppress` (primary and secondary suppression): the columns
 are the five exclusive change categories, the pairs without a category and the children
 without a follow-up, so that the row total is the children started and every other count on
-the page (pairs, children categorised) is a sum of shown cells or not shown. The tables per
-municipality and per type share their totals and are protected together
-(:func:`spor.evaluation.disclosure.protect_together`). The per-pejlemærke table is protected on its
-own: a child can count under several pejlemærker, so its totals are sums, not children.
+the page (pairs, children categorised) is a sum of shown cells or not shown. All the tables
+(per municipality, type, level, pejlemærke, age group and half-year, and the band
+transitions) count the same children, so they are protected together, as one
+:class:`spor.evaluation.disclosure.Publication`: no hidden cell can be narrowed down from
+everything the evaluator can download.
 
 Means, changes with CI and effect sizes come from
 :func:`spor.evaluation.web.figures.compute_cells` on the same cells and are shown for a row
@@ -19,18 +20,20 @@ a child.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from spor import sdq
-from spor.cases.models import InterventionType
+from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure, stats
 from spor.evaluation.national.access import municipality_pseudonym
 from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures
-from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
 from spor.measurement import questionnaire
 
@@ -46,6 +49,8 @@ COLUMN_LABELS = [
     "Uden eftermåling",
 ]
 TOTAL_LABEL = "Startet i alt"
+OTHER_AGE = "anden"
+AGE_LABELS = {code: label for code, label, _, _ in AGE_GROUPS}
 DZ_LABEL = stats.EFFECT_LABELS_DA["dz"]
 UNIONS = {
     "any_reliable_improvement": ("reliable_improvement", "reliable_recovery"),
@@ -77,7 +82,7 @@ COLUMN_DESCRIPTIONS_DA = {
 
 @dataclass
 class TableRow:
-    """One published row: the suppressed counts and the figures beside them."""
+    """One published row: the protected counts and the figures beside them."""
 
     label: str
     cells: list[int | str]
@@ -103,20 +108,18 @@ class Breakdown:
     title: str
     row_heading: str
     note: str
-    table: disclosure.Suppressed
     labels: list[str]
     rows: list[TableRow]
     total: TableRow
     means_in_total: bool = True
 
     def export_rows(self) -> list[list[str | int]]:
-        return disclosure.export_rows(
-            self.table,
-            row_labels=self.labels,
-            column_labels=COLUMN_LABELS,
-            corner=self.row_heading,
-            total_label=TOTAL_LABEL,
-        )
+        """The count table as published: a header, one row per row, the totals row (not for
+        the overlapping pejlemærker)."""
+        out: list[list[str | int]] = [[self.row_heading, *COLUMN_LABELS, TOTAL_LABEL]]
+        rows = [*self.rows, self.total] if self.means_in_total else self.rows
+        out += [[r.label, *r.cells] for r in rows]
+        return out
 
 
 @dataclass
@@ -125,23 +128,24 @@ class Report:
     pooled: figures.Figures
     breakdowns: list[Breakdown]
     norm_titles: list[str]
+    overall_row: TableRow
+    band_transitions: figures.Transitions | None = None
     caveat: str = CAVEAT_DA
     threshold: int = THRESHOLD
     # Variation between municipalities, as (label, value) lines; empty when fewer than two
     # municipalities have a shown number of pairs of at least 5.
     variation: list[tuple[str, str]] = field(default_factory=list)
+    # The publication and what it hides: for checking, never for publishing.
+    publication: disclosure.Publication | None = None
+    hidden: frozenset[Any] = frozenset()
 
     @property
     def overall(self) -> TableRow:
-        return self.breakdowns[0].total
+        return self.overall_row
 
     @property
     def transitions(self) -> figures.Transitions | None:
-        """The pooled band transitions, when the number of pairs with a category is shown
-        (else their grand total could give back a hidden count)."""
-        if not isinstance(self.overall.categorised, int):
-            return None
-        return self.pooled.transitions
+        return self.band_transitions
 
     @property
     def effects(self) -> list[tuple[str, str]]:
@@ -151,24 +155,10 @@ class Report:
     def attrition_means(self) -> list[tuple[str, str]]:
         """Baseline of completers vs. non-completers, when both counts are shown."""
         o = self.overall
-        shown = isinstance(o.paired, int) and isinstance(o.cells[-2], int)
+        shown = isinstance(o.paired, int) and isinstance(o.cells[len(COLUMN_KEYS) - 1], int)
         if not shown or len(self.pooled.attrition) <= 2:
             return []
         return self.pooled.attrition[2:]
-
-
-def _counts(cells: Sequence[Cell], codes: dict[int, int]) -> list[int]:
-    """One row of the count table: children per change category, pairs without one, and
-    children without a follow-up (``codes``: category per cell, by ``id``)."""
-    row = [0] * len(COLUMN_KEYS)
-    for c in cells:
-        if c.after is None:
-            row[-1] += c.n
-        elif codes.get(id(c), -1) < 0:
-            row[-2] += c.n
-        else:
-            row[codes[id(c)]] += c.n
-    return row
 
 
 def _as_cell(v: int | None) -> int | str:
@@ -176,19 +166,13 @@ def _as_cell(v: int | None) -> int | str:
 
 
 def _row(label: str, shown: Sequence[int | None], fig: figures.Figures | None) -> TableRow:
-    """A table row from its published cells (``None`` = hidden, the total last)."""
-    started = shown[-1]
-    no_followup, uncategorised = shown[-2], shown[-3]
-    paired = None if started is None or no_followup is None else started - no_followup
-    categorised = None if paired is None or uncategorised is None else paired - uncategorised
-    # A difference of two shown cells can still be 1 to 4: never shown as a count.
-    if paired is not None and 0 < paired < THRESHOLD:
-        paired = None
-    if categorised is not None and 0 < categorised < THRESHOLD:
-        categorised = None
+    """A table row from its published cells (``None`` = hidden): one per column, then the
+    children categorised, the pairs and the children started."""
+    n = len(COLUMN_KEYS)
+    categorised, paired, started = shown[n], shown[n + 1], shown[n + 2]
     out = TableRow(
         label,
-        [_as_cell(v) for v in shown],
+        [_as_cell(v) for v in [*shown[:n], started]],
         _as_cell(started),
         _as_cell(paired),
         _as_cell(categorised),
@@ -210,111 +194,256 @@ def _row(label: str, shown: Sequence[int | None], fig: figures.Figures | None) -
     return out
 
 
-def _rows_of(table: disclosure.Suppressed) -> list[list[int | None]]:
-    return [list(r) for r in table.values]  # type: ignore[arg-type]
+def _column(cell: Cell, codes: dict[int, int]) -> int:
+    """The count table's column of a cell: its change category, or no category, or no
+    follow-up (the last two columns)."""
+    if cell.after is None:
+        return len(COLUMN_KEYS) - 1
+    code = codes.get(id(cell), -1)
+    return len(COLUMN_KEYS) - 2 if code < 0 else code
 
 
-def _breakdown(
-    key: str,
-    title: str,
-    row_heading: str,
-    note: str,
-    labels: list[str],
-    table: disclosure.Suppressed,
-    figs: list[figures.Figures],
-    total_fig: figures.Figures | None,
-    total_label: str = "Alle",
-) -> Breakdown:
-    values = _rows_of(table)
-    rows = [_row(lbl, v, f) for lbl, v, f in zip(labels, values[:-1], figs, strict=True)]
-    return Breakdown(
-        key,
-        title,
-        row_heading,
-        note,
-        table,
-        labels,
-        rows,
-        _row(total_label, values[-1], total_fig),
-        means_in_total=total_fig is not None,
-    )
+def age_group(age: int | None) -> str:
+    for code, _, lo, hi in AGE_GROUPS:
+        if age is not None and lo <= age <= hi:
+            return code
+    return OTHER_AGE
+
+
+def half_label(half: int | None) -> str:
+    if half is None:
+        return "Ukendt"
+    year, part = divmod(half, 10)
+    return f"{year}, {part}. halvår"
+
+
+DERIVED = ("categorised", "paired", "started")
+
+
+class _Tables:
+    """The evaluator's whole publication for one informant, as one
+    :class:`~spor.evaluation.disclosure.Publication`: every table below is a grouping of the
+    same children, so they are protected together, not one by one.
+
+    The unknowns: per column (change category, no category, no follow-up), the children of
+    each *group* (municipality × type × level × the pejlemærker its intervention serves), of
+    each age group, of each half-year, and of each band transition. No published table
+    crosses two of these, so for the attacker they are linked only by the column totals
+    (given the totals, any set of groupings with those totals comes from some children:
+    put them together independently within each column); the publication states exactly
+    those links (``same``)."""
+
+    def __init__(self, chosen: Sequence[Cell], codes: dict[int, int], uses: dict[int, set[Any]]):
+        self.pub = disclosure.Publication(threshold=THRESHOLD)
+        self.ncol = len(COLUMN_KEYS)
+        self.uses = uses
+        self.chosen = chosen
+        self.codes = codes
+        self.arms: dict[str, dict[tuple[Any, int], int]] = {}
+        self.rows: dict[str, list[Any]] = {}
+
+    def arm(self, name: str, key: Any, *, present_only: bool = False) -> dict[tuple[Any, int], int]:
+        """Unknowns for the children per (``key(cell)``, column), every column of every key
+        seen (with ``present_only``, only the combinations that hold children: the band
+        transitions, where a category rules some out, and the attacker knows which);
+        linked to the first arm by the column totals."""
+        counts: dict[tuple[Any, int], int] = defaultdict(int)
+        seen = []
+        for c in self.chosen:
+            k = key(c)
+            if k not in seen:
+                seen.append(k)
+            counts[(k, _column(c, self.codes))] += c.n
+        out = {
+            (k, j): self.pub.unknown(counts.get((k, j), 0))
+            for k in seen
+            for j in range(self.ncol)
+            if not present_only or counts.get((k, j), 0) > 0
+        }
+        self.arms[name] = out
+        if len(self.arms) > 1:
+            first = next(iter(self.arms.values()))
+            for j in range(self.ncol):
+                self.pub.same(
+                    [v for (_, jj), v in out.items() if jj == j],
+                    [v for (_, jj), v in first.items() if jj == j],
+                )
+        return out
+
+    def row(self, prefix: str, row: Any, parts: dict[int, list[int]]) -> list[Any]:
+        """The published cells of one row (per column, then categorised, paired, started),
+        each the sum of ``parts[column]``; their additive lines."""
+        pub, n = self.pub, self.ncol
+        keys = [pub.cell((prefix, row, j), parts.get(j, [])) for j in range(n)]
+        cat = pub.cell(
+            (prefix, row, "categorised"), [v for j in range(n - 2) for v in parts.get(j, [])]
+        )
+        paired = pub.cell(
+            (prefix, row, "paired"), [v for j in range(n - 1) for v in parts.get(j, [])]
+        )
+        started = pub.cell(
+            (prefix, row, "started"), [v for j in range(n) for v in parts.get(j, [])]
+        )
+        pub.line([*keys[: n - 2], cat])
+        pub.line([cat, keys[n - 2], paired])
+        pub.line([paired, keys[n - 1], started])
+        return [*keys, cat, paired, started]
+
+    def partition(
+        self,
+        prefix: str,
+        arm: dict[tuple[Any, int], int],
+        rows: list[Any],
+        member: Any,
+        total: list[Any],
+    ) -> None:
+        """A table whose rows partition the children: its columns add up to the totals."""
+        keyed = []
+        for r in rows:
+            parts: dict[int, list[int]] = defaultdict(list)
+            for (k, j), v in arm.items():
+                if member(k, r):
+                    parts[j].append(v)
+            keyed.append(self.row(prefix, r, parts))
+        for j in range(len(total)):
+            self.pub.line([*(k[j] for k in keyed), total[j]])
+        self.rows[prefix] = keyed
 
 
 def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
+    """The evaluator's tables for one informant: pooled, per municipality, type, level,
+    pejlemærke, age group and half-year of the baseline, protected together."""
     chosen = data.cells
     pairs = [c for c in chosen if c.after is not None]
     codes = {id(c): code for c, code in zip(pairs, figures.categories(pairs), strict=True)}
     pooled = figures.compute_cells(chosen, filters)
+    uses = data.benchmark_uses
 
-    def group(cells: Iterable[Cell]) -> tuple[list[int], figures.Figures]:
-        subset = list(cells)
-        return _counts(subset, codes), figures.compute_cells(subset, filters)
+    def pattern(c: Cell) -> frozenset[int]:
+        return frozenset(b for b, s in uses.items() if (c.municipality_id, c.intervention_id) in s)
 
-    # Per municipality, ordered by pseudonym (not by name, which the order would reveal).
+    t = _Tables(chosen, codes, uses)
+    groups = t.arm("group", lambda c: (c.municipality_id, c.kind, c.level, pattern(c)))
+    ages = t.arm("age", lambda c: age_group(c.age))
+    halves = t.arm("half", lambda c: c.half)
+    ref, bands = _transition_ref(pairs)
+
+    def band_key(c: Cell) -> Any:
+        if (
+            c.after is not None
+            and c.norm_before == ref
+            and c.norm_after == ref
+            and c.band_before
+            and c.band_after
+        ):
+            return (c.band_before, c.band_after)
+        return None
+
+    trans = t.arm("transitions", band_key, present_only=True) if ref else {}
+    total_parts: dict[int, list[int]] = defaultdict(list)
+    for (_, j), v in groups.items():
+        total_parts[j].append(v)
+    total = t.row("all", "all", total_parts)
+
     munis = sorted((municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids)
-    m_counts, m_figs = [], []
-    for _, m in munis:
-        c, fig = group(x for x in chosen if x.municipality_id == m)
-        m_counts.append(c)
-        m_figs.append(fig)
-    kinds = [k for k in InterventionType if not filters.kind or k.value == filters.kind]
-    k_counts, k_figs = [], []
-    for k in kinds:
-        c, fig = group(x for x in chosen if x.kind == k.value)
-        k_counts.append(c)
-        k_figs.append(fig)
-    breakdowns: list[Breakdown] = []
-    linked = [t for t in (m_counts, k_counts) if t]
-    protected = disclosure.protect_together(linked, threshold=THRESHOLD)
-    if m_counts:
-        breakdowns.append(
-            _breakdown(
-                "kommune",
-                "Pr. kommune",
-                "Kommune (pseudonym)",
-                "Kommunerne er vist ved et pseudonym, der er det samme i hele programmet, "
-                "men ikke afslører, hvilken kommune det er.",
-                [label for label, _ in munis],
-                protected[0],
-                m_figs,
-                pooled,
-            )
+    t.partition("kommune", groups, [m for _, m in munis], lambda k, r: k[0] == r, total)
+    kinds = list(InterventionType)
+    t.partition("type", groups, [k.value for k in kinds], lambda k, r: k[1] == r, total)
+    levels = [lvl.value for lvl in Level] + ([""] if any(not c.level for c in chosen) else [])
+    t.partition("niveau", groups, levels, lambda k, r: k[2] == r, total)
+    age_rows = [code for code, *_ in AGE_GROUPS] + (
+        [OTHER_AGE] if any(k == OTHER_AGE for k, _ in ages) else []
+    )
+    t.partition("alder", ages, age_rows, lambda k, r: k == r, total)
+    half_rows = sorted({k for k, _ in halves}, key=lambda h: (h is None, h or 0))
+    t.partition("halvaar", halves, half_rows, lambda k, r: k == r, total)
+    # Per pejlemærke: a child counts under every pejlemærke its intervention serves, so the
+    # rows overlap; no totals row.
+    numbers = [b.number for b in data.benchmarks]
+    t.rows["pejlemaerke"] = [
+        t.row(
+            "pejlemaerke",
+            n,
+            {
+                j: [v for (k, jj), v in groups.items() if jj == j and n in k[3]]
+                for j in range(t.ncol)
+            },
         )
-    if k_counts:
+        for n in numbers
+    ]
+    tr_keys: list[list[Any]] = []
+    if trans:
+        tr_keys = _transition_cells(t, trans, bands)
+    hidden = t.pub.protect()
+
+    def shown(key: Any) -> int | None:
+        return None if key in hidden else t.pub.value(key)
+
+    overall = _row("Alle", [shown(k) for k in total], pooled)
+    breakdowns = []
+
+    def is_muni(c: Cell) -> Any:
+        return c.municipality_id
+
+    def is_kind(c: Cell) -> Any:
+        return c.kind
+
+    def is_level(c: Cell) -> Any:
+        return c.level
+
+    def is_age(c: Cell) -> Any:
+        return age_group(c.age)
+
+    def is_half(c: Cell) -> Any:
+        return c.half
+
+    specs: list[tuple[str, str, str, str, list[tuple[str, Any, Any]]]] = [
+        ("kommune", "Pr. kommune", "Kommune (pseudonym)",
+         "Kommunerne er vist ved et pseudonym, der er det samme i hele programmet, men ikke "
+         "afslører, hvilken kommune det er.",
+         [(lbl, is_muni, m) for lbl, m in munis]),
+        ("type", "Pr. indsatstype", "Indsatstype",
+         "Den nationale evaluerings typologi af PPR's indsatser.",
+         [(str(k.label), is_kind, k.value) for k in kinds]),
+        ("niveau", "Pr. niveau", "Niveau", "Indsatsens niveau i indsatsviften.",
+         [(str(Level(v).label) if v else "Uden niveau", is_level, v) for v in levels]),
+        ("alder", "Pr. aldersgruppe", "Aldersgruppe ved førmålingen",
+         "Barnets alder ved førmålingen.",
+         [(AGE_LABELS.get(a, "Anden alder"), is_age, a) for a in age_rows]),
+        ("halvaar", "Pr. halvår", "Førmåling i halvåret",
+         "Halvåret, hvor førmålingen blev udfyldt. Perioder finere end et halvår vises ikke.",
+         [(half_label(h), is_half, h) for h in half_rows]),
+        ("pejlemaerke", "Pr. pejlemærke", "Pejlemærke",
+         "Forløb med de indsatser fra indsatsviften, som kommunernes initiativer under "
+         "pejlemærket bruger. Et initiativ kan tjene flere pejlemærker, så et barn kan tælle "
+         "under flere, og rækkerne lægges ikke sammen.",
+         [(str(b), pattern, b.number) for b in data.benchmarks]),
+    ]  # fmt: skip
+
+    def group_figs(key: Any, value: Any) -> figures.Figures:
+        if key is pattern:
+            subset = [c for c in chosen if value in pattern(c)]
+        else:
+            subset = [c for c in chosen if key(c) == value]
+        return figures.compute_cells(subset, filters)
+
+    for key, title, heading, note, rows in specs:
+        published = [
+            _row(label, [shown(k) for k in keys], group_figs(by, value))
+            for (label, by, value), keys in zip(rows, t.rows[key], strict=True)
+        ]
         breakdowns.append(
-            _breakdown(
-                "type",
-                "Pr. indsatstype",
-                "Indsatstype",
-                "Den nationale evaluerings typologi af PPR's indsatser.",
-                [str(k.label) for k in kinds],
-                protected[-1],
-                k_figs,
-                pooled,
-            )
-        )
-    b_labels, b_counts, b_figs = [], [], []
-    for b in data.benchmarks:
-        uses = data.benchmark_uses.get(b.number, set())
-        c, fig = group(x for x in chosen if (x.municipality_id, x.intervention_id) in uses)
-        b_labels.append(str(b))
-        b_counts.append(c)
-        b_figs.append(fig)
-    if b_counts:
-        breakdowns.append(
-            _breakdown(
-                "pejlemaerke",
-                "Pr. pejlemærke",
-                "Pejlemærke",
-                "Forløb med de indsatser fra indsatsviften, som kommunernes initiativer under "
-                "pejlemærket bruger. Et initiativ kan tjene flere pejlemærker, så et barn kan "
-                "tælle under flere: summen nederst er en sum af rækkerne, ikke et antal børn.",
-                b_labels,
-                disclosure.suppress(b_counts, threshold=THRESHOLD),
-                b_figs,
-                None,
-                total_label="Sum af rækkerne",
-            )
+            Breakdown(key, title, heading, note, [r[0] for r in rows], published, overall,
+                      means_in_total=key != "pejlemaerke")
+        )  # fmt: skip
+    transitions = None
+    if tr_keys and ref:
+        labels = [questionnaire.band_label(ref, b) or b for b in bands]
+        cells = [[HIDDEN if k in hidden else t.pub.value(k) for k in row] for row in tr_keys]
+        transitions = figures.Transitions(
+            questionnaire.norm_set_title(ref),
+            labels,
+            [(labels[i] if i < len(labels) else "I alt", r) for i, r in enumerate(cells)],
         )
     refs = sorted({r for c in chosen for r in (c.norm_before, c.norm_after) if r})
     return Report(
@@ -322,8 +451,53 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
         pooled=pooled,
         breakdowns=breakdowns,
         norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
-        variation=_variation(chosen, munis, breakdowns[0] if m_counts else None),
+        variation=_variation(chosen, munis, breakdowns[0]),
+        overall_row=overall,
+        band_transitions=transitions,
+        publication=t.pub,
+        hidden=hidden,
     )
+
+
+def _transition_ref(pairs: Sequence[Cell]) -> tuple[str, list[str]]:
+    """The norm set of the band table (the most common one banding both before and after),
+    and its band codes."""
+    refs: dict[str, int] = defaultdict(int)
+    for c in pairs:
+        if c.norm_before and c.norm_before == c.norm_after:
+            refs[c.norm_before] += c.n
+    if not refs:
+        return "", []
+    ref = max(sorted(refs), key=lambda r: refs[r])
+    try:
+        ns = sdq.load_norm_set(ref.split("@", 1)[0])
+    except sdq.SDQError:
+        return "", []
+    return ref, list(ns.codes)
+
+
+def _transition_cells(
+    t: _Tables, trans: dict[tuple[Any, int], int], bands: list[str]
+) -> list[list[Any]]:
+    """The band table (before × after, with totals) as published cells."""
+    pub = t.pub
+    grid: list[list[Any]] = []
+    for bb in bands:
+        grid.append([
+            pub.cell(("bånd", bb, ba), [v for (k, _), v in trans.items() if k == (bb, ba)])
+            for ba in bands
+        ])  # fmt: skip
+    for i, bb in enumerate(bands):
+        grid[i].append(
+            pub.cell(("bånd", bb, "*"), [v for (k, _), v in trans.items() if k and k[0] == bb])
+        )
+    grid.append([
+        pub.cell(("bånd", "*", ba), [v for (k, _), v in trans.items() if k and k[1] == ba])
+        for ba in bands
+    ])  # fmt: skip
+    grid[-1].append(pub.cell(("bånd", "*", "*"), [v for (k, _), v in trans.items() if k]))
+    pub.table(grid)
+    return grid
 
 
 def _variation(

@@ -11,14 +11,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure
 from spor.evaluation.national import exports
 from spor.evaluation.national import selectors as evaluation_selectors
 from spor.evaluation.national import tables as evaluation_tables
 from spor.evaluation.national.access import EvaluatorActor, programme_evaluator_required
 from spor.evaluation.national.forms import EvaluationFilterForm, query_of
-from spor.evaluation.web.forms import AGE_GROUPS, DEFAULT_INFORMANT, Filters
+from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
@@ -34,16 +33,7 @@ def _form(request: HttpRequest, eactor: EvaluatorActor) -> EvaluationFilterForm:
 
 
 def filter_text(f: Filters) -> str:
-    parts = [f"informant: {Informant(f.informant).label}"]
-    if f.kind:
-        parts.append(f"type: {InterventionType(f.kind).label}")
-    if f.level:
-        parts.append(f"niveau: {Level(f.level).label}")
-    if f.age_group:
-        parts.append("alder: " + next(lbl for c, lbl, _, _ in AGE_GROUPS if c == f.age_group))
-    if f.date_from:
-        parts.append(f"førmåling i {f.date_from.year}")
-    return "; ".join(parts)
+    return f"informant: {Informant(f.informant).label}; alle øvrige opdelinger som rækker"
 
 
 def _report(eactor: EvaluatorActor, filters: Filters) -> evaluation_tables.Report:
@@ -60,6 +50,8 @@ def evaluation(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
         "admin_programme": eactor.programme if eactor.is_admin else None,
         "form": form,
         "protection_note": disclosure.PROTECTION_NOTE_DA,
+        "legend": disclosure.HIDDEN_LEGEND_DA,
+        "mark": disclosure.HIDDEN_MARK,
         "caveat": evaluation_tables.CAVEAT_DA,
         "threshold": evaluation_tables.THRESHOLD,
         "column_labels": evaluation_tables.COLUMN_LABELS,

@@ -1,6 +1,7 @@
 """The figures of the evaluation page, from the rows of :mod:`spor.evaluation.web.selectors`
-and the pure functions of :mod:`spor.evaluation.stats`. Figures about fewer children than the
-disclosure threshold are not shown ("færre end 5")."""
+and the pure functions of :mod:`spor.evaluation.stats`. Counts about fewer children than the
+disclosure threshold, and those that would give them away, are hidden: shown as
+:data:`~spor.evaluation.disclosure.HIDDEN_MARK`, whatever the reason."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ from spor.measurement.models import Phase
 from spor.tenancy.access import Actor
 
 THRESHOLD: int = inspect.signature(disclosure.suppress).parameters["threshold"].default
-SUPPRESSED = f"færre end {THRESHOLD}"
+SUPPRESSED = disclosure.HIDDEN_MARK
+LEGEND = disclosure.HIDDEN_LEGEND_DA
+DESIGN_DA = (
+    "Før/efter-måling uden kontrolgruppe: hvert barn er målt ved forløbets start og igen "
+    "ved dets afslutning, af samme informant; der er ingen sammenligningsgruppe."
+)
 
 SUBSCALES = [
     ("emotional", "Følelsesmæssige symptomer"),
@@ -590,8 +596,9 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
         change = _change(label, _subscale_change(pairs, i))
         if change is not None:
             fig.subscales.append(change)
-    fig.histogram = histogram(before, after)
-    fig.per_child = per_child(after - before)
+    # No chart of each child's change, and no score histogram, in anything publishable: a
+    # bar of one child gives that child's score away, and the bins would be one more
+    # grouping of the same children beside the tables (docs/evaluation.md).
     return fig
 
 

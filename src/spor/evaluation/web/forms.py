@@ -23,8 +23,34 @@ DEFAULT_INFORMANT = Informant.PROFESSIONAL
 ALL = [("", "Alle")]
 MSG_CHOICE = "Vælg en af mulighederne i listen."
 MSG_INTERVENTION = "Vælg en indsats fra kommunens indsatsvifte."
-MSG_DATE = "Skriv datoen som åååå-mm-dd, fx 2026-01-31."
+MSG_HALF = "Vælg et halvår, fx 2026-1 (januar–juni) eller 2026-2 (juli–december)."
 MSG_PERIOD = "Periodens start skal ligge før dens slutning."
+FIRST_YEAR = 2015
+
+
+def half_years(today: dt.date | None = None) -> list[tuple[str, str]]:
+    """The half-years a period can start or end with, newest first: ``("2026-2", "2. halvår
+    2026")``. Nothing finer: two periods that differ by a day (or a month) would differ by a
+    child or two, and their difference would give those children away."""
+    today = today or dt.date.today()
+    last = 2 if today.month > 6 else 1
+    out = []
+    for year in range(today.year, FIRST_YEAR - 1, -1):
+        for part in (2, 1):
+            if year == today.year and part > last:
+                continue
+            out.append((f"{year}-{part}", f"{part}. halvår {year}"))
+    return out
+
+
+def half_start(code: str) -> dt.date:
+    year, part = (int(x) for x in code.split("-"))
+    return dt.date(year, 1 if part == 1 else 7, 1)
+
+
+def half_end(code: str) -> dt.date:
+    year, part = (int(x) for x in code.split("-"))
+    return dt.date(year, 6, 30) if part == 1 else dt.date(year, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -52,13 +78,12 @@ def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
     )
 
 
-def _date(label: str) -> forms.DateField:
-    return forms.DateField(
+def _half(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
         label=label,
+        choices=ALL,
         required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": MSG_DATE},
+        error_messages={"invalid_choice": MSG_HALF},
     )
 
 
@@ -80,19 +105,24 @@ class FilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": MSG_CHOICE},
     )
-    fra = _date("Førmåling fra")
-    til = _date("Førmåling til")
+    fra = _half("Førmåling fra halvåret")
+    til = _half("Førmåling til og med halvåret")
 
     def __init__(self, *args: Any, interventions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["indsats"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = interventions
+        halves = half_years()
+        for name in ("fra", "til"):
+            choice = self.fields[name]
+            assert isinstance(choice, forms.ChoiceField)
+            choice.choices = ALL + halves
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("fra"), data.get("til")
-        if start and end and start > end:
+        if start and end and half_start(start) > half_start(end):
             self.add_error("til", MSG_PERIOD)
         return data
 
@@ -105,6 +135,6 @@ class FilterForm(forms.Form):
             target=d.get("maalgruppe") or "",
             age_group=d.get("alder") or "",
             informant=d.get("informant") or DEFAULT_INFORMANT,
-            date_from=d.get("fra"),
-            date_to=d.get("til"),
+            date_from=half_start(d["fra"]) if d.get("fra") else None,
+            date_to=half_end(d["til"]) if d.get("til") else None,
         )

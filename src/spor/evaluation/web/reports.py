@@ -1,9 +1,9 @@
 """The evaluation page as files: a PDF report (WeasyPrint) and an XLSX workbook (openpyxl).
 
 Both are made from the same :class:`~spor.evaluation.web.figures.Figures` as the page, so
-they carry the same numbers and the same suppression ("færre end 5", ".."); nothing about a
-single child goes in. The design caveat, the filters and the norm set travel with the
-figures, on the title page and on the workbook's first sheet.
+they carry the same numbers and the same protection (hidden cells as "◆", one legend);
+nothing about a single child goes in. The design caveat, the filters and the norm set
+travel with the figures, on the title page and on every sheet of the workbook.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ CAVEAT = [
     ),
     (
         "n står altid ved tallet.",
-        f"Få børn giver brede intervaller. Tal for færre end {figures.THRESHOLD} børn vises ikke.",
+        "Få børn giver brede intervaller. Tal om 1–4 børn vises ikke, og heller ikke tal, de "
+        f"kunne regnes ud af. {figures.LEGEND}.",
     ),
     (
         "Normalområdet",
@@ -102,8 +103,8 @@ def describe(filters: Filters) -> list[tuple[str, str]]:
     ages = {code: label for code, label, _, _ in AGE_GROUPS}
     period = ALL
     if filters.date_from or filters.date_to:
-        start = f"{filters.date_from:%d.%m.%Y}" if filters.date_from else "…"
-        end = f"{filters.date_to:%d.%m.%Y}" if filters.date_to else "…"
+        start = _half(filters.date_from) if filters.date_from else "…"
+        end = _half(filters.date_to) if filters.date_to else "…"
         period = f"{start} – {end}"
     return [
         ("Indsats", filters.intervention.name if filters.intervention else ALL),
@@ -114,6 +115,10 @@ def describe(filters: Filters) -> list[tuple[str, str]]:
         ("Informant", _label(Informant.choices, filters.informant)),
         ("Førmåling i perioden", period),
     ]
+
+
+def _half(day: dt.date) -> str:
+    return f"{1 if day.month <= 6 else 2}. halvår {day.year}"
 
 
 def report(municipality: str, fig: figures.Figures, made_on: dt.date) -> Report:
@@ -138,6 +143,7 @@ def pdf_html(rep: Report) -> str:
             "caveat_intro": CAVEAT_INTRO,
             "caveat": CAVEAT,
             "suppressed": figures.SUPPRESSED,
+            "legend": figures.LEGEND,
             "suppression_note": SUPPRESSION_NOTE,
         },
     )
@@ -199,7 +205,7 @@ BOLD = Font(bold=True)
 
 def cell_value(v: Any) -> Any:
     """The page's text as a spreadsheet value: '12,3' and '−1,5' become numbers, the rest
-    (intervals, 'k af n', 'færre end 5', '..') stays text as on the page."""
+    (intervals, 'k af n', '◆') stays text as on the page."""
     if isinstance(v, str) and NUMBER.fullmatch(v):
         text = v.replace("−", "-").replace(",", ".")
         return float(text) if "." in text else int(text)
@@ -245,6 +251,7 @@ def _about(ws: Worksheet, rep: Report) -> None:
         ["Lavet", f"{rep.made_on:%d.%m.%Y}"],
         *[[k, v] for k, v in rep.filters],
         ["Normsæt", rep.norm_sets],
+        ["Design", figures.DESIGN_DA],
         ["Hvem er med", f"{fig.paired_label} ({rep.informant})"],
     ]
     row = _table(ws, ["Emne", "Værdi"], rows, start=3)
@@ -261,8 +268,7 @@ def _about(ws: Worksheet, rep: Report) -> None:
 
 
 def _suppressed(ws: Worksheet, rep: Report, what: str = "par") -> None:
-    n = rep.fig.n_paired if what == "par" else rep.fig.n_started
-    _note(ws, 1, f"Der er {figures.count(n)} {what} med disse filtre, så tallene vises ikke.")
+    _note(ws, 1, f"Der er for få {what} med disse filtre til at vise tallene. {figures.LEGEND}.")
 
 
 def xlsx(rep: Report) -> bytes:
@@ -354,7 +360,7 @@ def xlsx(rep: Report) -> bytes:
         row = _table(ws, ["Før \\ efter", *tr.labels, "I alt"],
                      [[label, *cells] for label, cells in tr.rows])  # fmt: skip
         _note(ws, row, f"Samlet vanskelighedsscore, {tr.norm_title}. "
-                       f"'{disclosure.HIDDEN_MARK}' er skjult.")  # fmt: skip
+                       f"{disclosure.HIDDEN_LEGEND_DA}.")  # fmt: skip
     elif fig.shown:
         _note(ws, 1, "Ingen par med samme normsæt før og efter, eller for få til at vise.")
     else:
@@ -378,9 +384,35 @@ def xlsx(rep: Report) -> bytes:
     else:
         _suppressed(ws, rep, "startede forløb")
 
+    for sheet in wb.worksheets[1:]:
+        _labels(sheet, rep)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def labels(rep: Report) -> list[list[str]]:
+    """What every sheet carries besides its table: municipality, informant, norm set,
+    filters, design, n, the caveat and the legend for hidden cells."""
+    return [
+        ["Kommune", rep.municipality],
+        ["Informant", rep.informant],
+        ["Normsæt", rep.norm_sets],
+        *[[f"Filter: {k}", v] for k, v in rep.filters],
+        ["Design", figures.DESIGN_DA],
+        ["n", rep.fig.paired_label],
+        ["Sådan skal tallene læses", CAVEAT_INTRO],
+        ["Skjulte tal", SUPPRESSION_NOTE],
+    ]
+
+
+def _labels(ws: Worksheet, rep: Report) -> None:
+    """:func:`labels` below the sheet's table, after a blank row."""
+    row = ws.max_row + 2
+    _put(ws, row, 1, "Om tallene", bold=True)
+    for i, (k, v) in enumerate(labels(rep), row + 1):
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, v)
 
 
 def filename(rep: Report, ext: str) -> str:

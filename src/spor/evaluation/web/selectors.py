@@ -16,6 +16,7 @@ from django.db.models import (
     FilteredRelation,
     FloatField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     When,
@@ -96,10 +97,15 @@ class Cell:
     band_after: str | None
     n: int
     subscales: tuple[tuple[int, float, float, float, float], ...] = ()
-    # Where the children were helped, when asked for (``by_origin``): the programme's tables.
+    # Where and when the children were helped, when asked for (``by_origin``): the
+    # programme's tables. ``age`` is at the baseline; ``half`` is its half-year, as
+    # ``year * 10 + 1`` (January–June) or ``+ 2`` (July–December).
     municipality_id: int | None = None
     kind: str = ""
     intervention_id: int | None = None
+    level: str = ""
+    age: int | None = None
+    half: int | None = None
 
 
 def _filtered(
@@ -214,12 +220,19 @@ def _pair_cells(
     for s in SUBSCALES:
         values[f"b_{s}"] = _JsonKey("scores", s, numeric=True)
         values[f"a_{s}"] = _JsonKey("post__scores", s, numeric=True)
-    origin = ["mid", "ivk", "ivid"] if by_origin else []
+    origin = ["mid", "ivk", "ivid", "ivl", "bage", "bhalf"] if by_origin else []
     if by_origin:
+        age, parts = _age_at_baseline()
+        qs = qs.annotate(**parts)
+        day = TruncDate("answered_at")
         values |= {
             "mid": F("municipality_id"),
             "ivk": F("delivery__intervention__kind"),
             "ivid": F("delivery__intervention_id"),
+            "ivl": F("delivery__intervention__level"),
+            "bage": age,
+            "bhalf": ExtractYear(day) * 10
+            + Case(When(Q(_m__lte=6), then=1), default=2, output_field=IntegerField()),
         }
     qs = qs.annotate(post=post, **values).filter(tb__isnull=False)
     if filters.date_from:
@@ -228,7 +241,9 @@ def _pair_cells(
         qs = qs.filter(answered_at__date__lte=filters.date_to)
     if filters.age_range:
         age, parts = _age_at_baseline()
-        qs = qs.annotate(**parts).annotate(_age=age)
+        if not by_origin:
+            qs = qs.annotate(**parts)
+        qs = qs.annotate(_age=age)
         qs = qs.filter(_age__gte=filters.age_range[0], _age__lte=filters.age_range[1])
     try:
         inner_sql, params = qs.order_by().values_list("form", *values).query.sql_with_params()
@@ -288,7 +303,14 @@ def _pair_cells(
                     for k in range(len(SUBSCALES))
                 ),
                 **(
-                    {"municipality_id": where[0], "kind": where[1], "intervention_id": where[2]}
+                    {
+                        "municipality_id": where[0],
+                        "kind": where[1],
+                        "intervention_id": where[2],
+                        "level": where[3] or "",
+                        "age": None if where[4] is None else int(where[4]),
+                        "half": None if where[5] is None else int(where[5]),
+                    }
                     if by_origin
                     else {}
                 ),

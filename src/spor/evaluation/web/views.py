@@ -41,6 +41,7 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
             "informant_label": Informant(filters.informant).label,
             "threshold": figures.THRESHOLD,
             "suppressed": figures.SUPPRESSED,
+            "legend": figures.LEGEND,
             "caveat": True,
         },
     )

@@ -1,0 +1,142 @@
+"""An attacker for the disclosure tests: linear programming over everything a reader can
+download about one population (tests only; SciPy's HiGHS).
+
+The attacker writes what was published as a linear system over unknown non-negative
+counts (``atoms``): every shown number is an equation, a shown zero is a zero, and every
+hidden number is at least 1 (zeros are never hidden). For every hidden number it then
+minimises and maximises it. It is deliberately built apart from
+:class:`spor.evaluation.disclosure.Publication`: it reads the numbers from the files a
+reader gets, solves with ``scipy.optimize.linprog`` and judges with its own rule.
+
+The rule (``docs/evaluation.md``, "Disclosure control"): a hidden number whose true value is
+1 to ``threshold − 1`` must be provably no narrower than 1 to ``threshold − 1`` (from the
+least value its hidden parts allow, for a total of several hidden non-zero parts), and no
+hidden number may be exact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_array
+
+from spor.evaluation.disclosure import HIDDEN_MARK
+
+KOF = re.compile(r"^(\d+) af (\d+)")
+
+
+@dataclass
+class Number:
+    """One published number: the atoms it sums, what the reader saw and its true value."""
+
+    where: str
+    atoms: tuple[int, ...]
+    seen: int | None  # None: hidden
+    true: int
+
+
+@dataclass
+class Attack:
+    threshold: int = 5
+    truth: list[int] = field(default_factory=list)
+    names: dict[Hashable, int] = field(default_factory=dict)
+    numbers: list[Number] = field(default_factory=list)
+    links: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+    def atom(self, name: Hashable, true: int) -> int:
+        if name not in self.names:
+            self.names[name] = len(self.truth)
+            self.truth.append(int(true))
+        return self.names[name]
+
+    def link(self, left: Iterable[int], right: Iterable[int]) -> None:
+        a, b = tuple(left), tuple(right)
+        assert sum(self.truth[i] for i in a) == sum(self.truth[i] for i in b)
+        self.links.append((a, b))
+
+    def read(self, where: str, atoms: Iterable[int], seen: object) -> None:
+        """A number as the reader saw it: an int, a text starting with an int, or the mark."""
+        parts = tuple(sorted(set(atoms)))
+        true = sum(self.truth[i] for i in parts)
+        if seen == HIDDEN_MARK:
+            value = None
+        else:
+            value = int(seen) if isinstance(seen, int | float) else int(str(seen).split()[0])
+            assert value == true, f"{where}: shows {value}, the truth is {true}"
+        self.numbers.append(Number(where, parts, value, true))
+
+    def _system(self, *, known: bool) -> dict[str, object]:
+        n = len(self.truth)
+        eq, rhs, ub = [], [], []
+        for a, b in self.links:
+            row = np.zeros(n)
+            row[list(a)] += 1
+            row[list(b)] -= 1
+            eq.append(row)
+            rhs.append(0.0)
+        for x in self.numbers:
+            row = np.zeros(n)
+            row[list(x.atoms)] = 1.0
+            if x.seen is None:
+                ub.append(-row)
+            elif known or x.seen == 0:
+                eq.append(row)
+                rhs.append(float(x.seen))
+        out: dict[str, object] = {"bounds": (0, None), "method": "highs"}
+        if eq:
+            out |= {"A_eq": csr_array(np.array(eq)), "b_eq": np.array(rhs)}
+        if ub:
+            out |= {"A_ub": csr_array(np.array(ub)), "b_ub": -np.ones(len(ub))}
+        return out
+
+    def _bound(self, system: dict[str, object], atoms: Sequence[int], sign: float) -> float:
+        c = np.zeros(len(self.truth))
+        c[list(atoms)] = sign
+        res = linprog(c, **system)  # type: ignore[arg-type]
+        if res.status == 3:
+            return math.inf
+        assert res.status == 0, res.message
+        return sign * float(res.fun)
+
+    def breaches(self) -> list[str]:
+        """Every hidden number the attacker can narrow down too far, and every shown number
+        of 1 to threshold − 1. Empty means protected."""
+        out = [
+            f"{x.where}: shows {x.seen}"
+            for x in self.numbers
+            if x.seen is not None and 0 < x.seen < self.threshold
+        ]
+        system = self._system(known=True)
+        loose = None
+        done: set[tuple[int, ...]] = set()
+        for x in self.numbers:
+            if x.seen is not None or x.atoms in done:
+                continue
+            done.add(x.atoms)
+            lo = self._bound(system, x.atoms, 1.0)
+            hi = self._bound(system, x.atoms, -1.0)
+            if 0 < x.true < self.threshold:
+                floor = 1.0
+                if lo > 1 + 1e-6:
+                    loose = loose or self._system(known=False)
+                    floor = self._bound(loose, x.atoms, 1.0)
+                if lo > max(1.0, floor) + 1e-6 or hi < self.threshold - 1 - 1e-6:
+                    out.append(f"{x.where}: true {x.true}, provably {lo:g}..{hi:g}")
+            elif hi - lo < 1e-6:
+                out.append(f"{x.where}: true {x.true}, exactly {lo:g}")
+        return out
+
+    @property
+    def n_hidden(self) -> int:
+        return len({x.atoms for x in self.numbers if x.seen is None})
+
+
+def k_of_n(text: object) -> tuple[int, int] | None:
+    """(k, n) of a share as the pages print it ("12 af 30 (40 %; …)"), or None."""
+    found = KOF.match(str(text))
+    return (int(found.group(1)), int(found.group(2))) if found else None
