@@ -131,7 +131,9 @@ def test_the_pdf_carries_the_pages_figures_filters_norm_set_and_caveat(
     for c in fig.subscales:
         assert f"{c.before} {c.after} {c.change} {c.ci}" in flat
     assert fig.transitions is not None and fig.transitions.norm_title in flat
-    assert "Fordeling før og efter" in flat and "Ændring pr. barn" in flat
+    # No chart of each child's change or score histogram in a report meant for publishing.
+    assert "Fordeling før og efter" not in flat and "Ændring pr. barn" not in flat
+    assert "◆ skjult af hensyn til fortrolighed" in flat and "færre end" not in flat
     assert job.pages is not None and job.pages >= 2
     assert f"Side 1 af {job.pages}" in flat and f"Side {job.pages} af {job.pages}" in flat
     assert_no_child_identity(world, text)
@@ -167,7 +169,14 @@ def test_the_workbook_has_one_sheet_per_table_with_the_pages_figures(world: Worl
     assert str(about["Hvem er med"]).startswith("8 par af 13 startet")
 
     def rows(name: str) -> list[tuple[object, ...]]:
-        return [r for r in wb[name].iter_rows(min_row=2, values_only=True) if r[0]]
+        """The sheet's table, without the labels that end every sheet."""
+        out = []
+        for r in wb[name].iter_rows(min_row=2, values_only=True):
+            if r[0] == "Om tallene":
+                break
+            if r[0]:
+                out.append(r)
+        return out
 
     t = fig.total
     assert t is not None
@@ -226,9 +235,9 @@ def test_fewer_than_five_pairs_are_suppressed_in_both_files(world: World, tmp_pa
 
 
 def test_bad_filters_give_the_pages_danish_error_and_nothing_is_ordered(world: World) -> None:
-    r = order(world, "pdf", fra="31-12-2025")
-    assert r.status_code == 400 and "Skriv datoen som åååå-mm-dd" in r.content.decode()
-    r = order(world, "pdf", fra="2026-02-01", til="2026-01-01")
+    r = order(world, "pdf", fra="2025-12-31")  # a day: periods are whole half-years
+    assert r.status_code == 400 and "Vælg et halvår" in r.content.decode()
+    r = order(world, "pdf", fra="2026-2", til="2026-1")
     assert r.status_code == 400 and "Periodens start" in r.content.decode()
     other = intervention(world.b, "Bbys indsats")
     r = order(world, "pdf", indsats=other.pk)
@@ -370,15 +379,15 @@ def test_the_report_is_made_by_the_worker_process_not_the_web_process(
 def test_the_filters_are_described_in_danish_on_the_title_page(world: World) -> None:
     data(world)
     iv = Intervention.objects.get(municipality=world.a, name="Samtaler i skolen")
-    fig = page_fig(world, indsats=iv.pk, alder="6-10", fra="2025-01-01", til="2026-12-31")
+    fig = page_fig(world, indsats=iv.pk, alder="6-10", fra="2025-1", til="2026-2")
     described = dict(reports.describe(fig.filters))
     assert described["Indsats"] == "Samtaler i skolen"
     assert described["Aldersgruppe (ved førmålingen)"] == "6–10 år"
-    assert described["Førmåling i perioden"] == "01.01.2025 – 31.12.2026"
+    assert described["Førmåling i perioden"] == "1. halvår 2025 – 2. halvår 2026"
     assert described["Type"] == described["Niveau"] == described["Målgruppe"] == "Alle"
     with translation.override("da"):
         html = reports.pdf_html(reports.report("Aby Kommune", fig, dt.date(2026, 11, 30)))
-    assert "Samtaler i skolen" in html and "01.01.2025 – 31.12.2026" in html
+    assert "Samtaler i skolen" in html and "1. halvår 2025 – 2. halvår 2026" in html
     assert "Lavet 30. november 2026" in html
 
 

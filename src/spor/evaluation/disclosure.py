@@ -581,22 +581,24 @@ class Publication:
         hidden = {k for k in self._cells if 0 < self.value(k) < t}
         hidden |= {k for k in hide if self.value(k) > 0}
         self._close(hidden)
-        todo = set(hidden)
+        # Check the hidden cells in a fixed order; at the first that is not protected, hide
+        # one more cell for it and go on from there. A cell found protected stays protected
+        # (hiding more only widens the attacker's intervals), so it is not checked again.
+        todo = sorted(hidden, key=repr)
         while todo:
             lp = _Attacker(self, hidden)
             loose = _Attacker(self, hidden, known=False)
-            bad = [k for k in sorted(todo, key=repr) if not self._adequate(k, hidden, lp, loose)]
-            if not bad:
+            while todo and self._adequate(todo[0], hidden, lp, loose):
+                todo.pop(0)
+            if not todo:
                 break
-            before = set(hidden)
-            for k in bad:  # one more cell for each, then check them all again
-                extra = self._complement(k, hidden)
-                if extra is not None:
-                    hidden.add(extra)
-            if hidden == before:  # pragma: no cover - all hidden is always protected
+            extra = self._complement(todo[0], hidden)
+            if extra is None:  # pragma: no cover - all hidden is always protected
                 raise DisclosureError("tabellerne kunne ikke beskyttes / cannot protect")
+            before = set(hidden)
+            hidden.add(extra)
             self._close(hidden)
-            todo = set(bad) | (hidden - before)
+            todo = sorted(set(todo) | (hidden - before), key=repr)
         return frozenset(hidden)
 
     def _close(self, hidden: set[Key]) -> None:

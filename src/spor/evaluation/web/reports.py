@@ -256,7 +256,7 @@ def _about(ws: Worksheet, rep: Report) -> None:
     ]
     row = _table(ws, ["Emne", "Værdi"], rows, start=3)
     _put(ws, row, 1, "Sådan skal tallene læses", bold=True)
-    _put(ws, row + 1, 1, "Design")
+    _put(ws, row + 1, 1, "Kort sagt")
     _put(ws, row + 1, 2, CAVEAT_INTRO)
     for i, (head, text) in enumerate(CAVEAT, row + 2):
         _put(ws, i, 1, head.rstrip("."))
