@@ -153,7 +153,7 @@ def test_fewer_than_five_children_are_suppressed(world: World) -> None:
     assert not fig.shown and fig.total is None and fig.effects == []
     text = r.content.decode()
     assert "◆ par af ◆ startet" in text
-    assert "Vises ikke: færre end 5 par." in text
+    assert "Vises ikke: for få par." in text
 
 
 def test_ppr_staff_read_it_and_another_municipality_gets_404(world: World) -> None:
