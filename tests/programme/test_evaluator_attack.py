@@ -17,6 +17,7 @@ margins are possible (``docs/evaluation.md``)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 from collections import defaultdict
@@ -342,6 +343,10 @@ def test_the_attacker_finds_what_table_by_table_suppression_leaves_open() -> Non
     assert a.breaches()
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SPOR_DEMO_ATTACK"),
+    reason="minutes on a busy machine: SPOR_DEMO_ATTACK=1 runs it (not yet verified to pass)",
+)
 def test_the_demo_partnerships_downloads_survive_the_attacker(db: None) -> None:
     # The demo generator at a small size: eleven municipalities with children and the loop.
     import io
