@@ -389,9 +389,19 @@ def _csv_field(v: str) -> str:
 
 
 def _strings(codes: npt.NDArray[Any], names: Sequence[str]) -> pa.Array:
-    """``names[code]`` for each code, ``""`` for ``-1``."""
-    table = pa.array([*names, ""], type=pa.string())
-    return table.take(pa.array(np.where(codes < 0, len(names), codes).astype(np.int32)))
+    """``names[code]`` for each code, ``""`` for ``-1``, built from the bytes at once."""
+    encoded = [v.encode("utf-8") for v in names] + [b""]
+    width = max(1, *(len(e) for e in encoded))
+    lut = np.zeros((len(encoded), width), dtype=np.uint8)
+    for k, e in enumerate(encoded):
+        lut[k, : len(e)] = np.frombuffer(e, dtype=np.uint8)
+    lengths = np.array([len(e) for e in encoded], dtype=np.int32)
+    idx = np.where(codes < 0, len(names), codes).astype(np.intp)
+    row_len = lengths[idx]
+    offsets = np.zeros(len(idx) + 1, dtype=np.int32)
+    np.cumsum(row_len, out=offsets[1:])
+    data = lut[idx][np.arange(width) < row_len[:, None]]
+    return pa.StringArray.from_buffers(len(idx), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 @dataclass
