@@ -31,7 +31,7 @@ from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, 
 from spor.evaluation import disclosure
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
-from spor.evaluation.national.access import municipality_pseudonym
+from spor.evaluation.national.access import evaluator_actor, municipality_pseudonym
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import Filters
 from spor.measurement import demo, questionnaire
@@ -64,11 +64,11 @@ def _value(v: Any) -> Any:
 
 
 def attack_downloads(
-    programme: Programme, informant: str, sheets: dict[str, list[list[Any]]]
+    programme: Programme, informant: str, sheets: dict[str, list[list[Any]]], user: Any
 ) -> Attack:
     """The attacker's system for one informant's workbook (or CSV files, by sheet title)."""
     filters = Filters(informant=informant)
-    data = national_selectors.programme_data(programme, filters)
+    data = national_selectors.programme_data(evaluator_actor(user, programme.pk), filters)
     chosen = data.cells
     pairs = [c for c in chosen if c.after is not None]
     codes = {id(c): k for c, k in zip(pairs, figures.categories(pairs), strict=True)}
@@ -256,7 +256,7 @@ def attack_every_download(w: World) -> tuple[list[str], int]:
         assert len(csvs) == len(book)
         for rows, csv_rows in zip(book.values(), csvs, strict=True):
             assert _cells(rows) == _cells(csv_rows)
-        attack = attack_downloads(programme, informant, book)
+        attack = attack_downloads(programme, informant, book, w.extra["programme_evaluator"])
         found += attack.breaches()
         n_hidden += attack.n_hidden
         page = client.get(url(w), {"informant": informant})
@@ -365,7 +365,8 @@ def test_the_demo_partnerships_downloads_survive_the_attacker(db: None) -> None:
     for informant in (Informant.PROFESSIONAL, Informant.TEACHER):
         r = client.get(base + "evaluering.xlsx", {"informant": informant})
         assert r.status_code == 200
-        attack = attack_downloads(programme, informant, xlsx_sheets(r.content))
+        user = ProgrammeEvaluator.objects.get(programme=programme).user
+        attack = attack_downloads(programme, informant, xlsx_sheets(r.content), user)
         assert attack.breaches() == []
         n_hidden += attack.n_hidden
     assert n_hidden > 0
