@@ -1,6 +1,7 @@
 """The programme evaluator in a real browser (Debian's Chromium through Playwright): logs
-in, finds the evaluation from the partnership page, cuts it by intervention type and
-downloads the XLSX; the export opens and holds no municipality name. Screenshot in
+in, finds the evaluation from the partnership page, chooses the informant (the one filter;
+intervention type is a row of the protected tables) and downloads the XLSX; the export
+opens, carries the type's row and holds no municipality name. Screenshot in
 test-artifacts/."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ pytestmark = [
 ]
 
 
-def test_the_evaluator_cuts_by_type_and_downloads_the_xlsx(
+def test_the_evaluator_chooses_the_informant_and_downloads_the_xlsx(
     world: World,
     live_server,  # type: ignore[no-untyped-def]
     browser_page,  # noqa: F811
@@ -39,10 +40,10 @@ def test_the_evaluator_cuts_by_type_and_downloads_the_xlsx(
     page.get_by_role("link", name="Investering i den tidlige").click()
     page.get_by_role("heading", name="Evaluering på tværs af kommunerne").wait_for()
     assert "Aby Kommune" not in page.content() and "Bby Kommune" not in page.content()
-    page.locator("select[name=type]").select_option(InterventionType.CONSULTATIVE.value)
+    page.locator("select[name=informant]").select_option("ppr_fagperson")
     page.get_by_role("button", name="Vis").click()
-    page.wait_for_url("**type=*")
-    assert "10 par af 16 startet" in page.content()
+    page.wait_for_url("**informant=ppr_fagperson*")
+    assert InterventionType.CONSULTATIVE.label in page.content()
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, "programme-evaluator.png"), full_page=True)
     with page.expect_download() as info:
@@ -53,5 +54,7 @@ def test_the_evaluator_cuts_by_type_and_downloads_the_xlsx(
     text = " ".join(
         str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v
     )
-    assert "type: Konsultativ" in text
+    assert "Pr. indsatstype" in wb.sheetnames
+    kinds = [str(r[0]) for r in wb["Pr. indsatstype"].iter_rows(values_only=True) if r and r[0]]
+    assert InterventionType.CONSULTATIVE.label in kinds
     assert "Aby Kommune" not in text and "Bby Kommune" not in text
