@@ -207,7 +207,9 @@ def test_suppress_2d_is_always_protected(table: list[list[int]]) -> None:
         if 0 < v < 5:
             assert shown is None
         elif v == 0:
-            assert shown == 0
+            # A zero is never hidden for itself; it may complement a cell when its line has
+            # no other cell left (the fallback of _pick), as hypothesis finds now and then.
+            assert shown == 0 or r.reasons[i][j] == "secondary"  # type: ignore[index]
         else:
             assert shown in (None, v)
     assert is_protected(r)
