@@ -193,7 +193,8 @@ def _deploy_ids() -> set[str]:
     return {m.id for m in run_checks(include_deployment_checks=True) if m.id}
 
 
-def test_check_deploy_wants_a_shared_cache_and_the_proxy_in_production(settings) -> None:  # type: ignore[no-untyped-def]
+def test_check_deploy_wants_a_shared_cache_and_the_proxy_in_production(settings, db) -> None:  # type: ignore[no-untyped-def]
+    # db: in production the deploy checks also ask PostgreSQL about Spor's role (tenancy.checks).
     settings.PRODUCTION = True
     settings.SPOR_CACHE_URL = ""
     settings.SPOR_TRUSTED_PROXIES = []
