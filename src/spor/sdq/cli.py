@@ -39,20 +39,27 @@ class _NormsType(click.ParamType):
         return value
 
 
-@click.group()
-def sdq() -> None:
-    """SDQ: scoring, bånd og normsæt (Strengths and Difficulties Questionnaire)."""
-
-
-@sdq.command("score")
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+# INPUT and --form read the same way by every command that takes responses.
+_input_argument = click.argument(
+    "input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path)
+)
+_form_option = click.option(
     "--form",
     "form",
     required=True,
     type=_FormType(),
     help=f"Skema: {', '.join(list_forms())}, eller en definitionsfil (.json).",
 )
+
+
+@click.group()
+def sdq() -> None:
+    """SDQ: scoring, bånd og normsæt (Strengths and Difficulties Questionnaire)."""
+
+
+@sdq.command("score")
+@_input_argument
+@_form_option
 @click.option(
     "--norms",
     type=_NormsType(),
@@ -89,14 +96,8 @@ def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | Non
 
 
 @sdq.command("evaluate")
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--form",
-    "form",
-    required=True,
-    type=_FormType(),
-    help=f"Skema: {', '.join(list_forms())}, eller en definitionsfil (.json).",
-)
+@_input_argument
+@_form_option
 @click.option(
     "--norms",
     type=_NormsType(),
