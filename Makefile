@@ -51,8 +51,11 @@ load: env
 faults: env
 	$(BIN)/pytest -m faults tests/ops/test_faults.py $(PYTEST_ARGS)
 
+# Every benchmarks/*_bench.py, then one table of all their figures (benchmarks/report.py);
+# exits non-zero if a goal is missed or a benchmark crashed. BENCH_ARGS e.g. "--quick"
+# (small sizes), "--only sdq,import", '--args evaluation="--database-url postgres://…"'.
 bench: env
-	for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/report.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache spor.sqlite3
