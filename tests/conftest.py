@@ -8,8 +8,10 @@ worker, who see none of Aby's children until they are on a case.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,10 @@ from spor.accounts.models import Profession, Role, User
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.tenancy.models import Municipality
 from tests import factories as f
+
+# Tests that load a benchmark by its path find its sibling modules (``import _results``), as
+# the script does when run (its directory is first on sys.path then).
+sys.path.append(str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 # Synthetic CPR numbers: real dates, centuries from the 7th digit; odd last digit = boy.
 CPR_A1 = "150318-4123"
