@@ -28,7 +28,7 @@ Sheet: TypeAlias = tuple[str, Sequence[Sequence[Any] | None]]
 
 def put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
     """Write ``value``; text that would run as a formula stays text."""
-    cell = ws.cell(row=row, column=col, value=value)
+    cell: Cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.value = value
         cell.data_type = "s"  # never a formula

@@ -63,7 +63,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         membership = token.service_membership
         actor = TokenActor(user=membership.user, membership=membership, token=token)
         # The apps' helpers read the actor from the Django request, as for the screens.
-        request._request.actor = actor
+        request._request.actor = actor  # type: ignore[attr-defined]
         api_token_touch(token)
         return membership.user, actor
 

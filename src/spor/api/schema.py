@@ -33,7 +33,8 @@ class SporSchema(AutoSchema):
 
     def get_response_serializers(self) -> Any:
         if self.method == "POST" and getattr(self.view, "request_serializers", {}).get("POST"):
-            return {"201": self.view.get_serializer_class()}
+            view: Any = self.view  # a Spor ApiView, a GenericAPIView
+            return {"201": view.get_serializer_class()}
         return super().get_response_serializers()
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
@@ -45,7 +46,9 @@ class SporSchema(AutoSchema):
             errors["400"] = ERRORS_WRITE["400"]
         for code, description in errors.items():
             if code not in responses:
-                body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                body = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    ErrorSerializer, code, direction=direction
+                )
                 body["description"] = description
                 responses[code] = body
         return responses
@@ -66,7 +69,7 @@ class SporSchema(AutoSchema):
         return params
 
 
-class BearerScheme(OpenApiAuthenticationExtension):
+class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "spor.api.authentication.BearerTokenAuthentication"
     name = "noegle"
 
@@ -78,7 +81,7 @@ class BearerScheme(OpenApiAuthenticationExtension):
         }
 
 
-class LeadSessionScheme(OpenApiAuthenticationExtension):
+class LeadSessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "spor.api.authentication.LeadSessionAuthentication"
     name = "session"
 

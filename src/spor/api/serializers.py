@@ -26,19 +26,19 @@ def _person(m: Membership | None) -> str:
     return m.user.get_full_name() or m.user.get_username()
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """An error: ``detail`` in Danish, or one list of messages per field at fault."""
 
     detail = serializers.CharField(required=False)
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(serializers.ModelSerializer[Institution]):
     class Meta:
         model = Institution
         fields = ["id", "name", "kind"]
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class GroupSerializer(serializers.ModelSerializer[Group]):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:
@@ -46,13 +46,13 @@ class GroupSerializer(serializers.ModelSerializer):
         fields = ["id", "institution", "institution_name", "name", "school_year", "grade"]
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(serializers.ModelSerializer[Enrolment]):
     class Meta:
         model = Enrolment
         fields = ["group", "start", "end"]
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(serializers.ModelSerializer[Child]):
     cpr_masked = serializers.CharField(read_only=True)
     cpr = serializers.SerializerMethodField(help_text="Kun med rettigheden »cpr«; ellers null.")
 
@@ -77,10 +77,11 @@ class ChildDetailSerializer(ChildSerializer):
 
     @extend_schema_field(EnrolmentSerializer(many=True))
     def get_enrolments(self, child: Child) -> list[dict[str, Any]]:
-        return EnrolmentSerializer(self.context.get("enrolments", []), many=True).data
+        data: Any = EnrolmentSerializer(self.context.get("enrolments", []), many=True).data
+        return list(data)
 
 
-class ScreeningRoundSerializer(serializers.ModelSerializer):
+class ScreeningRoundSerializer(serializers.ModelSerializer[ScreeningRound]):
     area_keys = serializers.SerializerMethodField()
 
     class Meta:
@@ -92,7 +93,7 @@ class ScreeningRoundSerializer(serializers.ModelSerializer):
         return list(r.area_keys())
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(serializers.ModelSerializer[Assessment]):
     round_name = serializers.CharField(source="round.name", read_only=True)
     ratings = serializers.DictField(child=serializers.CharField(), read_only=True)
 
@@ -111,7 +112,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ConcernSerializer(serializers.ModelSerializer):
+class ConcernSerializer(serializers.ModelSerializer[Concern]):
     responsible_name = serializers.SerializerMethodField()
     raised_by_name = serializers.SerializerMethodField()
 
@@ -143,7 +144,7 @@ class ConcernSerializer(serializers.ModelSerializer):
         return _person(c.raised_by)
 
 
-class ConcernCreateSerializer(serializers.Serializer):
+class ConcernCreateSerializer(serializers.Serializer[Any]):
     child = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     group = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     description = serializers.CharField(max_length=5000)
@@ -152,7 +153,7 @@ class ConcernCreateSerializer(serializers.Serializer):
     follow_up_on = serializers.DateField()
 
 
-class ConcernUpdateSerializer(serializers.Serializer):
+class ConcernUpdateSerializer(serializers.Serializer[Any]):
     """The changes a PPR-leder or integration may make; closing needs an outcome."""
 
     state = serializers.ChoiceField(choices=[(s, s.label) for s in OPEN_STATES], required=False)
@@ -163,7 +164,7 @@ class ConcernUpdateSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(serializers.ModelSerializer[Case]):
     coordinator = serializers.SerializerMethodField(
         help_text="Den nuværende tovholders rolle-id (medarbejder i kommunen)."
     )
@@ -204,7 +205,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return current[0].membership_id if current else None
 
 
-class CaseUpdateSerializer(serializers.Serializer):
+class CaseUpdateSerializer(serializers.Serializer[Any]):
     """A new coordinator from the team, or closing the case with an outcome (for a child
     all four ``close_*`` answers are needed, as on the screen)."""
 
@@ -218,7 +219,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     close_medication = serializers.BooleanField(required=False, allow_null=True)
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(serializers.ModelSerializer[Intervention]):
     targets = serializers.ListField(child=serializers.CharField(), read_only=True)
     pejlemaerker = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     expected_hours = serializers.DecimalField(
@@ -248,7 +249,7 @@ class InterventionSerializer(serializers.ModelSerializer):
 HOURS_HELP = 'Timer pr. faggruppe, fx {"psykolog": 4.5}; 0 til 1000 med én decimal.'
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(serializers.ModelSerializer[Delivery]):
     intervention_name = serializers.CharField(source="intervention.name", read_only=True)
     hours = serializers.SerializerMethodField(help_text=HOURS_HELP)
 
@@ -275,7 +276,7 @@ def _by_profession(h: Any) -> str:
     return str(h.profession)
 
 
-class DeliveryUpdateSerializer(serializers.Serializer):
+class DeliveryUpdateSerializer(serializers.Serializer[Any]):
     start = serializers.DateField()
     end = serializers.DateField(allow_null=True, required=False)
     status = serializers.ChoiceField(choices=DeliveryStatus.choices)
@@ -297,7 +298,7 @@ class DeliveryUpdateSerializer(serializers.Serializer):
         return value
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultSerializer(serializers.ModelSerializer[Response]):
     case = serializers.IntegerField(source="delivery.case_id", read_only=True)
     scores = serializers.DictField(
         read_only=True, help_text="Scorer og bånd, som Spor beregnede dem."
@@ -323,8 +324,8 @@ class ResultSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- evaluation figures
 
 
-class ChangeSerializer(serializers.Serializer):
-    label = serializers.CharField()
+class ChangeSerializer(serializers.Serializer[Any]):
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label
     n = serializers.IntegerField()
     before = serializers.CharField()
     after = serializers.CharField()
@@ -332,25 +333,25 @@ class ChangeSerializer(serializers.Serializer):
     ci = serializers.CharField()
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label
     shown = serializers.BooleanField()
     text = serializers.CharField()
     ci = serializers.CharField()
 
 
-class LabelledSerializer(serializers.Serializer):
-    label = serializers.CharField()
+class LabelledSerializer(serializers.Serializer[Any]):
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label
     value = serializers.CharField()
 
 
-class InformantSerializer(serializers.Serializer):
+class InformantSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(serializers.Serializer[Any]):
     """The evaluation page's figures, as the page shows them: Danish formatted numbers, cells
     hidden ("◆", whatever the reason), and never a single child's values."""
 

@@ -60,7 +60,7 @@ CAVEAT = (
 )
 
 
-class ApiView(generics.GenericAPIView):
+class ApiView(generics.GenericAPIView[Any]):
     authentication_classes = [BearerTokenAuthentication, LeadSessionAuthentication]
     permission_classes = [HasScope]
     renderer_classes = [JSONRenderer]
@@ -88,7 +88,7 @@ class ApiView(generics.GenericAPIView):
         return api_actor(self.request)
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if getattr(self, "swagger_fake_view", False):
             return context
         actor = self.actor
@@ -112,7 +112,9 @@ class ApiView(generics.GenericAPIView):
             )
 
 
-class ApiList(ApiView, generics.ListAPIView):
+class ApiList(ApiView, generics.ListAPIView[Any]):
+    filterset_class: Any  # each list's FilterSet
+
     def scoped(self, actor: Actor) -> Any:
         raise NotImplementedError
 
@@ -129,7 +131,7 @@ class ApiList(ApiView, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class ApiDetail(ApiView, generics.RetrieveAPIView):
+class ApiDetail(ApiView, generics.RetrieveAPIView[Any]):
     lookup_url_kwarg = ""
 
     def get_for_user(self, actor: Actor, pk: int) -> Any:
@@ -265,7 +267,7 @@ class ScreeningRoundDetail(ApiDetail):
         return screening_selectors.get_round_for_user(actor, pk)
 
 
-class ChildScreenings(ApiView, generics.ListAPIView):
+class ChildScreenings(ApiView, generics.ListAPIView[Any]):
     """Barnets fælles trivselsvurderinger (positioner), nyeste først; kun hvis der er
     samtykke eller hjemmel til at dele dem med PPR. Opslaget skrives i adgangsloggen."""
 
@@ -304,7 +306,7 @@ class ConcernMixin:
         return [c.child_id for c in objects]
 
 
-class ConcernList(ConcernMixin, ApiList, generics.ListCreateAPIView):
+class ConcernList(ConcernMixin, ApiList, generics.ListCreateAPIView[Any]):
     """Bekymringer om børn og børnefællesskaber. POST opretter en ny."""
 
     scopes = {"GET": scopes.CONCERNS_READ, "POST": scopes.CONCERNS_WRITE}
@@ -343,7 +345,7 @@ class ConcernList(ConcernMixin, ApiList, generics.ListCreateAPIView):
         return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(body)})
 
 
-class ConcernDetail(ConcernMixin, ApiDetail, generics.RetrieveUpdateAPIView):
+class ConcernDetail(ConcernMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]):
     """En bekymring. PATCH ændrer status, ansvarlig og opfølgningsdato, eller lukker den
     med et udfald; kræver If-Match med den seneste ETag."""
 
@@ -417,7 +419,7 @@ class CaseList(CaseMixin, ApiList):
         )
 
 
-class CaseDetail(CaseMixin, ApiDetail, generics.RetrieveUpdateAPIView):
+class CaseDetail(CaseMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]):
     """Et forløb. PATCH skifter tovholder (fra teamet) eller afslutter forløbet med et
     udfald; kræver If-Match med den seneste ETag."""
 
@@ -500,7 +502,7 @@ class DeliveryList(DeliveryMixin, ApiList):
         return api_selectors.deliveries_for(actor)
 
 
-class DeliveryDetail(DeliveryMixin, ApiDetail, generics.RetrieveUpdateAPIView):
+class DeliveryDetail(DeliveryMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]):
     """En iværksat indsats. PUT erstatter datoer, status, bemærkning og timer; PATCH ændrer
     de felter, der sendes. Begge kræver If-Match med den seneste ETag."""
 

@@ -70,7 +70,7 @@ def text_field(
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(forms.ModelChoiceField[Any]):
     def label_from_instance(self, obj: Any) -> str:
         name = obj.user.get_full_name() or obj.user.get_username()
         return f"{name} ({obj.get_profession_display().lower()})"

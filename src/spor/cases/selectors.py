@@ -64,7 +64,7 @@ def _on_team(actor: Actor) -> Exists:
     )
 
 
-def _current_coordinator() -> Prefetch:
+def _current_coordinator() -> Prefetch[Any]:
     return Prefetch(
         "coordinators",
         queryset=CoordinatorAssignment.objects.filter(to_on__isnull=True).select_related(

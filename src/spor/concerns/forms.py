@@ -36,11 +36,11 @@ class NoEchoTextInput(forms.TextInput):
 ROLE_ORDER = [Role.PPR, Role.LEAD, Role.EDUCATOR, Role.HEALTH_VISITOR, Role.SOCIAL_WORKER]
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(forms.ModelChoiceField[Membership]):
     """A select of staff grouped by role, PPR first; a name that occurs twice also shows the
     user name, so that two Anne Nielsens can be told apart."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Membership) -> str:
         return obj.user.get_full_name() or obj.user.get_username()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -726,7 +726,7 @@ class _Attacker:
         lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(value)
-        self.h = highspy.Highs()
+        self.h = highspy.Highs()  # type: ignore[no-untyped-call]
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("presolve", "off")
         self.h.setOptionValue("threads", 1)

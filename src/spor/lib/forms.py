@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from spor.lib.ids import parse_id
 
 
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField[Any]):
     """Django's, but a value that is not an id (``²``, 30 digits, a NUL byte) is an invalid
     choice, as an id of another municipality's object is; Django's own field passes it to an
     ``IN (…)`` query, where SQLite overflows and PostgreSQL refuses it."""

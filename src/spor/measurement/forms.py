@@ -12,7 +12,7 @@ from spor.measurement.models import Informant, Phase
 from spor.measurement.services import Recipient
 
 
-class MemberChoice(forms.ModelChoiceField):
+class MemberChoice(forms.ModelChoiceField[Membership]):
     def label_from_instance(self, obj: Membership) -> str:
         name = obj.user.get_full_name() or obj.user.get_username()
         return f"{name} ({obj.get_profession_display().lower()})"

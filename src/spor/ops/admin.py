@@ -5,7 +5,7 @@ from spor.ops.models import ScheduledRun
 
 
 @admin.register(ScheduledRun)
-class ScheduledRunAdmin(admin.ModelAdmin):
+class ScheduledRunAdmin(admin.ModelAdmin[ScheduledRun]):
     """The worker's record, for the operators to read (docs/jobs.md); the worker writes it."""
 
     list_display = ["job", "slot", "attempts", "started_at", "finished_at", "error", "worker"]

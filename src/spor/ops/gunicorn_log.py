@@ -15,9 +15,9 @@ from spor.lib.redact import redact_tokens
 _PATH_ATOMS = ("U", "r", "q")
 
 
-class RedactingLogger(Logger):
+class RedactingLogger(Logger):  # type: ignore[misc]  # gunicorn ships no types
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
-        atoms = super().atoms(resp, req, environ, request_time)
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for key in _PATH_ATOMS:
             if isinstance(atoms.get(key), str):
                 atoms[key] = redact(redact_tokens(atoms[key]))

@@ -79,7 +79,8 @@ def _local(day: dt.date, t: dt.time, tz: dt.tzinfo) -> dt.datetime:
 
 def retry_after(attempts: int) -> dt.timedelta:
     """How long to wait before trying a failed slot again, after ``attempts`` tries."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+    wait: dt.timedelta = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+    return wait
 
 
 def jobs_from_setting(raw: Iterable[object]) -> list[Job]:

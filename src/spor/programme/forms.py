@@ -90,8 +90,8 @@ class ProgrammeForm(forms.Form):
         return data
 
 
-class MunicipalityChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class MunicipalityChoiceField(forms.ModelChoiceField[Municipality]):
+    def label_from_instance(self, obj: Municipality) -> str:
         return f"{obj.name} ({obj.code})"
 
 

@@ -366,7 +366,9 @@ def _matches(i: Initiative, f: OverviewFilter) -> bool:
     return True
 
 
-def _count_many(values: Sequence[Sequence[str]], choices: Sequence[tuple[str, str]]) -> list:
+def _count_many(
+    values: Sequence[Sequence[str]], choices: Sequence[tuple[str, str]]
+) -> list[tuple[str, int]]:
     counter: Counter[str] = Counter(v for vs in values for v in set(vs))
     return [(label, counter[code]) for code, label in choices]
 

@@ -7,14 +7,14 @@ from spor.registry.models import Group, Institution
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(admin.ModelAdmin[Institution]):
     list_display = ["name", "kind", "municipality"]
     list_filter = ["municipality", "kind"]
     search_fields = ["name"]
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(admin.ModelAdmin[Group]):
     list_display = ["name", "institution", "school_year", "grade", "municipality"]
     list_filter = ["municipality", "school_year"]
     search_fields = ["name", "institution__name"]

@@ -12,6 +12,7 @@ child's position is shared with another profession or unit only under a recorded
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -64,7 +65,7 @@ class ScreeningRound(TenantModel):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
-    def area_list(self) -> list[dict]:
+    def area_list(self) -> list[dict[str, Any]]:
         return areas.area_list(self.areas)
 
     def area_keys(self) -> list[str]:

@@ -34,7 +34,7 @@ AGREEMENT = "faelles"
 PAGE_SIZE = 50
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator[Any]):
     """A paginator told its count (already aggregated with other figures)."""
 
     def __init__(self, *args: Any, known: int, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ def _fail(exc: SDQError) -> None:
     raise SystemExit(1)
 
 
-class _FormType(click.ParamType):
+class _FormType(click.ParamType[str]):
     name = "skema"
 
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
@@ -28,7 +28,7 @@ class _FormType(click.ParamType):
         return value
 
 
-class _NormsType(click.ParamType):
+class _NormsType(click.ParamType[str]):
     name = "normsæt"
 
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:

@@ -69,7 +69,7 @@ def _get_json(url: str, **kwargs: Any) -> dict[str, Any]:
 
 def discovery(issuer: str) -> dict[str, Any]:
     key = "spor-oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
-    found = cache.get(key)
+    found: dict[str, Any] | None = cache.get(key)
     if found is None:
         found = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
         if found.get("issuer") != issuer.rstrip("/") and found.get("issuer") != issuer:

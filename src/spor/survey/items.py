@@ -28,7 +28,8 @@ def _shipped() -> dict[str, Any]:
 
 def shipped() -> dict[str, Any]:
     """A fresh copy of the shipped item set (safe to store in a round)."""
-    return json.loads(json.dumps(_shipped()))
+    copy: dict[str, Any] = json.loads(json.dumps(_shipped()))
+    return copy
 
 
 def check(data: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from spor.measurement.public_views import _closed, _private
-from spor.survey import items, links, services
+from spor.survey import items, links, results, services
 
 
 @never_cache
@@ -36,7 +36,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "dont_know_label": data.get("dont_know", "Ved ikke"),
             "chosen": {},
             "errors": [],
-            "min_answers": services.MIN_ANSWERS,
+            "min_answers": results.MIN_ANSWERS,
         }
         if request.method == "POST":
             answers, errors = items.read_answers(data, request.POST)

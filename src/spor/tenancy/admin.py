@@ -4,6 +4,6 @@ from spor.tenancy.models import Municipality
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
     list_display = ["code", "name"]
     search_fields = ["name", "code"]

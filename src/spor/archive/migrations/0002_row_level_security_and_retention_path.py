@@ -3,6 +3,8 @@ log's append-only trigger: the retention job sets the transaction-local setting
 ``spor.retention`` to ``on`` (``spor.archive.services``) and only then may an entry be deleted
 or anonymised. Everything else is still refused, as before (docs/retention.md)."""
 
+from typing import Any
+
 from django.db import migrations
 
 from spor.tenancy.rls import EnableTenantRLS
@@ -36,12 +38,12 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def forward(apps, schema_editor):
+def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FORWARD)
 
 
-def backward(apps, schema_editor):
+def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(BACKWARD)
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import migrations
 
 from spor.tenancy.rls import EnableTenantRLS
@@ -21,12 +23,12 @@ DROP FUNCTION IF EXISTS spor_refuse_change();
 """
 
 
-def forward(apps, schema_editor):
+def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FORWARD)
 
 
-def backward(apps, schema_editor):
+def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(BACKWARD)
 

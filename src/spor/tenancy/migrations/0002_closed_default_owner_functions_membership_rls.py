@@ -5,6 +5,8 @@ set; and the owner's ``SECURITY DEFINER`` functions answer the few keyed questio
 must look across municipalities. The app role's privileges are granted after every
 ``migrate`` (``spor.tenancy.grants``)."""
 
+from typing import Any
+
 from django.db import migrations
 
 from spor.tenancy import rls
@@ -50,7 +52,7 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def forward(apps, schema_editor):
+def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
@@ -67,7 +69,7 @@ def forward(apps, schema_editor):
         schema_editor.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
 
 
-def backward(apps, schema_editor):
+def backward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for signature in rls.owner_functions():
