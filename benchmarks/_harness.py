@@ -89,7 +89,7 @@ def generate(args: argparse.Namespace) -> tuple[float, Municipality, float]:
     from django.utils import timezone
 
     from spor.accounts.models import User
-    from spor.registry import demo
+    from spor.demo import registry as demo
 
     t0 = time.perf_counter()
     call_command(

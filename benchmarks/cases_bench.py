@@ -5,7 +5,7 @@
 Creates a fresh SQLite database in a temporary directory, migrates it, generates the demo
 municipality (Sporby Kommune, ``--children`` children, with ``manage.py spor_demo``) and a
 small baseline municipality (Kommune 101, ``--baseline`` children) in the same database,
-and gives each the demo catalogue and ~300 cases (``spor.cases.demo.generate``, unless the
+and gives each the demo catalogue and ~300 cases (``spor.demo.cases.generate``, unless the
 demo command made them already). Then, logged in as each municipality's first PPR
 psychologist (need to know: the cases they are on) and as the PPR-leder (all cases), it
 requests the case lists, the case pages and the "iværksæt indsats" page with its
@@ -32,8 +32,8 @@ def main() -> int:
     from django.utils import timezone
 
     from spor.accounts.models import Membership, User
-    from spor.cases import demo as cases_demo
     from spor.cases.models import Case, CaseMember
+    from spor.demo import cases as cases_demo
     from spor.tenancy.models import Municipality
 
     today = timezone.localdate()

@@ -5,7 +5,7 @@ small municipality against large.
 
 Creates a fresh SQLite database in a temporary directory, migrates it, generates the demo
 municipality (Sporby Kommune, ``--children`` children, with ``manage.py spor_demo``, which
-also makes its screening rounds with ``spor.screening.demo.generate``) and a small
+also makes its screening rounds with ``spor.demo.screening.generate``) and a small
 baseline municipality (Kommune 101, ``--baseline`` children, screening made the same
 way), then requests, with Django's test client, as the PPR-leder: the overview of the
 open round, an institution's overview and the follow-up list; as a teacher of a rated
@@ -40,7 +40,7 @@ def main() -> int:
     from django.utils import timezone
 
     from spor.accounts.models import GroupAssignment, User
-    from spor.screening import demo as screening_demo
+    from spor.demo import screening as screening_demo
     from spor.screening.models import Assessment, ScreeningRound
 
     large_seconds, small_muni, small_seconds = _harness.generate(args)

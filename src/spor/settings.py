@@ -127,6 +127,11 @@ INSTALLED_APPS = [
     "spor.ops",
     "spor.web",
 ]
+# The demo app (spor/demo/: the synthetic data and ``manage.py spor_demo``) is for
+# development, tests, benchmarks and the load test; a production installation leaves it out.
+SPOR_DEMO = env_bool("SPOR_DEMO", not PRODUCTION)
+if SPOR_DEMO:
+    INSTALLED_APPS.append("spor.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

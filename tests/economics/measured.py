@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, Level, OpenedFrom
-from spor.measurement import demo, questionnaire
+from spor.demo import measurement as demo
+from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child
 from tests.cases.world import intervention

@@ -15,9 +15,10 @@ from django.utils import timezone
 from spor import sdq
 from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, Level, OpenedFrom
+from spor.demo import measurement as demo
 from spor.evaluation import stats
 from spor.evaluation.web import figures
-from spor.measurement import demo, questionnaire
+from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child
 from tests.cases.world import intervention

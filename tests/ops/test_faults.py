@@ -244,7 +244,7 @@ def _kill_mid_write(
 
 
 def _import_csv(n: int) -> bytes:
-    from spor.registry.demo import make_cpr
+    from spor.demo.registry import make_cpr
 
     rng = random.Random(20261130)
     used: set[str] = set()

@@ -179,3 +179,17 @@ def test_the_locked_dependencies_have_no_known_vulnerabilities(tmp_path: Path) -
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "No known vulnerabilities found" in audit.stdout + audit.stderr
+
+
+def test_production_has_no_demo_app(tmp_path: Path) -> None:
+    """The demo app (spor/demo/) is left out of a production installation: no ``spor_demo``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "spor.manage", "spor_demo", "--children", "5"],
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Unknown command: 'spor_demo'" in output

@@ -10,8 +10,8 @@ import random
 
 import pytest
 
-from spor.programme import demo
-from spor.registry.demo import DEMO_PASSWORD
+from spor.demo import programme as demo
+from spor.demo.registry import DEMO_PASSWORD
 from tests.conftest import World
 from tests.factories import PASSWORD
 from tests.web.test_browser import ARTIFACTS, CHROMIUM

@@ -468,9 +468,9 @@ def test_the_demo_has_an_evaluator_login_that_opens_the_page(db: None) -> None:
 
     from django.test import Client
 
-    from spor.programme import demo
+    from spor.demo import programme as demo
+    from spor.demo.registry import DEMO_PASSWORD, demo_logins
     from spor.programme.models import Programme, ProgrammeEvaluator
-    from spor.registry.demo import DEMO_PASSWORD, demo_logins
     from tests import factories as f
 
     sporby = f.municipality("Sporby Kommune", "999")

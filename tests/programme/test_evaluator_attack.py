@@ -28,13 +28,14 @@ from django.utils import timezone
 
 from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, Level, OpenedFrom
+from spor.demo import measurement as demo
 from spor.evaluation import disclosure
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
 from spor.evaluation.national.access import evaluator_actor, municipality_pseudonym
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import Filters
-from spor.measurement import demo, questionnaire
+from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.programme.models import Programme
 from spor.registry.models import Child

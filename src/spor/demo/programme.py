@@ -6,7 +6,7 @@ forebyggende indsats i PPR" (Socialstyrelsen, 2017–2020, 123,1 mio. kr., pejle
 version 1), the demo municipality and ten others as participants, a development plan for
 each with 9–10 initiatives (105 in all, as in the source documents), the programme
 administrator ``programadmin`` and the programme evaluator ``programevaluator``
-(password: :data:`spor.registry.demo.DEMO_PASSWORD`).
+(password: :data:`spor.demo.registry.DEMO_PASSWORD`).
 
 The ten other participants are the national demo's "Kommune NNN" municipalities where they
 exist, otherwise new ones named the same way ("Kommune 101" …) on codes not taken, so that a
@@ -26,6 +26,7 @@ from django.db import transaction
 
 from spor.accounts.models import User
 from spor.cases.models import Intervention, Level, Target
+from spor.demo.registry import DEMO_CODE, DEMO_PASSWORD, EMAIL_DOMAIN
 from spor.programme.models import (
     AgeGroup,
     AimedAt,
@@ -44,7 +45,6 @@ from spor.programme.models import (
     Scope,
 )
 from spor.programme.pejlemaerker import VERSION_1, ensure
-from spor.registry.demo import DEMO_CODE, DEMO_PASSWORD, EMAIL_DOMAIN
 from spor.tenancy.models import Municipality
 
 PROGRAMME_NAME = "Investering i den tidlige og forebyggende indsats i PPR"

@@ -6,10 +6,10 @@ import datetime as dt
 import random
 import statistics
 
-from spor.cases import demo as cases_demo
-from spor.measurement import demo
+from spor.demo import cases as cases_demo
+from spor.demo import measurement as demo
+from spor.demo import registry as registry_demo
 from spor.measurement.models import Informant, MeasurementRequest, Phase, Response
-from spor.registry import demo as registry_demo
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -9,12 +9,12 @@ import random
 from django.test import Client
 
 from spor.accounts.models import User
-from spor.cases import demo as cases_demo
-from spor.economics import demo
+from spor.demo import cases as cases_demo
+from spor.demo import economics as demo
+from spor.demo import measurement as measurement_demo
+from spor.demo import registry as registry_demo
 from spor.economics.models import EffectSource, HourlyRate, InvestmentScenario
 from spor.evaluation.economics import DISCLAIMER_DA
-from spor.measurement import demo as measurement_demo
-from spor.registry import demo as registry_demo
 
 TODAY = dt.date(2026, 11, 23)
 

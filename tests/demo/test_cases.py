@@ -8,7 +8,6 @@ from collections import Counter
 
 from django.db.models import F
 
-from spor.cases import demo
 from spor.cases.models import (
     Case,
     CaseMember,
@@ -21,7 +20,8 @@ from spor.cases.models import (
     Meeting,
     Status,
 )
-from spor.registry import demo as registry_demo
+from spor.demo import cases as demo
+from spor.demo import registry as registry_demo
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role, User
-from spor.survey import demo
+from spor.demo import survey as demo
 from spor.survey.models import (
     BenchmarkSelfAssessment,
     SurveyAnswerSet,

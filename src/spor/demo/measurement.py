@@ -1,4 +1,4 @@
-"""Demo SDQ before/after measurements for the cases of :mod:`spor.cases.demo`.
+"""Demo SDQ before/after measurements for the cases of :mod:`spor.demo.cases`.
 
 :func:`generate` gives the deliveries of the demo's child cases a baseline (førmåling) from
 the teacher/pedagogue (about 90 %), a parent (about 75 %), the PPR professional who knows the

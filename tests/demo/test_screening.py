@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from spor.accounts.models import GroupAssignment, User
-from spor.registry import demo as registry_demo
-from spor.screening import demo
+from spor.demo import registry as registry_demo
+from spor.demo import screening as demo
 from spor.screening import selectors as sel
 from spor.screening.models import Assessment, Consent, ScreeningRound
 from spor.tenancy.models import Municipality
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def sporby(db: None, capsys: pytest.CaptureFixture[str]) -> Municipality:
     call_command("spor_demo", children=1200, seed=1, stdout=io.StringIO(), no_progress=True)
     capsys.readouterr()
-    # spor_demo calls spor.screening.demo.generate for the demo municipality.
+    # spor_demo calls spor.demo.screening.generate for the demo municipality.
     muni = Municipality.objects.get(code=registry_demo.DEMO_CODE)
     assert ScreeningRound.objects.filter(municipality=muni).count() == 3
     return muni

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from spor import cpr
 from spor.accounts.models import GroupAssignment, Membership, Profession, Role, User
-from spor.registry import demo, selectors
+from spor.demo import registry as demo
+from spor.registry import selectors
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.tenancy.models import Municipality
 

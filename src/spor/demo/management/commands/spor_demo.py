@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 import sys
 from argparse import ArgumentParser
@@ -14,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from spor.registry import demo
+from spor.demo import cases, concerns, economics, measurement, programme, screening, survey
+from spor.demo import registry as demo
 from spor.registry.models import Child
 from spor.tenancy import rls
 
@@ -22,15 +22,7 @@ from spor.tenancy import rls
 PARTNER_MIN, PARTNER_MAX = 150, 1500
 
 # Parts of the loop that add their demo data, in the order the loop runs.
-LOOP_DEMOS = [
-    "spor.screening.demo",
-    "spor.concerns.demo",
-    "spor.cases.demo",
-    "spor.measurement.demo",
-    "spor.programme.demo",
-    "spor.survey.demo",
-    "spor.economics.demo",
-]
+LOOP_DEMOS = [screening, concerns, cases, measurement, programme, survey, economics]
 
 
 class Command(BaseCommand):
@@ -176,10 +168,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         filled = []
         if partners:
-            from spor.programme import demo as programme_demo
-
             rng = random.Random(f"{seed}-partners")
-            for partner in programme_demo.partner_municipalities(muni):
+            for partner in programme.partner_municipalities(muni):
                 if Child.objects.filter(municipality=partner).exists():
                     continue
                 size = round(children / 8 * rng.uniform(0.6, 1.4))
@@ -190,14 +180,14 @@ class Command(BaseCommand):
                     today=today,
                 )
                 filled.append(partner)
-        for module_name in LOOP_DEMOS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError:
-                continue
-            every = [muni] if module_name == "spor.programme.demo" else [muni, *filled]
+        for module in LOOP_DEMOS:
+            every = [muni] if module is programme else [muni, *filled]
+            # The seed names the loop part as it did before the generators moved here
+            # (spor.<part>.demo), so that a seed gives the same data as it always has.
+            part = module.__name__.rsplit(".", 1)[-1]
             for m in every:
-                module.generate(m, rng=random.Random(f"{seed}-{module_name}-{m.code}"), today=today)
+                rng = random.Random(f"{seed}-spor.{part}.demo-{m.code}")
+                module.generate(m, rng=rng, today=today)
 
     def _report(
         self, counts: dict[str, int], logins: list[demo.Login], *, seconds: float | None

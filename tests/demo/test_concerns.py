@@ -6,9 +6,9 @@ import datetime as dt
 import random
 from collections import Counter
 
-from spor.concerns import demo
 from spor.concerns.models import Concern, ConcernEvent, EventKind, Outcome, State
-from spor.registry import demo as registry_demo
+from spor.demo import concerns as demo
+from spor.demo import registry as registry_demo
 
 TODAY = dt.date(2026, 11, 23)
 

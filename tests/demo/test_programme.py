@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from spor.programme import demo
+from spor.demo import programme as demo
+from spor.demo.registry import DEMO_PASSWORD
 from spor.programme.models import (
     Initiative,
     Milestone,
@@ -14,7 +15,6 @@ from spor.programme.models import (
     ProgrammeAdmin,
     ProgrammeParticipation,
 )
-from spor.registry.demo import DEMO_PASSWORD
 from spor.tenancy.models import Municipality
 from tests import factories as f
 

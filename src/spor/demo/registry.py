@@ -50,7 +50,8 @@ from django.db.models import ProtectedError, RestrictedError
 
 from spor import cpr
 from spor.accounts.models import GroupAssignment, Membership, Profession, Role, User
-from spor.registry import danish_names
+from spor.audit.models import AccessLogEntry
+from spor.demo import danish_names
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.tenancy.models import Municipality, TenantModel
 
@@ -871,8 +872,6 @@ def reset_demo() -> int:
     and so is the municipality row of any demo municipality that has log entries: it is
     reused when the demo is generated again. Returns how many municipalities were cleared.
     """
-    from spor.audit.models import AccessLogEntry
-
     munis = demo_municipalities()
     ids = [m.pk for m in munis]
     if not ids:
