@@ -14,6 +14,7 @@ from django.utils import timezone
 from spor.accounts.models import Membership, Profession
 from spor.cases import kle
 from spor.cases import services as s
+from spor.cases.matching import NEEDS
 from spor.cases.models import (
     CLOSE_FIELDS,
     PEJLEMAERKER,
@@ -537,6 +538,15 @@ class InterventionForm(forms.Form):
         choices=[(n, f"{n}. {title}") for n, title in PEJLEMAERKER.items()],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": s.MSG_PEJLEMAERKER},
+    )
+    needs = forms.MultipleChoiceField(
+        label="Behovsområder",
+        required=False,
+        choices=list(NEEDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Hvad indsatsen hjælper med. Spor foreslår indsatser efter barnets behov: "
+        "bekymringen, trivselsvurderingen og SDQ.",
+        error_messages={"invalid_choice": s.MSG_NEEDS},
     )
     active = forms.BooleanField(
         label="Aktiv (kan iværksættes i forløb)", required=False, initial=True

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from spor.accounts.models import Profession
 from spor.cases import kle
+from spor.cases.matching import NEEDS
 from spor.tenancy.models import TenantModel
 
 
@@ -95,6 +96,9 @@ class Intervention(TenantModel):
     )
     knowledge_note = models.CharField("om vidensgrundlaget", max_length=300, blank=True)
     pejlemaerker = models.JSONField("pejlemærker", default=list)
+    # Need areas the intervention addresses (keys of spor.cases.matching.NEEDS): the
+    # suggestions rank by them against the child's concern, screening and SDQ profile.
+    needs = models.JSONField("behovsområder", default=list, blank=True)
     active = models.BooleanField("aktiv", default=True)
     created_at = models.DateTimeField("oprettet", default=timezone.now)
 
@@ -128,6 +132,10 @@ class Intervention(TenantModel):
     @property
     def pejlemaerke_labels(self) -> list[str]:
         return [f"{n}. {PEJLEMAERKER[n]}" for n in sorted(self.pejlemaerker) if n in PEJLEMAERKER]
+
+    @property
+    def need_labels(self) -> list[str]:
+        return [NEEDS[n] for n in self.needs if n in NEEDS]
 
     def fits_age(self, low: int, high: int) -> bool:
         """Whether the age span ``low``–``high`` overlaps the intervention's."""

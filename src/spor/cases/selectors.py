@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role
+from spor.cases import matching
 from spor.cases.models import (
     LEVEL_ORDER,
     Case,
@@ -269,6 +270,21 @@ class Suggestion:
     reason: str
     same_level: bool
     already_given: bool
+    need_reason: str = ""
+    needs_met: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The ranked suggestions with the need profile behind them and, when asked for, what
+    worked locally for similar children (per intervention id)."""
+
+    items: list[Suggestion]
+    need: matching.NeedProfile
+    outcomes: dict[int, matching.LocalOutcome]
+
+    def outcome_of(self, suggestion: Suggestion) -> matching.LocalOutcome | None:
+        return self.outcomes.get(suggestion.intervention.pk)
 
 
 def age_span(actor: Actor, case: Case, today: dt.date | None = None) -> tuple[int, int] | None:
@@ -298,12 +314,20 @@ def age_span(actor: Actor, case: Case, today: dt.date | None = None) -> tuple[in
 
 
 def suggest_interventions(
-    actor: Actor, case: Case, *, today: dt.date | None = None
-) -> list[Suggestion]:
-    """Catalogue items that fit the case: the child's age (or the group's ages) within the
-    item's age range, the target (barn for a child, børnefællesskab for a group) and the
-    case's level — the same level first, then the adjacent ones. Items already given in the
-    case come last. Two queries, whatever the size of the catalogue."""
+    actor: Actor, case: Case, *, today: dt.date | None = None, outcomes: bool = False
+) -> Suggestions:
+    """Catalogue items that fit the case, ranked by the child's need.
+
+    Hard filters: the child's age (or the group's ages) within the item's age range, the
+    target (barn for a child, børnefællesskab for a group) and a level at most one step from
+    the case's. Then :func:`spor.cases.matching.rank`: items already given last; the need
+    areas the item addresses (``Intervention.needs``) weighed against the child's concern,
+    screening and SDQ (:func:`spor.cases.needs.case_profile`); the level the screening
+    position points at; the level's distance; PPR's own items; the name. With ``outcomes``
+    also what worked for similar children in the municipality, suppressed as the
+    evaluation is."""
+    from spor.cases import needs as need_reads
+
     ages = age_span(actor, case, today)
     target = case.target
     level_index = LEVEL_ORDER.index(case.level) if case.level in LEVEL_ORDER else 1
@@ -312,7 +336,8 @@ def suggest_interventions(
             "intervention_id", flat=True
         )
     )
-    found: list[tuple[tuple[int, int, int, str], Suggestion]] = []
+    need = need_reads.case_profile(actor, case)
+    fitting: dict[int, tuple[Intervention, str, int]] = {}
     for item in active_interventions(actor):
         if target not in item.targets:
             continue
@@ -335,7 +360,33 @@ def suggest_interventions(
         reason = f"{age_text.capitalize()}, målgruppen {Target(target).label.lower()}, {level_text}"
         if item.pk in given:
             reason += "; allerede iværksat i forløbet"
-        suggestion = Suggestion(item, reason, distance == 0, item.pk in given)
-        found.append(((item.pk in given, distance, 0 if item.is_ppr else 1, item.name), suggestion))
-    found.sort(key=lambda pair: pair[0])
-    return [s for _, s in found]
+        fitting[item.pk] = (item, reason, distance)
+    candidates = [
+        matching.Candidate(
+            id=item.pk,
+            name=item.name,
+            needs=list(item.needs or []),
+            level=item.level,
+            level_distance=distance,
+            is_ppr=item.is_ppr,
+            already_given=item.pk in given,
+        )
+        for item, _, distance in fitting.values()
+    ]
+    items = []
+    for ranked in matching.rank(candidates, need):
+        item, reason, distance = fitting[ranked.candidate.id]
+        items.append(
+            Suggestion(
+                item,
+                reason,
+                distance == 0,
+                item.pk in given,
+                need_reason=ranked.reason_da() if need.known else "",
+                needs_met=ranked.met,
+            )
+        )
+    found = {}
+    if outcomes and need.known and case.child_id is not None:
+        found = matching.local_outcomes(need_reads.past_pairs(actor, set(fitting)), need)
+    return Suggestions(items, need, found)

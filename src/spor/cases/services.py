@@ -24,6 +24,7 @@ from spor.accounts.models import Membership, Profession, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import kle, selectors
+from spor.cases.matching import NEEDS
 from spor.cases.models import (
     CLOSE_FIELDS,
     PEJLEMAERKER,
@@ -78,6 +79,7 @@ MSG_MEMBER_OTHER_MUNICIPALITY = (
     "Teammedlemmet skal være en aktiv medarbejder i din kommune. "
     "Personer fra andre kommuner kan ikke være med i teamet."
 )
+MSG_NEEDS = "Vælg behovsområderne i listen."
 MSG_ALREADY_MEMBER = "Personen er allerede med i teamet."
 MSG_MEMBER_ROLE = "Skriv personens rolle i forløbet, fx »Samtaler med barnet«."
 MSG_MEMBER_BASIS = (
@@ -851,6 +853,7 @@ def intervention_save(
     knowledge_base: str,
     knowledge_note: str = "",
     pejlemaerker: Sequence[int] = (),
+    needs: Sequence[str] = (),
     active: bool = True,
 ) -> Intervention:
     """Create (``intervention=None``) or change an item of the catalogue. PPR-leder only."""
@@ -890,6 +893,9 @@ def intervention_save(
     numbers = sorted({int(n) for n in pejlemaerker})
     if any(n not in PEJLEMAERKER for n in numbers):
         errors["pejlemaerker"] = MSG_PEJLEMAERKER
+    chosen_needs = [n for n in NEEDS if n in set(needs)]
+    if len(chosen_needs) != len(set(needs)):
+        errors["needs"] = MSG_NEEDS
     _raise(errors)
     item = intervention or Intervention(municipality_id=actor.municipality_id)
     item.name = name
@@ -905,6 +911,7 @@ def intervention_save(
     item.knowledge_base = knowledge_base
     item.knowledge_note = knowledge_note.strip()
     item.pejlemaerker = numbers
+    item.needs = chosen_needs
     item.active = active
     item.save()
     return item

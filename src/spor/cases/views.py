@@ -18,11 +18,12 @@ from django.utils import timezone
 from spor import cpr
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
-from spor.cases import forms, selectors, services
+from spor.cases import forms, matching, selectors, services
 from spor.cases import kle as case_kle
 from spor.cases.models import Case, CaseMember, Delivery, Goal
 from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
+from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
@@ -241,7 +242,9 @@ def _render_detail(
         "goal_forms": goal_forms,
         "may_work": may_work,
         "today": timezone.localdate(),
-        "suggestions": selectors.suggest_interventions(actor, case)[:5] if case.is_open else [],
+        "suggestions": selectors.suggest_interventions(actor, case).items[:5]
+        if case.is_open
+        else [],
         "child_visible": registry_selectors.may_see_child(actor, case.child_id),
         **_detail_forms(actor, case),
         **(bound or {}),
@@ -480,7 +483,7 @@ def delivery_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
     """Choose an intervention for the case, with Spor's suggestions from the catalogue."""
     case = selectors.get_case_for_user(actor, case_id)
     _may_work_or_404(actor, case)
-    suggestions = selectors.suggest_interventions(actor, case)
+    suggestions = selectors.suggest_interventions(actor, case, outcomes=True)
     chosen = _id_param(request, "indsats")
     form = forms.DeliveryForm(
         request.POST if request.method == "POST" else None,
@@ -510,7 +513,18 @@ def delivery_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
     return render(
         request,
         "cases/delivery_form.html",
-        {"case": case, "form": form, "suggestions": suggestions, "delivery": None},
+        {
+            "case": case,
+            "form": form,
+            "suggestions": suggestions.items,
+            "need": suggestions.need,
+            "outcome_rows": [(sug, suggestions.outcome_of(sug)) for sug in suggestions.items],
+            "has_outcomes": bool(suggestions.outcomes),
+            "caveat": matching.LOCAL_CAVEAT_DA,
+            "hidden_legend": HIDDEN_LEGEND_DA,
+            "hidden_mark": HIDDEN_MARK,
+            "delivery": None,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
