@@ -72,3 +72,11 @@ def test_the_demo_logins_are_on_cases(db: None) -> None:
         )
     )
     assert {"psykolog1", "sundhedsplejerske1", "socialraadgiver1"} <= on_cases
+
+
+def test_every_demo_intervention_says_what_it_helps_with() -> None:
+    """The suggestions from need rank by these; an unknown key would never match."""
+    from spor.cases.matching import NEEDS
+
+    assert {item[0] for item in demo.CATALOGUE} == set(demo.CATALOGUE_NEEDS)
+    assert all(needs and set(needs) <= set(NEEDS) for needs in demo.CATALOGUE_NEEDS.values())

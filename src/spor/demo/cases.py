@@ -471,6 +471,28 @@ def _age(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+# What each demo intervention helps with (spor.cases.matching.NEEDS): the suggestions from
+# need rank by it.
+CATALOGUE_NEEDS: dict[str, list[str]] = {
+    "Konsultativ sparring med dagtilbud": ["emotional", "peer", "conduct", "attention"],
+    "Konsultativ sparring med skolens team": ["conduct", "attention", "learning", "peer"],
+    "Trivselsforløb for klassen": ["peer", "conduct"],
+    "Legegrupper i dagtilbud": ["peer"],
+    "Kortvarigt samtaleforløb med barnet": ["emotional"],
+    "Angstbehandling i grupper (Cool Kids-inspireret)": ["emotional"],
+    "Forældrevejledning ved udadreagerende adfærd": ["conduct", "family"],
+    "Sprogstimulering med tale-hørekonsulent": ["language"],
+    "Motorik- og sansegruppe": ["motor"],
+    "Tidlig indsats ved skolefravær": ["absence", "emotional"],
+    "Overgangsforløb fra børnehave til skole": ["transition"],
+    "Samtalegrupper for unge om stress og bekymringer": ["emotional"],
+    "Familiesamtaler i Familiehuset": ["family"],
+    "Trivselssamtaler hos sundhedsplejersken": ["emotional"],
+    "Pædagogisk-psykologisk vurdering": ["learning", "attention", "language"],
+    "Tværfagligt netværksforløb med socialrådgiver": ["family", "absence"],
+}
+
+
 def write_catalogue(municipality: Municipality) -> list[Intervention]:
     items = [
         Intervention(
@@ -488,6 +510,7 @@ def write_catalogue(municipality: Municipality) -> list[Intervention]:
             knowledge_base=knowledge,
             knowledge_note=note,
             pejlemaerker=pejlemaerker,
+            needs=CATALOGUE_NEEDS.get(name, []),
         )
         for (
             name,
