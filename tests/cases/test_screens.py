@@ -21,8 +21,10 @@ from spor.cases.models import (
     OpenedFrom,
     Status,
 )
+from spor.screening.models import Assessment
 from tests.cases.helpers import days, member, today
 from tests.conftest import CPR_A3, World
+from tests.screening.world import extend
 
 
 def counts() -> tuple[int, ...]:
@@ -119,6 +121,42 @@ def test_opening_without_a_title_or_in_the_future_is_refused_and_nothing_is_save
 def test_a_child_of_another_municipality_cannot_be_the_subject_of_a_case(world: World) -> None:
     client = world.client_for(world.ppr_a)
     assert client.get(f"/forloeb/nyt/?barn={world.child_b1.pk}").status_code == 404
+
+
+def test_the_screening_assessment_a_case_comes_from_is_one_the_opener_may_see(
+    world: World,
+) -> None:
+    """``&vurdering=`` is checked through its selector: the agreed position about that child
+    is recorded; another municipality's assessment, a teacher's own rating, one about another
+    child or an id that does not exist answer 404 and open nothing."""
+    extend(world)
+    agreement, own = world.extra["agreement"], world.extra["own"]
+    elsewhere = Assessment.objects.create(
+        municipality=world.b,
+        round=world.extra["round_b"],
+        child=world.child_b1,
+        group=world.class_b,
+        is_agreement=True,
+        ratings={},
+        position="roed",
+    )
+    client = world.client_for(world.lead_a)
+    url = f"/forloeb/nyt/?barn={world.child_a1.pk}&vurdering="
+    before = counts()
+    for refused in (elsewhere.pk, own.pk, 10**12):
+        assert client.get(f"{url}{refused}").status_code == 404
+        assert client.post(f"{url}{refused}", open_data()).status_code == 404
+    other_child = f"/forloeb/nyt/?barn={world.child_a2.pk}&vurdering={agreement.pk}"
+    assert client.post(other_child, open_data()).status_code == 404
+    assert counts() == before
+
+    response = client.post(
+        f"{url}{agreement.pk}", open_data(coordinator=member(world, world.lead_a).pk)
+    )
+    assert response.status_code == 302
+    case = Case.objects.latest("pk")
+    assert case.source_assessment_id == agreement.pk
+    assert case.opened_from == OpenedFrom.SCREENING
 
 
 # --------------------------------------------------------------------------- team

@@ -27,6 +27,7 @@ from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
+from spor.screening import selectors as screening_selectors
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
 
@@ -113,7 +114,8 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Open a case about ``?barn=<child_id>``, ``?gruppe=<group_id>`` or from
     ``?bekymring=<concern_id>`` (its child or group); with none of them, about a child found
-    by CPR number. ``&vurdering=<id>`` records the screening assessment it came from."""
+    by CPR number. ``&vurdering=<id>`` records the screening assessment it came from: an
+    agreed position about that child the actor may see, or 404."""
     if not selectors.may_open(actor):
         raise Http404
     concern_id = _id_param(request, "bekymring")
@@ -130,6 +132,10 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
         child = registry_selectors.get_child_for_user(actor, child_id)
     elif group_id:
         group = registry_selectors.get_group_for_user(actor, group_id)
+    if source_id:
+        source = screening_selectors.get_assessment_for_user(actor, source_id)
+        if child is None or source.child_id != child.pk:
+            raise Http404
     ask_cpr = child is None and group is None
     form = forms.CaseForm(
         request.POST if request.method == "POST" else None,

@@ -11,7 +11,6 @@ appends to. Writes go through :mod:`spor.concerns.services`.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import models
@@ -137,14 +136,6 @@ class Concern(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.state != State.CLOSED
-
-    def is_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_open and self.follow_up_on < today
-
-    def is_due_today(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.is_open and self.follow_up_on == today
 
     @property
     def subject_label(self) -> str:

@@ -101,12 +101,6 @@ def get_participation_for_user(actor: Actor, participation_id: int) -> Programme
         raise Http404 from None
 
 
-def participation_in(actor: Actor, programme: Programme) -> ProgrammeParticipation | None:
-    return ProgrammeParticipation.objects.filter(
-        municipality_id=actor.municipality_id, programme=programme
-    ).first()
-
-
 def plan_exists(participation: ProgrammeParticipation) -> DevelopmentPlan | None:
     return DevelopmentPlan.objects.filter(
         municipality_id=participation.municipality_id, participation=participation

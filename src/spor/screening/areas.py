@@ -57,15 +57,6 @@ def area_label(definition: dict[str, Any], area: str) -> str:
     return area
 
 
-def focus_label(definition: dict[str, Any], area: str, point: str) -> str:
-    for a in area_list(definition):
-        if a["key"] == area:
-            for f in a.get("focus", []):
-                if f["key"] == point:
-                    return str(f["label"])
-    return point
-
-
 def worst(colours: list[str] | tuple[str, ...] | Any) -> str:
     """The worst colour of those given ('' for none)."""
     found = [c for c in colours if c in SEVERITY]

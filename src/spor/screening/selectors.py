@@ -30,7 +30,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from spor.accounts.models import GroupAssignment, Membership, Role
+from spor.accounts.models import GroupAssignment, Role
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import own_group_ids
@@ -801,12 +801,6 @@ def get_assessment_for_user(actor: Actor, assessment_id: int) -> Assessment:
     if not positions_of_child(actor, a.child).filter(pk=a.pk).exists():
         raise Http404
     return a
-
-
-def raters_of_group(actor: Actor, group: Group) -> QuerySet[Membership]:
-    return Membership.objects.filter(
-        municipality_id=actor.municipality_id, group_assignments__group=group, active=True
-    ).select_related("user")
 
 
 def round_groups_for_rating(actor: Actor) -> QuerySet[RoundGroup]:

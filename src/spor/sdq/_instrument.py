@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -407,7 +407,3 @@ def load_item_wording(path: str | Path, form: str | Path | Instrument) -> dict[s
     if missing:
         raise SDQError(f"{p}: mangler tekst for {missing} / missing text for {missing}")
     return wording
-
-
-def form_choices(extra: Sequence[str] = ()) -> list[str]:
-    return [*list_forms(), *extra]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from spor.accounts.models import Membership, Role
 
@@ -82,10 +82,3 @@ def resolve_actor(request: HttpRequest) -> Actor | None:
     wanted = request.session.get(SESSION_KEY)
     chosen = next((m for m in memberships if m.pk == wanted), memberships[0])
     return Actor(user=user, membership=chosen)
-
-
-def require_actor(request: HttpRequest) -> Actor:
-    actor: Actor | None = getattr(request, "actor", None)
-    if actor is None:
-        raise Http404
-    return actor

@@ -19,7 +19,3 @@ def report_jobs_for(actor: Actor) -> QuerySet[ReportJob]:
 def report_job_for(actor: Actor, reportjob_id: int) -> ReportJob:
     """One of the actor's reports, or 404 (missing, another lead's, another municipality's)."""
     return get_object_or_404(report_jobs_for(actor), pk=reportjob_id)
-
-
-def recent_report_jobs(actor: Actor, limit: int = 5) -> list[ReportJob]:
-    return list(report_jobs_for(actor).defer("result")[:limit])
