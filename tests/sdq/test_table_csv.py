@@ -67,6 +67,10 @@ def test_the_text_is_what_the_csv_module_writes_for_the_same_rows(tmp_path: Path
         w.writerows([["" if v is None else v for v in r] for r in scored])
         assert text.getvalue() == expected.getvalue()
         assert text.getvalue().count("\n") == 5
+        # Built in pieces (on two threads for a big file), the text is the same.
+        pieces = list(scored.csv_chunks(rows=3))
+        assert len(pieces) == 3  # the header and two pieces of rows
+        assert b"".join(pieces).decode("utf-8") == expected.getvalue()
         out = tmp_path / f"{norms}.csv"
         write_table(out, header, scored, n)
         assert out.read_text(encoding="utf-8") == expected.getvalue()

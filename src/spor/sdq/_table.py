@@ -7,12 +7,14 @@ spreadsheet: the header is row 1), Danish first. Nothing is written unless every
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -388,20 +390,59 @@ def _csv_field(v: str) -> str:
     return v
 
 
-def _strings(codes: npt.NDArray[Any], names: Sequence[str]) -> pa.Array:
-    """``names[code]`` for each code, ``""`` for ``-1``, built from the bytes at once."""
-    encoded = [v.encode("utf-8") for v in names] + [b""]
-    width = max(1, *(len(e) for e in encoded))
-    lut = np.zeros((len(encoded), width), dtype=np.uint8)
-    for k, e in enumerate(encoded):
-        lut[k, : len(e)] = np.frombuffer(e, dtype=np.uint8)
-    lengths = np.array([len(e) for e in encoded], dtype=np.int32)
-    idx = np.where(codes < 0, len(names), codes).astype(np.intp)
-    row_len = lengths[idx]
-    offsets = np.zeros(len(idx) + 1, dtype=np.int32)
-    np.cumsum(row_len, out=offsets[1:])
-    data = lut[idx][np.arange(width) < row_len[:, None]]
-    return pa.StringArray.from_buffers(len(idx), pa.py_buffer(offsets), pa.py_buffer(data))
+def _string_array(values: Sequence[bytes]) -> pa.Array:
+    """A string array of ``values`` built from its buffers (no conversion of Python objects,
+    which would make PyArrow import pandas: seconds of a short command's start)."""
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum([len(v) for v in values], out=offsets[1:])
+    return pa.StringArray.from_buffers(
+        len(values), pa.py_buffer(offsets), pa.py_buffer(b"".join(values))
+    )
+
+
+def _take(lut: pa.Array, idx: npt.NDArray[Any]) -> pa.Array:
+    """``lut[idx]`` for a NumPy index vector, in Arrow (one copy of the bytes, in C++)."""
+    indices = np.ascontiguousarray(idx, dtype=np.int32)
+    return lut.take(pa.Array.from_buffers(pa.int32(), len(indices), [None, pa.py_buffer(indices)]))
+
+
+_LUT_LIMIT = 1 << 16
+"""Largest number of distinct texts of one joined group of output fields."""
+_EMPTY = _string_array([b""])[0]
+
+
+def _merge_fields(
+    fields: list[tuple[pa.Array, npt.NDArray[np.intp]]],
+) -> list[tuple[pa.Array, npt.NDArray[np.intp]]]:
+    """Neighbouring fields joined into one while their texts stay few: a field is the array
+    of its possible texts and, per row, the index of its text; two become the array of every
+    pairing (in Arrow) and the index ``a * len(texts of b) + b``. Fewer, wider fields make
+    the final join cheap."""
+    out = [fields[0]]
+    for texts, idx in fields[1:]:
+        prev, prev_idx = out[-1]
+        na, nb = len(prev), len(texts)
+        if na * nb <= _LUT_LIMIT:
+            pairs = pc.binary_join_element_wise(
+                _take(prev, np.repeat(np.arange(na), nb)),
+                _take(texts, np.tile(np.arange(nb), na)),
+                _EMPTY,
+            )
+            out[-1] = (pairs, prev_idx * nb + idx)
+        else:
+            out.append((texts, idx))
+    return out
+
+
+def _in_threads(work: Iterable[Callable[[], bytes]]) -> Iterator[bytes]:
+    """The results of ``work``, in order, computed two at a time (Arrow's kernels release
+    the GIL, so the pieces of a big file are built on both cores)."""
+    jobs = list(work)
+    if len(jobs) == 1:
+        yield jobs[0]()
+        return
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 4)) as pool:
+        yield from pool.map(lambda job: job(), jobs)
 
 
 @dataclass
@@ -434,31 +475,57 @@ class Scored:
             yield row
 
     def csv_bytes(self) -> bytes:
-        """The rows as CSV (UTF-8, ``\\n`` line ends), the same text the csv module writes,
-        built column by column."""
+        """The rows as CSV (UTF-8, ``\\n`` line ends), the same text the csv module writes."""
+        return b"".join(self.csv_chunks())
+
+    def csv_chunks(self, rows: int = 1 << 18) -> Iterator[bytes]:
+        """The CSV text in pieces of ``rows`` rows, the header first, built column-wise: every
+        score with its band is a small code, so the text after the id is looked up in tables
+        of the possible texts (``_merge_fields``) and joined to the id in Arrow; no Python
+        loop over rows or cells."""
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(self.header)
-        head = buf.getvalue().encode("utf-8")
+        yield buf.getvalue().encode("utf-8")
         n = len(self.ids)
         if n == 0:
-            return head
-        ids = self.ids
-        quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
-        if pc.any(quote).as_py():
-            quoted = pc.binary_join_element_wise('"', pc.replace_substring(ids, '"', '""'), '"', "")
-            ids = pc.if_else(quote, quoted, ids)
-        fields: list[Any] = [ids, _csv_field(self.form), _csv_field(self.norm_set)]
+            return
         top = max((int(s.max()) for s in self.scores if len(s)), default=0)
-        numbers = [str(k) for k in range(max(top, 0) + 1)]
-        for q, s in enumerate(self.scores):
-            fields.append(_strings(s, numbers))
-            if self.bands is not None:
-                b = self.bands[q]
-                fields.append("" if b is None else _strings(b, self.band_codes))
-        lines = pc.binary_join_element_wise(*fields, ",")
-        lines = pc.binary_join_element_wise(lines, "", "\n")  # each line and its "\n"
-        offsets, data = _utf8(lines)
-        return head + data[offsets[0] : offsets[-1]].tobytes()
+        numbers = [str(k).encode() for k in range(max(top, 0) + 1)] + [b""]
+        band_texts = [c.encode("utf-8") for c in self.band_codes] + [b""]
+        prefix = f",{_csv_field(self.form)},{_csv_field(self.norm_set)}".encode()
+        zeros = np.zeros(n, dtype=np.intp)
+        fields: list[tuple[pa.Array, npt.NDArray[np.intp]]] = [(_string_array([prefix]), zeros)]
+        for q, sc in enumerate(self.scores):
+            idx = np.where(sc < 0, len(numbers) - 1, sc).astype(np.intp)
+            if self.bands is None:
+                fields.append((_string_array([b"," + t for t in numbers]), idx))
+                continue
+            b = self.bands[q]
+            b_idx = (
+                np.full(n, len(band_texts) - 1, dtype=np.intp)
+                if b is None
+                else np.where(b < 0, len(band_texts) - 1, b).astype(np.intp)
+            )
+            texts = [b"," + t + b"," + u for t in numbers for u in band_texts]
+            fields.append((_string_array(texts), idx * len(band_texts) + b_idx))
+        fields.append((_string_array([b"\n"]), zeros))
+        groups = _merge_fields(fields)
+
+        def piece(start: int, stop: int) -> bytes:
+            ids = self.ids.slice(start, stop - start)
+            quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
+            if pc.any(quote).as_py():
+                quoted = pc.binary_join_element_wise(
+                    '"', pc.replace_substring(ids, '"', '""'), '"', ""
+                )
+                ids = pc.if_else(quote, quoted, ids)
+            parts = [_take(lut, idx[start:stop]) for lut, idx in groups]
+            lines = pc.binary_join_element_wise(ids, *parts, _EMPTY)
+            offsets, data = _utf8(lines)
+            return data[offsets[0] : offsets[-1]].tobytes()
+
+        bounds = [(a, min(n, a + rows)) for a in range(0, n, rows)]
+        yield from _in_threads(functools.partial(piece, a, b) for a, b in bounds)
 
 
 def score_table(
@@ -512,7 +579,8 @@ def write_table(
     if path is None:
         out = stdout or sys.stdout
         if isinstance(rows, Scored):
-            out.write(rows.csv_bytes().decode("utf-8"))
+            for chunk in rows.csv_chunks():
+                out.write(chunk.decode("utf-8"))
             return
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
@@ -529,7 +597,8 @@ def write_table(
         with _progress(n, "Skriver") as bar:
             if suffix == ".csv" and isinstance(rows, Scored):
                 with os.fdopen(fd, "wb") as bfh:
-                    bfh.write(rows.csv_bytes())
+                    for chunk in rows.csv_chunks():
+                        bfh.write(chunk)
                 bar.update(n)
             elif suffix == ".csv":
                 with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
