@@ -34,7 +34,7 @@ from spor.sdq._norms import BandResult, NormSet, band, load_norm_set
 PROGRESS_MIN_ROWS = 20_000
 """Show a progress bar (on stderr) only for files with at least this many rows."""
 MAX_REPORTED_ERRORS = 25
-_CHUNK = 50_000
+_CHUNK = 250_000
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -241,17 +241,42 @@ def _codes(
 ) -> npt.NDArray[np.int8]:
     """Answer codes of one column: ``""`` is blank, ``"c"`` or ``"c.0"`` (spaces around
     allowed) is code ``c``. The usual one-digit and blank cells are read from the bytes at
-    once; only other cells are looked at one by one."""
-    offsets, data = _utf8(col)
-    lengths = np.diff(offsets)
-    vals = np.full(len(col), MISSING, dtype=np.int8)
-    one = lengths == 1
-    digit = np.zeros(len(col), dtype=np.int16)
-    if one.any():
-        digit[one] = data[offsets[:-1][one]].astype(np.int16) - ord("0")
-    good = one & (digit >= 0) & (digit < n_codes)
-    vals[good] = digit[good]
-    other = np.flatnonzero(~good & (lengths != 0))
+    once (:func:`_digit_codes`); only other cells are looked at one by one."""
+    vals, other = _digit_codes(col, n_codes)
+    _other_codes(col, vals, other, n_codes, name, row0, errors, counter)
+    return vals
+
+
+def _digit_codes(col: pa.Array, n_codes: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.intp]]:
+    """The codes of the one-digit and blank cells of a string column, and the rows of the
+    other cells (to be looked at by :func:`_other_codes`). NumPy only: runs on any thread."""
+    bufs = col.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[col.offset : col.offset + len(col) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else None
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    if data is None or not len(data):
+        digit = np.zeros(len(col), dtype=np.uint8)
+    else:
+        # The first byte of every cell (a blank cell's start may be the end of the data).
+        digit = data[np.minimum(starts, len(data) - 1)] - np.uint8(ord("0"))  # wraps below '0'
+    good = (lengths == 1) & (digit < n_codes)
+    vals = np.where(good, digit.view(np.int8), np.int8(MISSING))
+    return vals, np.flatnonzero(~good & (lengths != 0))
+
+
+def _other_codes(
+    col: pa.Array,
+    vals: npt.NDArray[np.int8],
+    other: npt.NDArray[np.intp],
+    n_codes: int,
+    name: str,
+    row0: int,
+    errors: list[str],
+    counter: list[int],
+) -> None:
+    """Codes of the cells :func:`_digit_codes` left (``" 1"``, ``"2.0"``) into ``vals``, and an
+    error for each cell that is none (row and column named)."""
     if len(other):
         lut: dict[str, int] = {"": MISSING}
         for c in range(n_codes):
@@ -271,7 +296,6 @@ def _codes(
                     f"(tilladt: {allowed} eller tom) / row {row0 + i}, column '{name}': "
                     f"invalid value '{raw}' (allowed: {allowed} or blank)"
                 )
-    return vals
 
 
 def _progress(total: int, desc: str) -> tqdm[Any]:
@@ -311,27 +335,30 @@ def parse_table(inst: Instrument, table: Table) -> Parsed:
     spec = inst.impact
     if cols.impact is not None:
         impact = np.empty((n, len(cols.impact)), dtype=np.int8)
-    with _progress(n, "Læser") as bar:
+    # (target array or None, its column, table column, number of codes) per answer column.
+    jobs: list[tuple[npt.NDArray[np.int8] | None, int, int, int]] = [
+        (answers, q, j, n_codes) for q, j in enumerate(cols.items)
+    ]
+    if cols.impact is not None and spec is not None and impact is not None:
+        widths = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
+        jobs += [(impact, q, j, widths[q]) for q, j in enumerate(cols.impact)]
+    jobs += [
+        (None, 0, cols.extras[e.key], len(e.codes))
+        for e in inst.extra_items
+        if e.key in cols.extras
+    ]
+    with _progress(n, "Læser") as bar, ThreadPoolExecutor(max_workers=_threads()) as pool:
         for start in range(0, n, _CHUNK):
             stop = min(n, start + _CHUNK)
             row0 = start + 2
-            for q, j in enumerate(cols.items):
-                chunk = table.columns[j].slice(start, stop - start)
-                answers[start:stop, q] = _codes(
-                    chunk, n_codes, table.header[j], row0, errors, counter
-                )
-            if cols.impact is not None and spec is not None and impact is not None:
-                widths = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
-                for q, j in enumerate(cols.impact):
-                    chunk = table.columns[j].slice(start, stop - start)
-                    impact[start:stop, q] = _codes(
-                        chunk, widths[q], table.header[j], row0, errors, counter
-                    )
-            for e in inst.extra_items:
-                if e.key in cols.extras:
-                    j = cols.extras[e.key]
-                    chunk = table.columns[j].slice(start, stop - start)
-                    _codes(chunk, len(e.codes), table.header[j], row0, errors, counter)
+            chunks = [table.columns[j].slice(start, stop - start) for _, _, j, _ in jobs]
+            # The one-digit cells of every column at once (NumPy releases the GIL), then the
+            # other cells and the errors in column order, as one after the other would.
+            fast = pool.map(_digit_codes, chunks, [k for *_, k in jobs])
+            for (target, q, j, k), chunk, (vals, other) in zip(jobs, chunks, fast, strict=True):
+                _other_codes(chunk, vals, other, k, table.header[j], row0, errors, counter)
+                if target is not None:
+                    target[start:stop, q] = vals
             bar.update(stop - start)
     sex = age = None
     if cols.sex is not None:
@@ -434,6 +461,11 @@ def _merge_fields(
     return out
 
 
+def _threads() -> int:
+    """Threads for the column-wise work: the cores, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def _in_threads(work: Iterable[Callable[[], bytes]]) -> Iterator[bytes]:
     """The results of ``work``, in order, computed two at a time (Arrow's kernels release
     the GIL, so the pieces of a big file are built on both cores)."""
@@ -441,7 +473,7 @@ def _in_threads(work: Iterable[Callable[[], bytes]]) -> Iterator[bytes]:
     if len(jobs) == 1:
         yield jobs[0]()
         return
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 4)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(jobs), _threads())) as pool:
         yield from pool.map(lambda job: job(), jobs)
 
 
