@@ -96,3 +96,24 @@ def evaluation_xlsx(request: HttpRequest, eactor: EvaluatorActor) -> HttpRespons
 @programme_evaluator_required
 def evaluation_csv(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
     return _export(request, eactor, "zip")
+
+
+@programme_evaluator_required
+def survey(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
+    """The staff survey across the municipalities (pseudonymised, at least 5 respondents,
+    suppressed as the evaluation)."""
+    from spor.survey import national as survey_national
+    from spor.survey.results import MIN_ANSWERS
+
+    return render(
+        request,
+        "programme/survey.html",
+        {
+            "programme": eactor.programme,
+            "admin_programme": eactor.programme if eactor.is_admin else None,
+            "res": survey_national.for_programme(eactor),
+            "min_answers": MIN_ANSWERS,
+            "protection_note": disclosure.PROTECTION_NOTE_DA,
+            "mark": disclosure.HIDDEN_MARK,
+        },
+    )
