@@ -5,7 +5,7 @@ the tokens of a municipality, and the deliveries and SDQ results of the cases an
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from spor.api.models import ApiToken
 from spor.api.tokens import hash_secret
@@ -25,10 +25,7 @@ def tokens_for(actor: Actor) -> QuerySet[ApiToken]:
 
 
 def get_apitoken_for_user(actor: Actor, apitoken_id: int) -> ApiToken:
-    try:
-        return tokens_for(actor).get(pk=apitoken_id)
-    except ApiToken.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(tokens_for(actor), pk=apitoken_id)
 
 
 def token_by_secret(secret: str) -> ApiToken | None:
@@ -65,10 +62,7 @@ def results_for(actor: Actor) -> QuerySet[Response]:
 
 
 def get_response_for_user(actor: Actor, response_id: int) -> Response:
-    try:
-        return results_for(actor).get(pk=response_id)
-    except Response.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(results_for(actor), pk=response_id)
 
 
 def lock_concern(concern: Concern) -> Concern:

@@ -37,6 +37,7 @@ from spor.audit.models import AccessLogEntry
 from spor.cases import kle
 from spor.cases.models import Case, Status
 from spor.concerns.models import OPEN_STATES, Concern, State
+from spor.lib.forms import raise_errors
 from spor.measurement.models import MeasurementRequest, Response
 from spor.registry.models import Child, Enrolment
 from spor.screening.models import Assessment, Consent, ParentNotice
@@ -78,11 +79,6 @@ DEFAULT_RULES: list[tuple[str, int, str]] = [
 ]
 
 CHUNK = 500
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError({k: [v] for k, v in errors.items()})
 
 
 def _lead(actor: Actor) -> None:
@@ -127,7 +123,7 @@ def retention_rule_set(
     """Create or change the municipality's rule for ``record_type`` and ``kle_number``."""
     _lead(actor)
     kle_number = (kle_number or "").strip()
-    _raise(
+    raise_errors(
         check_rule(record_type=record_type, kle_number=kle_number, months=months, disposal=disposal)
     )
     rule, _ = RetentionRule.objects.update_or_create(
@@ -188,8 +184,8 @@ def archive_hold_add(*, actor: Actor, case_id: int, reference: str) -> ArchiveHo
         errors["case_id"] = MSG_HOLD_EXISTS
     if not reference.strip():
         errors["reference"] = MSG_HOLD_REFERENCE
-    _raise(errors)
-    assert case is not None  # _raise has refused a missing case
+    raise_errors(errors)
+    assert case is not None  # raise_errors has refused a missing case
     return ArchiveHold.objects.create(
         municipality_id=actor.municipality_id,
         case=case,

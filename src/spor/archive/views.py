@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,16 +14,9 @@ from django.views.decorators.http import require_POST
 from spor.archive import export as archive_export
 from spor.archive import forms, selectors, services
 from spor.archive.models import KEPT_REASONS, RecordType
+from spor.lib.forms import add_errors
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import lead_required
-
-
-def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _run_lines(run: Any) -> list[str]:
@@ -72,7 +64,7 @@ def rule_set(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             services.retention_rule_set(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Slettereglen er gemt.")
             return redirect("archive:index")
@@ -104,7 +96,7 @@ def hold_add(request: HttpRequest, actor: Actor) -> HttpResponse:
         try:
             services.archive_hold_add(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Forløbet er holdt til arkivafleveringen.")
             return redirect("archive:index")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role
@@ -99,48 +99,36 @@ def case_list(qs: QuerySet[Case], *, with_closed: bool = False) -> QuerySet[Case
 
 
 def get_case_for_user(actor: Actor, case_id: int) -> Case:
-    try:
-        return cases_for(actor).select_related("source_concern", "opened_by__user").get(pk=case_id)
-    except Case.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        cases_for(actor).select_related("source_concern", "opened_by__user"), pk=case_id
+    )
 
 
 def get_goal_for_user(actor: Actor, goal_id: int) -> Goal:
-    try:
-        return (
-            Goal.objects.filter(municipality_id=actor.municipality_id, case__in=cases_for(actor))
-            .select_related("case", "responsible__user")
-            .get(pk=goal_id)
-        )
-    except Goal.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Goal.objects.filter(
+            municipality_id=actor.municipality_id, case__in=cases_for(actor)
+        ).select_related("case", "responsible__user"),
+        pk=goal_id,
+    )
 
 
 def get_delivery_for_user(actor: Actor, delivery_id: int) -> Delivery:
-    try:
-        return (
-            Delivery.objects.filter(
-                municipality_id=actor.municipality_id, case__in=cases_for(actor)
-            )
-            .select_related("case__child", "case__group__institution", "intervention")
-            .prefetch_related("hours")
-            .get(pk=delivery_id)
-        )
-    except Delivery.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Delivery.objects.filter(municipality_id=actor.municipality_id, case__in=cases_for(actor))
+        .select_related("case__child", "case__group__institution", "intervention")
+        .prefetch_related("hours"),
+        pk=delivery_id,
+    )
 
 
 def get_casemember_for_user(actor: Actor, casemember_id: int) -> CaseMember:
-    try:
-        return (
-            CaseMember.objects.filter(
-                municipality_id=actor.municipality_id, case__in=cases_for(actor)
-            )
-            .select_related("case", "membership__user")
-            .get(pk=casemember_id)
-        )
-    except CaseMember.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        CaseMember.objects.filter(
+            municipality_id=actor.municipality_id, case__in=cases_for(actor)
+        ).select_related("case", "membership__user"),
+        pk=casemember_id,
+    )
 
 
 def is_current_member(actor: Actor, case: Case, membership: Membership | None = None) -> bool:
@@ -252,10 +240,7 @@ def interventions_for(actor: Actor) -> QuerySet[Intervention]:
 
 
 def get_intervention_for_user(actor: Actor, intervention_id: int) -> Intervention:
-    try:
-        return interventions_for(actor).get(pk=intervention_id)
-    except Intervention.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(interventions_for(actor), pk=intervention_id)
 
 
 def active_interventions(actor: Actor) -> QuerySet[Intervention]:

@@ -54,6 +54,7 @@ from spor.cases.models import (
 )
 from spor.concerns.models import Concern
 from spor.concerns.services import concern_case_started
+from spor.lib.forms import raise_errors
 from spor.notifications.services import notify_case_member_added
 from spor.registry.models import Child, Group
 from spor.tenancy.access import Actor
@@ -135,11 +136,6 @@ def _person(m: Membership) -> str:
 def _short(text: str, n: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def _check_work(actor: Actor, case: Case, *, allow_closed: bool = False) -> None:
@@ -255,7 +251,7 @@ def case_open(
     coordinator = coordinator or actor.membership
     if not _staff_ok(actor, coordinator):
         errors["coordinator"] = MSG_STAFF
-    _raise(errors)
+    raise_errors(errors)
 
     flags = {name: bool((specialised_at_start or {}).get(name, False)) for name in START_FIELDS}
     if child is None:  # the four questions are about a child
@@ -342,7 +338,7 @@ def case_member_add(
         errors["basis"] = MSG_MEMBER_BASIS
     if not role.strip():
         errors["role"] = MSG_MEMBER_ROLE
-    _raise(errors)
+    raise_errors(errors)
     assert membership is not None
     case = _locked(case)
     member = CaseMember.objects.create(
@@ -449,7 +445,7 @@ def participant_add(
         errors["name"] = MSG_PARTICIPANT_NAME
     if relation not in Relation.values:
         errors["relation"] = MSG_RELATION
-    _raise(errors)
+    raise_errors(errors)
     participant = Participant.objects.create(
         municipality_id=actor.municipality_id,
         case=case,
@@ -494,7 +490,7 @@ def goal_add(
     ):
         errors["responsible"] = MSG_GOAL_RESPONSIBLE
     _check_not_past(follow_up_on, "follow_up_on", errors)
-    _raise(errors)
+    raise_errors(errors)
     assert responsible is not None and follow_up_on is not None
     goal = Goal.objects.create(
         municipality_id=actor.municipality_id,
@@ -538,7 +534,7 @@ def goal_update(
         errors["follow_up_on"] = MSG_FOLLOW_UP_MISSING
     elif follow_up_on != goal.follow_up_on:
         _check_not_past(follow_up_on, "follow_up_on", errors)
-    _raise(errors)
+    raise_errors(errors)
     assert follow_up_on is not None
     changes: list[str] = []
     if status != goal.status:
@@ -585,7 +581,7 @@ def meeting_add(
         errors["participants"] = MSG_MEETING_PARTICIPANTS
     if not decisions.strip():
         errors["decisions"] = MSG_MEETING_DECISIONS
-    _raise(errors)
+    raise_errors(errors)
     assert held_on is not None
     meeting = Meeting.objects.create(
         municipality_id=actor.municipality_id,
@@ -686,7 +682,7 @@ def delivery_add(
         errors["intervention"] = MSG_INTERVENTION
     _check_delivery(start, end, status, errors)
     cleaned = _clean_hours(hours, errors)
-    _raise(errors)
+    raise_errors(errors)
     assert intervention is not None and start is not None
     delivery = Delivery.objects.create(
         municipality_id=actor.municipality_id,
@@ -740,7 +736,7 @@ def delivery_update(
     errors: dict[str, str] = {}
     _check_delivery(start, end, status, errors)
     cleaned = _clean_hours(hours, errors)
-    _raise(errors)
+    raise_errors(errors)
     assert start is not None
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
@@ -808,7 +804,7 @@ def case_close(
             errors[name] = MSG_CLOSE_FLAG.format(what=label.lower())
         else:
             flags[name] = bool(value)
-    _raise(errors)
+    raise_errors(errors)
     case = _locked(case)
     _check_work(actor, case)
     case.status = Status.CLOSED
@@ -896,7 +892,7 @@ def intervention_save(
     chosen_needs = [n for n in NEEDS if n in set(needs)]
     if len(chosen_needs) != len(set(needs)):
         errors["needs"] = MSG_NEEDS
-    _raise(errors)
+    raise_errors(errors)
     item = intervention or Intervention(municipality_id=actor.municipality_id)
     item.name = name
     item.description = description.strip()

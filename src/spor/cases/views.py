@@ -24,6 +24,7 @@ from spor.cases.models import Case, CaseMember, Delivery, Goal
 from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
 from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
+from spor.lib.forms import add_errors
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
@@ -43,14 +44,6 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     if found is None:
         raise Http404
     return found
-
-
-def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _log_view(request: HttpRequest, actor: Actor, case: Case, what: str) -> None:
@@ -177,7 +170,7 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Forløbet er startet.")
                 return redirect("cases:case_detail", case_id=case.pk)
@@ -284,7 +277,7 @@ def _action(
         try:
             run(form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
             if not hasattr(exc, "error_dict"):
                 # Not about one field (a closed case): say it at the top of the page too,
                 # where it is seen also when the form is not shown.
@@ -470,7 +463,7 @@ def member_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Personen er med i teamet.")
             return redirect(_case_url(case, "team"))
@@ -510,7 +503,7 @@ def delivery_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Indsatsen er iværksat i forløbet.")
             return redirect(_case_url(case, "indsatser"))
@@ -561,7 +554,7 @@ def delivery_update(request: HttpRequest, actor: Actor, delivery_id: int) -> Htt
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Indsatsen er opdateret.")
             return redirect(_case_url(case, "indsatser"))
@@ -599,7 +592,7 @@ def case_close(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Forløbet er afsluttet.")
             return redirect(_case_url(case))
@@ -666,7 +659,7 @@ def _intervention_form_page(request: HttpRequest, actor: Actor, item: Any) -> Ht
         try:
             saved = services.intervention_save(actor=actor, intervention=item, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Indsatsen er gemt i indsatsvifte.")
             return redirect("cases:intervention_detail", intervention_id=saved.pk)

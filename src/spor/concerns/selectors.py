@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spor.accounts.models import Membership, Role
@@ -60,10 +61,7 @@ def open_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:
 
 
 def get_concern_for_user(actor: Actor, concern_id: int) -> Concern:
-    try:
-        return concerns_for(actor).get(pk=concern_id)
-    except Concern.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(concerns_for(actor), pk=concern_id)
 
 
 def may_manage(actor: Actor, concern: Concern) -> bool:
@@ -213,10 +211,7 @@ def get_person_for_overdue(actor: Actor, membership_id: int) -> Membership:
     municipality for PPR."""
     if membership_id != actor.membership.pk:
         _require_overview(actor)
-    try:
-        return staff_for(actor).get(pk=membership_id)
-    except Membership.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(staff_for(actor), pk=membership_id)
 
 
 @dataclass(frozen=True)
@@ -293,10 +288,9 @@ def overdue_per_unit(actor: Actor, today: dt.date) -> list[UnitCount]:
 
 def get_unit_for_overdue(actor: Actor, institution_id: int) -> Institution:
     _require_overview(actor)
-    try:
-        return Institution.objects.get(municipality_id=actor.municipality_id, pk=institution_id)
-    except Institution.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Institution.objects, municipality_id=actor.municipality_id, pk=institution_id
+    )
 
 
 def overdue_in_unit(actor: Actor, institution: Institution, today: dt.date) -> QuerySet[Concern]:

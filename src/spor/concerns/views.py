@@ -23,7 +23,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
-from spor.lib.forms import first_error
+from spor.lib.forms import add_errors, first_error
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.tenancy.access import Actor
@@ -52,14 +52,6 @@ def _log_list(request: HttpRequest, actor: Actor, concerns: Iterable[Concern], w
         what=what,
         request=request,
     )
-
-
-def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --------------------------------------------------------------------------- lists
@@ -226,7 +218,7 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, "Bekymringen er oprettet.")
                 return redirect("concerns:concern_detail", concern_id=concern.pk)
@@ -343,7 +335,7 @@ def _action(
         try:
             run(concern, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc) or services.MSG_NOT_ALLOWED)
             return _render_detail(request, actor, concern, status=403)

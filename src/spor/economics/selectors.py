@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from spor.cases.models import INITIATED_STATES, Delivery, DeliveryHours, Intervention
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
@@ -20,10 +20,7 @@ def rates_for(actor: Actor) -> QuerySet[HourlyRate]:
 
 
 def get_rate(actor: Actor, rate_id: int) -> HourlyRate:
-    try:
-        return rates_for(actor).get(pk=rate_id)
-    except HourlyRate.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(rates_for(actor), pk=rate_id)
 
 
 def rates_on(actor: Actor, day: dt.date) -> dict[str, HourlyRate]:
@@ -45,10 +42,7 @@ def costs_for(actor: Actor) -> QuerySet[InterventionCost]:
 
 
 def get_cost(actor: Actor, cost_id: int) -> InterventionCost:
-    try:
-        return costs_for(actor).get(pk=cost_id)
-    except InterventionCost.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(costs_for(actor), pk=cost_id)
 
 
 def scenarios_for(actor: Actor) -> QuerySet[InvestmentScenario]:
@@ -58,10 +52,7 @@ def scenarios_for(actor: Actor) -> QuerySet[InvestmentScenario]:
 
 
 def get_scenario(actor: Actor, scenario_id: int) -> InvestmentScenario:
-    try:
-        return scenarios_for(actor).get(pk=scenario_id)
-    except InvestmentScenario.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(scenarios_for(actor), pk=scenario_id)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from spor.economics.models import (
     Purse,
 )
 from spor.evaluation import economics
+from spor.lib.forms import raise_errors
 from spor.tenancy.access import Actor
 
 MSG_NOT_ALLOWED = "Kun PPR-lederen kan ændre kommunens økonomital."
@@ -94,11 +95,6 @@ def _check_lead(actor: Actor) -> None:
         raise PermissionDenied(MSG_NOT_ALLOWED)
 
 
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
 @transaction.atomic
 def hourly_rate_save(
     *,
@@ -155,7 +151,7 @@ def hourly_rate_save(
         value = float(rate_value)
     if value is not None and value > 10000:
         errors["annual_cost" if derived else "rate_value"] = MSG_RATE_HIGH
-    _raise(errors)
+    raise_errors(errors)
     assert value is not None and valid_from is not None
     item = rate or HourlyRate(municipality_id=actor.municipality_id)
     item.profession = profession
@@ -208,7 +204,7 @@ def intervention_cost_save(
         if same.exists():
             msg = MSG_SHARED_TAKEN if intervention is None else MSG_COST_TAKEN
             errors["year"] = msg.format(year=year)
-    _raise(errors)
+    raise_errors(errors)
     assert year is not None
     item = cost or InterventionCost(municipality_id=actor.municipality_id)
     item.intervention = intervention
@@ -325,7 +321,7 @@ def scenario_save(
     cohorts = _series("children", children, horizon, errors)
     if "children" not in errors and not any(cohorts):
         errors["children"] = MSG_NO_CHILDREN
-    _raise(errors)
+    raise_errors(errors)
     assert horizon is not None and discount_rate_pct is not None
     assert completion_pct is not None and effect_pct is not None and benefit_start is not None
     item = scenario or InvestmentScenario(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -34,3 +35,20 @@ def first_error(form: forms.Form) -> str:
         for message in errors:
             return str(message)
     return ""
+
+
+def add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's ``ValidationError`` onto the form that sent the values: each message on
+    its field where the form has that field, the others (and a plain message) on the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def raise_errors(errors: Mapping[str, Any]) -> None:
+    """A service's collected errors (field → message), as one ``ValidationError``; none,
+    nothing. Every error is found before any is raised, so the user fixes all at once."""
+    if errors:
+        raise ValidationError(dict(errors))

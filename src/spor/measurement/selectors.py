@@ -5,7 +5,7 @@ for a record that does not exist. The callers write the access log."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from spor.accounts.models import Membership
 from spor.cases import selectors as case_selectors
@@ -19,17 +19,13 @@ def get_delivery_for_user(actor: Actor, delivery_id: int) -> Delivery:
 
 
 def get_measurementrequest_for_user(actor: Actor, measurementrequest_id: int) -> MeasurementRequest:
-    try:
-        return (
-            MeasurementRequest.objects.filter(
-                municipality_id=actor.municipality_id,
-                delivery__case__in=case_selectors.cases_for(actor),
-            )
-            .select_related("delivery__case__child", "delivery__intervention")
-            .get(pk=measurementrequest_id)
-        )
-    except MeasurementRequest.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        MeasurementRequest.objects.filter(
+            municipality_id=actor.municipality_id,
+            delivery__case__in=case_selectors.cases_for(actor),
+        ).select_related("delivery__case__child", "delivery__intervention"),
+        pk=measurementrequest_id,
+    )
 
 
 def requests_of(actor: Actor, deliveries: list[Delivery]) -> QuerySet[MeasurementRequest]:

@@ -28,6 +28,7 @@ from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Delivery, DeliveryStatus
+from spor.lib.forms import raise_errors
 from spor.measurement import links, questionnaire
 from spor.measurement.models import (
     Informant,
@@ -122,11 +123,6 @@ def _log(actor: Actor, delivery: Delivery, what: str, request: HttpRequest | Non
             what=what,
             request=request,
         )
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def _age(delivery: Delivery, today: dt.date) -> int:
@@ -269,7 +265,7 @@ def send_requests(
                 errors[f"informant_{r.informant}"] = str(exc)
                 continue
             _check_free(delivery, phase, r.informant, errors)
-    _raise(errors)
+    raise_errors(errors)
     now = timezone.now()
     made: list[MeasurementRequest] = []
     for r in recipients:
@@ -434,7 +430,7 @@ def enter_paper(
         errors["informant"] = MSG_INFORMANT
     if answered_on is None or answered_on > today:
         errors["answered_on"] = MSG_PAPER_DATE
-    _raise(errors)
+    raise_errors(errors)
     assert answered_on is not None
     try:
         form = questionnaire.form_for(informant, phase, _age(delivery, answered_on))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases.models import Delivery, DeliveryStatus
+from spor.lib.forms import add_errors
 from spor.measurement import questionnaire, results, selectors, services
 from spor.measurement.forms import PaperForm, SendForm
 from spor.measurement.models import Informant, MeasurementRequest, Phase
@@ -39,16 +40,6 @@ def _log_view(request: HttpRequest, actor: Actor, delivery: Delivery, what: str)
 def _page_url(delivery: Delivery, anchor: str = "") -> str:
     url = reverse("measurement:delivery", kwargs={"delivery_id": delivery.pk})
     return f"{url}#{anchor}" if anchor else url
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = name if name in form.fields else None
-            for e in errors:
-                form.add_error(target, e)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _as_before(requests_: list[MeasurementRequest]) -> dict[str, Any]:
@@ -149,7 +140,7 @@ def send(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return _render_page(request, actor, delivery, status=403)
@@ -237,7 +228,7 @@ def paper(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as exc:
-                _add_errors(meta, exc)
+                add_errors(meta, exc)
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
                 return redirect(_page_url(delivery))

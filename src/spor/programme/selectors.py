@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from spor.accounts.models import Role
 from spor.cases.models import (
@@ -93,12 +94,11 @@ def participations_for(actor: Actor) -> list[ProgrammeParticipation]:
 def get_participation_for_user(actor: Actor, participation_id: int) -> ProgrammeParticipation:
     if not may_read_plans(actor):
         raise Http404
-    try:
-        return ProgrammeParticipation.objects.select_related("programme__framework").get(
-            municipality_id=actor.municipality_id, pk=participation_id
-        )
-    except ProgrammeParticipation.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        ProgrammeParticipation.objects.select_related("programme__framework"),
+        municipality_id=actor.municipality_id,
+        pk=participation_id,
+    )
 
 
 def plan_exists(participation: ProgrammeParticipation) -> DevelopmentPlan | None:
@@ -110,12 +110,13 @@ def plan_exists(participation: ProgrammeParticipation) -> DevelopmentPlan | None
 def get_developmentplan_for_user(actor: Actor, plan_id: int) -> DevelopmentPlan:
     if not may_read_plans(actor):
         raise Http404
-    try:
-        return DevelopmentPlan.objects.select_related(
+    return get_object_or_404(
+        DevelopmentPlan.objects.select_related(
             "participation__programme__framework", "municipality"
-        ).get(municipality_id=actor.municipality_id, pk=plan_id)
-    except DevelopmentPlan.DoesNotExist:
-        raise Http404 from None
+        ),
+        municipality_id=actor.municipality_id,
+        pk=plan_id,
+    )
 
 
 def _initiative_qs(municipality_ids: Iterable[int] | None = None) -> QuerySet[Initiative]:
@@ -138,21 +139,17 @@ def plan_initiatives(plan: DevelopmentPlan) -> list[Initiative]:
 def get_initiative_for_user(actor: Actor, initiative_id: int) -> Initiative:
     if not may_read_plans(actor):
         raise Http404
-    try:
-        return _initiative_qs([actor.municipality_id]).get(pk=initiative_id)
-    except Initiative.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(_initiative_qs([actor.municipality_id]), pk=initiative_id)
 
 
 def get_milestone_for_user(actor: Actor, milestone_id: int) -> Milestone:
     if not may_read_plans(actor):
         raise Http404
-    try:
-        return Milestone.objects.select_related("initiative__plan__participation__programme").get(
-            municipality_id=actor.municipality_id, pk=milestone_id
-        )
-    except Milestone.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Milestone.objects.select_related("initiative__plan__participation__programme"),
+        municipality_id=actor.municipality_id,
+        pk=milestone_id,
+    )
 
 
 def intervention_choices(actor: Actor) -> QuerySet[Intervention]:

@@ -24,6 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from spor.cases.models import Intervention, Level, Target
+from spor.lib.forms import raise_errors
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import (
     AIMS_BY_SCOPE,
@@ -101,11 +102,6 @@ def kroner(amount: Decimal) -> str:
     return f"{amount:,.0f}".replace(",", ".")
 
 
-def _raise(errors: dict[str, Any]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
 def _text(value: str | None) -> str:
     return (value or "").strip()
 
@@ -161,7 +157,7 @@ def programme_update(
         errors["grant_pool"] = MSG_POOL_TOO_SMALL.format(granted=kroner(granted))
     if outside:
         errors["end_on"] = MSG_MILESTONES_OUTSIDE.format(n=outside)
-    _raise(errors)
+    raise_errors(errors)
     assert start_on is not None and end_on is not None and grant_pool is not None
     programme.name = name
     programme.funder = funder
@@ -211,7 +207,7 @@ def participation_add(
         elif taken.filter(municipality=municipality).exists():
             errors["municipality"] = MSG_ALREADY_IN.format(name=municipality.name)
         _check_grant(programme, grant, extra_staff, other_grants=other, errors=errors)
-        _raise(errors)
+        raise_errors(errors)
         assert municipality is not None and grant is not None and extra_staff is not None
         return ProgrammeParticipation.objects.create(
             programme=programme,
@@ -240,7 +236,7 @@ def participation_update(
             pk=participation.pk
         ).aggregate(s=Sum("grant"))["s"] or Decimal(0)
         _check_grant(programme, grant, extra_staff, other_grants=other, errors=errors)
-        _raise(errors)
+        raise_errors(errors)
         assert grant is not None and extra_staff is not None
         participation.grant = grant
         participation.extra_staff = extra_staff
@@ -286,7 +282,7 @@ def development_plan_create(
         raise ValidationError(MSG_PLAN_EXISTS.format(programme=programme.name))
     errors: dict[str, Any] = {}
     _check_plan_fields(title, errors)
-    _raise(errors)
+    raise_errors(errors)
     return DevelopmentPlan.objects.create(
         municipality_id=actor.municipality_id,
         participation=participation,
@@ -312,7 +308,7 @@ def development_plan_update(
         raise PermissionDenied(MSG_NOT_LEAD)
     errors: dict[str, Any] = {}
     _check_plan_fields(title, errors)
-    _raise(errors)
+    raise_errors(errors)
     plan.title = _text(title)
     plan.ambition = _text(ambition)
     plan.analysis = _text(analysis)
@@ -411,7 +407,7 @@ def initiative_save(
         if not _text(m_title):
             errors[f"milestone_{n}_title"] = MSG_MILESTONE_TITLE
         check_milestone_date(programme, m_due, f"milestone_{n}_due_on", errors)
-    _raise(errors)
+    raise_errors(errors)
 
     item = initiative or Initiative(municipality_id=actor.municipality_id, plan=plan)
     item.title = title
@@ -484,7 +480,7 @@ def milestone_update(
     check_milestone_date(programme, due_on, "due_on", errors)
     if done_on is not None and done_on > timezone.localdate():
         errors["done_on"] = MSG_DONE_FUTURE
-    _raise(errors)
+    raise_errors(errors)
     assert due_on is not None
     milestone.title = _text(title)
     milestone.due_on = due_on

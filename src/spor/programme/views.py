@@ -20,20 +20,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from spor.evaluation.national.access import evaluated_programmes
+from spor.lib.forms import add_errors
 from spor.programme import exports, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.survey.selectors import latest_self_assessment
 from spor.tenancy.access import Actor
 from spor.tenancy.decorators import actor_required
-
-
-def _add_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _status(form: django_forms.Form) -> int:
@@ -114,7 +107,7 @@ def programme_update(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespon
         try:
             services.programme_update(actor=pactor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Programmet er gemt.")
             return redirect("programme:programme_detail", programme_id=p.pk)
@@ -138,7 +131,7 @@ def participation_add(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespo
         try:
             services.participation_add(actor=pactor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Kommunen er med i programmet.")
             return redirect("programme:programme_detail", programme_id=p.pk)
@@ -170,7 +163,7 @@ def participation_update(
                 actor=pactor, participation=participation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, f"{participation.municipality.name} er gemt.")
             return redirect("programme:programme_detail", programme_id=p.pk)
@@ -272,7 +265,7 @@ def plan_create(request: HttpRequest, actor: Actor, programmeparticipation_id: i
                 actor=actor, programme=participation.programme, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Udviklingsplanen er oprettet. Tilføj nu initiativerne.")
             return redirect("programme:plan_detail", developmentplan_id=plan.pk)
@@ -320,7 +313,7 @@ def plan_update(request: HttpRequest, actor: Actor, developmentplan_id: int) -> 
         try:
             services.development_plan_update(actor=actor, plan=plan, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Udviklingsplanen er gemt.")
             return redirect("programme:plan_detail", developmentplan_id=plan.pk)
@@ -370,7 +363,7 @@ def _initiative_page(
                 **data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -430,7 +423,7 @@ def milestone_update(request: HttpRequest, actor: Actor, milestone_id: int) -> H
         try:
             services.milestone_update(actor=actor, milestone=milestone, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Milepælen er gemt.")
             return redirect("programme:initiative_detail", initiative_id=milestone.initiative_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spor.accounts.models import GroupAssignment, Role
@@ -90,24 +90,15 @@ def may_see_child(actor: Actor, child_id: int | None) -> bool:
 
 
 def get_institution_for_user(actor: Actor, institution_id: int) -> Institution:
-    try:
-        return institutions_for(actor).get(pk=institution_id)
-    except Institution.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(institutions_for(actor), pk=institution_id)
 
 
 def get_group_for_user(actor: Actor, group_id: int) -> Group:
-    try:
-        return groups_for(actor).get(pk=group_id)
-    except Group.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(groups_for(actor), pk=group_id)
 
 
 def get_child_for_user(actor: Actor, child_id: int) -> Child:
-    try:
-        return children_for(actor).get(pk=child_id)
-    except Child.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(children_for(actor), pk=child_id)
 
 
 def find_children_by_cpr(actor: Actor, value: str) -> QuerySet[Child]:

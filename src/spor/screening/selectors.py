@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spor.accounts.models import GroupAssignment, Role
@@ -139,14 +140,12 @@ def consents_of_child(actor: Actor, child: Child) -> QuerySet[Consent]:
 
 
 def get_consent_for_user(actor: Actor, consent_id: int) -> Consent:
-    try:
-        return Consent.objects.select_related("child").get(
-            pk=consent_id,
-            municipality_id=actor.municipality_id,
-            child__in=registry.children_for(actor),
-        )
-    except Consent.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        Consent.objects.select_related("child"),
+        pk=consent_id,
+        municipality_id=actor.municipality_id,
+        child__in=registry.children_for(actor),
+    )
 
 
 # ---------------------------------------------------------------------------- rounds
@@ -167,10 +166,9 @@ def rounds_for(actor: Actor) -> QuerySet[ScreeningRound]:
 
 
 def get_round_for_user(actor: Actor, screeninground_id: int) -> ScreeningRound:
-    try:
-        return rounds_for(actor).select_related("opened_by__user").get(pk=screeninground_id)
-    except ScreeningRound.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(
+        rounds_for(actor).select_related("opened_by__user"), pk=screeninground_id
+    )
 
 
 def get_round_for_overview(actor: Actor, screeninground_id: int) -> ScreeningRound:
@@ -197,10 +195,7 @@ def get_round_group_for_user(actor: Actor, round: ScreeningRound, group_id: int)
     qs = round_groups(actor, round)
     if actor.role == Role.EDUCATOR:
         qs = qs.annotate(actor_on_staff=_on_staff(actor))
-    try:
-        group = qs.get(pk=group_id)
-    except Group.DoesNotExist:
-        raise Http404 from None
+    group = get_object_or_404(qs, pk=group_id)
     group.actor_on_staff_of = actor.membership.pk  # type: ignore[attr-defined]
     return group
 
@@ -325,10 +320,7 @@ def institutions_in_round(actor: Actor, round: ScreeningRound) -> QuerySet[Insti
 def get_institution_in_round(
     actor: Actor, round: ScreeningRound, institution_id: int
 ) -> Institution:
-    try:
-        return institutions_in_round(actor, round).get(pk=institution_id)
-    except Institution.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(institutions_in_round(actor, round), pk=institution_id)
 
 
 def previous_round(actor: Actor, round: ScreeningRound) -> ScreeningRound | None:
@@ -792,12 +784,12 @@ def latest_position(actor: Actor, child: Child) -> Assessment | None:
 
 def get_assessment_for_user(actor: Actor, assessment_id: int) -> Assessment:
     """An agreed assessment the actor may see (for colleagues linking to it)."""
-    try:
-        a = Assessment.objects.select_related("child", "round", "group").get(
-            pk=assessment_id, municipality_id=actor.municipality_id, is_agreement=True
-        )
-    except Assessment.DoesNotExist:
-        raise Http404 from None
+    a = get_object_or_404(
+        Assessment.objects.select_related("child", "round", "group"),
+        pk=assessment_id,
+        municipality_id=actor.municipality_id,
+        is_agreement=True,
+    )
     if not positions_of_child(actor, a.child).filter(pk=a.pk).exists():
         raise Http404
     return a
