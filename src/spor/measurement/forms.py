@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from spor.accounts.models import Membership
+from spor.measurement import questionnaire, services
 from spor.measurement.models import Informant, Phase
 from spor.measurement.services import Recipient
 
@@ -72,4 +73,27 @@ class PaperForm(forms.Form):
     )
     respondent_name = forms.CharField(
         label="Udfyldt af (navn, valgfrit)", max_length=150, required=False
+    )
+
+
+class WordingForm(forms.Form):
+    form = forms.ChoiceField(
+        label="Skema",
+        choices=[(f, questionnaire.form_label(f)) for f in services.wording_forms()],
+        error_messages={
+            "required": services.MSG_WORDING_FORM,
+            "invalid_choice": services.MSG_WORDING_FORM,
+        },
+    )
+    file = forms.FileField(
+        label="Fil med ordlyden (JSON eller CSV)",
+        help_text='Filen, kommunen har fået med sin licens. JSON: {"items": {"sdq1": "…"}}; '
+        "CSV: kolonnerne key og text. Alle skemaets udsagn skal have en tekst.",
+        error_messages={"required": services.MSG_WORDING_FILE, "empty": services.MSG_WORDING_FILE},
+    )
+    licence_note = forms.CharField(
+        label="Kommunens licens fra youthinmind",
+        max_length=200,
+        help_text="Fx aftalens nummer og dato.",
+        error_messages={"required": services.MSG_WORDING_LICENCE},
     )

@@ -183,3 +183,38 @@ class Response(TenantModel):
     @property
     def on_paper(self) -> bool:
         return self.request_id is None
+
+
+class LicensedWording(TenantModel):
+    """The official SDQ item wording of one form, loaded by a municipality that holds
+    youthinmind's licence from the file it was given (Spor ships no wording). Checked
+    against the form's instrument definition when loaded: every item key with a text, no
+    unknown key. Parents, teachers and the child then see these texts on the answer pages
+    of that municipality."""
+
+    form = models.CharField("skema", max_length=40)
+    texts = models.JSONField("ordlyd (nøgle → tekst)")
+    licence_note = models.CharField("licens", max_length=200)
+    source_name = models.CharField("fil", max_length=200, blank=True)
+    loaded_by = models.ForeignKey(
+        "accounts.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="indlæst af",
+    )
+    loaded_at = models.DateTimeField("indlæst", default=timezone.now)
+
+    class Meta:
+        verbose_name = "licenseret SDQ-ordlyd"
+        verbose_name_plural = "licenseret SDQ-ordlyd"
+        ordering = ["form"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "form"], name="measurement_wording_once_per_form"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.form

@@ -48,7 +48,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         if status != RequestStatus.SENT:
             return _closed(request, status, services.closed_message(status))
         child = req.delivery.case.child
-        q = questionnaire.build(req.form, req.informant)
+        q = questionnaire.build(req.form, req.informant, req.municipality_id)
         context = {
             "q": q,
             "first_name": child.first_name if child else "",

@@ -2,9 +2,12 @@
 the answers read from a POST and checked, and the scoring with the municipality's norm set.
 
 Item texts are Spor's short labels from the instrument files, or the licensed SDQ wording
-when the municipality has loaded it: a file ``<form>.json`` or ``<form>.csv`` in the folder
-``settings.SPOR_SDQ_WORDING_DIR``, read with :func:`spor.sdq.load_item_wording` (which checks
-it against the form). Spor ships no SDQ item wording.
+when the municipality has loaded it: from its own licence file, loaded by the PPR-leder
+(``/maaling/ordlyd/``) or ``spor manage spor_sdq_wording`` into
+:class:`~spor.measurement.models.LicensedWording`; or, for a whole installation, a file
+``<form>.json`` or ``<form>.csv`` in the folder ``settings.SPOR_SDQ_WORDING_DIR``. Both are
+read with :func:`spor.sdq.load_item_wording` (which checks them against the form). Spor
+ships no SDQ item wording.
 """
 
 from __future__ import annotations
@@ -143,8 +146,19 @@ def _wording_file(path: str, mtime_ns: int, form: str) -> dict[str, str]:
     return sdq.load_item_wording(path, form)
 
 
-def licensed_wording(form: str) -> dict[str, str] | None:
-    """The municipality's licensed wording for the form, or None (short labels)."""
+def licensed_wording(form: str, municipality_id: int | None = None) -> dict[str, str] | None:
+    """The licensed wording for the form, or None (short labels): the municipality's own
+    (loaded from its licence file) first, then the installation's folder."""
+    if municipality_id is not None:
+        from spor.measurement.models import LicensedWording
+
+        own = (
+            LicensedWording.objects.filter(municipality_id=municipality_id, form=form)
+            .values_list("texts", flat=True)
+            .first()
+        )
+        if own:
+            return {str(k): str(v) for k, v in own.items()}
     folder = getattr(settings, "SPOR_SDQ_WORDING_DIR", "") or ""
     if not folder:
         return None
@@ -216,9 +230,11 @@ def form_label(form: str) -> str:
     return label + (", opfølgning" if parts[3:] == ["followup"] else "")
 
 
-def build(form: str, informant: str) -> Questionnaire:
+def build(form: str, informant: str, municipality_id: int | None = None) -> Questionnaire:
+    """The questionnaire of ``form``, worded with the municipality's licensed texts if it
+    has loaded them."""
     inst = sdq.load_instrument(form)
-    wording = licensed_wording(form)
+    wording = licensed_wording(form, municipality_id)
     texts = wording or {}
 
     def text(key: str, label: str) -> str:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from spor.accounts.models import Membership
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Case, Delivery, Participant, Relation
-from spor.measurement.models import MeasurementRequest, Response
+from spor.measurement.models import LicensedWording, MeasurementRequest, Response
 from spor.tenancy.access import Actor
 
 
@@ -79,3 +79,15 @@ def parent_contact(actor: Actor, case: Case) -> dict[str, str]:
         return {}
     email = p.contact.strip() if "@" in p.contact else ""
     return {"name_foraelder": p.name, "email_foraelder": email}
+
+
+def wordings_for(actor: Actor) -> dict[str, LicensedWording]:
+    """The municipality's loaded licensed wording per form, for the PPR-leder only."""
+    if not actor.is_lead:
+        return {}
+    return {
+        w.form: w
+        for w in LicensedWording.objects.filter(
+            municipality_id=actor.municipality_id
+        ).select_related("loaded_by__user")
+    }

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from spor import sdq
 from spor.accounts.models import Membership
 from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.audit.services import access_log_record
@@ -32,6 +33,7 @@ from spor.lib.forms import raise_errors
 from spor.measurement import links, questionnaire
 from spor.measurement.models import (
     Informant,
+    LicensedWording,
     MeasurementRequest,
     Phase,
     RequestStatus,
@@ -446,7 +448,7 @@ def enter_paper(
         raise ValidationError(
             {"informant": MSG_ANSWERED.format(who=who.capitalize(), phase=_phase_label(phase))}
         )
-    q = questionnaire.build(form, informant)
+    q = questionnaire.build(form, informant, actor.municipality_id)
     q_data = {f"q-{k}": v for k, v in {**answers, **impact}.items() if v is not None}
     if not questionnaire.read(q, q_data, paper=True):
         raise ValidationError({"answers": [m for _, m in q.errors] or [MSG_ANSWERS]})
@@ -518,3 +520,82 @@ def reminder_send(*, request_id: int, now: dt.datetime) -> bool:
     req = MeasurementRequest.objects.select_related("delivery__case__child").get(pk=request_id)
     _mail(req, token, reminder=True)
     return True
+
+
+# --------------------------------------------------------------------------- licensed wording
+
+MSG_WORDING_LEAD = "Kun PPR-lederen kan indlæse kommunens licenserede SDQ-ordlyd."
+MSG_WORDING_FORM = "Vælg et af Spors SDQ-skemaer."
+MSG_WORDING_LICENCE = (
+    "Skriv, hvilken licens fra youthinmind kommunen har (fx aftalens nummer og dato). "
+    "Spor viser kun den officielle ordlyd for en kommune, der har licens til den."
+)
+MSG_WORDING_FILE = "Vælg filen med ordlyden: JSON eller CSV (kolonnerne key og text), højst 200 kB."
+WORDING_MAX_BYTES = 200_000
+
+
+def wording_forms() -> list[str]:
+    """The SDQ forms a municipality can load wording for: every instrument Spor ships."""
+    return sorted(sdq.list_forms())
+
+
+@transaction.atomic
+def wording_load(
+    *,
+    actor: Actor,
+    form: str,
+    filename: str,
+    content: bytes,
+    licence_note: str,
+) -> LicensedWording:
+    """Load (or replace) the municipality's licensed wording of one form from the file it
+    holds, checked against the form's instrument definition by
+    :func:`spor.sdq.load_item_wording` (every item key with a text, no unknown key, the
+    declared instrument the right one). PPR-leder only. Nothing is saved on any error."""
+    import tempfile
+    from pathlib import Path
+
+    if not actor.is_lead:
+        raise PermissionDenied(MSG_WORDING_LEAD)
+    errors: dict[str, str] = {}
+    if form not in wording_forms():
+        errors["form"] = MSG_WORDING_FORM
+    if not licence_note.strip():
+        errors["licence_note"] = MSG_WORDING_LICENCE
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".json", ".csv") or not content or len(content) > WORDING_MAX_BYTES:
+        errors["file"] = MSG_WORDING_FILE
+    raise_errors(errors)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"ordlyd{suffix}"
+        path.write_bytes(content)
+        try:
+            texts = sdq.load_item_wording(path, form)
+        except sdq.SDQError as exc:
+            # The engine's message names the temporary path; the person knows the file by
+            # its own name.
+            message = str(exc).replace(str(path), filename).split(" / ", 1)[0]
+            raise ValidationError({"file": f"Filen kan ikke bruges: {message}"}) from None
+    wording, _ = LicensedWording.objects.update_or_create(
+        municipality_id=actor.municipality_id,
+        form=form,
+        defaults={
+            "texts": texts,
+            "licence_note": licence_note.strip()[:200],
+            "source_name": Path(filename).name[:200],
+            "loaded_by": actor.membership,
+            "loaded_at": timezone.now(),
+        },
+    )
+    return wording
+
+
+@transaction.atomic
+def wording_remove(*, actor: Actor, form: str) -> int:
+    """Remove the municipality's wording of one form (back to Spor's short labels)."""
+    if not actor.is_lead:
+        raise PermissionDenied(MSG_WORDING_LEAD)
+    deleted, _ = LicensedWording.objects.filter(
+        municipality_id=actor.municipality_id, form=form
+    ).delete()
+    return deleted

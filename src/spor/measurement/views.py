@@ -18,11 +18,11 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases.models import Delivery, DeliveryStatus
 from spor.lib.forms import add_errors
-from spor.measurement import questionnaire, results, selectors, services
+from spor.measurement import forms, questionnaire, results, selectors, services
 from spor.measurement.forms import PaperForm, SendForm
 from spor.measurement.models import Informant, MeasurementRequest, Phase
 from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
+from spor.tenancy.decorators import actor_required, lead_required
 
 
 def _log_view(request: HttpRequest, actor: Actor, delivery: Delivery, what: str) -> None:
@@ -206,7 +206,7 @@ def paper(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
         context["choose_error"] = str(exc)
         _log_view(request, actor, delivery, "Forløb: SDQ papirskema")
         return render(request, "measurement/paper.html", context, status=400)
-    q = questionnaire.build(form_id, informant)
+    q = questionnaire.build(form_id, informant, actor.municipality_id)
     meta = PaperForm(
         request.POST if request.method == "POST" else None, initial={"answered_on": today}
     )
@@ -238,3 +238,45 @@ def paper(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
         return render(request, "measurement/paper.html", context, status=400)
     _log_view(request, actor, delivery, "Forløb: SDQ papirskema")
     return render(request, "measurement/paper.html", context)
+
+
+# --------------------------------------------------------------------------- licensed wording
+
+
+@lead_required
+def wording(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The PPR-leder loads the municipality's licensed SDQ wording, form by form."""
+    form = forms.WordingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("fjern"):
+        removed = services.wording_remove(actor=actor, form=request.POST["fjern"])
+        if removed:
+            messages.success(request, "Ordlyden er fjernet. Skemaet viser Spors korte stikord.")
+        return redirect("measurement:wording")
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read(services.WORDING_MAX_BYTES + 1)
+        try:
+            saved = services.wording_load(
+                actor=actor,
+                form=form.cleaned_data["form"],
+                filename=upload.name or "",
+                content=content,
+                licence_note=form.cleaned_data["licence_note"],
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Ordlyden til {questionnaire.form_label(saved.form)} er indlæst: "
+                f"{len(saved.texts)} tekster.",
+            )
+            return redirect("measurement:wording")
+    loaded = selectors.wordings_for(actor)
+    rows = [(f, questionnaire.form_label(f), loaded.get(f)) for f in services.wording_forms()]
+    return render(
+        request,
+        "measurement/wording.html",
+        {"form": form, "rows": rows},
+        status=400 if form.is_bound and form.errors else 200,
+    )
