@@ -633,3 +633,47 @@ def test_a_name_already_in_the_catalogue_is_refused(world: World) -> None:
     )
     assert response.status_code == 400
     assert "allerede en indsats med det navn" in response.content.decode()
+
+
+def test_a_health_visitor_added_with_consent_sees_the_childs_screening_position(
+    world: World,
+) -> None:
+    """Issue 17, item 5: the basis given when she joins is recorded as the health visitor
+    unit's consent, so the position hidden for want of one is shown; before it, not."""
+    from spor.screening.models import Consent, Recipient
+
+    case = world.extra["case"]  # Oliver: agreed position "gul" in the world's round
+    child_page = f"/trivsel/barn/{case.child_id}/"
+    health = world.client_for(world.health_a)
+    assert health.get(child_page).status_code == 404  # not on the team yet
+    basis = {"basis": "Samtykke fra forældremyndigheden", "basis_note": "Mor, mundtligt"}
+    data = {"membership": member(world, world.health_a).pk, "role": "Sundhedsplejerske"}
+    client = world.client_for(world.ppr_a)
+    assert client.post(f"/forloeb/{case.pk}/team/", {**data, **basis}).status_code == 302
+    consent = Consent.objects.get(child=case.child, recipient=Recipient.HEALTH)
+    assert consent.kind == Consent.Kind.CONSENT
+    assert consent.given_by == "Samtykke fra forældremyndigheden (Mor, mundtligt)"
+    assert consent.recorded_by == member(world, world.ppr_a)
+    page = health.get(child_page).content.decode()
+    assert "Ingen positioner, du kan se" not in page and "Gul" in page
+    # Revoked: hidden again.
+    Consent.objects.filter(pk=consent.pk).update(revoked_on=consent.valid_from)
+    assert "Ingen positioner, du kan se" in health.get(child_page).content.decode()
+
+
+def test_a_social_worker_added_on_a_legal_basis_gets_it_recorded_too(world: World) -> None:
+    from spor.screening.models import Consent, Recipient
+
+    case = world.extra["case"]
+    data = {
+        "membership": member(world, world.social_a).pk,
+        "role": "Socialrådgiver",
+        "basis": "Hjemmel i lovgivningen",
+        "basis_note": "Barnets lov § 11",
+    }
+    assert world.client_for(world.ppr_a).post(f"/forloeb/{case.pk}/team/", data).status_code == 302
+    consent = Consent.objects.get(child=case.child, recipient=Recipient.SOCIAL)
+    assert consent.kind == Consent.Kind.LEGAL
+    assert consent.legal_basis == "Hjemmel i lovgivningen (Barnets lov § 11)"
+    page = world.client_for(world.social_a).get(f"/trivsel/barn/{case.child_id}/").content.decode()
+    assert "Ingen positioner, du kan se" not in page

@@ -344,3 +344,17 @@ def test_the_case_shows_change_and_the_reliable_change_category(world: World) ->
     assert '<td class="num">-10</td>' in text
     assert "Lærer/pædagog: før 20, efter 10." in text  # the chart's text alternative
     assert "Ukontrolleret før/efter-måling" in text
+
+
+def test_the_paper_forms_date_is_shown_in_the_date_fields_own_format(world: World) -> None:
+    """A type="date" field shows only an ISO value: "02.12.2026" left it blank, so the
+    date a person had (or the default today) disappeared on every rendering."""
+    client = world.client_for(world.ppr_a)
+    url = f"{page_url(world)}papir/?fase=efter&informant=foraelder"
+    today = timezone.localdate().isoformat()
+    assert f'name="answered_on" value="{today}"' in client.get(url).content.decode()
+    # Sent back with a missing answer: the page comes again with the date kept.
+    data = {"fase": "efter", "informant": "foraelder", "answered_on": "2026-11-20"}
+    again = client.post(f"{page_url(world)}papir/", data)
+    assert again.status_code == 400
+    assert 'name="answered_on" value="2026-11-20"' in again.content.decode()

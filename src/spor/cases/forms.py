@@ -205,7 +205,9 @@ class MemberForm(forms.Form):
         ],
         help_text="En lærer, pædagog, sundhedsplejerske eller socialrådgiver i teamet ser hele "
         "forløbet: barnets navn, mål, møder, deltagere, indsatser, SDQ-målinger og "
-        "forløbets log. Det kræver forældremyndighedens samtykke eller hjemmel i lovgivningen.",
+        "forløbets log. En sundhedsplejerske eller socialrådgiver ser også barnets position i "
+        "trivselsvurderingen: grundlaget registreres som samtykke eller hjemmel for deres "
+        "enhed. Det kræver forældremyndighedens samtykke eller hjemmel i lovgivningen.",
     )
     basis_note = forms.CharField(
         label="Samtykket eller hjemlen (valgfri)",

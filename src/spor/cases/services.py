@@ -57,6 +57,8 @@ from spor.concerns.services import concern_case_started
 from spor.lib.forms import raise_errors
 from spor.notifications.services import notify_case_member_added
 from spor.registry.models import Child, Group
+from spor.screening.models import Consent
+from spor.screening.selectors import RECIPIENT_OF_ROLE
 from spor.tenancy.access import Actor
 
 # The messages, shared with the forms so that the screens and the services say the same.
@@ -355,10 +357,32 @@ def case_member_add(
         f"{_person(membership)} ({membership.get_profession_display().lower()}): {member.role}"
         + (f". Grundlag: {basis.strip()}" if basis.strip() else ""),
     )
+    _record_screening_basis(actor, case, membership, basis)
     _touch(case)
     _log(actor, case, Action.CHANGE, "Nyt teammedlem i forløb", request)
     notify_case_member_added(actor=actor, case_id=case.pk, recipient=membership.user)
     return member
+
+
+# Someone outside PPR whose unit has a recipient of screening results: the basis given when
+# they join a child's team is recorded as that unit's consent or legal basis, so the child's
+# screening position is shown to them (spor.screening.selectors).
+def _record_screening_basis(actor: Actor, case: Case, membership: Membership, basis: str) -> None:
+    recipient = RECIPIENT_OF_ROLE.get(membership.role)
+    basis = basis.strip()
+    if recipient is None or case.child_id is None or not basis:
+        return
+    consent = basis.lower().startswith("samtykke")
+    Consent.objects.create(
+        municipality_id=actor.municipality_id,
+        child_id=case.child_id,
+        kind=Consent.Kind.CONSENT if consent else Consent.Kind.LEGAL,
+        legal_basis="" if consent else basis[:200],
+        given_by=basis[:150] if consent else "",
+        recipient=recipient,
+        valid_from=timezone.localdate(),
+        recorded_by=actor.membership,
+    )
 
 
 @transaction.atomic

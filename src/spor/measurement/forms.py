@@ -67,7 +67,7 @@ class SendForm(forms.Form):
 class PaperForm(forms.Form):
     answered_on = forms.DateField(
         label="Besvaret (dato på papirskemaet)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         required=False,
         error_messages={"invalid": "Skriv datoen som dd.mm.åååå."},
     )

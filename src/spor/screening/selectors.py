@@ -749,6 +749,9 @@ def follow_up(actor: Actor, round: ScreeningRound, *, on: dt.date | None = None)
 # ---------------------------------------------------------------------------- a child
 
 
+RECIPIENT_OF_ROLE = {Role.HEALTH_VISITOR: Recipient.HEALTH, Role.SOCIAL_WORKER: Recipient.SOCIAL}
+
+
 def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
     """Which of the child's assessments the actor may see, as a filter; None for none."""
     if actor.sees_whole_municipality:
@@ -756,6 +759,11 @@ def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
     if actor.role == Role.EDUCATOR:
         # The staff of a group see the ratings made in their own groups.
         return Q(group__in=own_group_ids(actor))
+    recipient = RECIPIENT_OF_ROLE.get(actor.role)
+    if recipient is not None and registry.may_see_child(actor, child.pk):
+        # A health visitor or social worker on the child's case team, with a consent or
+        # legal basis recorded for their unit (recorded when they joined the team).
+        return Q() if sharing_allowed(child=child, recipient=recipient, on=on) else None
     return None
 
 
