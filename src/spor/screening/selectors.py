@@ -749,7 +749,10 @@ def follow_up(actor: Actor, round: ScreeningRound, *, on: dt.date | None = None)
 # ---------------------------------------------------------------------------- a child
 
 
-RECIPIENT_OF_ROLE = {Role.HEALTH_VISITOR: Recipient.HEALTH, Role.SOCIAL_WORKER: Recipient.SOCIAL}
+RECIPIENT_OF_ROLE: dict[str, str] = {
+    Role.HEALTH_VISITOR: Recipient.HEALTH,
+    Role.SOCIAL_WORKER: Recipient.SOCIAL,
+}
 
 
 def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
