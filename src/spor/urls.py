@@ -57,7 +57,6 @@ urlpatterns = [
     path("organisationsimport/", include("spor.orgsync.urls")),
     path("arkiv/", include("spor.archive.urls")),
     path("drift/", include("spor.ops.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,5 +1,4 @@
-"""Danish first: a browser set to English still gets Danish until the person picks another
-language in the menu; the menu names each language in its own words; Danish dates."""
+"""Danish first: Spor is in Danish, whatever the browser asks for; Danish dates."""
 
 from __future__ import annotations
 
@@ -19,15 +18,30 @@ def test_a_browser_asking_for_english_gets_danish(world: World) -> None:
     assert '<html lang="da">' in login
 
 
-def test_the_person_may_pick_english_and_the_menu_names_languages_in_their_own_words(
-    world: World,
-) -> None:
+def test_english_is_removed_a_cookie_or_the_old_switch_still_gives_danish(world: World) -> None:
+    """The English catalogue covered the templates only (the Python code's texts were
+    never marked), so English screens were half Danish: English is removed (issue 17,
+    item 7). No language menu, no switch, and an old language cookie is ignored."""
     client = world.client_for(world.lead_a)
     html = client.get("/").content.decode()
-    assert '<option value="da" lang="da" selected>Dansk</option>' in html
-    assert '<option value="en" lang="en">English</option>' in html and "engelsk" not in html
-    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert 'name="language"' not in html and "setlang" not in html
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 404
+    client.cookies["django_language"] = "en"
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="da">' in html and "Log ud" in html
+
+
+def test_no_translation_catalogue_is_shipped() -> None:
+    """A catalogue for another language must be complete before it is shipped; until then
+    none is (a half-translated one gave half-English screens)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    import spor
+
+    assert [code for code, _ in settings.LANGUAGES] == ["da"]
+    assert not list(Path(spor.__file__).parent.rglob("*.po"))
 
 
 def test_months_are_written_the_danish_way(world: World) -> None:

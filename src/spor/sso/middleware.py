@@ -31,7 +31,6 @@ class SecondFactorMiddleware:
             reverse("sso:totp_enrol"),
             reverse("logout"),
             "/" + settings.STATIC_URL.lstrip("/"),
-            "/i18n/",
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""Danish first: the screens are in Danish unless the person picks another language."""
+"""Danish first: the screens are in Danish, whatever the browser asks for (Spor ships no
+other language; should a complete catalogue be added, the person picks it)."""
 
 from __future__ import annotations
 
