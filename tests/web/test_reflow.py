@@ -14,6 +14,7 @@ measured (files, the API, 404s and redirects are not pages to reflow).
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,7 +52,7 @@ MEASURE = """() => {
         inside = true; break;
       }
     }
-    if (inside) continue;
+    if (inside && getComputedStyle(el).position !== 'absolute') continue;
     if ([...el.children].some(c => c.getBoundingClientRect().right > limit)) continue;
     const name = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
@@ -173,3 +174,24 @@ def test_every_page_of_every_role_reflows_at_320_and_fits_at_1280(
     print(f"{measured} pages measured at 320 and 1280 px")
     assert measured > 100, "the walk reached too few pages to prove anything"
     assert not failures, f"{len(failures)} pages too wide:\n" + "\n".join(failures)
+
+
+def test_every_table_in_the_templates_scrolls_in_its_own_region() -> None:
+    """A table wider than a phone scrolls inside ``.table-scroll`` (a labelled region the
+    keyboard reaches), not the page; the walk above only meets the tables its world fills."""
+    root = Path(settings.BASE_DIR) / "templates"
+    bare = []
+    seen = 0
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for found in re.finditer(r"<table\b", text):
+            seen += 1
+            before = text[: found.start()]
+            wrapper = before.rfind('<div class="table-scroll" role="region" aria-label="')
+            if wrapper < before.rfind("</table>") or not before.rstrip().endswith('tabindex="0">'):
+                line = text.count("\n", 0, found.start()) + 1
+                bare.append(f"{path.relative_to(root)}:{line}")
+    assert seen > 50, "too few tables found: the test looks in the wrong place"
+    assert not bare, "wrap these tables in .table-scroll (see screening/grid.html):\n" + "\n".join(
+        bare
+    )
