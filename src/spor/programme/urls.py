@@ -26,7 +26,7 @@ urlpatterns = [
     path("<id:programme_id>/initiativer.xlsx", views.initiative_export, name="overview_export"),
     # The programme evaluator's (and administrator's): aggregates, municipalities by pseudonym.
     path("<id:programme_id>/evaluering/", evaluation_views.evaluation, name="evaluation"),
-    path("<id:programme_id>/maaling/", evaluation_views.survey, name="survey"),
+    path("<id:programme_id>/maaling/", evaluation_views.survey, name="evaluation_survey"),
     path(
         "<id:programme_id>/evaluering.xlsx",
         evaluation_views.evaluation_xlsx,
