@@ -61,6 +61,20 @@ def scene(world: World) -> dict[str, Any]:
     held = closed_case(w, w.child_a3, kle_number="17.13.00", title="Matematik")
     ArchiveHold.objects.create(municipality=w.a, case=held, reference="Aflevering 2027")
     concern = closed_concern(w, w.child_a2)
+    # Ida's entries: one from before the access log's 24-month floor, one within it.
+    old_a2, fresh_a2 = (
+        AccessLogEntry.objects.create(
+            municipality=w.a,
+            at=at,
+            actor=w.ppr_a,
+            actor_role="PPR-medarbejder",
+            child=w.child_a2,
+            action="vis",
+            purpose="sagsbehandling",
+            what="Barnets side",
+        )
+        for at in (timezone.now() - dt.timedelta(days=30 * 31), timezone.now())
+    )
     AccessLogEntry.objects.create(
         municipality=w.a,
         actor=w.ppr_a,
@@ -75,7 +89,14 @@ def scene(world: World) -> dict[str, Any]:
     rule(w, RecordType.SDQ, 60, Disposal.ANONYMISE)
     rule(w, RecordType.SCREENING, 36, Disposal.DELETE)
     rule(w, RecordType.ACCESS_LOG, 60, Disposal.DELETE)
-    return {"expired": expired, "young": young, "held": held, "concern": concern}
+    return {
+        "expired": expired,
+        "young": young,
+        "held": held,
+        "concern": concern,
+        "old_a2": old_a2,
+        "fresh_a2": fresh_a2,
+    }
 
 
 def run(*args: str) -> str:
@@ -111,10 +132,13 @@ def test_the_job_disposes_of_what_has_expired_and_keeps_held_and_open_cases(
     assert Concern.objects.filter(pk=w.extra["concern_child"].pk).exists()
     # Screening assessments are past 3 years.
     assert not Assessment.objects.filter(municipality=w.a).exists()
-    # The access log of the children of the open and the held case stays; Ida's went.
-    # Bby has no rules.
+    # The access log of the children of the open and the held case stays; Ida's went, all
+    # but the last 24 months of it (the floor counts from the real date). Bby has no rules.
     log = AccessLogEntry.objects.filter(municipality=w.a)
-    assert not log.filter(child=w.child_a2).exists()
+    assert not log.filter(pk=scene["old_a2"].pk).exists()
+    assert log.filter(pk=scene["fresh_a2"].pk).exists()
+    floor = timezone.now() - dt.timedelta(days=24 * 31)
+    assert not log.filter(child=w.child_a2, at__lt=floor).exists()
     assert log.filter(child=w.child_a1).exists() and log.filter(child=w.child_a3).exists()
     assert AccessLogEntry.objects.filter(municipality=w.b).count() == b_log_before
 
@@ -201,10 +225,10 @@ def test_access_log_entries_can_be_anonymised_instead_of_deleted(
     count = AccessLogEntry.objects.filter(municipality=world.a).count()
     run()
     assert AccessLogEntry.objects.filter(municipality=world.a).count() == count
-    others = AccessLogEntry.objects.filter(municipality=world.a, child=world.child_a2)
-    assert others.exists()
-    assert not others.filter(actor__isnull=False).exists()
-    assert set(others.values_list("actor_role", flat=True)) == {""}
+    old = AccessLogEntry.objects.get(pk=scene["old_a2"].pk)
+    assert old.actor_id is None and old.actor_role == "" and old.source is None
+    fresh = AccessLogEntry.objects.get(pk=scene["fresh_a2"].pk)  # within the floor
+    assert fresh.actor_id == world.ppr_a.pk and fresh.actor_role == "PPR-medarbejder"
     kept = AccessLogEntry.objects.filter(municipality=world.a, child=world.child_a1)
     assert kept.filter(actor__isnull=False).exists()
 

@@ -211,20 +211,35 @@ def test_the_job_keeps_the_access_log_for_the_floor_even_under_a_shorter_stored_
     world: World,
 ) -> None:
     w = world
-    entry = log_entry(w, w.child_a2)
+    noon = dt.time(12, tzinfo=timezone.get_current_timezone())
+    entry = log_entry(w, w.child_a2, at=dt.datetime.combine(months_before(TODAY, 25), noon))
     rule(w, RecordType.ACCESS_LOG, 1)  # past the form, e.g. straight into the database
 
-    out = run(months_after(TODAY, ACCESS_LOG_MIN_MONTHS - 1))
+    out = run(months_before(TODAY, 2))  # the entry was 23 months old then
     assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
     assert "Adgangslog" not in out
 
-    out = run(months_after(TODAY, ACCESS_LOG_MIN_MONTHS + 1))
+    out = run(TODAY)
     assert not AccessLogEntry.objects.filter(pk=entry.pk).exists()
     last = RetentionRun.objects.filter(municipality=w.a).order_by("-pk").first()
     assert last is not None
     assert last.counts[0]["record_type"] == RecordType.ACCESS_LOG
     assert last.counts[0]["months"] == ACCESS_LOG_MIN_MONTHS  # what was applied, not 1
     assert f"Adgangslog: 1 slettet (regel {last.counts[0]['rule_id']}: 24 mdr.)" in out
+
+
+def test_a_job_dated_in_the_future_still_keeps_the_last_24_months_of_the_log(
+    world: World,
+) -> None:
+    # --today is a what-if; the floor is counted from the real date (and on PostgreSQL the
+    # owner's disposal function holds it by the server's clock as well).
+    w = world
+    fresh = log_entry(w, w.child_a2)
+    year_old = log_entry(w, w.child_a2, at=timezone.now() - dt.timedelta(days=365))
+    rule(w, RecordType.ACCESS_LOG, ACCESS_LOG_MIN_MONTHS)
+    out = run(LATER)
+    assert AccessLogEntry.objects.filter(pk__in=[fresh.pk, year_old.pk]).count() == 2
+    assert "Adgangslog" not in out
 
 
 def test_anonymising_the_access_log_is_held_to_the_same_floor(world: World) -> None:

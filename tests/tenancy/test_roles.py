@@ -10,6 +10,7 @@ role's.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.registry.models import Child
@@ -57,9 +59,10 @@ def refused(sql: str, municipality: int | None = None) -> None:
         cursor.execute(sql)
 
 
-def log_entry(world: World) -> AccessLogEntry:
+def log_entry(world: World, at: dt.datetime | None = None) -> AccessLogEntry:
     return AccessLogEntry.objects.create(
         municipality=world.a,
+        at=at or timezone.now(),
         actor=world.lead_a,
         actor_role="PPR-leder",
         child=world.child_a1,
@@ -148,14 +151,33 @@ def test_the_app_role_may_insert_and_read_the_access_log_but_not_change_it(
 def test_the_owners_disposal_function_works_only_in_the_set_municipality(
     world: World,
 ) -> None:
-    entry = log_entry(world)
-    later = entry.at.replace(year=entry.at.year + 1)
+    old = log_entry(world, at=timezone.now() - dt.timedelta(days=26 * 31))
+    later = timezone.now()
     with pytest.raises(DatabaseError), as_app_role(world.b.pk) as cursor:
         cursor.execute("SELECT spor_access_log_dispose(%s, %s, false, '{}')", [world.a.pk, later])
     with as_app_role(world.a.pk) as cursor:
         cursor.execute("SELECT spor_access_log_dispose(%s, %s, false, '{}')", [world.a.pk, later])
         assert cursor.fetchone()[0] == 1
-    assert not AccessLogEntry.objects.filter(pk=entry.pk).exists()
+    assert not AccessLogEntry.objects.filter(pk=old.pk).exists()
+
+
+def test_the_disposal_function_keeps_the_floor_whatever_cut_off_it_is_given(
+    world: World,
+) -> None:
+    # A caller passing a cut-off years ahead still gets nothing younger than 24 months.
+    young = log_entry(world, at=timezone.now() - dt.timedelta(days=23 * 31))
+    fresh = log_entry(world)
+    years_ahead = timezone.now() + dt.timedelta(days=10 * 365)
+    for anonymise in (True, False):
+        with as_app_role(world.a.pk) as cursor:
+            cursor.execute(
+                "SELECT spor_access_log_dispose(%s, %s, %s, '{}')",
+                [world.a.pk, years_ahead, anonymise],
+            )
+            assert cursor.fetchone()[0] == 0
+    for entry in (young, fresh):
+        entry.refresh_from_db()
+        assert entry.actor_id == world.lead_a.pk and entry.actor_role == "PPR-leder"
 
 
 def test_the_app_role_cannot_create_tables_of_its_own(db: None) -> None:

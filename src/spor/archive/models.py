@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from spor.tenancy.models import TenantModel
+from spor.tenancy.rls import ACCESS_LOG_FLOOR_MONTHS
 
 
 class RecordType(models.TextChoices):
@@ -65,8 +66,9 @@ MAX_MONTHS = 1200
 # The access log is kept at least this long, whatever a municipality's rule says: the rule
 # form and the service refuse less, and the retention job never disposes of a younger entry
 # even if a shorter rule got into the database some other way. Two years is the limitation
-# period of the offences a misuse of access would be (docs/retention.md, "Legal basis").
-ACCESS_LOG_MIN_MONTHS = 24
+# period of the offences a misuse of access would be (docs/retention.md, "Legal basis"). The
+# database's disposal function holds the same floor by its own clock (spor.tenancy.rls).
+ACCESS_LOG_MIN_MONTHS = ACCESS_LOG_FLOOR_MONTHS
 
 
 class RetentionRule(TenantModel):

@@ -543,6 +543,14 @@ def _access_log(
     # The floor holds even for a rule that got into the database past check_rule.
     months = max(rule.months, ACCESS_LOG_MIN_MONTHS)
     before = _start_of_day_after(months_before(today, months))
+    # And by the real date, not only the job's "today" (a --today in the future is a what-if):
+    # the database's disposal function refuses anything younger in any case.
+    floor = dt.datetime.combine(
+        months_before(timezone.localdate(), ACCESS_LOG_MIN_MONTHS),
+        dt.time.min,
+        tzinfo=timezone.get_current_timezone(),
+    )
+    before = min(before, floor)
     qs = AccessLogEntry.objects.filter(municipality_id=m, at__lt=before)
     if rule.disposal == Disposal.ANONYMISE:
         qs = qs.filter(Q(actor__isnull=False) | ~Q(actor_role="") | Q(source__isnull=False))

@@ -37,6 +37,9 @@ SYSTEM_SETTING = "spor.system"
 NO_MUNICIPALITY = "0"
 POLICY = "spor_tenant_isolation"
 SYSTEM_POLICY = "spor_owner_system"
+# The access log is never disposed of younger than this (docs/retention.md); the owner's
+# disposal function holds it by the server's clock. spor.archive.models reads it from here.
+ACCESS_LOG_FLOOR_MONTHS = 24
 
 # The SQL of "this row's municipality is one of the set ones" (closed when unset).
 TENANT_CONDITION = (
@@ -178,6 +181,7 @@ CREATE OR REPLACE FUNCTION spor_access_log_dispose(
 ) RETURNS bigint LANGUAGE plpgsql VOLATILE @DEFINER@ AS $fn$
 DECLARE
     n bigint;
+    before timestamptz;
     previous_system text := coalesce(current_setting('spor.system', true), '');
     previous_disposal text := coalesce(current_setting('spor.log_disposal', true), '');
 BEGIN
@@ -187,16 +191,19 @@ BEGIN
         RAISE EXCEPTION 'spor_access_log_dispose: kommunen er ikke den, der arbejdes i'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- The floor (docs/retention.md): nothing younger than @FLOOR@ months by the server's
+    -- clock, whatever cut-off the caller passes.
+    before := least(p_before, now() - interval '@FLOOR@ months');
     PERFORM set_config('spor.system', 'on', true);
     PERFORM set_config('spor.log_disposal', 'on', true);
     IF p_anonymise THEN
         UPDATE audit_accesslogentry SET actor_id = NULL, actor_role = '', source = NULL
-        WHERE municipality_id = p_municipality AND at < p_before
+        WHERE municipality_id = p_municipality AND at < before
           AND (child_id IS NULL OR NOT (child_id = ANY (coalesce(p_keep_children, '{}'))))
           AND (actor_id IS NOT NULL OR actor_role <> '' OR source IS NOT NULL);
     ELSE
         DELETE FROM audit_accesslogentry
-        WHERE municipality_id = p_municipality AND at < p_before
+        WHERE municipality_id = p_municipality AND at < before
           AND (child_id IS NULL OR NOT (child_id = ANY (coalesce(p_keep_children, '{}'))));
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -211,7 +218,10 @@ $fn$""",
 def owner_functions() -> dict[str, str]:
     """The owner's functions (signature -> CREATE statement), made by ``spor.tenancy``'s
     migration 0002. Kept here, the one module that writes Spor's settings."""
-    return {k: v.replace("@DEFINER@", _DEFINER) for k, v in _FUNCTIONS.items()}
+    return {
+        k: v.replace("@DEFINER@", _DEFINER).replace("@FLOOR@", str(ACCESS_LOG_FLOOR_MONTHS))
+        for k, v in _FUNCTIONS.items()
+    }
 
 
 # --------------------------------------------------------------------------- the setting
