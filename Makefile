@@ -58,4 +58,4 @@ bench: env
 	$(BIN)/python benchmarks/report.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache spor.sqlite3
+	rm -rf $(VENV) .mypy_cache .mypy_cache_pg .pytest_cache .ruff_cache spor.sqlite3

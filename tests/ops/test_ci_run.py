@@ -53,11 +53,47 @@ def test_a_run_where_every_stage_passes_exits_zero(tmp_path: Path) -> None:
     assert (tmp_path / "two").exists()
 
 
+def test_two_stages_run_side_by_side_keep_their_output_apart_and_their_results(
+    tmp_path: Path,
+) -> None:
+    result = _run_stages(
+        tmp_path,
+        """
+stage_together "left" bash -c 'echo from-left; touch left' -- \\
+  "right" bash -c 'echo from-right; exit 4'
+stage "after" touch after
+""",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (tmp_path / "left").exists() and (tmp_path / "after").exists()
+    out = result.stdout
+    # Each stage's output is printed under its own heading, once both have ended.
+    assert out.index("== left ==") < out.index("from-left") < out.index("== right ==")
+    assert out.index("== right ==") < out.index("from-right")
+    summary = out.split("== Summary", 1)[1]
+    assert re.search(r"^left\s+ok\s+\d+$", summary, re.M)
+    assert re.search(r"^right\s+FAILED\(4\)\s+\d+$", summary, re.M)
+    assert "1 of 3 stages failed" in summary
+
+
+def _stages_of_ci_run(text: str) -> list[tuple[str, str]]:
+    """(name, command) of every stage in .ci/run: `stage "NAME" CMD` lines and the
+    `"NAME" CMD [--]` parts of a `stage_together` block."""
+    joined = text.replace("\\\n", " ")
+    stages = re.findall(r'^stage "([^"]+)" (.+)$', joined, re.M)
+    for block in re.findall(r"^stage_together (.+)$", joined, re.M):
+        for part in block.split(" -- "):
+            m = re.match(r'\s*"([^"]+)" (.+?)\s*$', part)
+            assert m, part
+            stages.append((m.group(1), re.sub(r"\s+", " ", m.group(2))))
+    return stages
+
+
 def test_ci_runs_each_required_stage_through_the_stage_runner() -> None:
     text = (ROOT / ".ci" / "run").read_text()
     assert ". .ci/stages.sh" in text
     assert text.rstrip().endswith("stage_summary")
-    stages = re.findall(r'^stage "([^"]+)" (.+)$', text, re.M)
+    stages = _stages_of_ci_run(text)
     names = [name for name, _ in stages]
     for wanted in (
         "make test on SQLite",
@@ -68,15 +104,25 @@ def test_ci_runs_each_required_stage_through_the_stage_runner() -> None:
     ):
         assert any(name.startswith(wanted) for name in names), (wanted, names)
     # No suite command outside a stage: a bare one would stop the run at its first failure.
+    in_block = False
     for line in text.splitlines():
-        if re.search(r"\bmake (test|faults)\b|deploy/smoke\.sh", line) and not line.startswith(
-            ("stage ", "#")
-        ):
-            raise AssertionError(f"runs outside a stage: {line}")
+        if line.startswith("stage_together"):
+            in_block = True
+        if not in_block and re.search(r"\bmake (test|faults)\b|deploy/smoke\.sh", line):
+            assert line.startswith(("stage ", "#")), f"runs outside a stage: {line}"
+        if in_block and not line.rstrip().endswith("\\"):
+            in_block = False
     # The PostgreSQL stages get the PostgreSQL environment; the SQLite ones do not.
     commands = dict(stages)
-    assert commands["make test on SQLite"] == "make test"
+    assert commands["make test on SQLite"].endswith("make test")
+    assert "PG_ENV" not in commands["make test on SQLite"]
     assert any("PG_ENV" in cmd for name, cmd in stages if name.startswith("make test on Postgre"))
+    # Side by side, the two suites must not share a Redis database or a mypy cache.
+    pg = next(cmd for name, cmd in stages if name.startswith("make test on Postgre"))
+    sqlite_redis = re.search(r"SPOR_TEST_REDIS_URL=\S+", commands["make test on SQLite"])
+    pg_redis = re.search(r"SPOR_TEST_REDIS_URL=\S+", pg)
+    assert sqlite_redis and pg_redis and sqlite_redis.group() != pg_redis.group()
+    assert "MYPY_CACHE_DIR=" in pg
 
 
 def test_no_test_depends_on_the_machines_speed() -> None:
