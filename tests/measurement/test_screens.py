@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Action
@@ -358,3 +358,22 @@ def test_the_paper_forms_date_is_shown_in_the_date_fields_own_format(world: Worl
     again = client.post(f"{page_url(world)}papir/", data)
     assert again.status_code == 400
     assert 'name="answered_on" value="2026-11-20"' in again.content.decode()
+
+
+def test_the_answer_page_works_while_the_shared_cache_is_down(world: World) -> None:
+    # Redis gone (nothing listens on port 1): the guess limit is an aid and lapses; the
+    # parent still answers, a wrong link is still "not found", and nobody gets a 500.
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    anonymous = Client(raise_request_exception=False)
+    with override_settings(CACHES=down):
+        forged = anonymous.get(f"/svar/{links.new_token()[0]}/")
+        assert forged.status_code == 404 and "Linket findes ikke" in forged.content.decode()
+        assert anonymous.get(f"/svar/{WORLD_TOKEN}/").status_code == 200
+        posted = anonymous.post(f"/svar/{WORLD_TOKEN}/", post_data(answers(1)))
+    assert posted.status_code in (200, 302)
+    assert Response.objects.filter(request=world.extra["measurement_request"]).count() == 1

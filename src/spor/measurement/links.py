@@ -19,10 +19,10 @@ import re
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 
+from spor.lib import cache as shared_cache
 from spor.measurement.models import MeasurementRequest
 from spor.ops.proxies import client_address
 from spor.tenancy import rls
@@ -104,16 +104,10 @@ def guessing_blocked(request: HttpRequest, *, scope: str = "measurement") -> boo
     """True when this address has tried too many unknown links in the window. Each kind
     of one-time link (``scope``: SDQ measurement, staff survey) counts on its own."""
     limit, _ = _limit()
-    return int(cache.get(_key(request, scope), 0)) >= limit
+    return int(shared_cache.get(_key(request, scope), 0)) >= limit
 
 
 def record_bad_token(request: HttpRequest, *, scope: str = "measurement") -> None:
     """Count an unknown link from this address (a fixed window, in Django's cache)."""
     _, minutes = _limit()
-    key = _key(request, scope)
-    if cache.add(key, 1, timeout=minutes * 60):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=minutes * 60)
+    shared_cache.count(_key(request, scope), timeout=minutes * 60)

@@ -18,10 +18,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
-from django.core.cache import cache
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from spor.lib import cache as shared_cache
 
 TIMEOUT = 10
 CACHE_SECONDS = 600
@@ -69,12 +70,12 @@ def _get_json(url: str, **kwargs: Any) -> dict[str, Any]:
 
 def discovery(issuer: str) -> dict[str, Any]:
     key = "spor-oidc-discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
-    found: dict[str, Any] | None = cache.get(key)
+    found: dict[str, Any] | None = shared_cache.get(key)
     if found is None:
         found = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
         if found.get("issuer") != issuer.rstrip("/") and found.get("issuer") != issuer:
             raise OidcError(f"discovery names issuer {found.get('issuer')!r}, not {issuer!r}")
-        cache.set(key, found, CACHE_SECONDS)
+        shared_cache.put(key, found, CACHE_SECONDS)
     return found
 
 
@@ -103,10 +104,10 @@ def _with_query(endpoint: str, params: dict[str, str]) -> str:
 
 def _keyset(jwks_uri: str, *, refresh: bool = False) -> KeySet:
     key = "spor-oidc-jwks:" + hashlib.sha256(jwks_uri.encode()).hexdigest()
-    data = None if refresh else cache.get(key)
+    data = None if refresh else shared_cache.get(key)
     if data is None:
         data = _get_json(jwks_uri)
-        cache.set(key, data, CACHE_SECONDS)
+        shared_cache.put(key, data, CACHE_SECONDS)
     try:
         return KeySet.import_key_set(data)  # type: ignore[arg-type]
     except (JoseError, ValueError, KeyError, TypeError) as exc:
