@@ -2,6 +2,8 @@
 server's clock: whatever cut-off its caller passes, no entry younger than the floor is
 deleted or anonymised (docs/retention.md)."""
 
+from typing import Any
+
 from django.db import migrations
 
 from spor.tenancy import rls
@@ -9,7 +11,7 @@ from spor.tenancy import rls
 SIGNATURE = "spor_access_log_dispose(bigint, timestamptz, boolean, bigint[])"
 
 
-def forward(apps, schema_editor):
+def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(rls.owner_functions()[SIGNATURE])
