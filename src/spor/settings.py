@@ -147,7 +147,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "spor.tenancy.middleware.TenantMiddleware",
+    "spor.accounts.middleware.TenantMiddleware",
 ]
 
 ROOT_URLCONF = "spor.urls"
@@ -164,7 +164,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "spor.tenancy.context_processors.actor",
+                "spor.accounts.context_processors.actor",
                 "spor.notifications.context_processors.unread",
             ],
         },

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from spor.audit import views as audit_views
 from spor.lib.ids import IdConverter
-from spor.registry import import_views
+from spor.registry import access_log_views, import_views
 from spor.registry import views as registry_views
 from spor.sso import views as sso_views
 from spor.web import views as web_views
@@ -32,12 +31,12 @@ urlpatterns = [
     path("boern/<id:child_id>/cpr/", registry_views.child_cpr, name="child_cpr"),
     path(
         "boern/<id:child_id>/adgangslog/",
-        audit_views.child_access_log,
+        access_log_views.child_access_log,
         name="child_access_log",
     ),
     path(
         "boern/<id:child_id>/adgangslog.csv",
-        audit_views.child_access_log_export,
+        access_log_views.child_access_log_export,
         name="child_access_log_export",
     ),
     path("import/", import_views.import_upload, name="registry_import"),

@@ -5,10 +5,10 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.api.scopes import SCOPES
 from spor.api.services import api_token_create
-from spor.tenancy.access import Actor
 from tests.conftest import World
 
 TokenMaker = Callable[..., str]

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
-from spor.tenancy.access import Actor
 from tests.conftest import World
 
 

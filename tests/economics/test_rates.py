@@ -137,8 +137,8 @@ def test_only_the_municipalitys_lead_sees_and_changes_its_rates(world: World, wh
 def test_the_service_refuses_anyone_but_the_lead(world: World) -> None:
     from django.core.exceptions import PermissionDenied
 
+    from spor.accounts.access import Actor
     from spor.accounts.models import Membership
-    from spor.tenancy.access import Actor
 
     ppr = Actor(world.ppr_a, Membership.objects.get(user=world.ppr_a, municipality=world.a))
     with pytest.raises(PermissionDenied):

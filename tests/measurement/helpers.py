@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core import mail
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
-from spor.tenancy.access import Actor
 from tests.conftest import World
 
 LINK_RE = re.compile(r"https?://[^\s]+/svar/([A-Za-z0-9_-]{43})/")

@@ -374,7 +374,7 @@ def test_the_start_page_tiles_lead_each_role_to_its_part(world: World) -> None:
     template = Template("{% load programme_tags %}{% programme_tiles %}")
 
     def render(user):  # type: ignore[no-untyped-def]
-        from spor.tenancy.access import resolve_actor
+        from spor.accounts.access import resolve_actor
 
         request = RequestFactory().get("/")
         request.user = user

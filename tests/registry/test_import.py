@@ -604,8 +604,8 @@ def test_queries_do_not_grow_with_the_number_of_rows(
     data = csv_bytes(rows)
     parsed = parse_file("boern.csv", data)
     assert parsed.ok, parsed.errors[:3]
+    from spor.accounts.access import Actor
     from spor.registry.services import children_import
-    from spor.tenancy.access import Actor
 
     membership = world.lead_a.memberships.get()
     actor = Actor(user=world.lead_a, membership=membership)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.audit.models import AccessLogEntry, Purpose
-from spor.tenancy.access import Actor
 
 
 def actor_for(user, muni) -> Actor:  # type: ignore[no-untyped-def]

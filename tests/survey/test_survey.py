@@ -10,6 +10,7 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Profession, Role
 from spor.survey import items, selectors
 from spor.survey.models import (
@@ -18,7 +19,6 @@ from spor.survey.models import (
     SurveyInvitation,
     SurveyRound,
 )
-from spor.tenancy.access import Actor
 from tests import factories as f
 from tests.conftest import World
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spor.accounts.access import Actor
 from spor.api.models import ApiToken
 from spor.api.scopes import SESSION_SCOPES
-from spor.tenancy.access import Actor
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from spor.accounts.access import Actor
 from spor.api.access import TokenActor, scopes_of
-from spor.tenancy.access import Actor
 
 MSG_SCOPE = "Nøglen har ikke rettigheden »{scope}«, som denne handling kræver."
 MSG_NOT_FOUND = "Ikke fundet."

@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.access import Actor
 from spor.api.models import ApiToken
 from spor.api.tokens import hash_secret
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Case, Delivery
 from spor.concerns.models import Concern
 from spor.measurement.models import Response
-from spor.tenancy.access import Actor
 
 
 def tokens_for(actor: Actor) -> QuerySet[ApiToken]:

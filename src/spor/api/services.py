@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Profession, Role, User
 from spor.api.models import ApiToken
 from spor.api.scopes import SCOPES
 from spor.api.tokens import hash_secret, new_secret, visible_prefix
-from spor.tenancy.access import Actor
 
 MSG_NAME = "Giv nøglen et navn, fx integrationens navn."
 MSG_NAME_TAKEN = "Der findes allerede en nøgle med det navn i kommunen."

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.api import selectors, services
 from spor.api.scopes import SCOPES
 from spor.lib.ids import parse_id
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 
 class TokenForm(forms.Form):

@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from spor.accounts.access import Actor
 from spor.api import filters, scopes
 from spor.api import selectors as api_selectors
 from spor.api import serializers as s
@@ -46,7 +47,6 @@ from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 from spor.registry import selectors as registry_selectors
 from spor.screening import selectors as screening_selectors
-from spor.tenancy.access import Actor
 
 MAX_ID = filters.MAX_ID
 MSG_CHILD = "Barnet findes ikke i din kommune."

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.archive.models import ArchiveExport
 from spor.archive.services import archive_holds_add_for_export
@@ -45,7 +46,6 @@ from spor.cases.models import (
 from spor.measurement.models import Response
 from spor.registry.models import Child, Group
 from spor.spreadsheets import csv_value
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 FORMAT_VERSION = "1.0"

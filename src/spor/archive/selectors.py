@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from spor.accounts.access import Actor
 from spor.archive.models import ArchiveExport, ArchiveHold, RetentionRule, RetentionRun
-from spor.tenancy.access import Actor
 
 
 def rules_for(actor: Actor) -> QuerySet[RetentionRule]:

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.archive.models import (
     ACCESS_LOG_MIN_MONTHS,
     ALLOWED_DISPOSALS,
@@ -42,7 +43,6 @@ from spor.measurement.models import MeasurementRequest, Response
 from spor.registry.models import Child, Enrolment
 from spor.screening.models import Assessment, Consent, ParentNotice
 from spor.tenancy import rls
-from spor.tenancy.access import Actor
 
 MSG_LEAD_ONLY = "Kun PPR-lederen kan ændre kommunens sletteregler og arkivhold."
 MSG_RECORD_TYPE = "Vælg, hvilken slags oplysninger reglen gælder."

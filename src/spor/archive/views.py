@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.archive import export as archive_export
 from spor.archive import forms, selectors, services
 from spor.archive.models import KEPT_REASONS, RecordType
 from spor.lib.forms import add_errors
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 
 def _run_lines(run: Any) -> list[str]:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from django.http import HttpRequest
 
+from spor.accounts.access import Actor
 from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.ops.proxies import client_address
-from spor.tenancy.access import Actor
 
 
 def access_log_record(

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 
 from spor import sdq
+from spor.accounts.access import Actor
 from spor.cases import matching
 from spor.cases.models import Case
 from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.screening import selectors as screening
-from spor.tenancy.access import Actor
 
 # The evaluation page's default informant (spor.evaluation.web.forms.DEFAULT_INFORMANT):
 # the same pairs as the evaluation counts.

@@ -17,6 +17,7 @@ from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.cases import matching
 from spor.cases.models import (
@@ -35,7 +36,6 @@ from spor.cases.models import (
     Target,
 )
 from spor.registry.models import Enrolment
-from spor.tenancy.access import Actor
 
 OPENING_ROLES = frozenset({Role.PPR, Role.LEAD})
 CATALOGUE_ROLES = frozenset({Role.PPR, Role.LEAD})

@@ -18,8 +18,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Profession, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
@@ -55,11 +57,11 @@ from spor.cases.models import (
 from spor.concerns.models import Concern
 from spor.concerns.services import concern_case_started
 from spor.lib.forms import raise_errors
-from spor.notifications.services import notify_case_member_added
+from spor.notifications.models import Kind
+from spor.notifications.services import notification_once, notify_case_member_added
 from spor.registry.models import Child, Group
 from spor.screening.models import Consent
 from spor.screening.selectors import RECIPIENT_OF_ROLE
-from spor.tenancy.access import Actor
 
 # The messages, shared with the forms so that the screens and the services say the same.
 MSG_NOT_ALLOWED_OPEN = "Kun PPR-medarbejdere og PPR-lederen kan starte et forløb."
@@ -935,3 +937,34 @@ def intervention_save(
     item.active = active
     item.save()
     return item
+
+
+def goals_notify_overdue(*, today: dt.date) -> tuple[int, int]:
+    """One notification to the person responsible for each active goal of an open case
+    whose follow-up date has passed, once per goal and date (``manage.py spor_notify_due``;
+    the system context of one municipality). Returns (made, made before)."""
+    made = already = 0
+    goals = (
+        Goal.objects.filter(
+            status=GoalStatus.ACTIVE,
+            follow_up_on__lt=today,
+            case__status=Status.OPEN,
+            responsible__active=True,
+        )
+        .select_related("responsible__user")
+        .order_by("pk")
+    )
+    for goal in goals:
+        new = notification_once(
+            municipality_id=goal.municipality_id,
+            recipient=goal.responsible.user,
+            kind=Kind.OVERDUE,
+            text=(
+                f"Opfølgningen af et mål i forløb #{goal.case_id} er overskredet "
+                f"({goal.follow_up_on:%d.%m.%Y})."
+            ),
+            link=reverse("cases:case_detail", kwargs={"case_id": goal.case_id}),
+            key=f"goal:{goal.pk}:{goal.follow_up_on.isoformat()}",
+        )
+        made, already = (made + 1, already) if new else (made, already + 1)
+    return made, already

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spor import cpr
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import forms, matching, selectors, services
@@ -29,8 +31,6 @@ from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
 from spor.screening import selectors as screening_selectors
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 PAGE_SIZE = 50
 MSG_CPR_NOT_FOUND = "Der er intet barn med dette CPR-nummer i kommunen. Tjek nummeret."

@@ -20,11 +20,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns.models import OPEN_STATES, Concern, ReminderSent
-from spor.tenancy.access import Actor
 
 
 @dataclass

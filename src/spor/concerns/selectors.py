@@ -25,12 +25,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.concerns.models import OPEN_STATES, Concern, ConcernEvent
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import current_on, own_group_ids
-from spor.tenancy.access import Actor
 
 
 def _with_relations(qs: QuerySet[Concern]) -> QuerySet[Concern]:

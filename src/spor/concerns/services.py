@@ -15,8 +15,10 @@ import uuid
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
@@ -30,9 +32,9 @@ from spor.concerns.models import (
     State,
 )
 from spor.concerns.selectors import may_manage
-from spor.notifications.services import notify_concern_assigned
+from spor.notifications.models import Kind
+from spor.notifications.services import notification_once, notify_concern_assigned
 from spor.registry.models import Child, Group
-from spor.tenancy.access import Actor
 
 # The messages, shared with the forms so that the screens and the services say the same.
 MSG_FOLLOW_UP_PAST = "Opfølgningsdatoen kan ikke ligge før i dag. Vælg i dag eller en senere dato."
@@ -386,3 +388,31 @@ def concern_case_started(
     )
     _log_child(actor, concern, Action.CHANGE, "Bekymring lukket: forløb startet", request)
     return concern
+
+
+def concerns_notify_overdue(*, today: dt.date) -> tuple[int, int]:
+    """One notification to the person responsible for each open concern whose follow-up
+    date has passed, once per concern and date (``manage.py spor_notify_due``; the system
+    context of one municipality). Returns (made, made before)."""
+    made = already = 0
+    concerns = (
+        Concern.objects.filter(
+            state__in=OPEN_STATES, follow_up_on__lt=today, responsible__active=True
+        )
+        .select_related("responsible__user")
+        .order_by("pk")
+    )
+    for concern in concerns:
+        new = notification_once(
+            municipality_id=concern.municipality_id,
+            recipient=concern.responsible.user,
+            kind=Kind.OVERDUE,
+            text=(
+                f"Opfølgningsdatoen for bekymring #{concern.pk} er overskredet "
+                f"({concern.follow_up_on:%d.%m.%Y})."
+            ),
+            link=reverse("concerns:concern_detail", kwargs={"concern_id": concern.pk}),
+            key=f"concern:{concern.pk}:{concern.follow_up_on.isoformat()}",
+        )
+        made, already = (made + 1, already) if new else (made, already + 1)
+    return made, already

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spor import cpr
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.accounts.models import Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
@@ -26,8 +28,6 @@ from spor.concerns.models import Concern
 from spor.lib.forms import add_errors, first_error
 from spor.lib.ids import parse_id
 from spor.registry import selectors as registry_selectors
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 PAGE_SIZE = 50
 MSG_CPR_NOT_FOUND = "Der er intet barn med dette CPR-nummer i kommunen. Tjek nummeret."

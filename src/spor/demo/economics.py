@@ -15,12 +15,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Profession, Role
 from spor.cases.models import Delivery, Intervention, KnowledgeBase
 from spor.economics import reports, services
 from spor.economics.models import EffectSource, HourlyRate, InterventionCost
 from spor.measurement.models import Phase
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 NOTE = "Demotal: et skøn, ikke en bestemt kommunes løn."

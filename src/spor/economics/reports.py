@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Profession
 from spor.cases.models import Intervention
 from spor.economics import costs, investment, selectors
@@ -15,7 +16,6 @@ from spor.evaluation.web import figures
 from spor.evaluation.web import selectors as evaluation_selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
-from spor.tenancy.access import Actor
 
 LABELS = dict(Profession.choices)
 

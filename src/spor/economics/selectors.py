@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.access import Actor
 from spor.cases.models import INITIATED_STATES, Delivery, DeliveryHours, Intervention
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
-from spor.tenancy.access import Actor
 
 
 def rates_for(actor: Actor) -> QuerySet[HourlyRate]:

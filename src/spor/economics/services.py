@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Profession
 from spor.cases.models import Intervention
 from spor.economics import investment
@@ -26,7 +27,6 @@ from spor.economics.models import (
 )
 from spor.evaluation import economics
 from spor.lib.forms import raise_errors
-from spor.tenancy.access import Actor
 
 MSG_NOT_ALLOWED = "Kun PPR-lederen kan ændre kommunens økonomital."
 MSG_PROFESSION = "Vælg en faggruppe."

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.economics import charts, investment, reports, selectors, services
 from spor.economics.forms import (
     CostFilterForm,
@@ -23,8 +25,6 @@ from spor.economics.forms import (
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
 from spor.evaluation.economics import DISCLAIMER_DA, PURSES
 from spor.lib.ids import parse_id
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
 

@@ -14,7 +14,8 @@ from spor.measurement import links, questionnaire, services
 from spor.measurement.models import Informant, RequestStatus
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def private_response(response: HttpResponse) -> HttpResponse:
+    """A page reached by a one-time link (also the survey's, spor.survey.public_views)."""
     # The token is in the URL: keep it out of caches, other sites' Referer headers and search
     # engines. (Not "no-referrer": browsers then send "Origin: null" and the CSRF check fails.)
     response["Cache-Control"] = "no-store"
@@ -23,8 +24,8 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _closed(request: HttpRequest, status: str, message: str) -> HttpResponse:
-    return _private(
+def closed_response(request: HttpRequest, status: str, message: str) -> HttpResponse:
+    return private_response(
         render(
             request,
             "measurement/public_closed.html",
@@ -38,15 +39,15 @@ def _closed(request: HttpRequest, status: str, message: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     if links.guessing_blocked(request):
-        return _private(render(request, "measurement/public_too_many.html", status=429))
+        return private_response(render(request, "measurement/public_too_many.html", status=429))
     with transaction.atomic():
         req = links.find_request(token)
         if req is None:
             links.record_bad_token(request)
-            return _private(render(request, "measurement/public_unknown.html", status=404))
+            return private_response(render(request, "measurement/public_unknown.html", status=404))
         status = req.status
         if status != RequestStatus.SENT:
-            return _closed(request, status, services.closed_message(status))
+            return closed_response(request, status, services.closed_message(status))
         child = req.delivery.case.child
         q = questionnaire.build(req.form, req.informant, req.municipality_id)
         context = {
@@ -65,12 +66,14 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                         req=req, answers=q.answers(), impact=q.impact_answers(), request=request
                     )
                 except services.LinkClosed as closed:
-                    return _closed(request, closed.status, closed.message)
+                    return closed_response(request, closed.status, closed.message)
                 return redirect("measurement_public:thanks")
-            return _private(render(request, "measurement/public_answer.html", context, status=400))
-        return _private(render(request, "measurement/public_answer.html", context))
+            return private_response(
+                render(request, "measurement/public_answer.html", context, status=400)
+            )
+        return private_response(render(request, "measurement/public_answer.html", context))
 
 
 @never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "measurement/public_thanks.html"))
+    return private_response(render(request, "measurement/public_thanks.html"))

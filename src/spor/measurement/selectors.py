@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Case, Delivery, Participant, Relation
 from spor.measurement.models import LicensedWording, MeasurementRequest, Response
-from spor.tenancy.access import Actor
 
 
 def get_delivery_for_user(actor: Actor, delivery_id: int) -> Delivery:

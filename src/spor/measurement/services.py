@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from spor import sdq
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.audit.services import access_log_record
@@ -41,7 +42,6 @@ from spor.measurement.models import (
 )
 from spor.notifications.services import notify_questionnaire_answered
 from spor.ops.proxies import client_address
-from spor.tenancy.access import Actor
 
 LINK_DAYS = 21
 

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required, lead_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases.models import Delivery, DeliveryStatus
@@ -21,8 +23,6 @@ from spor.lib.forms import add_errors
 from spor.measurement import forms, questionnaire, results, selectors, services
 from spor.measurement.forms import PaperForm, SendForm
 from spor.measurement.models import Informant, MeasurementRequest, Phase
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required, lead_required
 
 
 def _log_view(request: HttpRequest, actor: Actor, delivery: Delivery, what: str) -> None:

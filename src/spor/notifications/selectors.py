@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from spor.accounts.access import Actor
 from spor.notifications.models import EmailPreference, Kind, Notification
-from spor.tenancy.access import Actor
 
 
 def notifications_for(actor: Actor) -> QuerySet[Notification]:

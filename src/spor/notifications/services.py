@@ -1,5 +1,5 @@
 """Writes of notifications: making one (and its e-mail, if the person chose so), marking
-read, and the daily job that tells people about overdue follow-ups.
+read, and the one-per-key notification that the daily job about overdue follow-ups makes.
 
 The e-mail says only "Du har en ny notifikation i Spor" and links to the notification
 centre, never to the object and never with a child's name or CPR number: e-mail leaves
@@ -9,9 +9,7 @@ rolled back sends nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import User
 from spor.notifications.models import EmailPreference, Kind, Notification
-from spor.tenancy.access import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -117,84 +115,15 @@ def email_preferences_save(*, actor: Actor, kinds: set[str]) -> None:
 # --------------------------------------------------------------------------- the daily job
 
 
-@dataclass
-class DueResult:
-    concerns: int = 0
-    goals: int = 0
-    already: int = 0
-
-    @property
-    def created(self) -> int:
-        return self.concerns + self.goals
-
-
-def notify_due(*, today: dt.date | None = None) -> DueResult:
-    """One notification per overdue item and follow-up date, to the person responsible:
-    open concerns and active goals of open cases whose follow-up date has passed. Running
-    it again the same day (or the next) makes none twice; moving the date and letting it
-    pass again makes a new one. Runs in the system context, for every municipality."""
-    from spor.cases.models import Goal, GoalStatus, Status
-    from spor.concerns.models import OPEN_STATES, Concern
-
-    today = today or timezone.localdate()
-    result = DueResult()
-
-    def once(**fields: Any) -> Notification | None:
-        try:
-            return notification_create(**fields)
-        except IntegrityError:  # another run made it at the same moment
-            return None
-
-    concerns = (
-        Concern.objects.filter(
-            state__in=OPEN_STATES, follow_up_on__lt=today, responsible__active=True
-        )
-        .select_related("responsible__user")
-        .order_by("pk")
-    )
-    for concern in concerns:
-        made = once(
-            municipality_id=concern.municipality_id,
-            recipient=concern.responsible.user,
-            kind=Kind.OVERDUE,
-            text=(
-                f"Opfølgningsdatoen for bekymring #{concern.pk} er overskredet "
-                f"({concern.follow_up_on:%d.%m.%Y})."
-            ),
-            link=reverse("concerns:concern_detail", kwargs={"concern_id": concern.pk}),
-            key=f"concern:{concern.pk}:{concern.follow_up_on.isoformat()}",
-        )
-        if made is None:
-            result.already += 1
-        else:
-            result.concerns += 1
-    goals = (
-        Goal.objects.filter(
-            status=GoalStatus.ACTIVE,
-            follow_up_on__lt=today,
-            case__status=Status.OPEN,
-            responsible__active=True,
-        )
-        .select_related("responsible__user")
-        .order_by("pk")
-    )
-    for goal in goals:
-        made = once(
-            municipality_id=goal.municipality_id,
-            recipient=goal.responsible.user,
-            kind=Kind.OVERDUE,
-            text=(
-                f"Opfølgningen af et mål i forløb #{goal.case_id} er overskredet "
-                f"({goal.follow_up_on:%d.%m.%Y})."
-            ),
-            link=reverse("cases:case_detail", kwargs={"case_id": goal.case_id}),
-            key=f"goal:{goal.pk}:{goal.follow_up_on.isoformat()}",
-        )
-        if made is None:
-            result.already += 1
-        else:
-            result.goals += 1
-    return result
+def notification_once(**fields: Any) -> bool:
+    """:func:`notification_create` for a notification with a ``key``: made once, however
+    often the job runs. False if it was already made (also by another run at the same
+    moment). Each part of the loop finds its own overdue items and calls this
+    (``concerns_notify_overdue``, ``goals_notify_overdue``; the command ``spor_notify_due``)."""
+    try:
+        return notification_create(**fields) is not None
+    except IntegrityError:  # another run made it at the same moment
+        return False
 
 
 # --------------------------------------------------------------------------- called by others

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.notifications import selectors, services
 from spor.notifications.models import Kind
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 PAGE_SIZE = 50
 

@@ -17,9 +17,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.ops.errors import Fault, classify, sqlite_disk_is_full
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from spor.accounts.access import Actor
 from spor.orgsync import mapping
 from spor.orgsync.models import JobFunctionMapping, OrgImport
 from spor.orgsync.parsing import fold
-from spor.tenancy.access import Actor
 
 
 def _lead(actor: Actor) -> None:

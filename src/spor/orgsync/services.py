@@ -24,13 +24,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Membership, Profession, Role, User
 from spor.orgsync import mapping
 from spor.orgsync.models import ExternalPerson, ExternalUnit, JobFunctionMapping, OrgImport
 from spor.orgsync.parsing import OrgFile, RowError, fold
 from spor.registry.importing import fold_name
 from spor.registry.models import Group, Institution
-from spor.tenancy.access import Actor
 
 CREATE, UPDATE, END = "opret", "opdater", "afslut"
 ACTION_LABELS = {CREATE: "Oprettes", UPDATE: "Opdateres", END: "Afsluttes"}

@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from spor import cpr
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.accounts.models import Profession, Role
 from spor.orgsync import parsing, selectors, services
 from spor.orgsync.forms import JobFunctionForm
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 logger = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from spor.accounts.access import Actor
 from spor.cases.models import Intervention
 from spor.evaluation import stats
 from spor.evaluation.web import figures, selectors
@@ -34,7 +35,6 @@ from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention
 from spor.programme.selectors import benchmarks_of
-from spor.tenancy.access import Actor
 
 __all__ = ["Outcome", "Outcomes", "for_initiative", "for_programme"]
 

@@ -2,7 +2,7 @@
 
 Two audiences:
 
-* **Municipality staff** (an :class:`~spor.tenancy.access.Actor`): the PPR-leder and PPR
+* **Municipality staff** (an :class:`~spor.accounts.access.Actor`): the PPR-leder and PPR
   staff read their own municipality's participations, plans and initiatives; the
   PPR-leder edits them. Other roles, and other municipalities, get 404.
 * **The programme administrator** (a :class:`~spor.programme.access.ProgrammeActor`): the
@@ -21,6 +21,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Role
 from spor.cases.models import (
     INITIATED_STATES,
@@ -46,7 +47,6 @@ from spor.programme.models import (
     ProgrammeParticipation,
     Scope,
 )
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 PLAN_READERS = frozenset({Role.PPR, Role.LEAD})

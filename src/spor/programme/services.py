@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.cases.models import Intervention, Level, Target
 from spor.lib.forms import raise_errors
 from spor.programme.access import ProgrammeActor, national_context
@@ -40,7 +41,6 @@ from spor.programme.models import (
     ProgrammeParticipation,
     Scope,
 )
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 MSG_NOT_LEAD = "Kun PPR-lederen kan ændre kommunens udviklingsplan."

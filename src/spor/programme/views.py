@@ -19,14 +19,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.evaluation.national.access import evaluated_programmes
 from spor.lib.forms import add_errors
 from spor.programme import exports, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.survey.selectors import latest_self_assessment
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 
 def _status(form: django_forms.Form) -> int:

@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from spor import cpr
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.registry import importing
 from spor.registry.services import children_import
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
-from spor.tenancy.access import Actor
 
 
 def own_group_ids(actor: Actor) -> QuerySet[GroupAssignment, int]:

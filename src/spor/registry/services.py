@@ -11,12 +11,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.registry import cpr_vault
 from spor.registry.importing import ImportRow, fold_name
 from spor.registry.models import Child, Enrolment, Group, Institution
-from spor.tenancy.access import Actor
 
 _CHUNK = 2000
 

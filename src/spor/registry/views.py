@@ -6,13 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from spor import cpr
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.lib.forms import first_error
 from spor.registry import selectors
 from spor.registry.forms import ChildSearchForm
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required
 
 PAGE_SIZE = 50
 

@@ -31,6 +31,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
@@ -44,7 +45,6 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
-from spor.tenancy.access import Actor
 
 # ---------------------------------------------------------------------------- who may
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
@@ -31,7 +32,6 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
-from spor.tenancy.access import Actor
 
 
 class ScreeningError(Exception):

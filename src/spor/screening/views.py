@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import actor_required, lead_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.lib.ids import parse_id
@@ -27,8 +29,6 @@ from spor.screening import areas, charts, forms, services
 from spor.screening import selectors as sel
 from spor.screening.models import ScreeningRound
 from spor.screening.services import ScreeningError
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import actor_required, lead_required
 
 AGREEMENT = "faelles"
 PAGE_SIZE = 50

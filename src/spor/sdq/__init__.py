@@ -37,7 +37,7 @@ from spor.sdq._change import (
     rci_parameters,
     reliable_change,
 )
-from spor.sdq._engine import ScoreResult, round_half_up_ratio, scale_score, score, score_one
+from spor.sdq._engine import round_half_up_ratio, scale_score, score, score_one
 from spor.sdq._instrument import (
     Instrument,
     list_forms,
@@ -46,6 +46,7 @@ from spor.sdq._instrument import (
 )
 from spor.sdq._norms import BandResult, NormSet, band, list_norm_sets, load_norm_set
 from spor.sdq._pairs import OCCASIONS, PairedInput, read_pairs
+from spor.sdq._result import ScoreResult
 
 __all__ = [
     "ADDED_VALUE_SD",

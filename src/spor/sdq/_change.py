@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 
 from spor.sdq._base import MISSING, SDQError
-from spor.sdq._engine import ScoreResult
 from spor.sdq._instrument import load_instrument
 from spor.sdq._norms import NormSet, band, load_norm_set
+from spor.sdq._result import ScoreResult
 
 F64 = npt.NDArray[np.float64]
 

@@ -28,8 +28,9 @@ import numpy.typing as npt
 from spor.sdq import _kernel
 from spor.sdq._base import MISSING, SDQError
 from spor.sdq._instrument import Instrument, Scale, load_instrument
+from spor.sdq._norms import band
+from spor.sdq._result import I8, ScoreResult
 
-I8 = npt.NDArray[np.int8]
 _BLOCK = 1 << 15
 _MAX_LUT_BITS = 16
 
@@ -53,46 +54,6 @@ def scale_score(points: list[int | None], n_items: int, min_answered: int, metho
     if method == "sum":
         return sum(answered) if c == n_items else MISSING
     return round_half_up_ratio(sum(answered) * n_items, c)
-
-
-class ScoreResult(dict[str, I8]):
-    """Scores by name (``emotional`` … ``prosocial``, ``total``, ``externalising``,
-    ``internalising``, ``impact``), each an int8 array with ``-1`` for not scored.
-
-    ``instrument`` is the form that scored them; ``as_float()`` gives float arrays with NaN for
-    those who prefer that in a notebook.
-    """
-
-    def __init__(self, instrument: Instrument, scores: Mapping[str, I8]) -> None:
-        super().__init__(scores)
-        self.instrument = instrument
-
-    @property
-    def form(self) -> str:
-        return self.instrument.form
-
-    @property
-    def informant(self) -> str:
-        return self.instrument.informant
-
-    def __len__(self) -> int:  # number of scores, as for a dict
-        return super().__len__()
-
-    @property
-    def n(self) -> int:
-        """Number of responses."""
-        return 0 if not self else int(next(iter(self.values())).shape[0])
-
-    def missing(self, name: str) -> npt.NDArray[np.bool_]:
-        return self[name] < 0
-
-    def as_float(self) -> dict[str, npt.NDArray[np.float64]]:
-        out: dict[str, npt.NDArray[np.float64]] = {}
-        for k, v in self.items():
-            f = v.astype(np.float64)
-            f[v < 0] = np.nan
-            out[k] = f
-        return out
 
 
 def _bits_for(n_states: int) -> int:
@@ -458,8 +419,6 @@ def score_one(
     res = score(row, imp, form=inst)
     out: dict[str, Any] = {k: (None if v[0] < 0 else int(v[0])) for k, v in res.items()}
     if norms is not None:
-        from spor.sdq._norms import band  # local import: _norms imports this module
-
         bands = band(res, norms)
         for name in res:
             b = bands.get(name)

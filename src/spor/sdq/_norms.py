@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from spor.sdq._base import MISSING, SDQError
-from spor.sdq._engine import ScoreResult
 from spor.sdq._instrument import _data_dir, _read_json, load_instrument
+from spor.sdq._result import ScoreResult
 
 FORMAT = "spor-normset/1"
 I8 = npt.NDArray[np.int8]

@@ -49,7 +49,7 @@ def provider_by_id(provider_id: int) -> OidcProvider | None:
 
 def needs_second_factor(user: User) -> bool:
     """Every Spor role sees children (a teacher her groups', the others through cases or
-    the whole municipality; spor.tenancy.access), and the system administrator sees all
+    the whole municipality; spor.accounts.access), and the system administrator sees all
     in the admin: all of them need a second factor when they log in with a password."""
     if user.is_superuser or user.is_staff:
         return True

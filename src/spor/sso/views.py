@@ -21,12 +21,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from spor.accounts.access import SESSION_KEY as MEMBERSHIP_SESSION_KEY
 from spor.ops.proxies import client_address
 from spor.sso import oidc, selectors, services
 from spor.sso.forms import MSG_MUNICIPALITY, StartForm
 from spor.sso.models import LoginMethod, LoginOutcome
 from spor.sso.session import OIDC_FLOW, OIDC_LOGOUT, mark_second_factor, second_factor_done
-from spor.tenancy.access import SESSION_KEY as MEMBERSHIP_SESSION_KEY
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The public answer page of a survey link: no login. Forged links answer 404, used links
 and closed rounds 410, and an address that tries too many unknown links 429. The page
-headers are the measurement's (``spor.measurement.public_views._private``)."""
+headers are the measurement's (``spor.measurement.public_views.private_response``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from spor.measurement.public_views import _closed, _private
+from spor.measurement.public_views import closed_response, private_response
 from spor.survey import items, links, results, services
 
 
@@ -18,15 +18,15 @@ from spor.survey import items, links, results, services
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     if links.guessing_blocked(request):
-        return _private(render(request, "measurement/public_too_many.html", status=429))
+        return private_response(render(request, "measurement/public_too_many.html", status=429))
     with transaction.atomic():
         inv = links.find_invitation(token)
         if inv is None:
             links.record_bad_token(request)
-            return _private(render(request, "measurement/public_unknown.html", status=404))
+            return private_response(render(request, "measurement/public_unknown.html", status=404))
         status = services.invitation_status(inv)
         if status != "sendt":
-            return _closed(request, status, services.closed_message(status))
+            return closed_response(request, status, services.closed_message(status))
         data = inv.round.items
         context = {
             "round": inv.round,
@@ -44,13 +44,15 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 try:
                     services.answer_by_link(inv, answers)
                 except services.LinkClosed as closed:
-                    return _closed(request, closed.status, closed.message)
+                    return closed_response(request, closed.status, closed.message)
                 return redirect("survey_public:thanks")
             context.update(errors=errors, chosen={k: str(v) for k, v in request.POST.items()})
-            return _private(render(request, "survey/public_answer.html", context, status=400))
-        return _private(render(request, "survey/public_answer.html", context))
+            return private_response(
+                render(request, "survey/public_answer.html", context, status=400)
+            )
+        return private_response(render(request, "survey/public_answer.html", context))
 
 
 @never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "survey/public_thanks.html"))
+    return private_response(render(request, "survey/public_thanks.html"))

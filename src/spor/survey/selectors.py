@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from spor.accounts.access import Actor
 from spor.survey.models import BenchmarkSelfAssessment, SurveyRound
-from spor.tenancy.access import Actor
 
 
 def rounds_for(actor: Actor) -> list[SurveyRound]:

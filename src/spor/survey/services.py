@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.lib.ids import parse_small_int
 from spor.survey import items, links
@@ -21,7 +22,6 @@ from spor.survey.models import (
     SurveyRound,
 )
 from spor.survey.results import MIN_ANSWERS
-from spor.tenancy.access import Actor
 
 INVITED_ROLES = (Role.PPR, Role.LEAD)
 MAX_DAYS_OPEN = 90

@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.lib.forms import first_error
 from spor.survey import results, selectors, services
 from spor.survey.forms import OpenRoundForm, SelfAssessmentForm
 from spor.survey.models import Level
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 
 def _index(request: HttpRequest, actor: Actor, error: str = "", status: int = 200) -> HttpResponse:

@@ -18,11 +18,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.concerns.models import OPEN_STATES, Concern
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.screening.models import Assessment, Consent, Recipient
-from spor.tenancy.access import Actor
 
 PAGE_SIZE = 100
 

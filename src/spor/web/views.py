@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from spor.accounts.access import SESSION_KEY, Actor, memberships_of
+from spor.accounts.decorators import actor_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.evaluation.national.access import evaluated_programmes
 from spor.lib.ids import parse_id
-from spor.tenancy.access import SESSION_KEY, Actor, memberships_of
-from spor.tenancy.decorators import actor_required
 from spor.web.forms import TransitionWindowForm
 from spor.web.transitions import default_window, transitions_for
 

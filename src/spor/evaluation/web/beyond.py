@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Role
 from spor.cases.models import Case, Status
 from spor.concerns.models import Concern, EventKind
@@ -20,7 +21,6 @@ from spor.evaluation import stats
 from spor.evaluation.web.figures import SUPPRESSED, THRESHOLD, num, pct
 from spor.evaluation.web.forms import Filters
 from spor.programme.models import ProgrammeParticipation
-from spor.tenancy.access import Actor
 
 SPECIALISED_FIELDS = ("close_psychiatry", "close_special_education", "close_social_measures")
 PPR_ROLES = (Role.PPR, Role.LEAD)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from spor import sdq
+from spor.accounts.access import Actor
 from spor.evaluation import disclosure, outcome, stats
 from spor.evaluation.web import selectors
 from spor.evaluation.web.forms import Filters
@@ -22,7 +23,6 @@ from spor.evaluation.web.selectors import SUBSCALES as SUBSCALE_KEYS
 from spor.evaluation.web.selectors import Cell, Row
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
-from spor.tenancy.access import Actor
 
 THRESHOLD: int = inspect.signature(disclosure.suppress).parameters["threshold"].default
 SUPPRESSED = disclosure.HIDDEN_MARK

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from spor.accounts.access import Actor
 from spor.evaluation.web.models import ReportJob
-from spor.tenancy.access import Actor
 
 
 def report_jobs_for(actor: Actor) -> QuerySet[ReportJob]:

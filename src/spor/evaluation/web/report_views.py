@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.evaluation.web import report_selectors, services
 from spor.evaluation.web.models import ReportFormat
 from spor.evaluation.web.views import MSG_INVALID
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 CONTENT_TYPES = {
     ReportFormat.PDF: "application/pdf",

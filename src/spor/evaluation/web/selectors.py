@@ -24,10 +24,10 @@ from django.db.models import (
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.cases.models import Intervention
 from spor.evaluation.web.forms import Filters
 from spor.measurement.models import Phase, Response
-from spor.tenancy.access import Actor
 
 
 def interventions_for(actor: Actor) -> QuerySet[Intervention]:

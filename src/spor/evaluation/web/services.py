@@ -22,12 +22,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership
 from spor.evaluation.web import figures, reports, selectors
 from spor.evaluation.web.forms import FilterForm
 from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
 from spor.tenancy import rls
-from spor.tenancy.access import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from spor.accounts.access import Actor
+from spor.accounts.decorators import lead_required
 from spor.evaluation.web import beyond, figures, selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
-from spor.tenancy.access import Actor
-from spor.tenancy.decorators import lead_required
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
 

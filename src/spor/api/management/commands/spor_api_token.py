@@ -14,11 +14,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, User
 from spor.api import selectors, services
 from spor.api.scopes import SCOPES
 from spor.tenancy import rls
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 

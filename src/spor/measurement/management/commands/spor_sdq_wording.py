@@ -11,10 +11,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, User
 from spor.measurement import questionnaire, services
 from spor.tenancy import rls
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 

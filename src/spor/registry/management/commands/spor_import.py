@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from spor import cpr
+from spor.accounts.access import Actor
 from spor.accounts.models import Membership, User
 from spor.registry import importing
 from spor.registry.services import children_import
 from spor.tenancy import rls
-from spor.tenancy.access import Actor
 from spor.tenancy.models import Municipality
 
 

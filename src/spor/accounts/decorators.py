@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from spor.tenancy.access import Actor
+from spor.accounts.access import Actor
 
 View = Callable[..., HttpResponse]
 

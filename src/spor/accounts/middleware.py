@@ -14,8 +14,8 @@ from collections.abc import Callable
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
+from spor.accounts.access import resolve_actor
 from spor.tenancy import rls
-from spor.tenancy.access import resolve_actor
 
 
 class TenantMiddleware:

@@ -1,7 +1,7 @@
 """Who is acting, in which municipality, with which role.
 
 Every scoped selector takes an :class:`Actor`. Views get theirs from ``request.actor``
-(set by :class:`spor.tenancy.middleware.TenantMiddleware`); commands build one for the
+(set by :class:`spor.accounts.middleware.TenantMiddleware`); commands build one for the
 system. There is one rule for what a missing actor means: 404, the same answer as for a
 record that does not exist.
 """
