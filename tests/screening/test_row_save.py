@@ -1,6 +1,7 @@
-"""The grid's save-as-you-go (one child's row, ``handling=raekke``) has its own path
-(``services.assessment_save_row``, a few plain statements: it is the screening week's most
-frequent request). These tests hold it to the same rules as the save button."""
+"""The grid's save-as-you-go (one child's row, ``handling=raekke``) has its own checks
+(``services.assessment_save_row``, one plain statement: it is the screening week's most
+frequent request) and the save button's write (``services._save``). These tests hold it to
+the same rules as the save button."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from spor.audit.models import AccessLogEntry
+from spor.audit.models import AccessLogEntry, Action
 from spor.registry.models import Enrolment
 from spor.screening import services
 from spor.screening.models import Assessment, RoundGroup
@@ -171,7 +172,7 @@ def test_a_colleagues_agreement_saved_a_moment_ago_refuses_the_row_and_saves_not
         ratings=ALL_GREEN,
         position="groen",
     )
-    monkeypatch.setattr(services, "_stored_assessment", lambda *args: None)
+    monkeypatch.setattr(services, "_stored_assessments", lambda *args: {})
     before = AccessLogEntry.objects.count()
     response = world.client_for(world.teacher_a).post(
         grid_url(world), row(alma, {**ALL_GREEN, "trivsel": "roed"}, vurdering="faelles"), **HTMX
@@ -180,6 +181,37 @@ def test_a_colleagues_agreement_saved_a_moment_ago_refuses_the_row_and_saves_not
     assert list(Assessment.objects.filter(child=alma)) == [theirs]
     assert Assessment.objects.get(pk=theirs.pk).position == "groen"
     assert AccessLogEntry.objects.count() == before
+
+
+def test_the_save_button_meets_a_colleagues_agreement_as_the_row_save_does(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One write path: the whole grid's save is refused by the same race, with the same
+    # message, and nothing of it is kept (also not the other child's row).
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    theirs = Assessment.objects.create(
+        municipality=world.a,
+        round=world.extra["round"],
+        child=alma,
+        group=world.class_a,
+        is_agreement=True,
+        ratings=ALL_GREEN,
+        position="groen",
+    )
+    # Bo has no agreement yet: his row is written first, and then undone with the rest.
+    bo = f.child(world.a, "060519-4011", "Bo", "Berg", groups=[world.class_a])
+    monkeypatch.setattr(services, "_stored_assessments", lambda *args: {})
+    changes = AccessLogEntry.objects.filter(action=Action.CHANGE)
+    before = changes.count()
+    data = {"handling": "gem", "vurdering": "faelles", "boern": [str(bo.pk), str(alma.pk)]}
+    for child in (bo, alma):
+        data.update({f"r-{child.pk}-{area}": "roed" for area in ALL_GREEN})
+    response = world.client_for(world.teacher_a).post(grid_url(world), data)
+    assert response.status_code == 400
+    assert "En kollega har netop gemt den fælles vurdering" in response.content.decode()
+    assert list(Assessment.objects.filter(child=alma)) == [theirs]
+    assert not Assessment.objects.filter(child=bo).exists()
+    assert changes.count() == before  # (the re-shown grid logs its look)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,6 +45,7 @@ from spor.evaluation.web import figures, reports
 from spor.evaluation.web import selectors as evaluation_selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
+from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 from spor.screening import selectors as screening_selectors
 
@@ -108,7 +109,7 @@ class ApiView(generics.GenericAPIView[Any]):
                 action=action,
                 purpose=self.purpose,
                 what=f"API: {self.what}",
-                request=self.request,
+                context=request_context(self.request),
             )
 
 
@@ -209,7 +210,7 @@ class ChildMixin:
                 action=Action.CPR_SHOWN,
                 purpose=self.purpose,  # type: ignore[attr-defined]
                 what="API: fuldt CPR-nummer",
-                request=self.request,  # type: ignore[attr-defined]
+                context=request_context(self.request),  # type: ignore[attr-defined]
             )
 
 
@@ -290,7 +291,7 @@ class ChildScreenings(ApiView, generics.ListAPIView[Any]):
             action=Action.VIEW,
             purpose=self.purpose,
             what=f"API: {self.what}",
-            request=request,
+            context=request_context(request),
         )
         return Response(self.get_serializer(rows, many=True).data)
 
@@ -338,7 +339,7 @@ class ConcernList(ConcernMixin, ApiList, generics.ListCreateAPIView[Any]):
             follow_up_on=data["follow_up_on"],
             child=child,
             group=group,
-            request=request,
+            context=request_context(request),
         )
         concern = concern_selectors.get_concern_for_user(actor, concern.pk)
         body = s.ConcernSerializer(concern).data
@@ -443,7 +444,7 @@ class CaseDetail(CaseMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]):
                 who = _staff(case_selectors.staff_for(actor), data["coordinator"], "coordinator")
                 try:
                     case_services.case_coordinator_change(
-                        actor=actor, case=case, membership=who, request=request
+                        actor=actor, case=case, membership=who, context=request_context(request)
                     )
                 except DjangoValidationError as e:
                     # The screen's form calls the field "membership"; here it is "coordinator".
@@ -456,7 +457,7 @@ class CaseDetail(CaseMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]):
                     closed_on=data.get("closed_on"),
                     specialised_at_close={k: v for k, v in data.items() if k.startswith("close_")},
                     note=data.get("closing_note", ""),
-                    request=request,
+                    context=request_context(request),
                 )
         case = case_selectors.get_case_for_user(actor, case.pk)
         body = s.CaseSerializer(case, context=context).data
@@ -531,7 +532,7 @@ class DeliveryDetail(DeliveryMixin, ApiDetail, generics.RetrieveUpdateAPIView[An
                 status=data.get("status", delivery.status),
                 hours=hours,
                 note=data.get("note", delivery.note if partial else ""),
-                request=request,
+                context=request_context(request),
             )
         delivery = case_selectors.get_delivery_for_user(actor, delivery.pk)
         body = s.DeliverySerializer(delivery).data

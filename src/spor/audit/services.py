@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.http import HttpRequest
-
 from spor.accounts.access import Actor
 from spor.audit.models import AccessLogEntry, Action, Purpose
-from spor.ops.proxies import client_address
+from spor.lib.context import RequestContext
 
 
 def access_log_record(
@@ -19,10 +17,10 @@ def access_log_record(
     action: Action,
     purpose: Purpose,
     what: str,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> int:
     """Append one entry per child; returns how many. One INSERT however many children."""
-    source = client_address(request)
+    source = context.address if context is not None else None
     entries = [
         AccessLogEntry(
             municipality_id=actor.municipality_id,

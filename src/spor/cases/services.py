@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +55,7 @@ from spor.cases.models import (
 )
 from spor.concerns.models import Concern
 from spor.concerns.services import concern_case_started
+from spor.lib.context import RequestContext
 from spor.lib.forms import raise_errors
 from spor.notifications.models import Kind
 from spor.notifications.services import notification_once, notify_case_member_added
@@ -175,7 +175,9 @@ def _touch(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
 
 
-def _log(actor: Actor, case: Case, action: Action, what: str, request: HttpRequest | None) -> None:
+def _log(
+    actor: Actor, case: Case, action: Action, what: str, context: RequestContext | None
+) -> None:
     """The access log is per child; a case about a group names no child."""
     if case.child_id is not None:
         access_log_record(
@@ -184,7 +186,7 @@ def _log(actor: Actor, case: Case, action: Action, what: str, request: HttpReque
             action=action,
             purpose=Purpose.CASEWORK,
             what=what,
-            request=request,
+            context=context,
         )
 
 
@@ -220,7 +222,7 @@ def case_open(
     coordinator: Membership | None = None,
     specialised_at_start: Mapping[str, bool] | None = None,
     kle_number: str | None = None,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Case:
     """Open a case about a child or a group of the actor's municipality. The opener joins
     the team, and is the coordinator unless another member of staff is named (who then
@@ -310,9 +312,9 @@ def case_open(
         f"Tovholder: {_person(coordinator)}.",
         on=opened_on,
     )
-    _log(actor, case, Action.CREATE, "Forløb startet", request)
+    _log(actor, case, Action.CREATE, "Forløb startet", context)
     if source_concern is not None:
-        concern_case_started(actor=actor, concern=source_concern, case_id=case.pk, request=request)
+        concern_case_started(actor=actor, concern=source_concern, case_id=case.pk, context=context)
     return case
 
 
@@ -327,7 +329,7 @@ def case_member_add(
     membership: Membership | None,
     role: str,
     basis: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> CaseMember:
     """Add a member of staff of the same municipality to the team, with their role. Someone
     outside PPR (a teacher, a health visitor, a social worker) joins only on a recorded
@@ -361,7 +363,7 @@ def case_member_add(
     )
     _record_screening_basis(actor, case, membership, basis)
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Nyt teammedlem i forløb", request)
+    _log(actor, case, Action.CHANGE, "Nyt teammedlem i forløb", context)
     notify_case_member_added(actor=actor, case_id=case.pk, recipient=membership.user)
     return member
 
@@ -389,7 +391,7 @@ def _record_screening_basis(actor: Actor, case: Case, membership: Membership, ba
 
 @transaction.atomic
 def case_member_leave(
-    *, actor: Actor, member: CaseMember, request: HttpRequest | None = None
+    *, actor: Actor, member: CaseMember, context: RequestContext | None = None
 ) -> CaseMember:
     """A member leaves the team (kept in the history). Only the case's coordinator and the
     lead may stop someone else; anyone may stop themselves. The coordinator cannot leave
@@ -415,7 +417,7 @@ def case_member_leave(
     member.save(update_fields=["left_on"])
     _event(actor, case, EventKind.MEMBER_LEFT, f"{_person(member.membership)} ({member.role})")
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Teammedlem stoppet i forløb", request)
+    _log(actor, case, Action.CHANGE, "Teammedlem stoppet i forløb", context)
     return member
 
 
@@ -425,7 +427,7 @@ def case_coordinator_change(
     actor: Actor,
     case: Case,
     membership: Membership | None,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> CoordinatorAssignment:
     """Name a new coordinator from the team; the earlier assignment ends today and is kept."""
     _check_work(actor, case)
@@ -450,7 +452,7 @@ def case_coordinator_change(
     )
     _event(actor, case, EventKind.COORDINATOR, f"{before}{_person(membership)}")
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Ny tovholder for forløb", request)
+    _log(actor, case, Action.CHANGE, "Ny tovholder for forløb", context)
     return assignment
 
 
@@ -462,7 +464,7 @@ def participant_add(
     name: str,
     relation: str,
     contact: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Participant:
     """Family or network taking part (not users of Spor)."""
     _check_work(actor, case)
@@ -487,7 +489,7 @@ def participant_add(
         f"{participant.name} ({participant.get_relation_display().lower()})",
     )
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Ny deltager i forløb", request)
+    _log(actor, case, Action.CHANGE, "Ny deltager i forløb", context)
     return participant
 
 
@@ -503,7 +505,7 @@ def goal_add(
     child_words: str = "",
     responsible: Membership | None,
     follow_up_on: dt.date | None,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Goal:
     """A goal agreed with child and family: the child's own words, a responsible team
     member and a follow-up date today or later."""
@@ -536,7 +538,7 @@ def goal_add(
         f"opfølgning {follow_up_on:%d.%m.%Y}.",
     )
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Mål i forløb", request)
+    _log(actor, case, Action.CHANGE, "Mål i forløb", context)
     return goal
 
 
@@ -548,7 +550,7 @@ def goal_update(
     status: str,
     follow_up_on: dt.date | None,
     note: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Goal:
     """Follow up a goal: a new status and/or a new follow-up date (today or later)."""
     case = goal.case
@@ -577,7 +579,7 @@ def goal_update(
         text += f". {note.strip()}"
     _event(actor, case, EventKind.GOAL_CHANGED, text)
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Mål fulgt op i forløb", request)
+    _log(actor, case, Action.CHANGE, "Mål fulgt op i forløb", context)
     return goal
 
 
@@ -593,7 +595,7 @@ def meeting_add(
     participants: str,
     decisions: str,
     next_steps: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Meeting:
     _check_work(actor, case)
     errors: dict[str, str] = {}
@@ -623,13 +625,13 @@ def meeting_add(
         text += f" Næste skridt: {_short(meeting.next_steps, 120)}"
     _event(actor, case, EventKind.MEETING, text, on=held_on)
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Mødereferat i forløb", request)
+    _log(actor, case, Action.CHANGE, "Mødereferat i forløb", context)
     return meeting
 
 
 @transaction.atomic
 def case_note_add(
-    *, actor: Actor, case: Case, text: str, request: HttpRequest | None = None
+    *, actor: Actor, case: Case, text: str, context: RequestContext | None = None
 ) -> CaseEvent:
     """A note on the timeline; also on a closed case."""
     _check_work(actor, case, allow_closed=True)
@@ -637,7 +639,7 @@ def case_note_add(
         raise ValidationError({"text": MSG_NOTE})
     event = _event(actor, case, EventKind.NOTE, text.strip())
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Notat i forløb", request)
+    _log(actor, case, Action.CHANGE, "Notat i forløb", context)
     return event
 
 
@@ -695,7 +697,7 @@ def delivery_add(
     status: str = DeliveryStatus.PLANNED,
     hours: Mapping[str, Any] | None = None,
     note: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Delivery:
     """Give a catalogue intervention in the case, with its hours by profession."""
     _check_work(actor, case)
@@ -740,7 +742,7 @@ def delivery_add(
         on=min(start, timezone.localdate()),
     )
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Indsats iværksat i forløb", request)
+    _log(actor, case, Action.CHANGE, "Indsats iværksat i forløb", context)
     return delivery
 
 
@@ -754,7 +756,7 @@ def delivery_update(
     status: str,
     hours: Mapping[str, Any] | None,
     note: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Delivery:
     """Change a delivery's dates, status and hours (the hours replace the earlier ones)."""
     case = delivery.case
@@ -790,7 +792,7 @@ def delivery_update(
         f"{_hours_text(cleaned)}",
     )
     _touch(case)
-    _log(actor, case, Action.CHANGE, "Indsats ændret i forløb", request)
+    _log(actor, case, Action.CHANGE, "Indsats ændret i forløb", context)
     return delivery
 
 
@@ -806,7 +808,7 @@ def case_close(
     closed_on: dt.date | None = None,
     specialised_at_close: Mapping[str, bool | None] | None = None,
     note: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Case:
     """Close with an outcome, recording for a child whether they are now referred to or
     receive each kind of specialised help and medication (all four must be answered)."""
@@ -850,7 +852,7 @@ def case_close(
     if case.closing_note:
         text += f" {case.closing_note}"
     _event(actor, case, EventKind.CLOSED, text, on=closed_on)
-    _log(actor, case, Action.CHANGE, "Forløb afsluttet", request)
+    _log(actor, case, Action.CHANGE, "Forløb afsluttet", context)
     return case
 
 

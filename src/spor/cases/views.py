@@ -28,6 +28,7 @@ from spor.concerns.models import Concern
 from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
 from spor.lib.forms import add_errors
 from spor.lib.ids import parse_id
+from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
 from spor.screening import selectors as screening_selectors
@@ -54,7 +55,7 @@ def _log_view(request: HttpRequest, actor: Actor, case: Case, what: str) -> None
             action=Action.VIEW,
             purpose=Purpose.CASEWORK,
             what=what,
-            request=request,
+            context=request_context(request),
         )
 
 
@@ -65,7 +66,7 @@ def _log_list(request: HttpRequest, actor: Actor, cases: Iterable[Case], what: s
         action=Action.LIST,
         purpose=Purpose.CASEWORK,
         what=what,
-        request=request,
+        context=request_context(request),
     )
 
 
@@ -167,7 +168,7 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     specialised_at_start={
                         f.name: bool(form.cleaned_data.get(f.name)) for f in form.specialised_fields
                     },
-                    request=request,
+                    context=request_context(request),
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -183,7 +184,7 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             action=Action.VIEW,
             purpose=Purpose.CASEWORK,
             what="Nyt forløb (formular)",
-            request=request,
+            context=request_context(request),
         )
     return render(
         request,
@@ -303,7 +304,7 @@ def note_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
         name="note_form",
         make_form=lambda data: forms.NoteForm(data, prefix="notat"),
         run=lambda d: services.case_note_add(
-            actor=actor, case=case, text=d["text"], request=request
+            actor=actor, case=case, text=d["text"], context=request_context(request)
         ),
         done="Notatet er gemt.",
     )
@@ -324,7 +325,7 @@ def participant_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRes
             name=d["name"],
             relation=d["relation"],
             contact=d["contact"],
-            request=request,
+            context=request_context(request),
         ),
         done="Deltageren er tilføjet.",
     )
@@ -342,7 +343,7 @@ def coordinator_change(request: HttpRequest, actor: Actor, case_id: int) -> Http
             data, prefix="tovholder", team=selectors.team_memberships(actor, case)
         ),
         run=lambda d: services.case_coordinator_change(
-            actor=actor, case=case, membership=d["membership"], request=request
+            actor=actor, case=case, membership=d["membership"], context=request_context(request)
         ),
         done="Tovholderen er skiftet.",
     )
@@ -366,7 +367,7 @@ def goal_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
             child_words=d["child_words"],
             responsible=d["responsible"],
             follow_up_on=d["follow_up_on"],
-            request=request,
+            context=request_context(request),
         ),
         done="Målet er gemt.",
     )
@@ -389,7 +390,7 @@ def goal_update(request: HttpRequest, actor: Actor, goal_id: int) -> HttpRespons
             status=d["status"],
             follow_up_on=d["follow_up_on"],
             note=d["note"],
-            request=request,
+            context=request_context(request),
         ),
         done="Målet er fulgt op.",
         goal_id=goal.pk,
@@ -412,7 +413,7 @@ def meeting_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespons
             participants=d["participants"],
             decisions=d["decisions"],
             next_steps=d["next_steps"],
-            request=request,
+            context=request_context(request),
         ),
         done="Mødet er gemt.",
     )
@@ -425,7 +426,7 @@ def member_leave(request: HttpRequest, actor: Actor, casemember_id: int) -> Http
     if request.method != "POST":
         return redirect(_case_url(case, "team"))
     try:
-        services.case_member_leave(actor=actor, member=member, request=request)
+        services.case_member_leave(actor=actor, member=member, context=request_context(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
@@ -460,7 +461,7 @@ def member_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
                 membership=form.cleaned_data["membership"],
                 role=form.cleaned_data["role"],
                 basis=form.basis_text(),
-                request=request,
+                context=request_context(request),
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -500,7 +501,7 @@ def delivery_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
                 status=form.cleaned_data["status"],
                 hours=form.hours(),
                 note=form.cleaned_data["note"],
-                request=request,
+                context=request_context(request),
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -551,7 +552,7 @@ def delivery_update(request: HttpRequest, actor: Actor, delivery_id: int) -> Htt
                 status=form.cleaned_data["status"],
                 hours=form.hours(),
                 note=form.cleaned_data["note"],
-                request=request,
+                context=request_context(request),
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -589,7 +590,7 @@ def case_close(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
                 closed_on=form.cleaned_data["closed_on"],
                 specialised_at_close=form.specialised(),
                 note=form.cleaned_data["note"],
-                request=request,
+                context=request_context(request),
             )
         except ValidationError as exc:
             add_errors(form, exc)

@@ -14,7 +14,6 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from spor.concerns.models import (
     State,
 )
 from spor.concerns.selectors import may_manage
+from spor.lib.context import RequestContext
 from spor.notifications.models import Kind
 from spor.notifications.services import notification_once, notify_concern_assigned
 from spor.registry.models import Child, Group
@@ -91,7 +91,7 @@ def _check_manage(actor: Actor, concern: Concern) -> None:
 
 
 def _log_child(
-    actor: Actor, concern: Concern, action: Action, what: str, request: HttpRequest | None
+    actor: Actor, concern: Concern, action: Action, what: str, context: RequestContext | None
 ) -> None:
     if concern.child_id is not None:
         access_log_record(
@@ -100,7 +100,7 @@ def _log_child(
             action=action,
             purpose=Purpose.CASEWORK,
             what=what,
-            request=request,
+            context=context,
         )
 
 
@@ -145,7 +145,7 @@ def concern_raise(
     group: Group | None = None,
     source_assessment_id: int | None = None,
     submission_key: uuid.UUID | None = None,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Concern:
     """Raise a concern about a child or a group of the actor's municipality.
 
@@ -205,14 +205,14 @@ def concern_raise(
         EventKind.CREATED,
         to_value=f"Ansvarlig: {_person(responsible)}; opfølgning {follow_up_on:%d.%m.%Y}",
     )
-    _log_child(actor, concern, Action.CREATE, "Bekymring oprettet", request)
+    _log_child(actor, concern, Action.CREATE, "Bekymring oprettet", context)
     notify_concern_assigned(actor=actor, concern_id=concern.pk, recipient=responsible.user)
     return concern
 
 
 @transaction.atomic
 def concern_note_add(
-    *, actor: Actor, concern: Concern, text: str, request: HttpRequest | None = None
+    *, actor: Actor, concern: Concern, text: str, context: RequestContext | None = None
 ) -> ConcernEvent:
     """Add a note to the follow-up log. Anyone who sees the concern may, also when closed."""
     if concern.municipality_id != actor.municipality_id:
@@ -221,7 +221,7 @@ def concern_note_add(
         raise ValidationError({"text": MSG_NOTE})
     event = _event(actor, concern, EventKind.NOTE, text=text.strip())
     Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now())
-    _log_child(actor, concern, Action.CHANGE, "Notat til bekymring", request)
+    _log_child(actor, concern, Action.CHANGE, "Notat til bekymring", context)
     return event
 
 
@@ -232,7 +232,7 @@ def concern_update_state(
     concern: Concern,
     state: str,
     text: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Concern:
     """Move an open concern between ny, under opfølgning and afventer (closing is
     :func:`concern_close`, which needs an outcome)."""
@@ -253,7 +253,7 @@ def concern_update_state(
             to_value=concern.get_state_display(),
             text=text.strip(),
         )
-        _log_child(actor, concern, Action.CHANGE, "Bekymringens status ændret", request)
+        _log_child(actor, concern, Action.CHANGE, "Bekymringens status ændret", context)
     return concern
 
 
@@ -264,7 +264,7 @@ def concern_update_responsible(
     concern: Concern,
     responsible: Membership | None,
     text: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Concern:
     _check_manage(actor, concern)
     responsible = _check_responsible(actor, responsible)
@@ -282,7 +282,7 @@ def concern_update_responsible(
             to_value=_person(responsible),
             text=text.strip(),
         )
-        _log_child(actor, concern, Action.CHANGE, "Ny ansvarlig for bekymring", request)
+        _log_child(actor, concern, Action.CHANGE, "Ny ansvarlig for bekymring", context)
         notify_concern_assigned(actor=actor, concern_id=concern.pk, recipient=responsible.user)
     return concern
 
@@ -294,7 +294,7 @@ def concern_update_follow_up(
     concern: Concern,
     follow_up_on: dt.date | None,
     text: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Concern:
     """Move the follow-up date; it must be today or later."""
     _check_manage(actor, concern)
@@ -313,7 +313,7 @@ def concern_update_follow_up(
             to_value=f"{day:%d.%m.%Y}",
             text=text.strip(),
         )
-        _log_child(actor, concern, Action.CHANGE, "Ny opfølgningsdato for bekymring", request)
+        _log_child(actor, concern, Action.CHANGE, "Ny opfølgningsdato for bekymring", context)
     return concern
 
 
@@ -325,7 +325,7 @@ def concern_close(
     outcome: str,
     underretning_on: dt.date | None = None,
     text: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Concern:
     """Close with an outcome. The outcome *underretning* needs the date it was sent (not in
     the future); the other outcomes take no such date."""
@@ -356,13 +356,13 @@ def concern_close(
     _event(
         actor, concern, EventKind.CLOSED, from_value=before, to_value=to_value, text=text.strip()
     )
-    _log_child(actor, concern, Action.CHANGE, "Bekymring lukket", request)
+    _log_child(actor, concern, Action.CHANGE, "Bekymring lukket", context)
     return concern
 
 
 @transaction.atomic
 def concern_case_started(
-    *, actor: Actor, concern: Concern, case_id: int, request: HttpRequest | None = None
+    *, actor: Actor, concern: Concern, case_id: int, context: RequestContext | None = None
 ) -> Concern:
     """A forløb was started from the concern: it is closed with the outcome "Forløb
     startet", says which forløb, and leaves the overdue lists. Called by the cases app in
@@ -386,7 +386,7 @@ def concern_case_started(
         to_value=f"{concern.get_outcome_display()} (forløb #{case_id})",
         text=f"Forløb #{case_id} er startet ud fra bekymringen.",
     )
-    _log_child(actor, concern, Action.CHANGE, "Bekymring lukket: forløb startet", request)
+    _log_child(actor, concern, Action.CHANGE, "Bekymring lukket: forløb startet", context)
     return concern
 
 

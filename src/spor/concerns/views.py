@@ -27,6 +27,7 @@ from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
 from spor.lib.forms import add_errors, first_error
 from spor.lib.ids import parse_id
+from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 
 PAGE_SIZE = 50
@@ -50,7 +51,7 @@ def _log_list(request: HttpRequest, actor: Actor, concerns: Iterable[Concern], w
         action=Action.LIST,
         purpose=Purpose.CASEWORK,
         what=what,
-        request=request,
+        context=request_context(request),
     )
 
 
@@ -91,7 +92,7 @@ def child_concerns(request: HttpRequest, actor: Actor, child_id: int) -> HttpRes
         action=Action.VIEW,
         purpose=Purpose.CASEWORK,
         what="Bekymringer om barnet",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -215,7 +216,7 @@ def concern_create(request: HttpRequest, actor: Actor) -> HttpResponse:
                     follow_up_on=form.cleaned_data["follow_up_on"],
                     source_assessment_id=source_id,
                     submission_key=form.cleaned_data["submission"],
-                    request=request,
+                    context=request_context(request),
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -293,7 +294,7 @@ def _render_detail(
             action=Action.VIEW,
             purpose=Purpose.CASEWORK,
             what=f"Bekymring: {concern.get_category_display()}",
-            request=request,
+            context=request_context(request),
         )
     context: dict[str, Any] = {
         "concern": concern,
@@ -354,7 +355,7 @@ def concern_note(request: HttpRequest, actor: Actor, concern_id: int) -> HttpRes
         name="note_form",
         make_form=lambda data: forms.NoteForm(data, prefix="note"),
         run=lambda c, d: services.concern_note_add(
-            actor=actor, concern=c, text=d["text"], request=request
+            actor=actor, concern=c, text=d["text"], context=request_context(request)
         ),
         done="Notatet er gemt.",
     )
@@ -369,7 +370,11 @@ def concern_state(request: HttpRequest, actor: Actor, concern_id: int) -> HttpRe
         name="state_form",
         make_form=lambda data: forms.StateForm(data, prefix="status"),
         run=lambda c, d: services.concern_update_state(
-            actor=actor, concern=c, state=d["state"], text=d["text"], request=request
+            actor=actor,
+            concern=c,
+            state=d["state"],
+            text=d["text"],
+            context=request_context(request),
         ),
         done="Status er ændret.",
     )
@@ -386,7 +391,11 @@ def concern_responsible(request: HttpRequest, actor: Actor, concern_id: int) -> 
             data, prefix="ansvarlig", staff=selectors.staff_for(actor)
         ),
         run=lambda c, d: services.concern_update_responsible(
-            actor=actor, concern=c, responsible=d["responsible"], text=d["text"], request=request
+            actor=actor,
+            concern=c,
+            responsible=d["responsible"],
+            text=d["text"],
+            context=request_context(request),
         ),
         done="Den ansvarlige er skiftet.",
     )
@@ -401,7 +410,11 @@ def concern_follow_up(request: HttpRequest, actor: Actor, concern_id: int) -> Ht
         name="follow_up_form",
         make_form=lambda data: forms.FollowUpForm(data, prefix="opf"),
         run=lambda c, d: services.concern_update_follow_up(
-            actor=actor, concern=c, follow_up_on=d["follow_up_on"], text=d["text"], request=request
+            actor=actor,
+            concern=c,
+            follow_up_on=d["follow_up_on"],
+            text=d["text"],
+            context=request_context(request),
         ),
         done="Opfølgningsdatoen er flyttet.",
     )
@@ -421,7 +434,7 @@ def concern_close(request: HttpRequest, actor: Actor, concern_id: int) -> HttpRe
             outcome=d["outcome"],
             underretning_on=d["underretning_on"],
             text=d["text"],
-            request=request,
+            context=request_context(request),
         ),
         done="Bekymringen er lukket.",
     )

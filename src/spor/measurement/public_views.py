@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from spor.measurement import links, questionnaire, services
 from spor.measurement.models import Informant, RequestStatus
+from spor.ops.proxies import request_context
 
 
 def private_response(response: HttpResponse) -> HttpResponse:
@@ -63,7 +64,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             if questionnaire.read(q, request.POST, paper=False):
                 try:
                     services.answer_by_link(
-                        req=req, answers=q.answers(), impact=q.impact_answers(), request=request
+                        req=req,
+                        answers=q.answers(),
+                        impact=q.impact_answers(),
+                        context=request_context(request),
                     )
                 except services.LinkClosed as closed:
                     return closed_response(request, closed.status, closed.message)

@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from spor import sdq
@@ -30,6 +29,7 @@ from spor.audit.models import AccessLogEntry, Action, Purpose
 from spor.audit.services import access_log_record
 from spor.cases import selectors as case_selectors
 from spor.cases.models import Delivery, DeliveryStatus
+from spor.lib.context import RequestContext
 from spor.lib.forms import raise_errors
 from spor.measurement import links, questionnaire
 from spor.measurement.models import (
@@ -41,7 +41,6 @@ from spor.measurement.models import (
     Response,
 )
 from spor.notifications.services import notify_questionnaire_answered
-from spor.ops.proxies import client_address
 
 LINK_DAYS = 21
 
@@ -115,7 +114,7 @@ def _check_work(actor: Actor, delivery: Delivery) -> None:
         raise ValidationError(MSG_NOT_CHILD)
 
 
-def _log(actor: Actor, delivery: Delivery, what: str, request: HttpRequest | None) -> None:
+def _log(actor: Actor, delivery: Delivery, what: str, context: RequestContext | None) -> None:
     if delivery.case.child_id is not None:
         access_log_record(
             actor=actor,
@@ -123,7 +122,7 @@ def _log(actor: Actor, delivery: Delivery, what: str, request: HttpRequest | Non
             action=Action.CHANGE,
             purpose=Purpose.CASEWORK,
             what=what,
-            request=request,
+            context=context,
         )
 
 
@@ -238,7 +237,7 @@ def send_requests(
     delivery: Delivery,
     phase: str,
     recipients: Sequence[Recipient],
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
     today: dt.date | None = None,
 ) -> list[MeasurementRequest]:
     """Send the før- or eftermåling to the chosen informants: one one-time link each, by
@@ -292,13 +291,13 @@ def send_requests(
             raise ValidationError(MSG_SEND_FAILED.format(error=type(exc).__name__)) from exc
         made.append(req)
     names = ", ".join(str(Informant(r.informant).label).lower() for r in recipients)
-    _log(actor, delivery, f"SDQ-{_phase_label(phase)} sendt til {names}", request)
+    _log(actor, delivery, f"SDQ-{_phase_label(phase)} sendt til {names}", context)
     return made
 
 
 @transaction.atomic
 def revoke(
-    *, actor: Actor, req: MeasurementRequest, request: HttpRequest | None = None
+    *, actor: Actor, req: MeasurementRequest, context: RequestContext | None = None
 ) -> MeasurementRequest:
     """Withdraw an unanswered link; it then answers »trukket tilbage«."""
     delivery = req.delivery
@@ -312,7 +311,7 @@ def revoke(
     req.refresh_from_db()
     if not changed:
         raise ValidationError(MSG_REVOKE_CLOSED.format(status=req.status_label.lower()))
-    _log(actor, delivery, "SDQ-link tilbagekaldt", request)
+    _log(actor, delivery, "SDQ-link tilbagekaldt", context)
     return req
 
 
@@ -350,7 +349,7 @@ def answer_by_link(
     req: MeasurementRequest,
     answers: Mapping[str, int | None],
     impact: Mapping[str, int | None],
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Response:
     """Save a respondent's answers. The link is used up by one conditional UPDATE (only an
     open link is changed), in the same transaction as the answer: of two submissions at once
@@ -395,7 +394,7 @@ def answer_by_link(
                 action=Action.CREATE,
                 purpose=Purpose.CASEWORK,
                 what=f"SDQ-{_phase_label(req.phase)} besvaret via engangslink",
-                source=client_address(request),
+                source=context.address if context is not None else None,
             )
         sender = req.created_by
         notify_questionnaire_answered(
@@ -418,7 +417,7 @@ def enter_paper(
     impact: Mapping[str, int | None],
     answered_on: dt.date | None,
     respondent_name: str = "",
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
     today: dt.date | None = None,
 ) -> Response:
     """Type in a paper form. An open link for the same phase and informant is withdrawn in
@@ -473,7 +472,7 @@ def enter_paper(
         respondent_name=respondent_name.strip()[:150],
         answered_at=dt.datetime.combine(answered_on, dt.time(12), tzinfo=local),
     )
-    _log(actor, delivery, f"SDQ-{_phase_label(phase)} indtastet fra papir ({who})", request)
+    _log(actor, delivery, f"SDQ-{_phase_label(phase)} indtastet fra papir ({who})", context)
     return response
 
 

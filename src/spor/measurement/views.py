@@ -23,6 +23,7 @@ from spor.lib.forms import add_errors
 from spor.measurement import forms, questionnaire, results, selectors, services
 from spor.measurement.forms import PaperForm, SendForm
 from spor.measurement.models import Informant, MeasurementRequest, Phase
+from spor.ops.proxies import request_context
 
 
 def _log_view(request: HttpRequest, actor: Actor, delivery: Delivery, what: str) -> None:
@@ -33,7 +34,7 @@ def _log_view(request: HttpRequest, actor: Actor, delivery: Delivery, what: str)
             action=Action.VIEW,
             purpose=Purpose.CASEWORK,
             what=what,
-            request=request,
+            context=request_context(request),
         )
 
 
@@ -137,7 +138,7 @@ def send(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
                 delivery=delivery,
                 phase=phase,
                 recipients=form.recipients(),
-                request=request,
+                context=request_context(request),
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -158,7 +159,7 @@ def revoke(request: HttpRequest, actor: Actor, measurementrequest_id: int) -> Ht
     if request.method != "POST":
         return redirect(_page_url(req.delivery, "links"))
     try:
-        services.revoke(actor=actor, req=req, request=request)
+        services.revoke(actor=actor, req=req, context=request_context(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
@@ -225,7 +226,7 @@ def paper(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
                     impact=q.impact_answers(),
                     answered_on=meta.cleaned_data["answered_on"],
                     respondent_name=meta.cleaned_data["respondent_name"],
-                    request=request,
+                    context=request_context(request),
                 )
             except ValidationError as exc:
                 add_errors(meta, exc)

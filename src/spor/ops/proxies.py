@@ -24,6 +24,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.http import HttpRequest
 
+from spor.lib.context import RequestContext
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -77,3 +79,9 @@ def client_address(request: HttpRequest | None) -> str | None:
             if not any(address in net for net in trusted):
                 break
     return str(client)
+
+
+def request_context(request: HttpRequest) -> RequestContext:
+    """The :class:`~spor.lib.context.RequestContext` of a request: what services get
+    instead of the request itself (the client's address, for the access log)."""
+    return RequestContext(address=client_address(request))

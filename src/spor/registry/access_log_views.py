@@ -14,6 +14,7 @@ from spor.audit.exports import access_log_csv
 from spor.audit.models import Action, Purpose
 from spor.audit.selectors import access_log_for_child
 from spor.audit.services import access_log_record
+from spor.ops.proxies import request_context
 from spor.registry.selectors import get_child_for_user
 
 
@@ -27,7 +28,7 @@ def child_access_log(request: HttpRequest, actor: Actor, child_id: int) -> HttpR
         action=Action.VIEW,
         purpose=Purpose.SUPERVISION,
         what="Adgangslog for barnet",
-        request=request,
+        context=request_context(request),
     )
     page = Paginator(access_log_for_child(actor, child.pk).select_related("actor"), 100).get_page(
         request.GET.get("side")
@@ -45,7 +46,7 @@ def child_access_log_export(request: HttpRequest, actor: Actor, child_id: int) -
         action=Action.EXPORT,
         purpose=Purpose.ACCESS_REQUEST,
         what="Adgangslog eksporteret til forælder (uden medarbejdernavne)",
-        request=request,
+        context=request_context(request),
     )
     response = HttpResponse(
         "\ufeff" + access_log_csv(entries), content_type="text/csv; charset=utf-8"

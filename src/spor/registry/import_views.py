@@ -15,6 +15,7 @@ from django.shortcuts import render
 from spor import cpr
 from spor.accounts.access import Actor
 from spor.accounts.decorators import lead_required
+from spor.ops.proxies import request_context
 from spor.registry import importing
 from spor.registry.services import children_import
 
@@ -86,7 +87,7 @@ def import_upload(request: HttpRequest, actor: Actor) -> HttpResponse:
             status=400,
         )
     try:
-        result = children_import(actor=actor, rows=parsed.rows, request=request)
+        result = children_import(actor=actor, rows=parsed.rows, context=request_context(request))
     except IntegrityError:
         logger.warning("Import kunne ikke gemmes (samtidig ændring)")
         return _page(

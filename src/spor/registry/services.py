@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib.context import RequestContext
 from spor.registry import cpr_vault
 from spor.registry.importing import ImportRow, fold_name
 from spor.registry.models import Child, Enrolment, Group, Institution
@@ -57,7 +57,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]
 
 @transaction.atomic
 def children_import(
-    *, actor: Actor, rows: Sequence[ImportRow], request: HttpRequest | None = None
+    *, actor: Actor, rows: Sequence[ImportRow], context: RequestContext | None = None
 ) -> ImportResult:
     """Save validated rows (from :func:`spor.registry.importing.parse_file`) in the actor's
     municipality: institutions and groups by name, children matched on the CPR hash (names
@@ -209,6 +209,6 @@ def children_import(
                 action=action,
                 purpose=Purpose.DATA_ADMIN,
                 what=what,
-                request=request,
+                context=context,
             )
     return result

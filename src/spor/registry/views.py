@@ -11,6 +11,7 @@ from spor.accounts.decorators import actor_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.lib.forms import first_error
+from spor.ops.proxies import request_context
 from spor.registry import selectors
 from spor.registry.forms import ChildSearchForm
 
@@ -44,7 +45,7 @@ def group_detail(request: HttpRequest, actor: Actor, group_id: int) -> HttpRespo
         action=Action.LIST,
         purpose=Purpose.OVERVIEW,
         what=f"Gruppeliste: {group}",
-        request=request,
+        context=request_context(request),
     )
     return render(request, "registry/group_detail.html", {"group": group, "children": children})
 
@@ -78,7 +79,7 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         action=Action.LIST,
         purpose=Purpose.SEARCH,
         what="Børneliste" + (" (søgning)" if query or searched_cpr else ""),
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -104,7 +105,7 @@ def child_detail(request: HttpRequest, actor: Actor, child_id: int) -> HttpRespo
         action=Action.VIEW,
         purpose=Purpose.CASEWORK,
         what="Barnets side",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -130,7 +131,7 @@ def child_cpr(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse
         action=Action.CPR_SHOWN,
         purpose=Purpose.CASEWORK,
         what="Fuldt CPR-nummer vist",
-        request=request,
+        context=request_context(request),
     )
     digits = child.cpr_digits()
     response = render(

@@ -58,24 +58,12 @@ def may_open_rounds(actor: Actor) -> bool:
 
 
 def rates_group(actor: Actor, group: Group) -> bool:
-    """Whether the actor is on the staff of the group (and so rates its children). A group
-    from :func:`get_round_group_for_user` was asked in the same query."""
+    """Whether the actor is on the staff of the group (and so rates its children)."""
     if actor.role != Role.EDUCATOR:
         return False
-    known = getattr(group, "actor_on_staff", None)
-    if known is not None and getattr(group, "actor_on_staff_of", None) == actor.membership.pk:
-        return bool(known)
     return GroupAssignment.objects.filter(
         municipality_id=actor.municipality_id, membership=actor.membership, group=group
     ).exists()
-
-
-def _on_staff(actor: Actor) -> Exists:
-    return Exists(
-        GroupAssignment.objects.filter(
-            municipality_id=actor.municipality_id, membership=actor.membership, group=OuterRef("pk")
-        )
-    )
 
 
 # ---------------------------------------------------------------------------- consent
@@ -191,18 +179,23 @@ def round_groups(actor: Actor, round: ScreeningRound) -> QuerySet[Group]:
 
 
 def get_round_group_for_user(actor: Actor, round: ScreeningRound, group_id: int) -> Group:
-    """The group, knowing whether the actor is on its staff (:func:`rates_group`)."""
-    qs = round_groups(actor, round)
-    if actor.role == Role.EDUCATOR:
-        qs = qs.annotate(actor_on_staff=_on_staff(actor))
-    group = get_object_or_404(qs, pk=group_id)
-    group.actor_on_staff_of = actor.membership.pk  # type: ignore[attr-defined]
-    return group
+    """A group of the round that the actor sees (:func:`round_groups`); else 404."""
+    return get_object_or_404(round_groups(actor, round), pk=group_id)
+
+
+@dataclass(frozen=True)
+class GroupInRound:
+    """A group's row in a round, as the actor reaches it: ``on_staff`` says whether the
+    actor is on the group's staff and so rates its children (:func:`rates_group`)."""
+
+    round: ScreeningRound
+    group: Group
+    on_staff: bool
 
 
 def get_round_and_group_for_user(
     actor: Actor, screeninground_id: int, group_id: int
-) -> tuple[ScreeningRound, Group]:
+) -> GroupInRound:
     """:func:`get_round_for_user` and then :func:`get_round_group_for_user`, in one query
     (the grid's row save is the screening week's most frequent request): the group's row in
     the round. A teacher reaches the row of one of her own groups (a round covering it is
@@ -222,11 +215,8 @@ def get_round_and_group_for_user(
     rg = qs.first()
     if rg is None:
         raise Http404
-    group = rg.group
     # For a teacher the group is one of her own: she is on its staff (rates_group).
-    group.actor_on_staff = educator  # type: ignore[attr-defined]
-    group.actor_on_staff_of = actor.membership.pk  # type: ignore[attr-defined]
-    return rg.round, group
+    return GroupInRound(round=rg.round, group=rg.group, on_staff=educator)
 
 
 @dataclass(frozen=True)

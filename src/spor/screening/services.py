@@ -6,20 +6,22 @@ to a child's ratings are written to the access log in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpRequest, QueryDict
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Field, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib.context import RequestContext
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.screening import areas
@@ -301,127 +303,32 @@ def assessment_save_rows(
     rows: Mapping[int, RowInput],
     agreement: bool,
     replace: bool = True,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> list[Assessment]:
     """Save the actor's own ratings (or the team's agreement) for children of the group:
-    one cell, one row (the grid's save-as-you-go) or the whole grid (the save button).
+    the whole grid (the save button) or any rows of it. Returns the assessments that
+    changed.
 
     All or nothing: a colour outside the scale, a child not now in the group, a group
-    that is not the actor's or parents not informed refuses the whole save."""
+    that is not the actor's or parents not informed refuses the whole save. The rows are
+    written as :func:`assessment_save_row` writes one (:func:`_save`)."""
     _check_may_rate(actor, round, group)  # the actor is on the group's staff
     names = sel.names_in_group_now(actor, group, list(rows))
-    missing = [cid for cid in rows if cid not in names]
-    if missing:
+    if any(cid not in names for cid in rows):
         raise ScreeningError(_NOT_IN_GROUP)
     cleaned = {cid: _clean_row(round.areas, names[cid], row) for cid, row in rows.items()}
-    existing_qs = Assessment.objects.select_for_update().filter(
-        municipality_id=actor.municipality_id,
-        round=round,
-        child_id__in=list(cleaned),
-        is_agreement=agreement,
-    )
-    if not agreement:
-        existing_qs = existing_qs.filter(rater=actor.membership)
-    existing = {a.child_id: a for a in existing_qs}
-    now = timezone.now()
-    created: list[Assessment] = []
-    changed: list[Assessment] = []
-    moved_from: set[int] = set()
-    for cid, row in cleaned.items():
-        a = existing.get(cid)
-        if a is None:
-            if not row.ratings and not row.note:
-                continue
-            a = Assessment(
-                municipality_id=actor.municipality_id,
-                round=round,
-                child_id=cid,
-                group=group,
-                rater=None if agreement else actor.membership,
-                is_agreement=agreement,
-            )
-            _apply(a, row, replace=True)
-            a.updated_by, a.updated_at = actor.membership, now
-            created.append(a)
-        elif _apply(a, row, replace=replace):
-            if a.group_id != group.pk:
-                moved_from.add(a.group_id)
-            a.group = group
-            a.updated_by, a.updated_at = actor.membership, now
-            changed.append(a)
-    if created:
-        try:
-            with transaction.atomic():
-                Assessment.objects.bulk_create(created)
-        except IntegrityError:  # a colleague saved the same agreement a moment ago
-            raise ScreeningError(
-                "En kollega har netop gemt den fælles vurdering. Genindlæs siden og prøv igen."
-            ) from None
-    if len(changed) == 1:  # save-as-you-go: a plain UPDATE, not bulk_update's CASE per field
-        a = changed[0]
-        Assessment.objects.filter(pk=a.pk).update(
-            **{f: getattr(a, f) for f in ("ratings", "focus", "note", "position")},
-            group=group,
-            updated_by=actor.membership,
-            updated_at=now,
-        )
-    else:
-        Assessment.objects.bulk_update(
-            changed, ["ratings", "focus", "note", "position", "group", "updated_by", "updated_at"]
-        )
-    touched = created + changed
-    if touched:
-        if agreement:
-            refresh_follow_up(actor.municipality_id, [a.child_id for a in touched])
-            flags = {
-                pk: (previous, flag)
-                for pk, previous, flag in Assessment.objects.filter(
-                    pk__in=[a.pk for a in touched]
-                ).values_list("pk", "previous_position", "follow_up")
-            }
-            for a in touched:
-                a.previous_position, a.follow_up = flags[a.pk]
-        refresh_counts(round, {group.pk} | moved_from)
-        kind = "fælles vurdering" if agreement else "egen vurdering"
-        access_log_record(
-            actor=actor,
-            child_ids=[a.child_id for a in touched],
-            action=Action.CHANGE,
-            purpose=Purpose.SCREENING,
-            what=f"Trivselsvurdering ({kind}): {round.name}, {group.name}",
-            request=request,
-        )
-    return touched
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """An assessment as the row save reads it."""
-
-    pk: int
-    group_id: int
-    ratings: dict[str, str]
-    focus: dict[str, list[str]]
-    note: str
-
-
-# The row save's two writes, made once from the model's fields (so a new column is in them;
-# the names are the model's, no input reaches them).
-_INSERT_FIELDS = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
-_INSERT_SQL = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
-    Assessment._meta.db_table,
-    ", ".join(connection.ops.quote_name(str(f.column)) for f in _INSERT_FIELDS),
-    ", ".join(["%s"] * len(_INSERT_FIELDS)),
-)
-_UPDATE_FIELDS = [
-    f
-    for f in Assessment._meta.concrete_fields
-    if f.name in ("ratings", "focus", "note", "position", "group", "updated_by", "updated_at")
-]
-_UPDATE_SQL = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608
-    Assessment._meta.db_table,
-    ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in _UPDATE_FIELDS),
-)
+    where = _Where(round.pk, round.name, round.is_open, group.pk, group.name)
+    saved = _save(actor, where, cleaned, agreement=agreement, replace=replace, context=context)
+    if agreement and saved:
+        flags = {
+            pk: (previous, flag)
+            for pk, previous, flag in Assessment.objects.filter(
+                pk__in=[a.pk for a in saved]
+            ).values_list("pk", "previous_position", "follow_up")
+        }
+        for a in saved:
+            a.previous_position, a.follow_up = flags[a.pk]
+    return saved
 
 
 @transaction.atomic
@@ -433,67 +340,125 @@ def assessment_save_row(
     child_id: int,
     row: RowInput,
     agreement: bool,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> bool:
     """Save-as-you-go: one child's row of the grid (the actor's own ratings or the team's
     agreement), replacing what was there. Returns whether anything changed.
 
-    The same rules as :func:`assessment_save_rows` (which the save button uses), for the
-    screening week's most frequent request: the look-up, the lock and the writes are a
-    handful of plain statements, not querysets built per request (``make load``)."""
+    The checks of :func:`assessment_save_rows` (which the save button uses) asked in one
+    statement (:func:`~spor.screening.selectors.get_row_target_for_user`, the screening
+    week's most frequent request, ``make load``), and then the same write, :func:`_save`."""
     t = sel.get_row_target_for_user(actor, screeninground_id, group_id, child_id, lock=True)
     _refuse_closed_or_early(is_open=t.is_open, starts=t.starts, started=t.started)
     _refuse_uninformed(t.informed)
     if t.child_name is None:
         raise ScreeningError(_NOT_IN_GROUP)
     clean = _clean_row(t.areas, t.child_name, row)
-    stored = _stored_assessment(actor, screeninground_id, child_id, agreement)
-    a = Assessment(
-        municipality_id=actor.municipality_id,
-        round_id=screeninground_id,
-        child_id=child_id,
-        group_id=group_id,
-        rater=None if agreement else actor.membership,
-        is_agreement=agreement,
+    where = _Where(screeninground_id, t.round_name, t.is_open, group_id, t.group_name)
+    saved = _save(
+        actor, where, {child_id: clean}, agreement=agreement, replace=True, context=context
     )
-    if stored is not None:
-        a.pk, a.ratings, a.focus, a.note = stored.pk, stored.ratings, stored.focus, stored.note
-        if not _apply(a, clean, replace=True):
-            return False
-    elif not clean.ratings and not clean.note:
-        return False
-    else:
-        _apply(a, clean, replace=True)
-    a.updated_by, a.updated_at = actor.membership, timezone.now()
-    if stored is None:
-        _insert_assessment(a)
-    else:
-        _update_assessment(a)
-    if agreement:
-        refresh_follow_up(actor.municipality_id, [child_id])
-    moved = [stored.group_id] if stored is not None and stored.group_id != group_id else []
-    _refresh_counts(actor.municipality_id, screeninground_id, t.is_open, [group_id, *moved])
-    kind = "fælles vurdering" if agreement else "egen vurdering"
-    access_log_record(
-        actor=actor,
-        child_ids=[child_id],
-        action=Action.CHANGE,
-        purpose=Purpose.SCREENING,
-        what=f"Trivselsvurdering ({kind}): {t.round_name}, {t.group_name}",
-        request=request,
-    )
-    return True
+    return bool(saved)
 
 
-def _stored_assessment(
-    actor: Actor, round_id: int, child_id: int, agreement: bool
-) -> _Stored | None:
-    """The actor's own assessment of the child in the round (or the agreement), locked."""
+@dataclass(frozen=True)
+class _Where:
+    """The round and group a save is in (checked by the caller)."""
+
+    round_id: int
+    round_name: str
+    round_open: bool
+    group_id: int
+    group_name: str
+
+
+def _save(
+    actor: Actor,
+    where: _Where,
+    rows: Mapping[int, RowInput],
+    *,
+    agreement: bool,
+    replace: bool,
+    context: RequestContext | None,
+) -> list[Assessment]:
+    """The one write of ratings, for one row (save-as-you-go) or many (the save button),
+    on checked and cleaned rows: each child's stored assessment is locked and read, the
+    row put on it (:func:`_apply`), and only a change is written, an INSERT or an UPDATE
+    per child; then the agreements' follow-up flags, the group's stored counts and the
+    access log, once for all rows. A row save is seven statements in all."""
+    stored = _stored_assessments(actor, where.round_id, list(rows), agreement)
+    now = timezone.now()
+    saved: list[Assessment] = []
+    moved_from: set[int] = set()
+    for cid, row in rows.items():
+        a = Assessment(
+            municipality_id=actor.municipality_id,
+            round_id=where.round_id,
+            child_id=cid,
+            group_id=where.group_id,
+            rater=None if agreement else actor.membership,
+            is_agreement=agreement,
+        )
+        before = stored.get(cid)
+        if before is None:
+            if not row.ratings and not row.note:
+                continue
+            _apply(a, row, replace=True)
+        else:
+            a.pk, a.ratings, a.focus, a.note = before.pk, before.ratings, before.focus, before.note
+            if not _apply(a, row, replace=replace):
+                continue
+            if before.group_id != where.group_id:
+                moved_from.add(before.group_id)
+        a.updated_by, a.updated_at = actor.membership, now
+        if before is None:
+            _insert_assessment(a)
+        else:
+            _update_assessment(a)
+        saved.append(a)
+    if saved:
+        if agreement:
+            refresh_follow_up(actor.municipality_id, [a.child_id for a in saved])
+        _refresh_counts(
+            actor.municipality_id, where.round_id, where.round_open, [where.group_id, *moved_from]
+        )
+        kind = "fælles vurdering" if agreement else "egen vurdering"
+        access_log_record(
+            actor=actor,
+            child_ids=[a.child_id for a in saved],
+            action=Action.CHANGE,
+            purpose=Purpose.SCREENING,
+            what=f"Trivselsvurdering ({kind}): {where.round_name}, {where.group_name}",
+            context=context,
+        )
+    return saved
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """An assessment as a save reads it."""
+
+    pk: int
+    group_id: int
+    ratings: dict[str, str]
+    focus: dict[str, list[str]]
+    note: str
+
+
+def _stored_assessments(
+    actor: Actor, round_id: int, child_ids: Sequence[int], agreement: bool
+) -> dict[int, _Stored]:
+    """The actor's own assessments of the children in the round (or the agreements),
+    locked until the transaction ends, by child."""
+    if not child_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(child_ids))
     sql = (
-        "SELECT id, group_id, ratings, focus, note FROM screening_assessment "
-        "WHERE municipality_id = %s AND round_id = %s AND child_id = %s AND is_agreement = %s"
+        "SELECT child_id, id, group_id, ratings, focus, note FROM screening_assessment "  # noqa: S608
+        f"WHERE municipality_id = %s AND round_id = %s AND child_id IN ({marks}) "
+        "AND is_agreement = %s"
     )
-    params: list[Any] = [actor.municipality_id, round_id, child_id, agreement]
+    params: list[Any] = [actor.municipality_id, round_id, *child_ids, agreement]
     if not agreement:
         sql += " AND rater_id = %s"
         params.append(actor.membership.pk)
@@ -501,23 +466,49 @@ def _stored_assessment(
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    pk, group, ratings, focus, note = found
-    return _Stored(pk, group, _json(ratings), _json(focus), note)
+        found = cursor.fetchall()
+    return {
+        child: _Stored(pk, group, _json(ratings), _json(focus), note)
+        for child, pk, group, ratings, focus, note in found
+    }
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+@functools.cache
+def _statements() -> tuple[list[Field[Any, Any]], str, list[Field[Any, Any]], str]:
+    """The two writes of an assessment, made once, on first use, from the model's fields
+    (so a new column is in them; the names are the model's, no input reaches them):
+    plain statements, because building them with the ORM per save took longer than
+    running them (``make load``)."""
+    table = Assessment._meta.db_table
+    quote = connection.ops.quote_name
+    insert_fields = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
+    insert = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
+        table,
+        ", ".join(quote(str(f.column)) for f in insert_fields),
+        ", ".join(["%s"] * len(insert_fields)),
+    )
+    update_fields = [
+        f
+        for f in Assessment._meta.concrete_fields
+        if f.name in ("ratings", "focus", "note", "position", "group", "updated_by", "updated_at")
+    ]
+    update = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608
+        table, ", ".join(f"{quote(str(f.column))} = %s" for f in update_fields)
+    )
+    return insert_fields, insert, update_fields, update
+
+
 def _insert_assessment(a: Assessment) -> None:
     """INSERT the new assessment; a colleague's agreement saved a moment ago (the one
     agreement per child and round) refuses the save without aborting the transaction."""
-    values = [f.get_db_prep_save(f.pre_save(a, add=True), connection) for f in _INSERT_FIELDS]
+    fields, sql, _, _ = _statements()
+    values = [f.get_db_prep_save(f.pre_save(a, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, values)
+        cursor.execute(sql, values)
         inserted = cursor.fetchone()
     if inserted is None:
         raise ScreeningError(
@@ -527,14 +518,15 @@ def _insert_assessment(a: Assessment) -> None:
 
 
 def _update_assessment(a: Assessment) -> None:
-    values = [f.get_db_prep_save(getattr(a, f.attname), connection) for f in _UPDATE_FIELDS]
+    _, _, fields, sql = _statements()
+    values = [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_UPDATE_SQL, [*values, a.pk])
+        cursor.execute(sql, [*values, a.pk])
 
 
 @transaction.atomic
 def agreement_from_own(
-    *, actor: Actor, round: ScreeningRound, group: Group, request: HttpRequest | None = None
+    *, actor: Actor, round: ScreeningRound, group: Group, context: RequestContext | None = None
 ) -> int:
     """Start the team's agreement from the staff's own ratings: for each child of the group
     with own ratings and no agreement yet, each area gets the most concerned of the own
@@ -567,7 +559,7 @@ def agreement_from_own(
     if not rows:
         return 0
     saved = assessment_save_rows(
-        actor=actor, round=round, group=group, rows=rows, agreement=True, request=request
+        actor=actor, round=round, group=group, rows=rows, agreement=True, context=context
     )
     return len(saved)
 
@@ -725,7 +717,7 @@ def consent_record(
     legal_basis: str = "",
     given_by: str = "",
     institution: Institution | None = None,
-    request: HttpRequest | None = None,
+    context: RequestContext | None = None,
 ) -> Consent:
     """Record parents' consent or a legal basis for sharing the child's screening."""
     if not registry.may_see_child(actor, child.pk):
@@ -771,14 +763,18 @@ def consent_record(
         action=Action.CREATE,
         purpose=Purpose.SCREENING,
         what=f"Registrerede {_consent_label(consent)}",
-        request=request,
+        context=context,
     )
     return consent
 
 
 @transaction.atomic
 def consent_revoke(
-    *, actor: Actor, consent: Consent, on: dt.date | None = None, request: HttpRequest | None = None
+    *,
+    actor: Actor,
+    consent: Consent,
+    on: dt.date | None = None,
+    context: RequestContext | None = None,
 ) -> Consent:
     if consent.revoked_on is not None:
         raise ScreeningError("Samtykket er allerede tilbagekaldt.")
@@ -792,7 +788,7 @@ def consent_revoke(
         action=Action.CHANGE,
         purpose=Purpose.SCREENING,
         what=f"Tilbagekaldte {_consent_label(consent)}",
-        request=request,
+        context=context,
     )
     return consent
 

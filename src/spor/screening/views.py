@@ -23,6 +23,7 @@ from spor.accounts.decorators import actor_required, lead_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.lib.ids import parse_id
+from spor.ops.proxies import request_context
 from spor.registry import selectors as registry
 from spor.registry.models import Group
 from spor.screening import areas, charts, forms, services
@@ -201,7 +202,7 @@ def follow_up(request: HttpRequest, actor: Actor, screeninground_id: int) -> Htt
         action=Action.LIST,
         purpose=Purpose.SCREENING,
         what=f"Opfølgningsliste: {round.name}",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -283,8 +284,9 @@ def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: i
     """The rating grid of a group for its staff; the group's counts for PPR."""
     if request.method == "POST" and request.POST.get("handling") == "raekke":
         return _save_row(request, actor, screeninground_id, group_id)
-    round, group = sel.get_round_and_group_for_user(actor, screeninground_id, group_id)
-    if not sel.rates_group(actor, group):
+    found = sel.get_round_and_group_for_user(actor, screeninground_id, group_id)
+    round, group = found.round, found.group
+    if not found.on_staff:
         if request.method == "POST" or not sel.may_see_overview(actor):
             raise Http404
         lines = sel.group_lines(actor, round, group.institution)
@@ -297,7 +299,7 @@ def grid(request: HttpRequest, actor: Actor, screeninground_id: int, group_id: i
         if action == "fra-egne":
             try:
                 n = services.agreement_from_own(
-                    actor=actor, round=round, group=group, request=request
+                    actor=actor, round=round, group=group, context=request_context(request)
                 )
             except ScreeningError as exc:
                 messages.error(request, exc.message)
@@ -338,7 +340,7 @@ def _render_grid(
         action=Action.LIST,
         purpose=Purpose.SCREENING,
         what=f"Trivselsvurdering: {round.name}, {group.name}",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -408,7 +410,7 @@ def _save_row(
                 row=row,
                 agreement=(request.POST.get("vurdering") or request.GET.get("vurdering"))
                 == AGREEMENT,
-                request=request,
+                context=request_context(request),
             )
         except ScreeningError as exc:
             context["error"] = exc.message
@@ -432,7 +434,12 @@ def _save_grid(
     rows = services.parse_rows(request.POST, round, ids)
     try:
         saved = services.assessment_save_rows(
-            actor=actor, round=round, group=group, rows=rows, agreement=agreement, request=request
+            actor=actor,
+            round=round,
+            group=group,
+            rows=rows,
+            agreement=agreement,
+            context=request_context(request),
         )
     except ScreeningError as exc:
         return _render_grid(
@@ -467,7 +474,7 @@ def child_screening(request: HttpRequest, actor: Actor, child_id: int) -> HttpRe
                     legal_basis=d["legal_basis"],
                     valid_from=d["valid_from"],
                     valid_to=d["valid_to"],
-                    request=request,
+                    context=request_context(request),
                 )
             except ScreeningError as exc:
                 if exc.field in form.fields:
@@ -485,7 +492,7 @@ def child_screening(request: HttpRequest, actor: Actor, child_id: int) -> HttpRe
         action=Action.VIEW,
         purpose=Purpose.SCREENING,
         what="Barnets trivselsvurderinger og samtykker",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
@@ -509,7 +516,7 @@ def child_screening(request: HttpRequest, actor: Actor, child_id: int) -> HttpRe
 def consent_revoke(request: HttpRequest, actor: Actor, consent_id: int) -> HttpResponse:
     consent = sel.get_consent_for_user(actor, consent_id)
     try:
-        services.consent_revoke(actor=actor, consent=consent, request=request)
+        services.consent_revoke(actor=actor, consent=consent, context=request_context(request))
     except ScreeningError as exc:
         messages.error(request, exc.message)
     else:

@@ -12,6 +12,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.evaluation.national.access import evaluated_programmes
 from spor.lib.ids import parse_id
+from spor.ops.proxies import request_context
 from spor.web.forms import TransitionWindowForm
 from spor.web.transitions import default_window, transitions_for
 
@@ -53,7 +54,7 @@ def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
         action=Action.LIST,
         purpose=Purpose.OVERVIEW,
         what="Overgangsliste",
-        request=request,
+        context=request_context(request),
     )
     access_log_record(
         actor=actor,
@@ -61,7 +62,7 @@ def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
         action=Action.VIEW,
         purpose=Purpose.SCREENING,
         what="Overlevering ved overgang: seneste position og åbne bekymringer",
-        request=request,
+        context=request_context(request),
     )
     return render(
         request,
