@@ -14,11 +14,13 @@ from django.utils.http import urlencode
 from spor.evaluation import disclosure
 from spor.evaluation.national import exports
 from spor.evaluation.national import selectors as evaluation_selectors
+from spor.evaluation.national import survey as national_survey
 from spor.evaluation.national import tables as evaluation_tables
 from spor.evaluation.national.access import EvaluatorActor, programme_evaluator_required
 from spor.evaluation.national.forms import EvaluationFilterForm, query_of
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
+from spor.survey.results import MIN_ANSWERS
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
 
@@ -102,16 +104,13 @@ def evaluation_csv(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse
 def survey(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
     """The staff survey across the municipalities (pseudonymised, at least 5 respondents,
     suppressed as the evaluation)."""
-    from spor.survey import national as survey_national
-    from spor.survey.results import MIN_ANSWERS
-
     return render(
         request,
         "programme/survey.html",
         {
             "programme": eactor.programme,
             "admin_programme": eactor.programme if eactor.is_admin else None,
-            "res": survey_national.for_programme(eactor),
+            "res": national_survey.for_programme(eactor),
             "min_answers": MIN_ANSWERS,
             "protection_note": disclosure.PROTECTION_NOTE_DA,
             "mark": disclosure.HIDDEN_MARK,
