@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from spor.lib.models import AppendOnlyModel
 from spor.tenancy.models import TenantModel
 
 
@@ -29,13 +28,15 @@ class Purpose(models.TextChoices):
     SUPERVISION = "tilsyn", "Ledelsestilsyn"
 
 
-class AccessLogEntry(TenantModel):
+class AccessLogEntry(AppendOnlyModel, TenantModel):
     """One read, change or export of a child's data. Append-only.
 
     The actor and the child are kept as plain ids (no database foreign key), so that the
     entry outlives both and is never touched by a cascade; on PostgreSQL a trigger refuses
     UPDATE and DELETE.
     """
+
+    append_only_noun = "Adgangsloggen"
 
     at = models.DateTimeField("tidspunkt", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -65,11 +66,3 @@ class AccessLogEntry(TenantModel):
         verbose_name_plural = "adgangslog"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["municipality", "child", "at"])]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("Adgangsloggen kan ikke ændres.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise PermissionError("Adgangsloggen kan ikke slettes.")

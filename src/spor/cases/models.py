@@ -26,6 +26,7 @@ from django.utils import timezone
 from spor.accounts.models import Profession
 from spor.cases import kle
 from spor.cases.matching import NEEDS
+from spor.lib.models import AppendOnlyModel
 from spor.tenancy.models import TenantModel
 
 
@@ -556,10 +557,13 @@ class EventKind(models.TextChoices):
     CLOSED = "lukket", "Forløb afsluttet"
 
 
-class CaseEvent(TenantModel):
+class CaseEvent(AppendOnlyModel, TenantModel):
     """One line of a case's timeline, written by the services in the same transaction as
     the change it tells about. ``on`` is the day the event concerns (a meeting's date),
     ``at`` when it was written. The app only appends."""
+
+    append_only_noun = "Tidslinjen"
+    append_only_error = ValueError
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     on = models.DateField("dato")
@@ -578,11 +582,3 @@ class CaseEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.case_id})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Tidslinjen kan kun tilføjes, ikke ændres.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("Tidslinjen kan kun tilføjes, ikke slettes.")

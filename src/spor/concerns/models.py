@@ -11,12 +11,11 @@ appends to. Writes go through :mod:`spor.concerns.services`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from spor.lib.models import AppendOnlyModel
 from spor.tenancy.models import TenantModel
 
 
@@ -155,9 +154,12 @@ class EventKind(models.TextChoices):
     CLOSED = "lukket", "Lukket"
 
 
-class ConcernEvent(TenantModel):
+class ConcernEvent(AppendOnlyModel, TenantModel):
     """One line of a concern's follow-up log. The app only appends: ``save()`` of an existing
     entry and ``delete()`` are refused."""
+
+    append_only_noun = "Opfølgningsloggen"
+    append_only_error = ValueError
 
     concern = models.ForeignKey(
         Concern, on_delete=models.CASCADE, related_name="events", verbose_name="bekymring"
@@ -179,14 +181,6 @@ class ConcernEvent(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.concern_id})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValueError("Opfølgningsloggen kan kun tilføjes, ikke ændres.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("Opfølgningsloggen kan kun tilføjes, ikke slettes.")
 
 
 class ReminderSent(TenantModel):

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spor.evaluation import economics
+from spor.lib import danish
+from spor.lib.svg import Rect, Scale
 
 
 def _sentence(text: str) -> str:
@@ -16,26 +18,10 @@ def _sentence(text: str) -> str:
 
 def _pp(share: float) -> str:
     """A share as Danish percentage points: 0.052 → '5,2 procentpoint'."""
-    text = f"{100 * share:.1f}".replace(".", ",").replace("-", "−")
-    return f"{text} procentpoint"
+    return f"{danish.number(100 * share, 1)} procentpoint"
 
 
-def kr(x: float | None) -> str:
-    """Kroner, Danish style: thousands with a dot, a real minus; '–' for none."""
-    if x is None:
-        return "–"
-    text = f"{abs(x):,.0f}".replace(",", ".")
-    return f"−{text} kr." if round(x) < 0 else f"{text} kr."
-
-
-@dataclass
-class Rect:
-    x: float
-    y: float
-    width: float
-    height: float
-    kind: str
-    label: str = ""
+kr = danish.kroner  # kroner, Danish style: thousands with a dot, a real minus; '–' for none
 
 
 @dataclass
@@ -66,12 +52,9 @@ def tornado(rows: Sequence[economics.SensitivityRow], delta: float = 0.2) -> Svg
     """One row per input: a bar from the NPV at −20 % to the NPV at +20 %, around the base."""
     values = [v for r in rows for v in (r.npv_low_input, r.npv_high_input, r.npv_base)]
     lo, hi = min([*values, 0.0]), max([*values, 0.0])
-    span = (hi - lo) or 1.0
     left, right = LABEL_W, W - 20
     height = 40 + ROW_H * len(rows) + 20
-
-    def x(v: float) -> float:
-        return round(left + (v - lo) / span * (right - left), 1)
+    x = Scale(lo, hi, left, right)
 
     svg = Svg(W, height)
     base = rows[0].npv_base if rows else 0.0
@@ -115,12 +98,9 @@ def net_per_year(case: economics.InvestmentCase) -> Svg:
     nets = [y.net_total for y in years]
     cums = [y.cumulated_discounted_total for y in years]
     lo, hi = min([*nets, *cums, 0.0]), max([*nets, *cums, 0.0])
-    span = (hi - lo) or 1.0
     height, top, bottom, left, right = 240, 14, 30, 90, W - 10
     slot = (right - left) / len(years)
-
-    def y(v: float) -> float:
-        return round(top + (hi - v) / span * (height - top - bottom), 1)
+    y = Scale(lo, hi, height - bottom, top)  # upward
 
     svg = Svg(W, height)
     zero = y(0.0)

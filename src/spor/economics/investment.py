@@ -15,6 +15,7 @@ from typing import Any
 
 from spor.economics.models import EffectSource, InvestmentScenario
 from spor.evaluation import economics
+from spor.lib import danish
 
 # Fewer pairs than this give too wide an interval to suggest an effect from.
 MIN_PAIRS_FOR_PREFILL = 20
@@ -82,7 +83,7 @@ class HonestEffect:
 
 
 def _pct(share: float) -> str:
-    return f"{100 * share:.1f}".replace(".", ",").replace("-", "−")
+    return danish.number(100 * share, 1)
 
 
 def prefill(

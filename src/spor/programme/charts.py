@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spor.lib import svg
+
 LABEL_WIDTH = 320
 BAR_WIDTH = 340
 BAR_HEIGHT = 22
 GAP = 8
 VALUE_WIDTH = 90
 FILL = "#0b4f8a"
+ROWS = svg.Rows(BAR_HEIGHT, GAP)
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,10 @@ def bar_chart(rows: Sequence[tuple[str, int]], total: int) -> BarChart:
     top = max((n for _, n in rows), default=0)
     bars = []
     for i, (label, n) in enumerate(rows):
-        y = i * (BAR_HEIGHT + GAP)
-        width = round(BAR_WIDTH * n / top, 1) if top else 0.0
+        width = svg.length(n, top, BAR_WIDTH)
         share = round(100 * n / total) if total else 0
-        bars.append(Bar(label, n, share, y, y + BAR_HEIGHT // 2 + 5, width))
-    height = max(1, len(bars)) * (BAR_HEIGHT + GAP)
+        bars.append(Bar(label, n, share, ROWS.y(i), ROWS.text_y(i), width))
+    height = ROWS.height(len(bars))
     return BarChart(
         LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH, height, LABEL_WIDTH, BAR_HEIGHT, FILL, bars
     )

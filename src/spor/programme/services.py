@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.cases.models import Intervention, Level, Target
+from spor.lib import danish
 from spor.lib.forms import raise_errors
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import (
@@ -99,7 +100,7 @@ def day(d: dt.date) -> str:
 
 
 def kroner(amount: Decimal) -> str:
-    return f"{amount:,.0f}".replace(",", ".")
+    return danish.number(amount, 0)
 
 
 def _text(value: str | None) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spor.lib import svg
 from spor.screening import areas
 
 LABEL_WIDTH = 210
@@ -19,6 +20,7 @@ BAR_HEIGHT = 26
 GAP = 12
 FILL = {areas.GREEN: "#1b7a3a", areas.YELLOW: "#f2c230", areas.RED: "#b3261e"}
 INK = {areas.GREEN: "#ffffff", areas.YELLOW: "#1a1a1a", areas.RED: "#ffffff"}
+ROWS = svg.Rows(BAR_HEIGHT, GAP)
 PATTERN = {areas.GREEN: "", areas.YELLOW: "url(#spor-stribe)", areas.RED: "url(#spor-prik)"}
 
 
@@ -66,7 +68,6 @@ def stacked_bars(points: Sequence[Any]) -> Chart:
     """One bar per :class:`spor.screening.selectors.TrendPoint`."""
     bars = []
     for i, p in enumerate(points):
-        y = i * (BAR_HEIGHT + GAP)
         total = p.counts.rated
         x = float(LABEL_WIDTH)
         segments = []
@@ -88,6 +89,6 @@ def stacked_bars(points: Sequence[Any]) -> Chart:
                 )
             )
             x += width
-        bars.append(Bar(p.round.name, y, y + BAR_HEIGHT // 2 + 5, total, segments))
-    height = max(1, len(bars)) * (BAR_HEIGHT + GAP)
+        bars.append(Bar(p.round.name, ROWS.y(i), ROWS.text_y(i), total, segments))
+    height = ROWS.height(len(bars))
     return Chart(LABEL_WIDTH + BAR_WIDTH + 10, height, bars, LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT)

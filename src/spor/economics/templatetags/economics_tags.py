@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from spor.economics.charts import kr as _kr
-from spor.evaluation.web.figures import num as _num
+from spor.lib.danish import kroner as _kr
+from spor.lib.danish import number as _num
 
 register = template.Library()
 

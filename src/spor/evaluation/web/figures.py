@@ -6,7 +6,6 @@ disclosure threshold, and those that would give them away, are hidden: shown as
 from __future__ import annotations
 
 import inspect
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from spor.evaluation.web import selectors
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import SUBSCALES as SUBSCALE_KEYS
 from spor.evaluation.web.selectors import Cell, Row
+from spor.lib import danish, svg
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
 
@@ -48,20 +48,9 @@ UNIONS = {
 }
 
 
-def num(x: float, digits: int = 1) -> str:
-    """Danish number: thousands with a dot, decimal comma, a real minus (4.737,5; −0,3);
-    '–' for not computable."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    text = f"{x:,.{digits}f}".translate(_DANISH_DIGITS)
-    return text.replace("-", "−")
-
-
-_DANISH_DIGITS = str.maketrans({",": ".", ".": ","})
-
-
-def pct(x: float) -> str:
-    return f"{num(100 * x, 0)} %"
+# Danish numbers (4.737,5; −0,3; '–' for not computable) and per cent: spor.lib.danish.
+num = danish.number
+pct = danish.percent
 
 
 def count(n: int) -> str:
@@ -119,13 +108,7 @@ class Transitions:
     total_label: str = "I alt"
 
 
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    kind: str
+Bar = svg.Rect
 
 
 @dataclass

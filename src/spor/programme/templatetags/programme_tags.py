@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from spor.lib import danish
 from spor.programme import selectors
 from spor.programme.access import administered_programmes
 
@@ -18,7 +19,7 @@ register = template.Library()
 def kroner(value: Any) -> str:
     """123100000 → »123.100.000«."""
     try:
-        return f"{Decimal(value):,.0f}".replace(",", ".")
+        return danish.number(Decimal(value), 0)
     except (ArithmeticError, TypeError, ValueError):
         return ""
 
@@ -27,7 +28,7 @@ def kroner(value: Any) -> str:
 def mio(value: Any) -> str:
     """123100000 → »123,1«."""
     try:
-        return f"{Decimal(value) / Decimal(1_000_000):.1f}".replace(".", ",")
+        return danish.number(Decimal(value) / Decimal(1_000_000), 1)
     except (ArithmeticError, TypeError, ValueError):
         return ""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from spor.evaluation.web.figures import num
+from spor.lib.danish import number as num
 
 register = template.Library()
 
