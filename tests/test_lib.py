@@ -3,6 +3,7 @@ append-only base refuses a change and a deletion on each log that uses it."""
 
 from __future__ import annotations
 
+import csv
 import doctest
 
 import pytest
@@ -10,10 +11,10 @@ import pytest
 from spor.audit.models import AccessLogEntry
 from spor.cases.models import CaseEvent
 from spor.concerns.models import ConcernEvent
-from spor.lib import danish, ids, redact, svg
+from spor.lib import danish, ids, redact, spreadsheets, svg, tables
 
 
-@pytest.mark.parametrize("module", [danish, ids, redact, svg], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [danish, ids, redact, svg, tables], ids=lambda m: m.__name__)
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0
@@ -37,3 +38,29 @@ def test_an_append_only_row_is_neither_changed_nor_deleted(
         row.save()
     with pytest.raises(error, match=f"{noun} kan kun tilføjes, ikke slettes"):
         row.delete()
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+45 12", "-3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_text_that_a_spreadsheet_would_run_stays_text_in_xlsx_and_csv(text: str) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    data = spreadsheets.workbook([("Ark", [["overskrift"], [text]])])
+    cell = load_workbook(io.BytesIO(data)).active["A2"]  # type: ignore[index]
+    assert cell.data_type == "s" and cell.value.strip() == text.strip()  # XML keeps \r as \n
+    with zipfile.ZipFile(io.BytesIO(spreadsheets.csv_zip([("Ark", [[text, "ok"]])]))) as zf:
+        line = zf.read(zf.namelist()[0]).decode("utf-8-sig")
+    assert line.startswith(("'", "\"'")), line
+    assert spreadsheets.csv_value("ok") == "ok" and spreadsheets.csv_value(3) == 3
+
+
+def test_a_table_that_stops_being_csv_says_where() -> None:
+    too_long = "x" * (csv.field_size_limit() + 1)  # a cell csv refuses
+    rows = tables.csv_rows(f"navn;type\r\nA;b\r\nC;{too_long}\r\n", ";")
+    assert next(rows) == (1, ["navn", "type"])
+    assert next(rows) == (2, ["A", "b"])
+    with pytest.raises(tables.CsvError) as caught:
+        list(rows)
+    assert caught.value.line == 3

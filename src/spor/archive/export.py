@@ -43,9 +43,9 @@ from spor.cases.models import (
     Participant,
     Status,
 )
+from spor.lib.spreadsheets import csv_value
 from spor.measurement.models import Response
 from spor.registry.models import Child, Group
-from spor.spreadsheets import csv_value
 from spor.tenancy.models import Municipality
 
 FORMAT_VERSION = "1.0"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry
-from spor.spreadsheets import csv_value
+from spor.lib.spreadsheets import csv_value
 
 COLUMNS = ["tidspunkt", "rolle", "handling", "hvad", "formål"]
 

@@ -1,3 +1,6 @@
-"""Small pieces shared by Spor's apps (issue 19): ids and small numbers from requests,
-form fields for them, the redaction of one-time link tokens in logs. Platform level:
-imports no Spor app. (The spreadsheet formula guard is spor.spreadsheets.)"""
+"""Small pieces shared by Spor's apps (issue 19), each written once: ids and small numbers
+from requests (ids), form fields and the service-error helpers (forms), the redaction of
+one-time link tokens in logs (redact), Danish number forms (danish), the geometry of inline
+SVG charts (svg), reading uploaded tables (tables), writing XLSX and CSV with the one
+formula guard (spreadsheets), and the append-only model base (models). Platform level:
+imports no Spor app; the pure modules import no Django either."""

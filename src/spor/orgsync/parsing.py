@@ -21,9 +21,7 @@ engagement); see docs/orgsync.md.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 import uuid as uuid_module
@@ -31,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spor import cpr
-from spor.spreadsheets import FORMULA_START
+from spor.lib import tables
+from spor.lib.spreadsheets import FORMULA_START
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_RECORDS = 200_000
@@ -221,13 +220,9 @@ def parse_file(name: str, data: bytes) -> OrgFile:
         return result.fail(
             "filen er ikke en JSON- eller CSV-fil – gem udtrækket som JSON eller CSV"
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            return result.fail("filen kan ikke læses som tekst – gem den som UTF-8")
+    text = tables.decode(data)
+    if text is None:
+        return result.fail("filen kan ikke læses som tekst – gem den som UTF-8")
     records: list[tuple[str, str, dict[str, str]]] = []  # (kind, where, fields)
     if name.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
         result.format = "JSON"
@@ -286,15 +281,11 @@ def _field_name(raw: str, where: str, result: OrgFile) -> str | None:
 
 
 def _read_csv(text: str, result: OrgFile, records: list[tuple[str, str, dict[str, str]]]) -> None:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((";", ",", "\t"), key=lambda d: len(next(csv.reader([first], delimiter=d))))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    sep = tables.delimiter(tables.first_line(text))
     header: dict[int, str] | None = None
     raw_header: dict[int, str] = {}
-    line = 0
     try:
-        for row in reader:
-            line += 1
+        for line, row in tables.csv_rows(text, sep):
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
@@ -331,10 +322,10 @@ def _read_csv(text: str, result: OrgFile, records: list[tuple[str, str, dict[str
                 result.fail("type skal være enhed, person eller engagement", where, "type")
                 continue
             records.append((kind, where, fields))
-    except csv.Error:
+    except tables.CsvError as exc:
         result.fail(
             "filen kan ikke læses som CSV (fx et anførselstegn uden afslutning)",
-            f"række {line + 1}",
+            f"række {exc.line}",
         )
 
 

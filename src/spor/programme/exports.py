@@ -1,6 +1,6 @@
 """The programme's exports: the initiatives overview as an XLSX workbook, one sheet of
 initiatives and one of the diagrams' figures. Text that a spreadsheet would run as a formula
-is written as text (:mod:`spor.spreadsheets`, which every export writes through). The
+is written as text (:mod:`spor.lib.spreadsheets`, which every export writes through). The
 evaluation's exports are the evaluation's (:mod:`spor.evaluation.national.exports`,
 :mod:`spor.evaluation.web.reports`)."""
 
@@ -14,8 +14,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from spor.lib.spreadsheets import put
 from spor.programme.selectors import Overview, OverviewFilter
-from spor.spreadsheets import put
 
 COLUMNS = [
     ("Kommune", 18),

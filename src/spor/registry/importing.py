@@ -13,21 +13,21 @@ duplicates point at the other line, and every other value echoed back passes thr
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from spor import cpr
+from spor.lib import tables
+from spor.lib.spreadsheets import FORMULA_START
 from spor.registry.models import Institution
-from spor.spreadsheets import FORMULA_START
 
 __all__ = [
     "COLUMNS",
@@ -234,50 +234,34 @@ def _read_csv(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cell
     if text is None:
         return
     result.format = "CSV"
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = _delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 0
+    # The separator that splits the header into the most known column names.
+    sep = tables.delimiter(tables.first_line(text), _known_columns)
     try:
-        for record in reader:
-            line += 1
+        for line, record in tables.csv_rows(text, sep):
             yield line, [_Cell(value) for value in record]
-    except csv.Error:
-        result.fail("filen kan ikke læses som CSV (fx et anførselstegn uden afslutning)", line + 1)
+    except tables.CsvError as exc:
+        result.fail("filen kan ikke læses som CSV (fx et anførselstegn uden afslutning)", exc.line)
+
+
+def _known_columns(cells: Sequence[str]) -> tuple[int, int]:
+    return sum(1 for c in cells if _column_for(c) is not None), len(cells)
 
 
 def _decode(data: bytes, result: ParsedFile) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            result.fail("filen kan ikke læses som tekst (UTF-16)")
-            return None
-    if b"\x00" in data:
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in data and not utf16:
         result.fail(
             "filen ser ikke ud til at være en CSV- eller XLSX-fil (den indeholder binære data)"
         )
         return None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    result.fail("filen kan ikke læses som tekst – gem den som CSV (UTF-8)")
-    return None
-
-
-def _delimiter(header_line: str) -> str:
-    """The separator that splits the header into the most known column names (Danish Excel
-    writes ``;``, others ``,``, "Unicode text" uses tabs)."""
-    best, best_score = ";", (-1, -1)
-    for candidate in (";", ",", "\t"):
-        cells = next(csv.reader([header_line], delimiter=candidate), [])
-        known = sum(1 for c in cells if _column_for(c) is not None)
-        score = (known, len(cells))
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
+    text = tables.decode(data)
+    if text is None:
+        result.fail(
+            "filen kan ikke læses som tekst (UTF-16)"
+            if utf16
+            else "filen kan ikke læses som tekst – gem den som CSV (UTF-8)"
+        )
+    return text
 
 
 def _read_xlsx(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cell]]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from spor import spreadsheets
 from spor.evaluation import disclosure
 from spor.evaluation.national.tables import (
     COLUMN_DESCRIPTIONS_DA,
@@ -24,6 +23,7 @@ from spor.evaluation.national.tables import (
     Report,
 )
 from spor.evaluation.web import figures
+from spor.lib import spreadsheets
 from spor.measurement.models import Informant
 from spor.programme.models import Programme
 

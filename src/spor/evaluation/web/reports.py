@@ -22,11 +22,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from spor import spreadsheets
 from spor.cases.models import InterventionType, Level, Target
 from spor.evaluation import disclosure
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
+from spor.lib import spreadsheets
 from spor.measurement.models import Informant
 
 CAVEAT_INTRO = (
