@@ -56,7 +56,12 @@ def handler(exc: Exception, context: dict[str, Any]) -> Response | None:
         exc = exceptions.NotFound()
     message = DANISH.get(type(exc))
     untranslated = isinstance(exc, exceptions.APIException) and (
-        str(exc.detail) == str(exc.default_detail) or isinstance(exc, exceptions.MethodNotAllowed)
+        str(exc.detail) == str(exc.default_detail)
+        # DRF's own wording: the method, the media type, the JSON parser's English and internals
+        or isinstance(
+            exc,
+            exceptions.MethodNotAllowed | exceptions.ParseError | exceptions.UnsupportedMediaType,
+        )
     )
     if message is not None and untranslated:
         assert isinstance(exc, exceptions.APIException)
