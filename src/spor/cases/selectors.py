@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -54,14 +54,15 @@ def may_edit_catalogue(actor: Actor) -> bool:
     return actor.is_lead
 
 
-def _on_team(actor: Actor) -> Exists:
-    return Exists(
-        CaseMember.objects.filter(
+def _on_team(actor: Actor) -> Q:
+    """The cases the actor is on the team of now, as ``pk IN (their team places)``: the
+    query starts from the person's own places, not from every case of the municipality."""
+    return Q(
+        pk__in=CaseMember.objects.filter(
             municipality_id=actor.municipality_id,
-            case=OuterRef("pk"),
             membership=actor.membership,
             left_on__isnull=True,
-        )
+        ).values_list("case_id", flat=True)
     )
 
 

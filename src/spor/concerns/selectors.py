@@ -42,18 +42,27 @@ def concerns_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Concer
     qs = _with_relations(Concern.objects.filter(municipality_id=actor.municipality_id))
     if actor.sees_whole_municipality:
         return qs
-    mine = Q(raised_by=actor.membership) | Q(responsible=actor.membership)
     if actor.role == Role.EDUCATOR:
+        # One IN over the union of the person's own concerns and those about their groups
+        # and the children in them: it starts from what the person sees, never from every
+        # concern of the municipality.
         day = day or timezone.localdate()
         own_groups = own_group_ids(actor)
-        child_in_own_group = Enrolment.objects.filter(
-            current_on(day),
-            municipality_id=actor.municipality_id,
-            child=OuterRef("child_id"),
-            group__in=own_groups,
+        base = Concern.objects.filter(municipality_id=actor.municipality_id).order_by()
+        children_now = Enrolment.objects.filter(
+            current_on(day), municipality_id=actor.municipality_id, group__in=own_groups
+        ).values_list("child_id", flat=True)
+        ids = (
+            base.filter(raised_by=actor.membership)
+            .values_list("pk", flat=True)
+            .union(
+                base.filter(responsible=actor.membership).values_list("pk", flat=True),
+                base.filter(group__in=own_groups).values_list("pk", flat=True),
+                base.filter(child__in=children_now).values_list("pk", flat=True),
+            )
         )
-        return qs.filter(mine | Q(group__in=own_groups) | Exists(child_in_own_group))
-    return qs.filter(mine)
+        return qs.filter(pk__in=ids)
+    return qs.filter(Q(raised_by=actor.membership) | Q(responsible=actor.membership))
 
 
 def open_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -52,36 +53,51 @@ def groups_for(actor: Actor) -> QuerySet[Group]:
     return qs.none()
 
 
-def _on_a_case_with(actor: Actor) -> Exists:
+def _case_child_ids(actor: Actor) -> QuerySet[Any, int]:
+    """Ids of the children of the cases (forløb) the actor is on the team of now: from the
+    actor's own team places, not from the municipality's children."""
     # Looked up by name: the cases app builds on the registry, not the other way round.
     case_member = apps.get_model("cases", "CaseMember")
-    return Exists(
+    return (
         case_member.objects.filter(
             municipality_id=actor.municipality_id,
             membership=actor.membership,
             left_on__isnull=True,
-            case__child=OuterRef("pk"),
+            case__child__isnull=False,
         )
+        .order_by()
+        .values_list("case__child_id", flat=True)
+    )
+
+
+def _own_group_child_ids(actor: Actor, day: dt.date) -> QuerySet[Enrolment, int]:
+    """Ids of the children in the actor's own groups on ``day``."""
+    return (
+        Enrolment.objects.filter(
+            current_on(day),
+            municipality_id=actor.municipality_id,
+            group__in=own_group_ids(actor),
+        )
+        .order_by()
+        .values_list("child_id", flat=True)
     )
 
 
 def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]:
     """The children the actor may see: all of the municipality for PPR; for everyone else
     the children of the cases (forløb) they are on the team of, and for a teacher or
-    pedagogue also the children now in their own groups."""
+    pedagogue also the children now in their own groups.
+
+    For everyone but PPR the query starts from the person's own groups and team places (one
+    ``IN`` over their union), so its cost follows what the person sees, not the size of the
+    municipality."""
     qs = Child.objects.filter(municipality_id=actor.municipality_id)
     if actor.sees_whole_municipality:
         return qs
     if actor.role == Role.EDUCATOR:
         day = day or timezone.localdate()
-        in_own_group = Enrolment.objects.filter(
-            current_on(day),
-            municipality_id=actor.municipality_id,
-            child=OuterRef("pk"),
-            group__in=own_group_ids(actor),
-        )
-        return qs.filter(Exists(in_own_group) | _on_a_case_with(actor))
-    return qs.filter(_on_a_case_with(actor))
+        return qs.filter(pk__in=_own_group_child_ids(actor, day).union(_case_child_ids(actor)))
+    return qs.filter(pk__in=_case_child_ids(actor))
 
 
 def may_see_child(actor: Actor, child_id: int | None) -> bool:
