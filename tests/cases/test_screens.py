@@ -101,6 +101,33 @@ def test_a_case_can_be_opened_directly_for_a_child_found_by_cpr(world: World) ->
     assert case.child == world.child_a3 and case.opened_from == OpenedFrom.DIRECT
 
 
+def test_the_coordinator_is_a_name_to_type_not_a_list_of_all_staff(world: World) -> None:
+    """The new-case page offers the person opening it as coordinator and lists no one
+    else (a big municipality has thousands of staff); a typed name picks the person, a name
+    of no one in the municipality is refused and nothing is saved."""
+    client = world.client_for(world.lead_a)
+    url = f"/forloeb/nyt/?barn={world.child_a2.pk}"
+    page = client.get(url).content.decode()
+    lead = member(world, world.lead_a)
+    assert f'name="coordinator" value="{lead.pk}"' in page
+    assert world.health_a.get_full_name() not in page  # no select of every person
+    assert "person-search.js" in page
+
+    before = counts()
+    name = world.ppr_b.get_full_name()  # staff of the other municipality
+    response = client.post(url, open_data(coordinator="", coordinator_name=name))
+    assert response.status_code == 400
+    assert f"Ingen aktiv medarbejder i kommunen passer på »{name}«" in response.content.decode()
+    assert counts() == before
+
+    response = client.post(
+        url, open_data(coordinator="", coordinator_name=world.health_a.get_full_name())
+    )
+    assert response.status_code == 302
+    case = Case.objects.latest("pk")
+    assert case.coordinators.get().membership == member(world, world.health_a)
+
+
 def test_opening_without_a_title_or_in_the_future_is_refused_and_nothing_is_saved(
     world: World,
 ) -> None:

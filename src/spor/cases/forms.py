@@ -33,7 +33,6 @@ from spor.cases.models import (
 from spor.concerns.forms import (
     DateInput,
     NoEchoTextInput,
-    StaffChoiceField,
     add_person_field,
     clean_person_field,
 )
@@ -129,13 +128,12 @@ class CaseForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"] = StaffChoiceField(
-            queryset=staff,
-            label="Tovholder",
-            empty_label=None,
-            help_text="Du kommer selv med i teamet. Vælger du en anden som tovholder, kommer "
-            "vedkommende også med.",
-            error_messages={"required": s.MSG_STAFF, "invalid_choice": s.MSG_STAFF},
+        # A name to type, with suggestions: not a select of every member of staff (thousands
+        # in a big municipality). Filled in with the person opening the case.
+        add_person_field(self, staff, "Tovholder", field="coordinator", message=s.MSG_STAFF)
+        self.fields["coordinator_name"].help_text = (
+            "Du kommer selv med i teamet. Vælger du en anden som tovholder, kommer "
+            "vedkommende også med."
         )
         if ask_cpr:
             self.fields["cpr"].required = True
@@ -153,6 +151,11 @@ class CaseForm(forms.Form):
     @property
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in START_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_person_field(self, data, field="coordinator", message=s.MSG_STAFF)
+        return data
 
     def clean_opened_on(self) -> dt.date | None:
         day = self.cleaned_data.get("opened_on")

@@ -1,0 +1,172 @@
+"""Every role's lists and start page: queries and server time, small municipality against
+large, requested in turn (one request in the small, one in the large) so that both see the
+same machine.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/roles_bench.py [--children 60000]
+        [--baseline 1000] [--database-url postgres://spor:spor@host/db
+        --owner-database-url postgres://spor_owner:spor_owner@host/db] [--reuse]
+
+Generates the demo municipality (Sporby Kommune, ``--children`` children, with ``manage.py
+spor_demo`` and its whole loop: screening rounds, concerns, cases, measurements) and a small
+baseline municipality (Kommune 101, ``--baseline`` children, the same loop) in one database,
+then logs in as each role's first demo user in both (PPR-leder, psykolog, tale-hørekonsulent,
+lærer, pædagog, sundhedsplejerske, socialrådgiver) and requests the pages that person works
+from: the start page, the child list, the concern lists, the new-concern page, the case
+list, the screening rounds, the institutions and the transitions. Prints queries and p50/p95
+per page and municipality, and the large one's p50 as a multiple of the small one's.
+
+Goals (issue #18): every page's p95 in the large municipality ≤ 100 ms (``--goal-ms``), its
+p50 ≤ 1.5× the small one's (``--goal-ratio``), and the same number of queries in both. Exits
+with status 1 if one is missed. With ``SPOR_BENCH_RESULTS`` set, reports one figure per page
+(``_results.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import _harness
+
+# (role label, demo username stem, pages). The stems are the registry demo's (leder,
+# psykolog1 …); the small municipality's have the prefix k101-.
+ROLES: list[tuple[str, str, list[tuple[str, str]]]] = [
+    (
+        "leder",
+        "leder",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("børn side 40", "/boern/?side=40"),
+            ("bekymringer (mine)", "/bekymringer/"),
+            ("bekymringer (alle)", "/bekymringer/?vis=alle"),
+            ("bekymringer (alle, lukkede)", "/bekymringer/?vis=alle&lukkede=1"),
+            ("forfaldne bekymringer", "/bekymringer/forfaldne/"),
+            ("forfaldne pr. person", "/bekymringer/forfaldne/personer/"),
+            ("forfaldne pr. enhed", "/bekymringer/forfaldne/enheder/"),
+            ("forløb (mine)", "/forloeb/"),
+            ("forløb (alle)", "/forloeb/?vis=alle"),
+            ("forløb (alle, lukkede)", "/forloeb/?vis=alle&lukkede=1"),
+            ("trivselsrunder", "/trivsel/"),
+            ("institutioner", "/institutioner/"),
+            ("overgange", "/overgange/"),
+            ("notifikationer", "/notifikationer/"),
+        ],
+    ),
+    (
+        "psykolog",
+        "psykolog1",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("bekymringer (mine)", "/bekymringer/"),
+            ("forløb (mine)", "/forloeb/"),
+            ("forløb (mine, lukkede)", "/forloeb/?lukkede=1"),
+            ("trivselsrunder", "/trivsel/"),
+        ],
+    ),
+    (
+        "talehørekonsulent",
+        "talehoere1",
+        [
+            ("start", "/"),
+            ("forløb (mine)", "/forloeb/"),
+            ("bekymringer (mine)", "/bekymringer/"),
+        ],
+    ),
+    (
+        "lærer",
+        "laerer1",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("børn, søgning", "/boern/?q=a"),
+            ("bekymringer (mine)", "/bekymringer/"),
+            ("bekymringer (alle)", "/bekymringer/?vis=alle&lukkede=1"),
+            ("ny bekymring", "/bekymringer/ny/"),
+            ("forløb (mine)", "/forloeb/"),
+            ("trivselsrunder", "/trivsel/"),
+            ("institutioner", "/institutioner/"),
+        ],
+    ),
+    (
+        "pædagog",
+        "paedagog1",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("bekymringer (alle)", "/bekymringer/?vis=alle&lukkede=1"),
+            ("trivselsrunder", "/trivsel/"),
+        ],
+    ),
+    (
+        "sundhedsplejerske",
+        "sundhedsplejerske1",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("bekymringer (mine)", "/bekymringer/"),
+            ("forløb (mine)", "/forloeb/"),
+            ("forløb (mine, lukkede)", "/forloeb/?lukkede=1"),
+        ],
+    ),
+    (
+        "socialrådgiver",
+        "socialraadgiver1",
+        [
+            ("start", "/"),
+            ("børn", "/boern/"),
+            ("bekymringer (mine)", "/bekymringer/"),
+            ("forløb (mine)", "/forloeb/"),
+        ],
+    ),
+]
+
+
+def main() -> int:
+    args = _harness.parse_args(__doc__, requests=30, requests_help="requests per page and size")
+    tmp = _harness.start("spor-roles-bench-", args)
+
+    from django.test import Client
+
+    from spor.accounts.models import User
+
+    large_seconds, _, small_seconds = _harness.generate(args)
+    print(
+        f"Generated {args.children:,} children with the loop in {large_seconds:.1f} s; "
+        f"{args.baseline:,} in {small_seconds:.1f} s.",
+        flush=True,
+    )
+    database = _harness.database_label()
+    recorder = _harness.Recorder()
+    sizes = _harness.sizes(args)
+    started = time.perf_counter()
+    for role, stem, pages in ROLES:
+        clients = []
+        for label, prefix, _code in sizes:
+            client = Client()
+            client.force_login(User.objects.get(username=f"{prefix}{stem}"))
+            for _, url in pages:  # warm-up: templates, caches
+                client.get(url)
+            clients.append((label, client))
+        for _ in range(args.requests):
+            for page, url in pages:
+                for label, client in clients:
+                    recorder.measure(client, label, f"{role}: {page}", url)
+    print(f"Measured in {time.perf_counter() - started:.0f} s on {database}.", flush=True)
+
+    ok = recorder.report(
+        sizes[0][0],
+        sizes[1][0],
+        width=44,
+        grows_with="the municipality",
+        goal_ms=args.goal_ms,
+        goal_ratio=args.goal_ratio,
+        database=database,
+    )
+    _harness.finish(tmp, keep=args.keep)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
