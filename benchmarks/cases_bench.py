@@ -25,7 +25,7 @@ import _harness
 
 def main() -> int:
     args = _harness.parse_args(__doc__, requests=40, requests_help="case pages per municipality")
-    tmp = _harness.start("spor-cases-bench-")
+    tmp = _harness.start("spor-cases-bench-", args)
 
     from django.db import transaction
     from django.test import Client
@@ -106,7 +106,15 @@ def main() -> int:
         for _ in range(args.requests // 2):
             measure(boss, label, "/forloeb/<id>/ (leder)", f"/forloeb/{rng.choice(every)}/")
 
-    ok = recorder.report(sizes[0][0], sizes[1][0], width=36, grows_with="the municipality")
+    ok = recorder.report(
+        sizes[0][0],
+        sizes[1][0],
+        width=36,
+        grows_with="the municipality",
+        goal_ms=args.goal_ms,
+        goal_ratio=args.goal_ratio,
+        database=_harness.database_label(),
+    )
     _harness.finish(tmp, keep=args.keep)
     return 0 if ok else 1
 

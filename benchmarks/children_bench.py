@@ -22,7 +22,7 @@ import _harness
 
 def main() -> int:
     args = _harness.parse_args(__doc__, requests=50, requests_help="child pages per municipality")
-    tmp = _harness.start("spor-bench-")
+    tmp = _harness.start("spor-bench-", args)
 
     from django.test import Client
 
@@ -67,7 +67,14 @@ def main() -> int:
         for child_id, _, _ in rng.sample(children, min(args.requests, len(children))):
             measure(client, label, "/boern/<id>/", f"/boern/{child_id}/")
 
-    ok = recorder.report(sizes[0][0], sizes[1][0], width=30)
+    ok = recorder.report(
+        sizes[0][0],
+        sizes[1][0],
+        width=30,
+        goal_ms=args.goal_ms,
+        goal_ratio=args.goal_ratio,
+        database=_harness.database_label(),
+    )
     _harness.finish(tmp, keep=args.keep)
     return 0 if ok else 1
 

@@ -9,7 +9,7 @@ also makes its screening rounds with ``spor.demo.screening.generate``) and a sma
 baseline municipality (Kommune 101, ``--baseline`` children, screening made the same
 way), then requests, with Django's test client, as the PPR-leder: the overview of the
 open round, an institution's overview and the follow-up list; as a teacher of a rated
-group: the grid (team agreement) and saving one row as you go. Prints the number of SQL
+class of 22: the grid (team agreement) and saving one row as you go. Prints the number of SQL
 queries and p50/p95 server time per page, and exits with status 1 if a page needs more
 queries in the large municipality than in the small one, or if a page's p95 in the large
 municipality is over the goal (``--goal-ms``, 100 ms).
@@ -17,40 +17,26 @@ municipality is over the goal (``--goal-ms``, 100 ms).
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
-import time
 
 import _harness
 
 
-def _goal_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--goal-ms", type=float, default=100.0, help="p95 goal per page")
-
-
 def main() -> int:
-    args = _harness.parse_args(
-        __doc__, requests=40, requests_help="requests per page", extra=_goal_option
-    )
-    tmp = _harness.start("spor-screening-bench-")
+    args = _harness.parse_args(__doc__, requests=40, requests_help="requests per page")
+    tmp = _harness.start("spor-screening-bench-", args)
 
     from django.db.models import Count
     from django.test import Client
-    from django.utils import timezone
 
     from spor.accounts.models import GroupAssignment, User
-    from spor.demo import screening as screening_demo
     from spor.screening.models import Assessment, ScreeningRound
 
-    large_seconds, small_muni, small_seconds = _harness.generate(args)
-    t1 = time.perf_counter()
-    screening_demo.generate(small_muni, rng=random.Random(args.seed), today=timezone.localdate())
-    screening_seconds = time.perf_counter() - t1
+    large_seconds, _, small_seconds = _harness.generate(args)
     print(
         f"Generated {args.children:,} children with screening in {large_seconds:.1f} s; "
-        f"{args.baseline:,} children in {small_seconds + screening_seconds:.1f} s "
-        f"(of which screening {screening_seconds:.1f} s).",
+        f"{args.baseline:,} children in {small_seconds:.1f} s.",
         flush=True,
     )
 
@@ -78,15 +64,17 @@ def main() -> int:
         institutions = list(
             current.groups.values_list("group__institution_id", flat=True).distinct()
         )
-        # The biggest rated group of the open round, and a teacher of it.
-        group_id = (
+        # A rated group of the open round of a class's size (22: the same in both
+        # municipalities, so the grid measures the municipality's size, not the group's),
+        # and a teacher of it.
+        sizes_of = (
             Assessment.objects.filter(round=current, is_agreement=True)
             .values("group_id")
             .annotate(n=Count("id"))
-            .order_by("-n")
-            .values_list("group_id", flat=True)
-            .first()
+            .order_by("group_id")
+            .values_list("group_id", "n")
         )
+        group_id = min(sizes_of, key=lambda gn: (abs(gn[1] - 22), gn[0]))[0]
         teacher = (
             GroupAssignment.objects.filter(group_id=group_id, membership__role="paedagogisk")
             .select_related("membership__user")
@@ -130,7 +118,14 @@ def main() -> int:
                 expect=b"Gemt",
             )
 
-    ok = recorder.report(sizes[0][0], sizes[1][0], width=28, goal_ms=args.goal_ms)
+    ok = recorder.report(
+        sizes[0][0],
+        sizes[1][0],
+        width=28,
+        goal_ms=args.goal_ms,
+        goal_ratio=args.goal_ratio,
+        database=_harness.database_label(),
+    )
     _harness.finish(tmp, keep=args.keep)
     return 0 if ok else 1
 

@@ -126,6 +126,9 @@ class Concern(TenantModel):
             models.Index(fields=["municipality", "state", "follow_up_on"]),
             models.Index(fields=["municipality", "responsible", "state"]),
             models.Index(fields=["municipality", "child"]),
+            # A teacher's lists start from what she raised and her groups' concerns.
+            models.Index(fields=["municipality", "raised_by"]),
+            models.Index(fields=["municipality", "group"]),
         ]
 
     def __str__(self) -> str:
