@@ -44,8 +44,10 @@ ROLES: list[tuple[str, str, list[tuple[str, str]]]] = [
             ("forfaldne bekymringer", "/bekymringer/forfaldne/"),
             ("forfaldne pr. person", "/bekymringer/forfaldne/personer/"),
             ("forfaldne pr. enhed", "/bekymringer/forfaldne/enheder/"),
+            ("bekymring (side)", "{concern}"),
             ("forløb (mine)", "/forloeb/"),
             ("forløb (alle)", "/forloeb/?vis=alle"),
+            ("nyt forløb", "/forloeb/nyt/"),
             ("forløb (alle, lukkede)", "/forloeb/?vis=alle&lukkede=1"),
             ("trivselsrunder", "/trivsel/"),
             ("institutioner", "/institutioner/"),
@@ -60,8 +62,10 @@ ROLES: list[tuple[str, str, list[tuple[str, str]]]] = [
             ("start", "/"),
             ("børn", "/boern/"),
             ("bekymringer (mine)", "/bekymringer/"),
+            ("bekymring (side)", "{concern}"),
             ("forløb (mine)", "/forloeb/"),
             ("forløb (mine, lukkede)", "/forloeb/?lukkede=1"),
+            ("nyt forløb", "/forloeb/nyt/"),
             ("trivselsrunder", "/trivsel/"),
         ],
     ),
@@ -83,6 +87,7 @@ ROLES: list[tuple[str, str, list[tuple[str, str]]]] = [
             ("børn, søgning", "/boern/?q=a"),
             ("bekymringer (mine)", "/bekymringer/"),
             ("bekymringer (alle)", "/bekymringer/?vis=alle&lukkede=1"),
+            ("bekymring (side)", "{concern}"),
             ("ny bekymring", "/bekymringer/ny/"),
             ("forløb (mine)", "/forloeb/"),
             ("trivselsrunder", "/trivsel/"),
@@ -127,9 +132,11 @@ def main() -> int:
     args = _harness.parse_args(__doc__, requests=30, requests_help="requests per page and size")
     tmp = _harness.start("spor-roles-bench-", args)
 
+    from django.db.models import Q
     from django.test import Client
 
-    from spor.accounts.models import User
+    from spor.accounts.models import Membership, User
+    from spor.concerns.models import Concern
 
     large_seconds, _, small_seconds = _harness.generate(args)
     print(
@@ -144,15 +151,33 @@ def main() -> int:
     for role, stem, pages in ROLES:
         clients = []
         for label, prefix, _code in sizes:
+            user = User.objects.get(username=f"{prefix}{stem}")
+            membership = Membership.objects.get(user=user)
+            # "{concern}": the newest concern the person raised or follows up.
+            concern = (
+                Concern.objects.filter(
+                    Q(raised_by=membership) | Q(responsible=membership),
+                    municipality_id=membership.municipality_id,
+                )
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            urls = [
+                (page, url.format(concern=f"/bekymringer/{concern}/"))
+                for page, url in pages
+                if concern is not None or "{concern}" not in url
+            ]
             client = Client()
-            client.force_login(User.objects.get(username=f"{prefix}{stem}"))
-            for _, url in pages:  # warm-up: templates, caches
+            client.force_login(user)
+            for _, url in urls:  # warm-up: templates, caches
                 client.get(url)
-            clients.append((label, client))
+            clients.append((label, client, dict(urls)))
         for _ in range(args.requests):
-            for page, url in pages:
-                for label, client in clients:
-                    recorder.measure(client, label, f"{role}: {page}", url)
+            for page, _ in pages:
+                for label, client, urls in clients:
+                    if page in urls:
+                        recorder.measure(client, label, f"{role}: {page}", urls[page])
     print(f"Measured in {time.perf_counter() - started:.0f} s on {database}.", flush=True)
 
     ok = recorder.report(

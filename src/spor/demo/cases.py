@@ -2,10 +2,11 @@
 
 :func:`generate` writes the municipality's indsatsvifte (16 interventions, written for the
 demo: none of them claims to be a named, evaluated programme; each says plainly what its
-knowledge base is) and about 300 cases: open and closed, about children and about groups,
-at every level, with teams across professions, coordinator changes, family, goals with the
-child's own words, meetings, deliveries with hours by profession, specialised-help and
-medication answers at start and close, and the timeline of it all.
+knowledge base is) and its cases (300; 5 for every 100 children in a bigger municipality,
+opened over three years: 3,000 for 60,000 children): open and closed, about children and
+about groups, at every level, with teams across professions, coordinator changes,
+family, goals with the child's own words, meetings, deliveries with hours by profession,
+specialised-help and medication answers at start and close, and the timeline of it all.
 
 It needs the registry's demo data (children, groups, staff with their groups) and writes
 with ``bulk_create`` — one INSERT per table, whatever the count. The same ``rng`` state and
@@ -546,11 +547,20 @@ def _fitting(
     return fits
 
 
+# By default 5 cases for every 100 children (a few years' worth), at least FEW; with more
+# than FEW, they open over YEARS years.
+PER_CHILD = 0.05
+FEW = 300
+YEARS = 3
+
+
 def generate(
-    municipality: Municipality, *, rng: random.Random, today: dt.date, count: int = 300
+    municipality: Municipality, *, rng: random.Random, today: dt.date, count: int | None = None
 ) -> int:
     """Write the catalogue and about ``count`` cases with everything in them; returns the
-    number of cases."""
+    number of cases. By default as many as a real municipality's PPR opens over a few
+    years: 5 for every 100 children now in a group (at least 300; 3,000 for 60,000
+    children), opened over the last :data:`YEARS` years when there are more than 300."""
     mid = municipality.pk
     catalogue = write_catalogue(municipality)
     staff = _staff(mid)
@@ -564,6 +574,9 @@ def generate(
     )
     if not enrolled:
         return 0
+    if count is None:
+        count = max(FEW, round(len(enrolled) * PER_CHILD))
+    oldest = YEARS * 365 if count > FEW else 540
     group_ids = sorted({g for _, g, _, _ in enrolled})
     ages_of_group: dict[int, list[int]] = defaultdict(list)
     for _, g, born, _ in enrolled:
@@ -611,8 +624,9 @@ def generate(
             child_id, group_id, born, last_name = enrolled[rng.randrange(len(enrolled))]
             ages = (_age(born, today), _age(born, today))
         level = rng.choices(LEVEL_ORDER, weights=[45, 40, 15])[0]
-        opened_on = today - dt.timedelta(days=rng.randint(5, 540))
-        closed = (today - opened_on).days > 60 and rng.random() < 0.55
+        opened_on = today - dt.timedelta(days=rng.randint(5, oldest))
+        age = (today - opened_on).days
+        closed = age > 60 and rng.random() < (0.55 if age <= 540 else 0.95)
         closed_on = (
             min(opened_on + dt.timedelta(days=rng.randint(45, 300)), today - dt.timedelta(days=1))
             if closed

@@ -135,10 +135,20 @@ def _at(day: dt.date, rng: random.Random) -> dt.datetime:
     )
 
 
+# By default 7 concerns for every 100 children (a few years' worth), at least FEW; with
+# more than FEW, the closed ones go back YEARS years.
+PER_CHILD = 0.07
+FEW = 60
+YEARS = 3
+
+
 def generate(
-    municipality: Municipality, *, rng: random.Random, today: dt.date, count: int = 60
+    municipality: Municipality, *, rng: random.Random, today: dt.date, count: int | None = None
 ) -> int:
-    """Write about ``count`` concerns with their follow-up logs; returns how many."""
+    """Write about ``count`` concerns with their follow-up logs; returns how many. By
+    default as many as a real municipality gathers over a few years: 7 for every 100
+    children now in a group (at least 60; 4,200 for 60,000 children). Beyond the first
+    :data:`FEW`, most are closed, and the closed ones go back :data:`YEARS` years."""
     mid = municipality.pk
     staff = _staff(mid)
     assignments = list(
@@ -160,12 +170,15 @@ def generate(
         return 0
     teacher_groups = [g for m, g in assignments if m == staff.first_teacher]
     all_children = [c for kids in children_in.values() for c in kids]
+    if count is None:
+        count = max(FEW, round(len(all_children) * PER_CHILD))
+    many = count > FEW  # a municipality's years of concerns, not a demo's handful
 
     # What each concern will be: closed with every outcome, overdue, open (some due today
     # or tomorrow, so that the reminder job has something to send).
     outcomes = list(Outcome)
-    n_closed = max(len(outcomes), round(count * 0.35))
-    n_overdue = max(1, round(count * 0.2))
+    n_closed = max(len(outcomes), round(count * (0.85 if many else 0.35)))
+    n_overdue = max(1, round(count * (0.04 if many else 0.2)))
     kinds = (
         [("closed", outcomes[i % len(outcomes)]) for i in range(n_closed)]
         + [("overdue", None)] * n_overdue
@@ -213,7 +226,7 @@ def generate(
 
         # Dates.
         if kind == "closed":
-            created = today - dt.timedelta(days=rng.randint(45, 320))
+            created = today - dt.timedelta(days=rng.randint(45, YEARS * 365 if many else 320))
             follow_up = created + dt.timedelta(days=rng.randint(14, 35))
             closed_on = min(follow_up + dt.timedelta(days=rng.randint(0, 10)), today)
             state = State.CLOSED

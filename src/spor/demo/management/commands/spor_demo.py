@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -144,6 +144,11 @@ class Command(BaseCommand):
                     reset_admin_password=options["reset"],
                 )
                 self._generate_loop(seed, partners=options["partners"], children=children)
+            # The planner's statistics for the new rows, so that lists start from the
+            # person's own rows from the first request (PostgreSQL's autovacuum would get
+            # there later; SQLite never by itself).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         finally:
             bar.close()
         self._report(
