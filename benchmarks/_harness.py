@@ -38,6 +38,8 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 # what a ratio of two runs on a shared machine can hold steady).
 GOAL_MS = 100.0
 GOAL_RATIO = 1.5
+# More queries than this in the large municipality than in the small one is a query per row.
+QUERY_SLACK = 3
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -109,8 +111,9 @@ def parse_args(
     return args
 
 
-def _recreate_postgres(owner_url: str) -> None:
-    """Drop and create the owner URL's database (the owner role may create databases)."""
+def _recreate_postgres(owner_url: str, *, keep: bool = False) -> None:
+    """Drop and create the owner URL's database (the owner role may create databases);
+    with ``keep``, only create it if it is not there."""
     from urllib.parse import urlsplit, urlunsplit
 
     import psycopg
@@ -121,6 +124,10 @@ def _recreate_postgres(owner_url: str) -> None:
     owner = parts.username or ""
     maintenance = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as conn:
+        if keep:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if found:
+                return
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
@@ -166,8 +173,7 @@ def start(prefix: str, args: argparse.Namespace | None = None) -> Path:
     postgres = args is not None and bool(args.database_url)
     if postgres:
         assert args is not None
-        if not args.reuse:
-            _recreate_postgres(args.owner_database_url)
+        _recreate_postgres(args.owner_database_url, keep=args.reuse)
         os.environ["SPOR_DATABASE_URL"] = args.database_url
         os.environ["SPOR_OWNER_DATABASE_URL"] = args.owner_database_url
         where = args.database_url.split("@")[-1]
@@ -330,6 +336,7 @@ class Recorder:
         print(header)
         print("-" * len(header))
         grows: list[str] = []
+        emptier: list[str] = []
         slow: list[str] = []
         steep: list[str] = []
         for page in dict.fromkeys(p for p, _ in self.results):
@@ -359,9 +366,14 @@ class Recorder:
                 )
             if large not in p95s:
                 continue
-            more_queries = small in spans and spans[large][1] > spans[small][1]
+            extra = spans[large][1] - spans[small][1] if small in spans else 0
+            # A query per row shows as many more queries; one to QUERY_SLACK more is a page
+            # whose list is empty on the small side (no prefetch, no row to look up).
+            more_queries = extra > QUERY_SLACK
             if more_queries:
                 grows.append(f"{page}: {spans[small]} → {spans[large]}")
+            elif extra > 0:
+                emptier.append(f"{page}: {spans[small]} → {spans[large]}")
             ratio = p50s[large] / p50s[small] if small in p50s and p50s[small] > 0 else None
             too_slow = goal_ms is not None and p95s[large] > goal_ms
             too_steep = goal_ratio is not None and ratio is not None and ratio > goal_ratio
@@ -374,7 +386,7 @@ class Recorder:
                 goals.append(f"p95 ≤ {goal_ms:.0f} ms")
             if goal_ratio is not None:
                 goals.append(f"p50 ≤ {goal_ratio:g}× {small}")
-            goals.append("queries constant")
+            goals.append("no query per row")
             _results.record(
                 f"{page} p95, {large}" + (f", {database}" if database else ""),
                 "; ".join(goals),
@@ -392,6 +404,13 @@ class Recorder:
                 len(self.failures),
                 "failures",
                 ok=False,
+            )
+        if emptier:
+            print(
+                f"OBS: 1–{QUERY_SLACK} queries more in the large municipality (a list empty "
+                "on the small side skips its prefetches; not a query per row):",
+                *emptier,
+                sep="\n  ",
             )
         if grows:
             print(f"FEJL: the query count grows with {grows_with}:", *grows, sep="\n  ")
