@@ -366,7 +366,7 @@ class ConcernDetail(ConcernMixin, ApiDetail, generics.RetrieveUpdateAPIView[Any]
             check_if_match(request, etag_of(s.ConcernSerializer(concern).data))
             data = _valid(s.ConcernUpdateSerializer, request.data)
             text = data.get("text", "")
-            common = {"actor": actor, "text": text, "request": request}
+            common = {"actor": actor, "text": text, "context": request_context(request)}
             if "responsible" in data:
                 who = _staff(concern_selectors.staff_for(actor), data["responsible"])
                 concern = concern_services.concern_update_responsible(
