@@ -717,3 +717,63 @@ def test_command_acts_only_as_a_lead_of_that_municipality(
         call_command("spor_import", str(path), municipality=municipality, user=user)
     assert counts() == before
     assert User.objects.filter(username="leder_a").exists()
+
+
+def _many(n: int, *, bad: dict[int, tuple[int, str]] | None = None) -> list[list[object]]:
+    """``n`` distinct children (synthetic CPR, born 2010–2019) in 20 classes of 4 schools;
+    ``bad`` puts a wrong value in a row: {row index: (column index, value)}."""
+    rows = []
+    for i in range(n):
+        day = dt.date(2010, 1, 1) + dt.timedelta(days=i % 3650)
+        cpr_ = f"{day:%d%m%y}-{4000 + i // 3650}"
+        r = row(cpr_, f"Barn{i}", "Holm", f"Skole {i % 4}", group=f"{i % 10}.A", grade=i % 10)
+        if bad and i in bad:
+            column, value = bad[i]
+            r[column] = value
+        rows.append(r)
+    return rows
+
+
+@pytest.mark.django_db
+def test_command_at_volume_names_every_bad_row_and_saves_nothing(
+    world: World, tmp_path: Path, capsys
+) -> None:
+    # 3,000 rows, a bad value in every 100th (five kinds of fault in turn): all 30 named.
+    faults = [(0, "3102154001"), (8, "01-08-26"), (7, "13"), (4, "gymnasium"), (1, "")]
+    bad = {i: faults[(i // 100) % 5] for i in range(99, 3000, 100)}
+    path = tmp_path / "boern.csv"
+    path.write_bytes(csv_bytes(_many(3000, bad=bad)))
+    before = counts(), AccessLogEntry.objects.count()
+    with pytest.raises(CommandError, match="30 fejl"):
+        call_command("spor_import", str(path), municipality="901", user="leder_a")
+    err = capsys.readouterr().err.splitlines()
+    assert [int(line.split(",")[0].removeprefix("række ")) for line in err] == [
+        i + 2 for i in sorted(bad)
+    ]
+    assert (counts(), AccessLogEntry.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_command_at_volume_saves_all_logs_each_child_once_and_again_changes_nothing(
+    world: World, tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "boern.csv"
+    rows = _many(3000)
+    path.write_bytes(csv_bytes(rows))
+    children, groups, institutions, enrolments = counts()
+    call_command("spor_import", str(path), municipality="901", user="leder_a")
+    assert counts() == (children + 3000, groups + 20, institutions + 4, enrolments + 3000)
+    created = AccessLogEntry.objects.filter(actor=world.lead_a, action=Action.CREATE)
+    assert created.count() == 3000
+    assert created.values("child").distinct().count() == 3000
+    new = Child.objects.filter(municipality=world.a, first_name="Barn2999").get()
+    assert new.cpr_digits() == str(rows[2999][0]).replace("-", "")
+    assert new.sex == Child.Sex.GIRL and new.birth_date == dt.date(2010, 1, 1) + dt.timedelta(
+        days=2999
+    )
+    assert created.filter(child=new).get().purpose == Purpose.DATA_ADMIN
+    # The same file again: nothing changes, every child is logged as read.
+    call_command("spor_import", str(path), municipality="901", user="leder_a")
+    assert counts() == (children + 3000, groups + 20, institutions + 4, enrolments + 3000)
+    assert "Børn: 0 oprettet, 0 opdateret, 3000 uændret" in capsys.readouterr().out
+    assert AccessLogEntry.objects.filter(action=Action.IMPORT, child=new).count() == 1

@@ -32,6 +32,12 @@ def encrypt(digits: str) -> str:
     return fernet().encrypt(digits.encode()).decode()
 
 
+def encrypt_many(numbers: list[str]) -> list[str]:
+    """:func:`encrypt` of each (an import's tens of thousands: the key looked up once)."""
+    f = fernet()
+    return [f.encrypt(d.encode()).decode() for d in numbers]
+
+
 def decrypt(token: str) -> str:
     return fernet().decrypt(token.encode()).decode()
 
@@ -45,3 +51,15 @@ def lookup_hash(value: str) -> str:
     digits = cpr.normalize(value)
     key = settings.SPOR_CPR_HMAC_KEY.encode()
     return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hashes(numbers: list[str]) -> list[str]:
+    """:func:`lookup_hash` of each of many numbers already normalised (ten digits, as
+    :func:`cpr.normalize` gives them); the key is set up once."""
+    base = hmac.new(settings.SPOR_CPR_HMAC_KEY.encode(), digestmod=hashlib.sha256)
+    out = []
+    for digits in numbers:
+        h = base.copy()
+        h.update(digits.encode())
+        out.append(h.hexdigest())
+    return out

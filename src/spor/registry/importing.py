@@ -20,9 +20,8 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl.utils import get_column_letter
+from functools import cache, cached_property, lru_cache
+from typing import Any, NamedTuple
 
 from spor import cpr
 from spor.lib import tables
@@ -124,11 +123,11 @@ class ImportRow:
     start: dt.date
     end: dt.date | None
 
-    @property
+    @cached_property
     def institution_key(self) -> str:
         return fold_name(self.institution)
 
-    @property
+    @cached_property
     def group_key(self) -> tuple[str, str, int]:
         return (self.institution_key, fold_name(self.group), self.school_year)
 
@@ -152,6 +151,16 @@ class ParsedFile:
 # --- small helpers ---------------------------------------------------------------------
 
 
+def get_column_letter(index: int) -> str:
+    """The spreadsheet's name of column ``index`` (1 = A, 27 = AA); openpyxl has it too, but
+    a CSV import should not load openpyxl."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _fold(text: str) -> str:
     """A column name or type, lower case, Danish letters spelled out, no spaces or marks."""
     text = text.replace("\ufeff", "").strip().lower()
@@ -159,6 +168,7 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s\-_./()]+", "", text)
 
 
+@lru_cache(maxsize=8192)
 def fold_name(text: str) -> str:
     """How institution and group names are compared: case and spacing do not matter."""
     return " ".join(text.split()).casefold()
@@ -183,6 +193,7 @@ def _column_for(header: str) -> str | None:
     return _COLUMN_ALIASES.get(folded)
 
 
+@cache
 def _kind_for(value: str) -> str | None:
     folded = _fold(value)
     for kind in Institution.Kind:
@@ -203,8 +214,7 @@ def _kind_help() -> str:
 # formula or an error value.
 
 
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
     value: Any
     formula: bool = False
     excel_error: bool = False
@@ -212,6 +222,9 @@ class _Cell:
     @property
     def blank(self) -> bool:
         return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+
+
+_NO_CELL = _Cell(None)
 
 
 _MAGIC = [
@@ -378,6 +391,12 @@ def _check_date(cell: _Cell) -> tuple[dt.date | None, str]:
     text = _text(cell)
     if isinstance(value, int | float):
         return None, f"ugyldig dato {_show(text)} – formatér cellen som dato, eller {_DATE_HELP}"
+    return _date_of(text)
+
+
+@lru_cache(maxsize=4096)
+def _date_of(text: str) -> tuple[dt.date | None, str]:
+    """A date written as text (the same few appear on thousands of rows: cached)."""
     # An ISO timestamp from some exports: keep the date part.
     text = re.sub(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(:\d{2})?$", r"\1", text)
     for fmt in _DATE_FORMATS:
@@ -394,7 +413,11 @@ def _check_date(cell: _Cell) -> tuple[dt.date | None, str]:
 
 
 def _check_school_year(cell: _Cell) -> tuple[int | None, str]:
-    text = _text(cell)
+    return _school_year_of(_text(cell))
+
+
+@lru_cache(maxsize=1024)
+def _school_year_of(text: str) -> tuple[int | None, str]:
     match = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", text)
     help_ = "skriv startåret, fx 2026 eller 2026/27"
     if not match:
@@ -410,7 +433,11 @@ def _check_school_year(cell: _Cell) -> tuple[int | None, str]:
 
 
 def _check_grade(cell: _Cell) -> tuple[int | None, str]:
-    text = _text(cell)
+    return _grade_of(_text(cell))
+
+
+@lru_cache(maxsize=1024)
+def _grade_of(text: str) -> tuple[int | None, str]:
     folded = _fold(text)
     if folded in {"bh", "bhkl", "bhklasse", "boernehaveklasse", "0klasse"}:
         return 0, ""
@@ -421,7 +448,11 @@ def _check_grade(cell: _Cell) -> tuple[int | None, str]:
 
 
 def _check_text(cell: _Cell, column: str) -> tuple[str, str]:
-    text = _text(cell)
+    return _text_of(_text(cell), column)
+
+
+@lru_cache(maxsize=16384)
+def _text_of(text: str, column: str) -> tuple[str, str]:
     if not text:
         return "", "skal udfyldes"
     if text.startswith(FORMULA_START):
@@ -552,7 +583,7 @@ def _read_row(
     def err(column: str, message: str) -> None:
         errors.append(RowError(line, column, message))
 
-    values: dict[str, _Cell] = {c: _Cell(None) for c in COLUMNS}
+    values: dict[str, _Cell] = dict.fromkeys(COLUMNS, _NO_CELL)
     for index, cell in enumerate(cells):
         column = header.get(index)
         if column is None:

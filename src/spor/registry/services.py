@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib.bulk import insert_rows
 from spor.lib.context import RequestContext
 from spor.registry import cpr_vault
 from spor.registry.importing import ImportRow, fold_name
@@ -71,24 +73,31 @@ def children_import(
     municipality_id = actor.municipality_id
     result = ImportResult(rows=len(rows))
     now = timezone.now()
+    # Set-based throughout: each kind of record is read once, and what is new is written in
+    # a few multi-row statements (spor.lib.bulk), not one query per row.
 
     # Institutions, by name (case and spacing do not matter).
     institutions: dict[str, Institution] = {}
     for known in Institution.objects.filter(municipality_id=municipality_id).order_by("pk"):
         institutions.setdefault(fold_name(known.name), known)
+    new_institutions: list[Institution] = []
+    kind_changed: dict[str, Institution] = {}
     for row in rows:
         key = row.institution_key
         inst = institutions.get(key)
         if inst is None:
-            inst = Institution.objects.create(
+            inst = Institution(
                 municipality_id=municipality_id, name=row.institution, kind=row.institution_kind
             )
             institutions[key] = inst
-            result.institutions_created += 1
+            new_institutions.append(inst)
         elif inst.kind != row.institution_kind:
             inst.kind = row.institution_kind
-            inst.save(update_fields=["kind"])
-            result.institutions_updated += 1
+            kind_changed[key] = inst
+    _create(Institution, new_institutions)
+    Institution.objects.bulk_update(kind_changed.values(), ["kind"])
+    result.institutions_created = len(new_institutions)
+    result.institutions_updated = len(kind_changed)
 
     # Groups, by institution, name and school year.
     groups: dict[tuple[str, str, int], Group] = {}
@@ -99,11 +108,13 @@ def children_import(
             groups.setdefault(
                 (inst_key, fold_name(known_group.name), known_group.school_year), known_group
             )
+    new_groups: list[Group] = []
+    grade_changed: dict[tuple[str, str, int], Group] = {}
     for row in rows:
         key3 = row.group_key
         group = groups.get(key3)
         if group is None:
-            group = Group.objects.create(
+            group = Group(
                 municipality_id=municipality_id,
                 institution=institutions[row.institution_key],
                 name=row.group,
@@ -111,89 +122,103 @@ def children_import(
                 grade=row.grade,
             )
             groups[key3] = group
-            result.groups_created += 1
+            new_groups.append(group)
         elif group.grade != row.grade and row.grade is not None:
             group.grade = row.grade
-            group.save(update_fields=["grade"])
-            result.groups_updated += 1
+            grade_changed[key3] = group
+    _create(Group, new_groups)
+    Group.objects.bulk_update(grade_changed.values(), ["grade"])
+    result.groups_created = len(new_groups)
+    result.groups_updated = len(grade_changed)
 
     # Children, matched on the keyed CPR hash: one query per 2000 numbers, not one per row.
-    hash_of = {row.cpr: cpr_vault.lookup_hash(row.cpr) for row in rows}
-    children: dict[str, Child] = {}
-    for part in _chunks(list(set(hash_of.values()))):
-        for known_child in Child.objects.filter(municipality_id=municipality_id, cpr_hash__in=part):
-            children[known_child.cpr_hash] = known_child
-    created: list[Child] = []
-    renamed: list[Child] = []
     first_row_of: dict[str, ImportRow] = {}
     for row in rows:
-        first_row_of.setdefault(hash_of[row.cpr], row)
-    for cpr_hash, row in first_row_of.items():
-        child = children.get(cpr_hash)
-        if child is None:
-            child = Child(
-                municipality_id=municipality_id,
-                first_name=row.first_name,
-                last_name=row.last_name,
+        first_row_of.setdefault(row.cpr, row)
+    hash_of = dict(zip(first_row_of, cpr_vault.lookup_hashes(list(first_row_of)), strict=True))
+    child_pk: dict[str, int] = {}  # by CPR hash
+    known_names: dict[str, tuple[str, str]] = {}
+    known = Child.objects.filter(municipality_id=municipality_id)
+    # A big file: the municipality's children in one read; a small one: only its numbers.
+    parts = [known] if len(hash_of) > _CHUNK else [
+        known.filter(cpr_hash__in=part) for part in _chunks(list(hash_of.values()))
+    ]  # fmt: skip
+    for query in parts:
+        for pk, cpr_hash, first, last in query.values_list(
+            "pk", "cpr_hash", "first_name", "last_name"
+        ):
+            child_pk[cpr_hash] = pk
+            known_names[cpr_hash] = (first, last)
+    new_rows: list[ImportRow] = []
+    renamed: list[Child] = []
+    for digits, row in first_row_of.items():
+        cpr_hash = hash_of[digits]
+        if cpr_hash not in child_pk:
+            new_rows.append(row)
+        elif known_names[cpr_hash] != (row.first_name, row.last_name):
+            renamed.append(
+                Child(
+                    pk=child_pk[cpr_hash],
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    updated_at=now,
+                )
             )
-            child.set_cpr(row.cpr)
-            created.append(child)
-            children[cpr_hash] = child
-        elif (child.first_name, child.last_name) != (row.first_name, row.last_name):
-            child.first_name, child.last_name = row.first_name, row.last_name
-            child.updated_at = now
-            renamed.append(child)
-    Child.objects.bulk_create(created, batch_size=500)
-    if any(c.pk is None for c in created):  # pragma: no cover - old SQLite without RETURNING
-        fetched = Child.objects.filter(
-            municipality_id=municipality_id, cpr_hash__in=[c.cpr_hash for c in created]
-        )
-        children.update({c.cpr_hash: c for c in fetched})
+    existing_child_ids = set(child_pk.values())
+    stored = Child.cpr_columns([row.cpr for row in new_rows])
+    new_pks: list[int] = []
+    insert_rows(
+        Child,
+        _CHILD_COLUMNS,
+        (
+            (municipality_id, row.first_name, row.last_name, birth_date, sex, encrypted,
+             cpr_hash, now, now)
+            for row, (encrypted, cpr_hash, birth_date, sex) in zip(new_rows, stored, strict=True)
+        ),
+        returning=new_pks,
+    )  # fmt: skip
+    child_pk.update(zip((s[1] for s in stored), new_pks, strict=True))
     Child.objects.bulk_update(renamed, ["first_name", "last_name", "updated_at"], batch_size=500)
 
-    # Enrolments, matched on child, group and start; the end date is updated.
-    child_ids = [c.pk for c in children.values()]
-    existing: dict[tuple[int, int, object], Enrolment] = {}
-    for i in range(0, len(child_ids), _CHUNK):
-        for known_enrolment in Enrolment.objects.filter(
-            municipality_id=municipality_id, child_id__in=child_ids[i : i + _CHUNK]
-        ):
-            key4 = (known_enrolment.child_id, known_enrolment.group_id, known_enrolment.start)
-            existing[key4] = known_enrolment
-    new_enrolments: list[Enrolment] = []
+    # Enrolments, matched on child, group and start; the end date is updated. A new child
+    # has none yet, so only the known children's are read.
+    existing: dict[tuple[int, int, object], tuple[int, object]] = {}
+    known_ids = sorted(existing_child_ids)
+    for i in range(0, len(known_ids), _CHUNK):
+        for pk, child_id, group_id, start, end in Enrolment.objects.filter(
+            municipality_id=municipality_id, child_id__in=known_ids[i : i + _CHUNK]
+        ).values_list("pk", "child_id", "group_id", "start", "end"):
+            existing[(child_id, group_id, start)] = (pk, end)
+    new_enrolments: list[tuple[int, int, int, object, object]] = []
     changed_enrolments: list[Enrolment] = []
     changed_child_ids: set[int] = {c.pk for c in renamed}
     for row in rows:
-        child = children[hash_of[row.cpr]]
-        group = groups[row.group_key]
-        enrolment_key = (child.pk, group.pk, row.start)
-        enrolment = existing.get(enrolment_key)
-        if enrolment is None:
-            enrolment = Enrolment(
-                municipality_id=municipality_id,
-                child=child,
-                group=group,
-                start=row.start,
-                end=row.end,
-            )
-            new_enrolments.append(enrolment)
-            existing[enrolment_key] = enrolment
-            changed_child_ids.add(child.pk)
-        elif enrolment.end != row.end:
-            enrolment.end = row.end
-            changed_enrolments.append(enrolment)
-            changed_child_ids.add(child.pk)
+        cid = child_pk[hash_of[row.cpr]]
+        gid = groups[row.group_key].pk
+        enrolment_key = (cid, gid, row.start)
+        known_enrolment = existing.get(enrolment_key)
+        if known_enrolment is None:
+            new_enrolments.append((municipality_id, cid, gid, row.start, row.end))
+            existing[enrolment_key] = (0, row.end)
+            changed_child_ids.add(cid)
+        elif known_enrolment[1] != row.end:
+            changed_enrolments.append(Enrolment(pk=known_enrolment[0], end=row.end))
+            existing[enrolment_key] = (known_enrolment[0], row.end)
+            changed_child_ids.add(cid)
         else:
             result.enrolments_unchanged += 1
-    Enrolment.objects.bulk_create(new_enrolments, batch_size=500)
+    insert_rows(
+        Enrolment, ("municipality_id", "child_id", "group_id", "start", "end"), new_enrolments
+    )
     Enrolment.objects.bulk_update(changed_enrolments, ["end"], batch_size=500)
     result.enrolments_created = len(new_enrolments)
     result.enrolments_updated = len(changed_enrolments)
 
     # The access log: one entry per child, saying what the import did to it.
-    created_ids = {c.pk for c in created}
+    all_ids = {child_pk[h] for h in hash_of.values()}
+    created_ids = all_ids - existing_child_ids
     changed_ids = changed_child_ids - created_ids
-    unchanged_ids = {c.pk for c in children.values()} - created_ids - changed_ids
+    unchanged_ids = all_ids - created_ids - changed_ids
     result.children_created = len(created_ids)
     result.children_updated = len(changed_ids)
     result.children_unchanged = len(unchanged_ids)
@@ -212,3 +237,24 @@ def children_import(
                 context=context,
             )
     return result
+
+
+_CHILD_COLUMNS = (
+    "municipality_id",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "cpr_encrypted",
+    "cpr_hash",
+    "created_at",
+    "updated_at",
+)
+
+
+def _create(model: type[Institution] | type[Group], objs: list[Any]) -> None:
+    """``bulk_create`` that leaves every object with its primary key (a few hundred
+    institutions or groups; their keys are needed for what refers to them)."""
+    model.objects.bulk_create(objs, batch_size=500)
+    if any(o.pk is None for o in objs):  # pragma: no cover - old SQLite without RETURNING
+        raise RuntimeError("the database did not return the new rows' keys")
