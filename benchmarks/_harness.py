@@ -38,8 +38,10 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 # what a ratio of two runs on a shared machine can hold steady).
 GOAL_MS = 100.0
 GOAL_RATIO = 1.5
-# More queries than this in the large municipality than in the small one is a query per row.
-QUERY_SLACK = 3
+# More queries than this in the large municipality than in the small one is a query per row
+# (a page of 50 rows would add 50). Up to this many more is a list that is empty on the small
+# side and so skips its prefetches and its access-log write (2 on PostgreSQL, 4 on SQLite).
+QUERY_SLACK = 5
 
 
 def percentile(values: list[float], p: float) -> float:
