@@ -205,15 +205,18 @@ def test_the_evaluation_figures_are_aggregates_with_the_design_caveat(
     assert "uden kontrolgruppe" in body["design"]
     assert body["n"] == "0 par af 0 startet"
     assert body["hidden_mark"] == "◆" and body["legend"] == "◆ skjult af hensyn til fortrolighed"
-    labelled = client.get("/api/evaluering/?alder=6-10&informant=laerer&fra=2025-1").json()
+    labelled = client.get("/api/evaluering/?alder=6-10&informant=laerer").json()
     assert labelled["informant"]["code"] == "laerer"
     assert {"label": "Aldersgruppe (ved førmålingen)", "value": "6–10 år"} in labelled["filters"]
-    assert {"label": "Førmåling i perioden", "value": "1. halvår 2025 – …"} in labelled["filters"]
+    half = client.get("/api/evaluering/?halvaar=2025-1").json()
+    assert {"label": "Førmåling i halvåret", "value": "1. halvår 2025"} in half["filters"]
+    both = client.get("/api/evaluering/?alder=6-10&halvaar=2025-1")
+    assert both.status_code == 400 and "Vælg højst ét filter" in str(both.json())
     assert not log_entries(world)
     for day in ("31-01-2026", "2026-01-31"):  # whole half-years only
-        bad = client.get(f"/api/evaluering/?fra={day}")
+        bad = client.get(f"/api/evaluering/?halvaar={day}")
         assert bad.status_code == 400
-        assert "Vælg et halvår" in bad.json()["fra"][0]
+        assert "Vælg et halvår" in bad.json()["halvaar"][0]
 
 
 def test_a_pprleder_logged_in_uses_the_api_and_others_get_404(world: World) -> None:

@@ -103,9 +103,9 @@ class Attack:
         assert res.status == 0, res.message
         return sign * float(res.fun)
 
-    def breaches(self) -> list[str]:
+    def breaches(self, *, first: bool = False) -> list[str]:
         """Every hidden number the attacker can narrow down too far, and every shown number
-        of 1 to threshold − 1. Empty means protected."""
+        of 1 to threshold − 1. Empty means protected. ``first``: stop at the first found."""
         out = [
             f"{x.where}: shows {x.seen}"
             for x in self.numbers
@@ -115,6 +115,8 @@ class Attack:
         loose = None
         done: set[tuple[int, ...]] = set()
         for x in self.numbers:
+            if first and out:
+                break
             if x.seen is not None or x.atoms in done:
                 continue
             done.add(x.atoms)

@@ -29,7 +29,7 @@ def half(day: dt.date) -> str:
     return f"{day.year}-{1 if day.month <= 6 else 2}"
 
 
-PERIOD = {"fra": "2025-1", "til": "2025-2"}  # whole half-years
+PERIOD = {"halvaar": "2025-1"}  # whole half-years
 DAY = dt.date(2025, 3, 3)
 
 
@@ -141,7 +141,7 @@ def test_children_per_funded_position_counts_each_child_once(world: World) -> No
             municipality=world.a, child=c, title="Forløb", level=Level.ANTICIPATORY,
             opened_from=OpenedFrom.DIRECT, opened_on=start, opened_by=ppr,
         )  # fmt: skip
-    r = world.client_for(world.lead_a).get(URL, {"fra": half(start), "til": half(start)})
+    r = world.client_for(world.lead_a).get(URL, {"halvaar": half(start)})
     line = r.context["beyond"].reach[0]
     assert line.value == f"{figures.num(7 / 2.0)} børn pr. årsværk"
     assert "7 børn" in line.note

@@ -97,6 +97,24 @@ def test_the_evaluator_sees_pooled_figures_equal_to_the_pure_functions(world: Wo
     )  # fmt: skip
     assert f"<td>{g.expected}</td><td>{g.beyond}</td><td>{g.ci}</td>" in text
     assert "Pålidelig ændring er beregnet med SD 6,0 og reliabilitet r = 0,62" in text
+    # Every row with a change shows the change beyond regression to the mean beside it:
+    # the same code as the page, on the row's own pairs (issue 15, item 3).
+    adj_ci = f"{figures.num(adj.ci_low)} til {figures.num(adj.ci_high)}"
+    assert o.beyond == f"{figures.num(adj.beyond)} ({adj_ci})"
+    assert f"<td>{escape(o.beyond)}</td></tr>" in text
+    both_rows = [(SPEC, before, after), (SPEC_B10, before_b, after_b)]
+    for key, rows in (("kommune", both_rows), ("type", both_rows)):
+        shown = [r for r in breakdown(report, key).rows if r.change is not None]
+        assert all(r.beyond == "" for r in breakdown(report, key).rows if r.change is None)
+        for row in shown:
+            n = int(str(row.paired))
+            _, b, a = next(x for x in rows if len(x[1]) == n)
+            adj = stats.change_beyond_regression(
+                b, a, population_mean=6.6, population_sd=6.0, reliability=0.62
+            )
+            ci = f"{figures.num(adj.ci_low)} til {figures.num(adj.ci_high)}"
+            assert row.beyond == f"{figures.num(adj.beyond)} ({ci})"
+            assert f"<td>{escape(row.beyond)}</td></tr>" in text
 
 
 def test_the_category_counts_equal_sdqs_change_categories(world: World) -> None:

@@ -133,6 +133,12 @@ def test_initiative_figures_equal_the_pure_functions(world: World) -> None:
     text = r.content.decode()
     assert "8 par af 11 startet" in text
     assert row.dz == figures.num(stats.effect_sizes(before, after).dz, 2) and row.dz in text
+    # The change beyond regression to the mean, the page's code on the row's pairs.
+    adj = stats.change_beyond_regression(
+        before, after, population_mean=6.6, population_sd=6.0, reliability=0.62
+    )
+    ci = f"{figures.num(adj.ci_low)} til {figures.num(adj.ci_high)}"
+    assert row.beyond == f"{figures.num(adj.beyond)} ({ci})" and row.beyond in text
     assert "uden en kontrolgruppe" in text and "uk-3band@1" in text
     assert "Navnløs" not in text and "Hemmeligsen" not in text and "0116" not in text
 

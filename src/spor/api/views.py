@@ -41,7 +41,7 @@ from spor.cases.models import InterventionType, Level, Target
 from spor.concerns import selectors as concern_selectors
 from spor.concerns import services as concern_services
 from spor.evaluation import disclosure
-from spor.evaluation.web import figures, reports
+from spor.evaluation.web import figures, lattice, reports
 from spor.evaluation.web import selectors as evaluation_selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
@@ -586,9 +586,11 @@ EVALUATION_PARAMETERS = [
     OpenApiParameter("maalgruppe", str, enum=[c for c, _ in Target.choices]),
     OpenApiParameter("alder", str, enum=["2-5", "6-10", "11-17"]),
     OpenApiParameter("informant", str, enum=[c for c, _ in Informant.choices]),
-    OpenApiParameter("fra", str, description="Førmåling fra halvåret (åååå-1 eller åååå-2)."),
     OpenApiParameter(
-        "til", str, description="Førmåling til og med halvåret (åååå-1 eller åååå-2)."
+        "halvaar",
+        str,
+        description="Førmåling i halvåret (åååå-1 eller åååå-2). Højst ét filter ud over "
+        "informanten.",
     ),
 ]
 
@@ -615,10 +617,10 @@ class Evaluation(ApiView):
                 {name: [str(e) for e in errs] for name, errs in form.errors.items()}
             )
         chosen = form.filters() if request.query_params else Filters()
-        fig = figures.for_municipality(actor, chosen)
+        fig = lattice.for_municipality(actor, chosen)
         body = {
-            "n_started": figures.count(fig.n_started),
-            "n_paired": figures.count(fig.n_paired),
+            "n_started": fig.started_text,
+            "n_paired": fig.paired_text,
             "shown": fig.shown,
             "norm_titles": list(fig.norm_titles),
             "total": _change(fig.total),

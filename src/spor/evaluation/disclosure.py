@@ -592,7 +592,9 @@ class Publication:
                 todo.pop(0)
             if not todo:
                 break
-            extra = self._complement(todo[0], hidden)
+            extra = self._binding_complement(todo[0], hidden, lp) or self._complement(
+                todo[0], hidden
+            )
             if extra is None:  # pragma: no cover - all hidden is always protected
                 raise DisclosureError("tabellerne kunne ikke beskyttes / cannot protect")
             before = set(hidden)
@@ -619,6 +621,23 @@ class Publication:
         if not free:
             return None
         return min(free, key=lambda k: (self.value(k), line.index(k)))
+
+    def _binding_complement(self, key: Key, hidden: set[Key], lp: _Attacker) -> Key | None:
+        """The smallest non-zero shown cell among those that hold ``key``'s failing bound
+        (the upper one for a small cell that cannot reach ``threshold − 1``, else the lower
+        one), or None."""
+        v, t, eps = self.value(key), self.threshold, 1e-6
+        lowest = not (0 < v < t and lp.bound(key, lowest=False) < t - 1 - eps)
+        free = [k for k in lp.binding(key, lowest=lowest) if k not in hidden and self.value(k) > 0]
+        if not free and not 0 < v < t:
+            free = [
+                k
+                for k in lp.binding(key, lowest=not lowest)
+                if k not in hidden and self.value(k) > 0
+            ]
+        totals = {line[-1] for line in self._lines}
+        # A total last: hiding it hides a whole table's size, and its parts do as well.
+        return min(free, key=lambda k: (k in totals, self.value(k), repr(k))) if free else None
 
     def _complement(self, key: Key, hidden: set[Key]) -> Key | None:
         """A cell to hide next for ``key``: the smallest non-zero shown cell of a line
@@ -696,16 +715,21 @@ class _Attacker:
             rows.append(row)
             lower.append(0.0)
             upper.append(0.0)
+        # The shown cell of each row (None: a link or a hidden cell), to find the shown cells
+        # that bind a bound (their duals).
+        self.row_keys: list[Key | None] = [None] * len(rows)
         for k, terms in pub._cells.items():
             v = pub.value(k)
             if k in hidden:
                 rows.append(dict.fromkeys(terms, 1.0))
                 lower.append(1.0)
                 upper.append(highspy.kHighsInf)
+                self.row_keys.append(None)
             elif known or v == 0:
                 rows.append(dict.fromkeys(terms, 1.0))
                 lower.append(float(v))
                 upper.append(float(v))
+                self.row_keys.append(k)
         starts, index, value = [0], [], []
         for row in rows:
             for c, x in sorted(row.items()):
@@ -737,7 +761,14 @@ class _Attacker:
     def bounds(self, key: Key) -> tuple[float, float]:
         return self.bound(key, lowest=True), self.bound(key, lowest=False)
 
-    def bound(self, key: Key, *, lowest: bool) -> float:
+    def binding(self, key: Key, *, lowest: bool) -> list[Key]:
+        """The shown cells whose values hold ``key``'s bound where it is (non-zero duals at
+        the optimum): hiding one of them can move it."""
+        binding: list[Key] = []
+        self.bound(key, lowest=lowest, binding=binding)
+        return binding
+
+    def bound(self, key: Key, *, lowest: bool, binding: list[Key] | None = None) -> float:
         hs, h = self.hs, self.h
         terms = np.array(self.pub._cells[key], dtype=np.int32)
         h.changeColsCost(len(terms), terms, np.ones(len(terms)))
@@ -746,6 +777,13 @@ class _Attacker:
             h.run()
             status = h.getModelStatus()
             if status == hs.HighsModelStatus.kOptimal:
+                if binding is not None:
+                    duals = h.getSolution().row_dual
+                    binding.extend(
+                        k
+                        for k, d in zip(self.row_keys, duals, strict=True)
+                        if k is not None and abs(d) > 1e-9
+                    )
                 return float(h.getInfo().objective_function_value)
             if status in (
                 hs.HighsModelStatus.kUnbounded,

@@ -46,6 +46,7 @@ __all__ = [
     "SensitivityRow",
     "evaluate_pairs",
     "reliability_grid",
+    "reliable_flags",
 ]
 
 DESIGN_EN: Final = (
@@ -226,14 +227,30 @@ def reliability_grid(params: sdq.RciParameters) -> list[tuple[float, str]]:
     return sorted(out.items())
 
 
+def reliable_flags(
+    before: Sequence[float] | np.ndarray,
+    after: Sequence[float] | np.ndarray,
+    params: sdq.RciParameters,
+    *,
+    higher_is_better: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(improved, deteriorated) per pair: a reliable change (RCI beyond ±1.96) with
+    ``params``' SD and reliability, as :class:`ReliableCounts` counts them."""
+    rci = sdq.reliable_change(
+        np.asarray(before, dtype=np.float64),
+        np.asarray(after, dtype=np.float64),
+        informant=params.informant,
+        sd=params.sd,
+        reliability=params.reliability,
+    )
+    up, down = rci > sdq.RCI_CRITICAL, rci < -sdq.RCI_CRITICAL
+    return (up, down) if higher_is_better else (down, up)
+
+
 def _counts(
     before: np.ndarray, after: np.ndarray, params: sdq.RciParameters, higher_is_better: bool
 ) -> ReliableCounts:
-    rci = sdq.reliable_change(
-        before, after, informant=params.informant, sd=params.sd, reliability=params.reliability
-    )
-    up, down = rci > sdq.RCI_CRITICAL, rci < -sdq.RCI_CRITICAL
-    improved, worse = (up, down) if higher_is_better else (down, up)
+    improved, worse = reliable_flags(before, after, params, higher_is_better=higher_is_better)
     n = int(before.size)
     k_up, k_down = int(improved.sum()), int(worse.sum())
     return ReliableCounts(

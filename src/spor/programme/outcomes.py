@@ -63,6 +63,13 @@ class Outcome:
     def dz(self) -> str:
         return next((v for label, v in self.fig.effects if label == DZ_LABEL), "")
 
+    @property
+    def beyond(self) -> str:
+        """The change beyond regression to the mean with its 95 % interval, as the
+        evaluation page computes it; "" where not shown."""
+        g = self.fig.regression if self.fig.shown else None
+        return "" if g is None else f"{g.beyond} ({g.ci})"
+
     def _union(self, key: str) -> figures.Share | None:
         return next((s for s in self.fig.unions if s.key == key), None)
 

@@ -38,6 +38,7 @@ MEANS_HEADER = [
     DZ_LABEL,
     "Pålidelig forbedring i alt",
     "Ind i normalområdet i alt",
+    "Ændring ud over regression mod middelværdien (95 %-interval; et skøn)",
 ]
 
 
@@ -57,6 +58,7 @@ def _means_rows(b: Breakdown) -> list[list[str | int]]:
                 r.dz or disclosure.HIDDEN_MARK,
                 r.improvement,
                 r.normal,
+                (r.beyond or "–") if c else disclosure.HIDDEN_MARK,
             ]
         )
     return out

@@ -92,6 +92,9 @@ class TableRow:
     change: figures.Change | None = None
     dz: str = ""
     unions: dict[str, str] = field(default_factory=dict)
+    # The change beyond regression to the mean, with its 95 % interval (an estimate under
+    # the assumptions the page states), when the change is shown.
+    beyond: str = ""
 
     @property
     def improvement(self) -> str:
@@ -180,6 +183,7 @@ def _row(label: str, shown: Sequence[int | None], fig: figures.Figures | None) -
     if fig is not None and paired is not None and paired >= THRESHOLD and fig.total is not None:
         out.change = fig.total
         out.dz = next((v for lbl, v in fig.effects if lbl == DZ_LABEL), "")
+        out.beyond = beyond_text(fig)
     by_key = dict(zip(COLUMN_KEYS, shown, strict=False))
     for key, parts in UNIONS.items():
         ks = [by_key[p] for p in parts]
@@ -192,6 +196,13 @@ def _row(label: str, shown: Sequence[int | None], fig: figures.Figures | None) -
             f"{figures.pct(p.ci_high)})"
         )
     return out
+
+
+def beyond_text(fig: figures.Figures) -> str:
+    """The change beyond regression to the mean and its interval, as the page shows it
+    ("−2,1 (−3,0 til −1,2)"), or "" where the norm set gives no mean and reliability."""
+    g = fig.regression
+    return "" if g is None else f"{g.beyond} ({g.ci})"
 
 
 def _column(cell: Cell, codes: dict[int, int]) -> int:

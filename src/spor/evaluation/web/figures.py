@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import inspect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from spor import sdq
-from spor.accounts.access import Actor
 from spor.evaluation import disclosure, outcome, stats
-from spor.evaluation.web import selectors
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import SUBSCALES as SUBSCALE_KEYS
 from spor.evaluation.web.selectors import Cell, Row
@@ -65,6 +63,11 @@ class Share:
     shown: bool
     text: str = SUPPRESSED
     ci: str = ""
+    # The same as numbers, for a spreadsheet: the count, of how many, the share; None
+    # where hidden.
+    k: int | None = None
+    n: int | None = None
+    share: float | None = None
 
 
 @dataclass
@@ -98,6 +101,16 @@ class SensitivityRow:
     deteriorated: str
     beyond: str
     default: bool
+    # The counts as numbers (None where hidden) and the pairs they are of.
+    improved_k: int | None = None
+    deteriorated_k: int | None = None
+    n: int | None = None
+    # False where the counts are not published at all (a filtered view of the lead's page:
+    # only the view of all children has them), shown as NOT_COUNTED, not as hidden.
+    counted: bool = True
+
+
+NOT_COUNTED = "–"
 
 
 @dataclass
@@ -149,14 +162,31 @@ class Figures:
     before: list[float] = field(default_factory=list)
     after: list[float] = field(default_factory=list)
     category_codes: list[int] = field(default_factory=list)
+    # The view's counts as published when every view the lead can set is protected together
+    # (spor.evaluation.web.lattice): name -> the count, or None where hidden. None here: each
+    # table protected by itself (the programme's pooled figures, which publish no counts).
+    published: Mapping[str, int | None] | None = None
+
+    def _text(self, name: str, raw: int) -> str:
+        if self.published is None:
+            return count(raw)
+        return _cell(self.published.get(name))
+
+    @property
+    def started_text(self) -> str:
+        return self._text("started", self.n_started)
+
+    @property
+    def paired_text(self) -> str:
+        return self._text("paired", self.n_paired)
 
     @property
     def categorised_label(self) -> str:
-        return count(self.n_categorised)
+        return self._text("categorised", self.n_categorised)
 
     @property
     def paired_label(self) -> str:
-        return f"{count(self.n_paired)} par af {count(self.n_started)} startet"
+        return f"{self.paired_text} par af {self.started_text} startet"
 
 
 def _age(born: Any, day: Any) -> int:
@@ -261,6 +291,9 @@ def _share(key: str, k: int, n: int, hidden: bool) -> Share:
         True,
         f"{p.label} ({pct(p.share)})",
         f"{pct(p.ci_low)} til {pct(p.ci_high)}",
+        k,
+        n,
+        p.share,
     )
 
 
@@ -284,7 +317,9 @@ def _subscale_change(pairs: Sequence[Cell], i: int) -> stats.PairedChange | None
     return stats.paired_change_from_sums(int(n), sb, sa, sd, sd2)
 
 
-def _transitions(pairs: Sequence[Cell]) -> Transitions | None:
+def transition_ref(pairs: Sequence[Cell]) -> tuple[str, tuple[str, ...]] | None:
+    """The norm set of the band table (the one banding most pairs both before and after;
+    ties: the first met) and its band codes, or ``None``."""
     refs: Counter[str] = Counter()
     for c in pairs:
         if c.norm_before and c.norm_before == c.norm_after:
@@ -296,18 +331,43 @@ def _transitions(pairs: Sequence[Cell]) -> Transitions | None:
         ns = sdq.load_norm_set(ref.split("@", 1)[0])
     except sdq.SDQError:
         return None
+    return ref, tuple(ns.codes)
+
+
+def band_key(name_before: str, name_after: str) -> str:
+    """The name of a band table's count in a view's published counts (``*``: all bands)."""
+    return f"band:{name_before}:{name_after}"
+
+
+def _transitions(
+    pairs: Sequence[Cell], published: Mapping[str, int | None] | None = None
+) -> Transitions | None:
+    found = transition_ref(pairs)
+    if found is None:
+        return None
+    ref, codes = found
+    labels = [questionnaire.band_label(ref, c) or c for c in codes]
+    if published is not None:
+        total = published.get(band_key("*", "*"))
+        if total is None or total < THRESHOLD:
+            return None
+        grid = [[published.get(band_key(b, a)) for a in (*codes, "*")] for b in (*codes, "*")]
+        rows = [
+            (labels[i] if i < len(labels) else "I alt", [_cell(v) for v in r])
+            for i, r in enumerate(grid)
+        ]
+        return Transitions(questionnaire.norm_set_title(ref), labels, rows)
     chosen = [c for c in pairs if c.norm_before == ref and c.norm_after == ref]
     table = stats.band_transitions(
         [c.band_before for c in chosen],
         [c.band_after for c in chosen],
-        bands=ns.codes,
+        bands=list(codes),
         weights=[c.n for c in chosen],
     )
     if table.n < THRESHOLD:
         return None
-    published = disclosure.suppress([list(r) for r in table.counts])
-    labels = [questionnaire.band_label(ref, c) or c for c in ns.codes]
-    shown = published.display(mark=disclosure.HIDDEN_MARK)
+    suppressed = disclosure.suppress([list(r) for r in table.counts])
+    shown = suppressed.display(mark=disclosure.HIDDEN_MARK)
     rows = [(labels[i] if i < len(labels) else "I alt", list(r)) for i, r in enumerate(shown)]
     return Transitions(questionnaire.norm_set_title(ref), labels, rows)
 
@@ -361,7 +421,12 @@ def _protected_counts(counts: list[int], n: int, default: int, shown_default: bo
     return ok
 
 
-def _honest(fig: Figures, pairs: Sequence[Cell], shown: dict[str, bool]) -> None:
+def _honest(
+    fig: Figures,
+    pairs: Sequence[Cell],
+    shown: dict[str, bool],
+    published: Mapping[str, int | None] | None = None,
+) -> None:
     """Reliable change with its parameters named, the change beyond regression to the mean,
     and both over the plausible range of the reliability."""
     group = rci_group(pairs)
@@ -379,7 +444,10 @@ def _honest(fig: Figures, pairs: Sequence[Cell], shown: dict[str, bool]) -> None
     fig.rci_label = params.label_da()
     fig.rci_threshold = num(params.critical_change)
     b = out.beyond
-    if b is not None:
+    # With the lattice's counts, figures about the pairs of these parameters are shown only
+    # when their number is shown and at least THRESHOLD.
+    n_shown = published is None or (published.get("rci_n") or 0) >= THRESHOLD
+    if b is not None and n_shown:
         fig.regression = Regression(
             n=b.n,
             expected=num(b.expected_regression),
@@ -395,25 +463,42 @@ def _honest(fig: Figures, pairs: Sequence[Cell], shown: dict[str, bool]) -> None
     rows = out.sensitivity
     default = next(i for i, r in enumerate(rows) if r.default)
     n = out.reliable.n
-    show_up = _protected_counts(
-        [r.counts.improved for r in rows], n, default, shown["any_reliable_improvement"]
-    )
-    show_down = _protected_counts(
-        [r.counts.deteriorated for r in rows], n, default, shown["reliable_deterioration"]
-    )
-    for r, up, down in zip(rows, show_up, show_down, strict=True):
+    counted = [published is None or f"up:{i}" in published for i in range(len(rows))]
+    if published is not None:
+        show_up = [n_shown and published.get(f"up:{i}") is not None for i in range(len(rows))]
+        show_down = [n_shown and published.get(f"down:{i}") is not None for i in range(len(rows))]
+    else:
+        show_up = _protected_counts(
+            [r.counts.improved for r in rows], n, default, shown["any_reliable_improvement"]
+        )
+        show_down = _protected_counts(
+            [r.counts.deteriorated for r in rows], n, default, shown["reliable_deterioration"]
+        )
+    for r, up, down, has in zip(rows, show_up, show_down, counted, strict=True):
         beyond = "–"
-        if r.beyond is not None:
+        if r.beyond is not None and n_shown:
             beyond = f"{num(r.beyond.beyond)} ({num(r.beyond.ci_low)} til {num(r.beyond.ci_high)})"
         fig.sensitivity.append(
             SensitivityRow(
                 reliability=num(r.reliability, 2),
                 kind=sdq.RELIABILITY_KINDS_DA.get(r.reliability_kind, r.reliability_kind),
                 threshold=num(r.counts.critical_change),
-                improved=_count_share(r.counts.improved, n) if up else SUPPRESSED,
-                deteriorated=_count_share(r.counts.deteriorated, n) if down else SUPPRESSED,
+                improved=(
+                    _count_share(r.counts.improved, n) if up else SUPPRESSED if has else NOT_COUNTED
+                ),
+                deteriorated=(
+                    _count_share(r.counts.deteriorated, n)
+                    if down
+                    else SUPPRESSED
+                    if has
+                    else NOT_COUNTED
+                ),
                 beyond=beyond,
                 default=r.default,
+                improved_k=r.counts.improved if up else None,
+                deteriorated_k=r.counts.deteriorated if down else None,
+                n=n if n_shown else None,
+                counted=has,
             )
         )
 
@@ -498,13 +583,6 @@ def per_child(changes: Sequence[float] | np.ndarray) -> SvgChart:
 # ------------------------------------------------------------------------- all of it
 
 
-def for_municipality(actor: Actor, filters: Filters) -> Figures:
-    """The evaluation page's figures for the actor's municipality: one grouped query
-    (:func:`selectors.pair_cells`) and :func:`compute_cells`. The page, its reports and the
-    API all show these."""
-    return compute_cells(selectors.pair_cells(actor, filters), filters)
-
-
 def compute(rows: Iterable[Row], filters: Filters) -> Figures:
     """The figures from response rows (see :func:`compute_cells` for the fast path)."""
     return compute_cells(cells(rows, filters), filters)
@@ -514,8 +592,22 @@ def _repeat(values: Sequence[float | None], counts: Sequence[int]) -> np.ndarray
     return np.repeat(np.array(values, dtype=float), np.array(counts, dtype=np.int64))
 
 
-def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
-    """The figures of the page from the started deliveries, grouped as :class:`Cell`s."""
+def _big(v: int | None) -> bool:
+    return v is not None and v >= THRESHOLD
+
+
+def compute_cells(
+    chosen: Sequence[Cell],
+    filters: Filters,
+    *,
+    published: Mapping[str, int | None] | None = None,
+) -> Figures:
+    """The figures of the page from the started deliveries, grouped as :class:`Cell`s.
+
+    ``published``: the view's counts as protected together with every other view
+    (:mod:`spor.evaluation.web.lattice`; ``None`` = hidden); a figure about a group of
+    children is shown only when the group's count is shown and at least THRESHOLD. Without
+    it, each table is protected by itself (:func:`disclosure.suppress`)."""
     pairs = [c for c in chosen if c.after is not None]
     refs = sorted(
         {r for c in chosen for r in (c.norm_before, c.norm_after) if r}  # a set of norm refs
@@ -525,9 +617,11 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
         n_started=sum(c.n for c in chosen),
         n_paired=sum(c.n for c in pairs),
         norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
+        published=published,
     )
-    fig.started_shown = fig.n_started >= THRESHOLD
-    fig.shown = fig.n_paired >= THRESHOLD
+    pub = published
+    fig.started_shown = fig.n_started >= THRESHOLD if pub is None else _big(pub.get("started"))
+    fig.shown = fig.n_paired >= THRESHOLD if pub is None else _big(pub.get("paired"))
     if fig.started_shown:
         base = _repeat([c.before for c in chosen], [c.n for c in chosen])
         done_flags = np.repeat(
@@ -535,12 +629,17 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
             np.array([c.n for c in chosen], dtype=np.int64),
         )
         att = stats.attrition(base, done_flags)
-        done, gone, _ = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
+        if pub is None:
+            vals = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
+            done = vals[0] if isinstance(vals[0], int) else None
+            gone = vals[1] if isinstance(vals[1], int) else None
+        else:
+            done, gone = pub.get("paired"), pub.get("noncompleted")
         fig.attrition = [
-            ("Med eftermåling", f"{_cell(done)} af {att.followup.n}"),
-            ("Uden eftermåling", f"{_cell(gone)} af {att.followup.n}"),
+            ("Med eftermåling", f"{_cell(done)} af {fig.started_text}"),
+            ("Uden eftermåling", f"{_cell(gone)} af {fig.started_text}"),
         ]
-        if att.n_completers >= THRESHOLD and att.n_noncompleters >= THRESHOLD:
+        if _big(done) and _big(gone):
             fig.attrition += [
                 ("Gennemsnit ved start, med eftermåling", num(att.mean_completers)),
                 ("Gennemsnit ved start, uden eftermåling", num(att.mean_noncompleters)),
@@ -563,20 +662,34 @@ def compute_cells(chosen: Sequence[Cell], filters: Filters) -> Figures:
     shares = stats.change_categories(codes, weights=weights)
     n = next(iter(shares.values())).n
     fig.n_categorised = n
-    published = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
-    hidden = dict(zip(EXCLUSIVE, published.hidden, strict=False))
-    fig.categories = [_share(k, shares[k].k, n, bool(hidden[k])) for k in EXCLUSIVE]
-    for key, parts in UNIONS.items():
-        k = shares[key].k
-        # A union of a hidden part with anything could reveal a hidden cell: shown only
-        # when both parts are.
-        hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
-        fig.unions.append(_share(key, k, n, hide))
+    if pub is None:
+        suppressed = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
+        hidden = dict(zip(EXCLUSIVE, suppressed.hidden, strict=False))
+        fig.categories = [_share(k, shares[k].k, n, bool(hidden[k])) for k in EXCLUSIVE]
+        for key, parts in UNIONS.items():
+            k = shares[key].k
+            # A union of a hidden part with anything could reveal a hidden cell: shown only
+            # when both parts are.
+            hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
+            fig.unions.append(_share(key, k, n, hide))
+    else:
+        n_ok = _big(pub.get("categorised"))
+        fig.categories = [
+            _share(k, shares[k].k, n, not n_ok or pub.get(f"cat:{k}") is None) for k in EXCLUSIVE
+        ]
+        fig.unions = [
+            _share(key, shares[key].k, n, not n_ok or pub.get(f"union:{key}") is None)
+            for key in UNIONS
+        ]
     shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
-    _honest(fig, pairs, shown)
-    fig.transitions = _transitions(pairs)
+    _honest(fig, pairs, shown, pub)
+    fig.transitions = _transitions(pairs, pub)
     for i, (_, label) in enumerate(SUBSCALES):
-        change = _change(label, _subscale_change(pairs, i))
+        pc = _subscale_change(pairs, i)
+        if pub is not None and (pc is None or pc.n != fig.n_paired):
+            # Its number of pairs would be one more count: shown only when it is the pairs'.
+            continue
+        change = _change(label, pc)
         if change is not None:
             fig.subscales.append(change)
     # No chart of each child's change, and no score histogram, in anything publishable: a

@@ -24,7 +24,11 @@ ALL = [("", "Alle")]
 MSG_CHOICE = "Vælg en af mulighederne i listen."
 MSG_INTERVENTION = "Vælg en indsats fra kommunens indsatsvifte."
 MSG_HALF = "Vælg et halvår, fx 2026-1 (januar–juni) eller 2026-2 (juli–december)."
-MSG_PERIOD = "Periodens start skal ligge før dens slutning."
+MSG_ONE = (
+    "Vælg højst ét filter ud over informanten (indsats, type, niveau, målgruppe, aldersgruppe "
+    "eller halvår). To filtre sammen ville vise tal om så få børn, at de skjulte tal kunne "
+    "regnes ud ved at sammenligne visningerne."
+)
 FIRST_YEAR = 2015
 
 
@@ -87,6 +91,12 @@ def _half(label: str) -> forms.ChoiceField:
     )
 
 
+# The filters that choose children (all but the informant): at most one at a time, so that
+# every view the lead can set is one row of a fixed lattice (all children, or one value of
+# one of these), and the lattice is protected together (spor.evaluation.web.lattice).
+CHOOSING = ("indsats", "type", "niveau", "maalgruppe", "alder", "halvaar")
+
+
 class FilterForm(forms.Form):
     indsats = forms.ModelChoiceField(
         label="Indsats",
@@ -105,25 +115,21 @@ class FilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": MSG_CHOICE},
     )
-    fra = _half("Førmåling fra halvåret")
-    til = _half("Førmåling til og med halvåret")
+    halvaar = _half("Førmåling i halvåret")
 
     def __init__(self, *args: Any, interventions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["indsats"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = interventions
-        halves = half_years()
-        for name in ("fra", "til"):
-            choice = self.fields[name]
-            assert isinstance(choice, forms.ChoiceField)
-            choice.choices = ALL + halves
+        choice = self.fields["halvaar"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = ALL + half_years()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("fra"), data.get("til")
-        if start and end and half_start(start) > half_start(end):
-            self.add_error("til", MSG_PERIOD)
+        if sum(bool(data.get(name)) for name in CHOOSING) > 1:
+            raise forms.ValidationError(MSG_ONE, code="one_filter")
         return data
 
     def filters(self) -> Filters:
@@ -135,6 +141,6 @@ class FilterForm(forms.Form):
             target=d.get("maalgruppe") or "",
             age_group=d.get("alder") or "",
             informant=d.get("informant") or DEFAULT_INFORMANT,
-            date_from=half_start(d["fra"]) if d.get("fra") else None,
-            date_to=half_end(d["til"]) if d.get("til") else None,
+            date_from=half_start(d["halvaar"]) if d.get("halvaar") else None,
+            date_to=half_end(d["halvaar"]) if d.get("halvaar") else None,
         )

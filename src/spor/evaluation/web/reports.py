@@ -101,11 +101,7 @@ def _label(choices: Any, value: str) -> str:
 def describe(filters: Filters) -> list[tuple[str, str]]:
     """The filters as the page's form labels and chosen values, in Danish."""
     ages = {code: label for code, label, _, _ in AGE_GROUPS}
-    period = ALL
-    if filters.date_from or filters.date_to:
-        start = _half(filters.date_from) if filters.date_from else "…"
-        end = _half(filters.date_to) if filters.date_to else "…"
-        period = f"{start} – {end}"
+    period = _half(filters.date_from) if filters.date_from else ALL
     return [
         ("Indsats", filters.intervention.name if filters.intervention else ALL),
         ("Type", _label(InterventionType.choices, filters.kind)),
@@ -113,7 +109,7 @@ def describe(filters: Filters) -> list[tuple[str, str]]:
         ("Målgruppe", _label(Target.choices, filters.target)),
         ("Aldersgruppe (ved førmålingen)", ages.get(filters.age_group, ALL)),
         ("Informant", _label(Informant.choices, filters.informant)),
-        ("Førmåling i perioden", period),
+        ("Førmåling i halvåret", period),
     ]
 
 
@@ -215,7 +211,9 @@ def cell_value(v: Any) -> Any:
 def _put(ws: Worksheet, row: int, col: int, value: Any, *, bold: bool = False) -> None:
     v = cell_value(value)
     cell = spreadsheets.put(ws, row, col, v)
-    if isinstance(v, float):
+    if isinstance(value, float):  # a share (a fraction): shown as a percent
+        cell.number_format = "0%"
+    elif isinstance(v, float):
         cell.number_format = "0.00" if len(str(value).split(",")[-1]) == 2 else "0.0"
     if bold:
         cell.font = BOLD
@@ -285,8 +283,8 @@ def xlsx(rep: Report) -> bytes:
         ws,
         ["Emne", "Antal"],
         [
-            ["Par (før og efter)", figures.count(fig.n_paired)],
-            ["Startet (med førmåling)", figures.count(fig.n_started)],
+            ["Par (før og efter)", fig.paired_text],
+            ["Startet (med førmåling)", fig.started_text],
             ["Informant", rep.informant],
             ["Normsæt", rep.norm_sets],
         ],
@@ -321,10 +319,13 @@ def xlsx(rep: Report) -> bytes:
                        f"{g.parameters}.")  # fmt: skip
         _table(
             ws,
-            ["Reliabilitet r", "Slags", "Grænse (point)", "Pålidelig forbedring i alt",
-             "Pålidelig forværring", "Ud over regression (95 %-interval)"],
+            ["Reliabilitet r", "Slags", "Grænse (point)", "Par",
+             "Pålidelig forbedring i alt (børn)", "Pålidelig forbedring i alt (andel)",
+             "Pålidelig forværring (børn)", "Pålidelig forværring (andel)",
+             "Ud over regression (95 %-interval)"],
             [[("" if not x.default else "standard: ") + x.reliability, x.kind, x.threshold,
-              x.improved, x.deteriorated, x.beyond] for x in fig.sensitivity],
+              _n(x.n), *_k_share(x.improved_k, x.n, x.counted),
+              *_k_share(x.deteriorated_k, x.n, x.counted), x.beyond] for x in fig.sensitivity],
             start=row + 2,
         )  # fmt: skip
     elif fig.shown:
@@ -335,7 +336,7 @@ def xlsx(rep: Report) -> bytes:
     ws = wb.create_sheet("Effektstørrelser")
     _widths(ws, [70, 12])
     if fig.shown:
-        _table(ws, [f"Effektstørrelse (n = {fig.n_paired})", "Værdi"],
+        _table(ws, [f"Effektstørrelse (n = {fig.paired_text})", "Værdi"],
                [[label, v] for label, v in fig.effects])  # fmt: skip
     else:
         _suppressed(ws, rep)
@@ -343,10 +344,11 @@ def xlsx(rep: Report) -> bytes:
     ws = wb.create_sheet("Pålidelig ændring")
     _widths(ws, [50, 24, 22])
     if fig.shown:
-        head = ["Kategori (udelukker hinanden)", "Børn", "95 %-interval (Wilson)"]
-        row = _table(ws, head, [[s.label, s.text, s.ci] for s in fig.categories])
-        head = ["Sammenlagt (overlapper kategorierne)", "Børn", "95 %-interval (Wilson)"]
-        row = _table(ws, head, [[s.label, s.text, s.ci] for s in fig.unions], start=row)
+        cols = ["Børn", "Af par", "Andel", "95 %-interval (Wilson)"]
+        head = ["Kategori (udelukker hinanden)", *cols]
+        row = _table(ws, head, [_share_row(s) for s in fig.categories])
+        head = ["Sammenlagt (overlapper kategorierne)", *cols]
+        row = _table(ws, head, [_share_row(s) for s in fig.unions], start=row)
         _note(ws, row, f"n = {fig.categorised_label} par med samme normsæt før og efter. "
                        f"Normsæt: {rep.norm_sets}. "
                        f"Pålidelig ændring med {fig.rci_label}.")  # fmt: skip
@@ -389,6 +391,26 @@ def xlsx(rep: Report) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _n(v: int | None) -> int | str:
+    return figures.SUPPRESSED if v is None else v
+
+
+def _k_share(k: int | None, n: int | None, counted: bool = True) -> list[Any]:
+    """A count and its share as two numbers (a share as a fraction, shown as a percent);
+    the mark for both where hidden, '–' where not counted."""
+    if not counted:
+        return [figures.NOT_COUNTED, figures.NOT_COUNTED]
+    if k is None or not n:
+        return [figures.SUPPRESSED, figures.SUPPRESSED]
+    return [k, k / n]
+
+
+def _share_row(s: figures.Share) -> list[Any]:
+    if not s.shown:
+        return [s.label, figures.SUPPRESSED, figures.SUPPRESSED, figures.SUPPRESSED, ""]
+    return [s.label, s.k, s.n, s.share, s.ci]
 
 
 def labels(rep: Report) -> list[list[str]]:

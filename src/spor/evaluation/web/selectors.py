@@ -171,6 +171,19 @@ def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
     return _pair_cells([actor.municipality_id], interventions_for(actor), filters)
 
 
+def lattice_cells(actor: Actor, informant: str) -> list[Cell]:
+    """Every started delivery of the municipality with the informant's baseline, as
+    :class:`Cell`s kept apart by intervention, age at the baseline and half-year
+    (``by_origin``): the one read behind every filter view the lead can set
+    (:mod:`spor.evaluation.web.lattice`), so they are protected together."""
+    return _pair_cells(
+        [actor.municipality_id],
+        interventions_for(actor),
+        Filters(informant=informant),
+        by_origin=True,
+    )
+
+
 def pair_cells_across(
     municipality_ids: list[int], filters: Filters, *, by_origin: bool = False
 ) -> list[Cell]:

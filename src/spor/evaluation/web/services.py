@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership
-from spor.evaluation.web import figures, reports, selectors
+from spor.evaluation.web import lattice, reports, selectors
 from spor.evaluation.web.forms import FilterForm
 from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
 from spor.tenancy import rls
@@ -158,9 +158,9 @@ def _make(job: ReportJob) -> None:
             # The intervention was deleted since the report was ordered.
             raise ReportError(MSG_FILTERS)
         filters = form.filters()
-        cells = selectors.pair_cells(actor, filters)
+        everything = lattice.read(actor, filters.informant)
     _progress(job, 1)
-    fig = figures.compute_cells(cells, filters)
+    fig = everything.view_figures(filters)
     rep = reports.report(member.municipality.name, fig, timezone.localdate())
     if job.format == ReportFormat.PDF:
         _progress(job, 2)

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from spor.accounts.access import Actor
 from spor.accounts.decorators import lead_required
-from spor.evaluation.web import beyond, figures, selectors
+from spor.evaluation.web import beyond, figures, lattice, selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 
@@ -30,7 +30,7 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
             status=400,
         )
     filters = form.filters() if request.GET else Filters()
-    fig = figures.for_municipality(actor, filters)
+    fig = lattice.for_municipality(actor, filters)
     return render(
         request,
         "evaluation/municipality.html",
