@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import chain, islice
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -33,10 +33,10 @@ def insert_rows(
     Django would (aware datetimes to UTC on SQLite). With ``returning`` (a list), the new
     rows' primary keys are appended to it in the order of ``rows`` (``RETURNING``, which
     PostgreSQL and SQLite ≥ 3.35 have; Django's ``bulk_create`` relies on the same order)."""
-    fields = [model._meta.get_field(name) for name in columns]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
+    fields = [cast(models.Field[Any, Any], model._meta.get_field(name)) for name in columns]
+    names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    pk = connection.ops.quote_name(str(model._meta.pk.column))
     adapters: list[tuple[int, Any]] = []
     for i, f in enumerate(fields):
         if isinstance(f, models.DateTimeField):
@@ -45,7 +45,7 @@ def insert_rows(
             adapters.append((i, connection.ops.adapt_datefield_value))
     # As many rows as the database takes in one statement (SQLite: 999 or 32,766 values;
     # PostgreSQL: 65,535), at most 2,000.
-    most = connection.ops.bulk_batch_size(fields, [None] * 2000)  # type: ignore[arg-type]
+    most = connection.ops.bulk_batch_size(fields, [None] * 2000)
     batch = max(1, min(most, 65_535 // len(fields), 2000))
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     done = 0

@@ -138,10 +138,10 @@ def children_import(
     hash_of = dict(zip(first_row_of, cpr_vault.lookup_hashes(list(first_row_of)), strict=True))
     child_pk: dict[str, int] = {}  # by CPR hash
     known_names: dict[str, tuple[str, str]] = {}
-    known = Child.objects.filter(municipality_id=municipality_id)
+    of_municipality = Child.objects.filter(municipality_id=municipality_id)
     # A big file: the municipality's children in one read; a small one: only its numbers.
-    parts = [known] if len(hash_of) > _CHUNK else [
-        known.filter(cpr_hash__in=part) for part in _chunks(list(hash_of.values()))
+    parts = [of_municipality] if len(hash_of) > _CHUNK else [
+        of_municipality.filter(cpr_hash__in=part) for part in _chunks(list(hash_of.values()))
     ]  # fmt: skip
     for query in parts:
         for pk, cpr_hash, first, last in query.values_list(
