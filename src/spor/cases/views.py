@@ -27,7 +27,7 @@ from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
 from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
 from spor.lib.forms import add_errors
-from spor.lib.ids import parse_id
+from spor.lib.ids import NotAnId, query_id
 from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
@@ -38,13 +38,11 @@ MSG_CPR_NOT_FOUND = "Der er intet barn med dette CPR-nummer i kommunen. Tjek num
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    found = parse_id(value)
-    if found is None:
-        raise Http404
-    return found
+    """``?<name>=<id>``: None when absent; 404 when it is not an id."""
+    try:
+        return query_id(request.GET, name)
+    except NotAnId:
+        raise Http404 from None
 
 
 def _log_view(request: HttpRequest, actor: Actor, case: Case, what: str) -> None:

@@ -26,7 +26,7 @@ from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
 from spor.lib.forms import add_errors, first_error
-from spor.lib.ids import parse_id
+from spor.lib.ids import NotAnId, query_id
 from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 
@@ -35,13 +35,11 @@ MSG_CPR_NOT_FOUND = "Der er intet barn med dette CPR-nummer i kommunen. Tjek num
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    found = parse_id(value)
-    if found is None:
-        raise Http404
-    return found
+    """``?<name>=<id>``: None when absent; 404 when it is not an id."""
+    try:
+        return query_id(request.GET, name)
+    except NotAnId:
+        raise Http404 from None
 
 
 def _log_list(request: HttpRequest, actor: Actor, concerns: Iterable[Concern], what: str) -> None:

@@ -8,6 +8,7 @@ then refuses, or converts to an id the database cannot hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 MAX_DIGITS = 18  # 10**18 - 1 < 2**63 - 1
 _ID = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
@@ -42,6 +43,29 @@ def parse_small_int(raw: object, *, max_digits: int = 3) -> int | None:
     if not (0 < len(value) <= max_digits and value.isascii() and value.isdigit()):
         return None
     return int(value)
+
+
+class NotAnId(LookupError):
+    """A query parameter that should be an id is not one (the views answer 404)."""
+
+
+def query_id(query: Mapping[str, str], name: str) -> int | None:
+    """The id in the query parameter ``name`` (``?barn=42``): None when it is absent or
+    empty; :class:`NotAnId` when it is there and not an id.
+
+    >>> query_id({"barn": "42"}, "barn"), query_id({}, "barn"), query_id({"barn": " "}, "barn")
+    (42, None, None)
+    >>> query_id({"barn": "²"}, "barn")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    spor.lib.ids.NotAnId: barn
+    """
+    value = query.get(name, "").strip()
+    if not value:
+        return None
+    found = parse_id(value)
+    if found is None:
+        raise NotAnId(name)
+    return found
 
 
 class IdConverter:
