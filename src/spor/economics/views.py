@@ -24,13 +24,10 @@ from spor.economics.forms import (
 )
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
 from spor.evaluation.economics import DISCLAIMER_DA, PURSES
+from spor.lib.forms import form_status
 from spor.lib.ids import parse_id
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
-
-
-def _status(form: Any) -> int:
-    return 400 if form.is_bound and form.errors else 200
 
 
 # --------------------------------------------------------------------------- costs
@@ -97,7 +94,7 @@ def _rate_page(request: HttpRequest, actor: Actor, item: HourlyRate | None) -> H
             messages.success(request, "Timeprisen er gemt.")
             return redirect("economics:rate_list")
     return render(
-        request, "economics/rate_form.html", {"form": form, "item": item}, status=_status(form)
+        request, "economics/rate_form.html", {"form": form, "item": item}, status=form_status(form)
     )
 
 
@@ -143,7 +140,7 @@ def _cost_page(request: HttpRequest, actor: Actor, item: InterventionCost | None
             messages.success(request, "Udgifterne er gemt.")
             return redirect("economics:cost_list")
     return render(
-        request, "economics/cost_form.html", {"form": form, "item": item}, status=_status(form)
+        request, "economics/cost_form.html", {"form": form, "item": item}, status=form_status(form)
     )
 
 
@@ -204,7 +201,7 @@ def _scenario_page(
         request,
         "economics/scenario_form.html",
         {"form": form, "item": item, "notes": notes, "disclaimer": DISCLAIMER_DA},
-        status=_status(form),
+        status=form_status(form),
     )
 
 

@@ -52,3 +52,8 @@ def raise_errors(errors: Mapping[str, Any]) -> None:
     nothing. Every error is found before any is raised, so the user fixes all at once."""
     if errors:
         raise ValidationError(dict(errors))
+
+
+def form_status(form: forms.BaseForm) -> int:
+    """The page's HTTP status: 400 for a sent form with errors, else 200."""
+    return 400 if form.is_bound and form.errors else 200

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,16 +21,11 @@ from django.utils.text import slugify
 from spor.accounts.access import Actor
 from spor.accounts.decorators import actor_required
 from spor.evaluation.national.access import evaluated_programmes
-from spor.lib.forms import add_errors
+from spor.lib.forms import add_errors, form_status
 from spor.programme import exports, forms, outcomes, selectors, services
 from spor.programme.access import ProgrammeActor, administered_programmes, programme_admin_required
 from spor.programme.models import DevelopmentPlan, Initiative
 from spor.survey.selectors import latest_self_assessment
-
-
-def _status(form: django_forms.Form) -> int:
-    return 400 if form.is_bound and form.errors else 200
-
 
 # --------------------------------------------------------------------------- everyone
 
@@ -115,7 +109,7 @@ def programme_update(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespon
         request,
         "programme/programme_form.html",
         {"form": form, "programme": p},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -139,7 +133,7 @@ def participation_add(request: HttpRequest, pactor: ProgrammeActor) -> HttpRespo
         request,
         "programme/participation_form.html",
         {"form": form, "programme": p, "participation": None},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -171,7 +165,7 @@ def participation_update(
         request,
         "programme/participation_form.html",
         {"form": form, "programme": p, "participation": participation},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -273,7 +267,7 @@ def plan_create(request: HttpRequest, actor: Actor, programmeparticipation_id: i
         request,
         "programme/plan_form.html",
         {"form": form, "programme": participation.programme, "plan": None},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -321,7 +315,7 @@ def plan_update(request: HttpRequest, actor: Actor, developmentplan_id: int) -> 
         request,
         "programme/plan_form.html",
         {"form": form, "programme": plan.participation.programme, "plan": plan},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -373,7 +367,7 @@ def _initiative_page(
         request,
         "programme/initiative_form.html",
         {"form": form, "plan": plan, "item": item, "programme": programme},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -435,5 +429,5 @@ def milestone_update(request: HttpRequest, actor: Actor, milestone_id: int) -> H
             "milestone": milestone,
             "programme": milestone.initiative.plan.participation.programme,
         },
-        status=_status(form),
+        status=form_status(form),
     )
