@@ -42,10 +42,11 @@ def test_the_last_lines_say_whether_the_goals_were_met(
         tmp_path / "week.csv",
         [("POST", run.SAVE, 3000, failed, save_rps), ("GET", run.OVERVIEW, 300, 0, 30.0)],
     )
-    assert run.report([bare, week], 60000) == (0 if met else 1)
+    orders = [("det bare endpoint først", [bare, week]), ("trivselsugen først", [week, bare])]
+    assert run.report(orders, 60000) == (0 if met else 1)
     out = capsys.readouterr().out.strip().splitlines()
     assert "60,000 børn" in "\n".join(out)
-    assert out[-2].startswith(f"Mål: 0 fejl — {failed} fejl")
+    assert out[-2].startswith(f"Mål: 0 fejl — {2 * failed} fejl")  # the week runs twice
     assert out[-1].endswith("NÅET") and ("IKKE NÅET" not in out[-1]) == (save_rps >= 300)
     assert any(line.startswith(run.SAVE) and f"{save_rps:.1f}" in line for line in out)
 
@@ -54,4 +55,38 @@ def test_an_endpoint_never_reached_fails_the_run(tmp_path: Path) -> None:
     run = _run_module()
     bare = _csv(tmp_path / "bare.csv", [("GET", run.PING, 10000, 0, 1000.0)])
     week = _csv(tmp_path / "week.csv", [("POST", run.SAVE, 3000, 0, 900.0)])
-    assert run.report([bare, week], 60000) == 1
+    full = _csv(
+        tmp_path / "full.csv",
+        [("POST", run.SAVE, 3000, 0, 900.0), ("GET", run.OVERVIEW, 300, 0, 30.0)],
+    )
+    # Never reached in one of the two orders is enough to fail.
+    assert run.report([("a", [bare, full]), ("b", [week, bare])], 60000) == 1
+
+
+def test_both_orders_are_reported_and_their_mean_decides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _run_module()
+    bare_first = _csv(tmp_path / "bare-1.csv", [("GET", run.PING, 10000, 0, 1000.0)])
+    week_first = _csv(
+        tmp_path / "week-1.csv",
+        [("POST", run.SAVE, 3000, 0, 200.0), ("GET", run.OVERVIEW, 300, 0, 30.0)],
+    )
+    week_second = _csv(
+        tmp_path / "week-2.csv",
+        [("POST", run.SAVE, 3000, 0, 450.0), ("GET", run.OVERVIEW, 300, 0, 30.0)],
+    )
+    bare_second = _csv(tmp_path / "bare-2.csv", [("GET", run.PING, 10000, 0, 1000.0)])
+    orders = [
+        ("det bare endpoint først", [bare_first, week_first]),
+        ("trivselsugen først", [week_second, bare_second]),
+    ]
+    assert run.report(orders, 60000) == 0  # 20 % and 45 %: a mean of 32.5 %
+    out = capsys.readouterr().out
+    assert "Rækkefølge: det bare endpoint først" in out and "Rækkefølge: trivselsugen først" in out
+    assert "200.0 / 1000.0 req/s = 20%" in out and "450.0 / 1000.0 req/s = 45%" in out
+    assert (
+        out.strip()
+        .splitlines()[-1]
+        .endswith("i de to rækkefølger 20% og 45%, i gennemsnit = 32%: NÅET")
+    )
