@@ -344,12 +344,13 @@ def test_the_attacker_finds_what_table_by_table_suppression_leaves_open() -> Non
     assert a.breaches()
 
 
-@pytest.mark.skipif(
-    not os.environ.get("SPOR_DEMO_ATTACK"),
-    reason="minutes on a busy machine: SPOR_DEMO_ATTACK=1 runs it (not yet verified to pass)",
-)
+# The full demo attack takes minutes on a busy machine: SPOR_DEMO_ATTACK=1 runs it (it
+# passed on 2026-12-02 in 159 s). The suite runs a reduced one: fewer children, one informant.
+FULL_DEMO = bool(os.environ.get("SPOR_DEMO_ATTACK"))
+
+
 def test_the_demo_partnerships_downloads_survive_the_attacker(db: None) -> None:
-    # The demo generator at a small size: eleven municipalities with children and the loop.
+    # The demo generator: eleven municipalities with children and the loop.
     import io
 
     from django.core.management import call_command
@@ -357,13 +358,19 @@ def test_the_demo_partnerships_downloads_survive_the_attacker(db: None) -> None:
 
     from spor.programme.models import ProgrammeEvaluator
 
-    call_command("spor_demo", children=400, partners=True, no_progress=True, stdout=io.StringIO())
+    children = 400 if FULL_DEMO else 120
+    call_command(
+        "spor_demo", children=children, partners=True, no_progress=True, stdout=io.StringIO()
+    )
     programme = Programme.objects.get()
     client = Client()
     client.force_login(ProgrammeEvaluator.objects.get(programme=programme).user)
     base = f"/partnerskab/{programme.pk}/"
     n_hidden = 0
-    for informant in (Informant.PROFESSIONAL, Informant.TEACHER):
+    informants = (
+        (Informant.PROFESSIONAL, Informant.TEACHER) if FULL_DEMO else (Informant.PROFESSIONAL,)
+    )
+    for informant in informants:
         r = client.get(base + "evaluering.xlsx", {"informant": informant})
         assert r.status_code == 200
         user = ProgrammeEvaluator.objects.get(programme=programme).user
