@@ -57,7 +57,9 @@ def test_the_programme_administrator_reads_the_overview_with_its_diagrams(
     log_in(page, live_server.url, "programadmin", DEMO_PASSWORD)
 
     page.goto(f"{live_server.url}/partnerskab/")
-    page.get_by_role("link", name="Investering i den tidlige og forebyggende indsats i PPR").first.click()
+    page.get_by_role(
+        "link", name="Investering i den tidlige og forebyggende indsats i PPR"
+    ).first.click()
     page.get_by_role("heading", name="Deltagende kommuner (11)").wait_for()
     page.get_by_role("link", name="Initiativoversigt", exact=True).first.click()
     page.get_by_role("heading", name="Initiativoversigt").wait_for()
