@@ -8,13 +8,16 @@ opened by every persona, so a route added later is measured without touching thi
 One Chromium for the module, each persona in its own browser context, logged in once (a
 test client). Django answers Chromium's requests in this process (``Pages``): each route
 is asked once per persona, and only the HTML pages answered with a 200 are loaded and
-measured (files, the API, 404s and redirects are not pages to reflow).
+measured (files, the API, 404s and redirects are not pages to reflow). On each page
+Deque's axe-core (npm, ``tests/web/axe``) checks WCAG 2.1 A and AA: 0 violations.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,6 +82,37 @@ def browser():  # type: ignore[no-untyped-def]
         )
         yield b
         b.close()
+
+
+AXE_DIR = Path(__file__).resolve().parent / "axe"
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# Its violations on the page, one line per rule: rule, how many elements, the first one.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+    resultTypes: ['violations'],
+  });
+  return result.violations.map(v =>
+    v.id + ' (' + v.impact + ', ' + v.nodes.length + '×): ' + v.nodes[0].target.join(' '));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's script, installed from tests/web/axe's lock file if it is not there yet
+    (.ci/run installs it before the suites)."""
+    if not AXE_SCRIPT.exists():
+        if shutil.which("npm") is None:
+            if os.environ.get("CI"):
+                pytest.fail("npm is needed for the accessibility check (.ci/run installs it)")
+            pytest.skip("npm is not installed")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR)],
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
 ORIGIN = "http://testserver"
@@ -147,12 +181,14 @@ def too_wide(page, width: int) -> str | None:  # type: ignore[no-untyped-def]
 def test_every_page_of_every_role_reflows_at_320_and_fits_at_1280(
     fuzz_world: World,  # noqa: F811 (the fixture)
     browser,  # type: ignore[no-untyped-def]
+    axe_source: str,
 ) -> None:
     from django.core.cache import cache
 
     w = fuzz_world
     targets = [u for _, p, u in urls(w) if p.name not in SESSION_ENDING]
     failures: list[str] = []
+    inaccessible: list[str] = []
     measured = 0
     started = time.monotonic()
     for role in ROLES:
@@ -161,11 +197,15 @@ def test_every_page_of_every_role_reflows_at_320_and_fits_at_1280(
         found = [url for url in targets if not url.startswith("/api/") and pages.fetch(url)]
         context = browser.new_context(locale="da-DK", viewport={"width": 320, "height": 800})
         context.route("**/*", pages.answer)
+        # An init script, not a <script> tag: the pages' content security policy allows none.
+        context.add_init_script(script=axe_source)
         page = context.new_page()
         widths = [320, 1280]
         for url in found:
             page.goto(ORIGIN + url, wait_until="load")
             measured += 1
+            for violation in page.evaluate(AXE_RUN):
+                inaccessible.append(f"{url} as {role}: {violation}")
             for width in widths:
                 wide = too_wide(page, width)
                 if wide:
@@ -176,6 +216,7 @@ def test_every_page_of_every_role_reflows_at_320_and_fits_at_1280(
     print(f"{measured} pages measured at 320 and 1280 px")
     assert measured > 100, "the walk reached too few pages to prove anything"
     assert not failures, f"{len(failures)} pages too wide:\n" + "\n".join(failures)
+    assert not inaccessible, f"{len(inaccessible)} axe violations:\n" + "\n".join(inaccessible)
 
 
 def test_every_table_in_the_templates_scrolls_in_its_own_region() -> None:
