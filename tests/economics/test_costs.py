@@ -203,6 +203,10 @@ def test_cost_per_success_is_hidden_under_five_children(world: World) -> None:
     assert not any(s.shown for s in success)
     text = r.content.decode()
     assert "3 af 8" not in text and kr(11 * 6000 / 3) not in text
+    # One symbol for a hidden figure, with the evaluation's legend; never "færre end 5" for
+    # a cell that may be hidden to protect another.
+    assert "eller ikke vist" not in text
+    assert "◆ skjult af hensyn til fortrolighed" in text and "<td>◆</td>" in text
 
 
 def test_the_initiative_page_and_the_cost_page_count_the_same_deliveries(world: World) -> None:

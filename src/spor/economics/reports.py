@@ -32,6 +32,8 @@ class CostPage:
     n_started_unpriced: int = 0
     informant_label: str = Informant(DEFAULT_INFORMANT).label
     threshold: int = figures.THRESHOLD
+    hidden_mark: str = figures.SUPPRESSED
+    hidden_legend: str = figures.LEGEND
 
     @property
     def started_label(self) -> str:
