@@ -8,13 +8,16 @@ import doctest
 
 import pytest
 
+from spor import cells
 from spor.audit.models import AccessLogEntry
 from spor.cases.models import CaseEvent
 from spor.concerns.models import ConcernEvent
 from spor.lib import danish, ids, redact, spreadsheets, svg, tables
 
 
-@pytest.mark.parametrize("module", [danish, ids, redact, svg, tables], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [cells, danish, ids, redact, svg, tables], ids=lambda m: m.__name__
+)
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0

@@ -72,3 +72,23 @@ def test_a_header_without_rows_gives_a_header_without_rows(tmp_path: Path) -> No
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[0].startswith("id,form,norm_set,emotional")
     assert len(res.output.splitlines()) == 1
+
+
+def test_an_id_that_a_spreadsheet_would_run_as_a_formula_stays_text(tmp_path: Path) -> None:
+    # The same guard as every export (spor.cells): a leading ' in CSV and in XLSX alike.
+    import openpyxl
+
+    ids = ['=HYPERLINK("http://x";"klik")', "+1", "-2", "@SUM(A1)", "\tx", "barn-7"]
+    source = write(tmp_path / "ind.csv", ["id", *ITEMS], [[i, *ONES] for i in ids])
+    out = tmp_path / "ud.csv"
+    assert score(source, "-o", str(out)).exit_code == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        written = [row[0] for row in csv.reader(fh)][1:]
+    assert written == ["'" + i for i in ids[:-1]] + ["barn-7"]
+    book = tmp_path / "ud.xlsx"
+    assert score(source, "-o", str(book)).exit_code == 0
+    sheet = openpyxl.load_workbook(book).active
+    assert sheet is not None
+    cells = [sheet.cell(row=r, column=1) for r in range(2, len(ids) + 2)]
+    assert [c.value for c in cells] == written
+    assert all(c.data_type == "s" for c in cells)  # text, never a formula

@@ -21,7 +21,9 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from spor.cells import FORMULA_START, csv_value
+
+__all__ = ["FORMULA_START", "Sheet", "csv_value", "csv_zip", "put", "slug", "workbook"]
 
 Sheet: TypeAlias = tuple[str, Sequence[Sequence[Any] | None]]
 
@@ -33,13 +35,6 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
         cell.value = value
         cell.data_type = "s"  # never a formula
     return cell
-
-
-def csv_value(value: Any) -> Any:
-    """``value`` for a CSV file: text that would run as a formula gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def workbook(sheets: Sequence[Sheet], *, first_column_width: int = 34) -> bytes:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
+from spor.cells import FORMULA_START
 from spor.sdq._base import MISSING, SDQError
 from spor.sdq._engine import score
 from spor.sdq._instrument import Instrument
@@ -560,6 +561,18 @@ class Scored:
         yield from _in_threads(functools.partial(piece, a, b) for a, b in bounds)
 
 
+_FORMULA = "^[" + re.escape("".join(FORMULA_START)) + "]"
+
+
+def _formula_guarded(ids: pa.Array) -> pa.Array:
+    """The ids with :data:`spor.cells.FORMULA_START`'s leading ``'`` where a spreadsheet would
+    run one as a formula (the same guard as every export), column-wise."""
+    formula = pc.match_substring_regex(ids, _FORMULA)
+    if not pc.any(formula).as_py():
+        return ids
+    return pc.if_else(formula, pc.binary_join_element_wise("'", ids, ""), ids)
+
+
 def score_table(
     inst: Instrument, table: Table, norms: str | Path | NormSet | None
 ) -> tuple[list[str], Scored, int, str | None]:
@@ -590,7 +603,7 @@ def score_table(
             header.append(f"{name}_band")
     scored = Scored(
         header=header,
-        ids=parsed.ids,
+        ids=_formula_guarded(parsed.ids),
         form=inst.form,
         norm_set=bands.norm_set.ref if bands is not None else "",
         scores=[res[nm] for nm in names],
