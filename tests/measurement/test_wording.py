@@ -47,6 +47,14 @@ def test_the_lead_loads_the_wording_and_the_parent_sees_it(world: World) -> None
     assert "Opdigtet udsagn nummer 7" in page and "korte stikord" not in page
     listing = lead.get("/maaling/ordlyd/").content.decode()
     assert "Licenseret ordlyd, 25 tekster" in listing and LICENCE in listing
+    # A removal of a form that is not Spor's (or NUL bytes, which PostgreSQL refuses) is
+    # refused with the page's message, and nothing is removed.
+    for bad in ("parent-99", "parent-4-17\x00"):
+        refused = lead.post("/maaling/ordlyd/", {"fjern": bad}, follow=True)
+        assert refused.status_code == 200 and "Vælg et af Spors SDQ-skemaer." in (
+            refused.content.decode()
+        )
+    assert LicensedWording.objects.filter(municipality=world.a).count() == 1
     # Removed again: the short labels are back.
     assert lead.post("/maaling/ordlyd/", {"fjern": "parent-4-17"}).status_code == 302
     assert "korte stikord" in Client().get(link).content.decode()

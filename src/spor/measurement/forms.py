@@ -76,6 +76,15 @@ class PaperForm(forms.Form):
     )
 
 
+class WordingRemoveForm(forms.Form):
+    """Which form's licensed wording to remove (the page's "Fjern" buttons)."""
+
+    fjern = forms.ChoiceField(
+        choices=[(f, f) for f in services.wording_forms()],
+        error_messages={"invalid_choice": services.MSG_WORDING_FORM},
+    )
+
+
 class WordingForm(forms.Form):
     form = forms.ChoiceField(
         label="Skema",

@@ -248,9 +248,11 @@ def paper(request: HttpRequest, actor: Actor, delivery_id: int) -> HttpResponse:
 def wording(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The PPR-leder loads the municipality's licensed SDQ wording, form by form."""
     form = forms.WordingForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and request.POST.get("fjern"):
-        removed = services.wording_remove(actor=actor, form=request.POST["fjern"])
-        if removed:
+    if request.method == "POST" and "fjern" in request.POST:
+        remove = forms.WordingRemoveForm(request.POST)
+        if not remove.is_valid():
+            messages.error(request, services.MSG_WORDING_FORM)
+        elif services.wording_remove(actor=actor, form=remove.cleaned_data["fjern"]):
             messages.success(request, "Ordlyden er fjernet. Skemaet viser Spors korte stikord.")
         return redirect("measurement:wording")
     if request.method == "POST" and form.is_valid():
