@@ -483,8 +483,8 @@ def _statements() -> tuple[list[Field[Any, Any]], str, list[Field[Any, Any]], st
     (so a new column is in them; the names are the model's, no input reaches them):
     plain statements, because building them with the ORM per save took longer than
     running them (``make load``)."""
-    table = Assessment._meta.db_table
     quote = connection.ops.quote_name
+    table = quote(Assessment._meta.db_table)  # quoted as the ORM quotes it
     insert_fields = [f for f in Assessment._meta.concrete_fields if not f.primary_key]
     insert = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING id".format(  # noqa: S608
         table,
