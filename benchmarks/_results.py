@@ -6,9 +6,11 @@ JSON line per figure it measures::
     {"benchmark": "<script>", "figure": "<what>", "goal": "<text>", "measured": <number>,
      "unit": "<unit>", "ratio": <number or null>, "verdict": "ok" | "missed"}
 
-``ratio`` is the measured figure against the goal or the baseline the goal names (for example
-0.4 for "at most 1.5× its time at 1k" when the page took 0.6× its 1k time), ``None`` if the goal
-has none. Without ``SPOR_BENCH_RESULTS`` :func:`record` does nothing, so a benchmark run by hand
+``ratio`` is the comparison the goal is about. Where the goal names a baseline it is the raw
+ratio to that baseline: 0.6 for a page that took 0.6× its time at 1k (goal "at most 1.5×"), 2.4
+for a command that took 2.4× the bare reader (goal "within 3×"). Where the goal is an absolute
+figure it is the measured figure over the goal: 0.41 for 4,127 rows/s against 10,000 rows/s.
+``None`` if the goal has neither. Without ``SPOR_BENCH_RESULTS`` :func:`record` does nothing, so a benchmark run by hand
 prints its own table as before.
 
 ``SPOR_BENCH_QUICK=1`` (``make bench BENCH_ARGS=--quick``) asks a benchmark for a small run
