@@ -160,7 +160,7 @@ def test_fewer_than_five_children_are_suppressed(world: World) -> None:
     assert not fig.shown and fig.total is None and fig.effects == []
     text = r.content.decode()
     assert "◆ par af ◆ startet" in text
-    assert "Vises ikke: for få par." in text
+    assert "Vises ikke: antallet af par er skjult." in text and "færre end" not in text
 
 
 def test_ppr_staff_read_it_and_another_municipality_gets_404(world: World) -> None:
@@ -199,25 +199,31 @@ def overview(w: World, **params):  # type: ignore[no-untyped-def]
     return client.get(f"/partnerskab/{w.extra['programme'].pk}/initiativer/", params)
 
 
+# Five children without a follow-up in each municipality: no count of 1–4 that the
+# evaluator's tables (which the overview's figures are part of) would hide.
+SPEC_5 = [*SPEC, (20, None), (23, None)]
+SPEC_B_5 = [*SPEC_B, *[(17, None)] * 4]
+
+
 def test_the_programme_admin_sees_pooled_figures_per_pejlemaerke(world: World) -> None:
     # Aby's initiative serves pejlemærke 1 and 3; Bby's serves 1 only.
-    children(world, world.a, aby_groups(world), SPEC)
+    children(world, world.a, aby_groups(world), SPEC_5)
     iv_b = intervention(world.b, "Grupper", min_age=2, max_age=17)
-    children(world, world.b, iv_b, SPEC_B, start=200)
+    children(world, world.b, iv_b, SPEC_B_5, start=200)
     bby_initiative(world, iv_b, 1)
     r = overview(world)
     assert r.status_code == 200
     rows = {row.label.split(".")[0]: row for row in r.context["outcomes"].rows}
     assert sorted(rows) == ["1", "2", "3", "4", "5"]
-    b_a, a_a = pairs(SPEC)
-    b_b, a_b = pairs(SPEC_B)
-    assert rows["1"].fig.n_started == 17 and rows["1"].fig.n_paired == 13
+    b_a, a_a = pairs(SPEC_5)
+    b_b, a_b = pairs(SPEC_B_5)
+    assert rows["1"].fig.n_started == 23 and rows["1"].fig.n_paired == 13
     check_equal(rows["1"].fig, b_a + b_b, a_a + a_b)
     assert rows["1"].initiatives == 2
     check_equal(rows["3"].fig, b_a, a_a)
     assert rows["2"].fig.n_started == 0 and not rows["2"].fig.shown
     text = r.content.decode()
-    assert "13 par af 17 startet" in text and "8 par af 11 startet" in text
+    assert "13 par af 23 startet" in text and "8 par af 13 startet" in text
     assert "uden en kontrolgruppe" in text
     assert "Navnløs" not in text and "Hemmeligsen" not in text and "0116" not in text
     # The overview's filters do not narrow the figures.
@@ -250,7 +256,31 @@ def test_a_pejlemaerke_with_fewer_than_five_pairs_is_suppressed(world: World) ->
     r = overview(world)
     row = r.context["outcomes"].rows[0]
     assert not row.fig.shown and row.fig.effects == [] and row.fig.before == []
-    assert "◆ par af ◆ startet" in r.content.decode()
+    text = r.content.decode()
+    assert "◆ par af ◆ startet" in text and "Vises ikke: antallet af par er skjult." in text
+    assert "færre end" not in text and "◆ skjult af hensyn til fortrolighed" in text
+
+
+def test_a_count_the_evaluators_tables_hide_is_hidden_on_the_overview_too(world: World) -> None:
+    # 8 pairs of 11 started: the 3 without a follow-up are hidden in the evaluator's tables,
+    # and with them the pairs of pejlemærke 3's row. Shown by itself, "8 par af 11 startet"
+    # would give the 3 back; the overview shows the evaluator's published counts instead.
+    children(world, world.a, aby_groups(world), SPEC)
+    admin = world.client_for(world.extra["programme_admin"])
+    base = f"/partnerskab/{world.extra['programme'].pk}/"
+    page = admin.get(base + "evaluering/")
+    (evaluator_row,) = [
+        r
+        for r in next(b for b in page.context["report"].breakdowns if b.key == "pejlemaerke").rows
+        if r.label.startswith("3.")
+    ]
+    row = next(r for r in overview(world).context["outcomes"].rows if r.label.startswith("3."))
+    assert row.fig.n_paired == 8 and row.fig.n_started == 11  # the truth, never shown
+    assert (row.fig.paired_text, row.fig.started_text) == (
+        str(evaluator_row.paired),
+        str(evaluator_row.started),
+    )
+    assert "◆" in row.fig.paired_label and "8 par af 11 startet" not in row.fig.paired_label
 
 
 def test_only_the_programmes_administrator_gets_the_overview(world: World) -> None:

@@ -4,21 +4,25 @@ of the catalogue interventions an initiative uses (issue 8, part 6).
 Nothing is computed here. The started deliveries are read as the evaluation page's cells with
 :func:`spor.evaluation.web.selectors.pair_cells_across` (one grouped query, kept apart by
 intervention, with the page's default informant) and the figures with
-:func:`spor.evaluation.web.figures.compute_cells`, so the numbers, the norm sets and the
-suppression ("færre end 5", secondary suppression of the change categories) are the
-evaluation page's own. Only aggregates leave this module: no child, name or CPR number.
+:func:`spor.evaluation.web.figures.compute_cells`, so the numbers and the norm sets are the
+evaluation page's own. Only aggregates leave this module: no child, name or CPR number. A
+hidden count shows :data:`spor.evaluation.disclosure.HIDDEN_MARK`, whatever the reason.
 
 * :func:`for_initiative`: one initiative, in the actor's own municipality (the caller has
   already fetched the initiative through the municipality-scoped selector, so another
   municipality's initiative is a 404 before this is reached).
 * :func:`for_programme`: per pejlemærke (by number, as the overview counts), pooled over
   every initiative in every participating municipality that serves it, for the programme
-  administrator. Read in :func:`~spor.programme.access.national_context`, filtered by the
-  administered programme, and evaluated into lists inside the block. A delivery (one
-  child's before/after pair in one intervention) counts once per pejlemærke, even when two
-  initiatives use the same intervention. The figures are for the whole programme: the
-  overview's filters do not narrow them, so they cannot be differenced down to a few
-  children.
+  administrator: the programme evaluator's rows per pejlemærke (the administrator may read
+  the evaluator's page and files too), read by
+  :func:`spor.evaluation.national.selectors.programme_data`. Their counts are the
+  evaluator's publication for the default informant, protected together with every table
+  of the evaluator's page and files (:func:`spor.evaluation.national.tables.protect`), so
+  nothing the administrator can obtain narrows a hidden count down (a table protected by
+  itself would: its "8 par af 11 startet" beside the evaluator's tables gives a hidden
+  3 back). A delivery (one child's before/after pair in one intervention) counts once per
+  pejlemærke, even when two initiatives use the same intervention. The figures are for the
+  whole programme: the overview's filters do not narrow them.
 """
 
 from __future__ import annotations
@@ -27,14 +31,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from spor.accounts.access import Actor
-from spor.cases.models import Intervention
-from spor.evaluation import stats
+from spor.evaluation import disclosure, stats
+from spor.evaluation.national import selectors as national_selectors
+from spor.evaluation.national import tables
+from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention
-from spor.programme.selectors import benchmarks_of
 
 __all__ = ["Outcome", "Outcomes", "for_initiative", "for_programme"]
 
@@ -93,6 +98,8 @@ class Outcomes:
     caveat: str = CAVEAT_DA
     threshold: int = figures.THRESHOLD
     suppressed: str = figures.SUPPRESSED
+    legend: str = disclosure.HIDDEN_LEGEND_DA
+    protection_note: str = disclosure.PROTECTION_NOTE_DA
     dz_label: str = DZ_LABEL
     improvement_label: str = stats.CHANGE_SUMMARY_LABELS_DA["any_reliable_improvement"]
     normal_label: str = stats.CHANGE_SUMMARY_LABELS_DA["into_normal_range"]
@@ -131,44 +138,41 @@ def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
 
 def for_programme(pactor: ProgrammeActor) -> Outcomes:
     """Per pejlemærke of the programme's framework, pooled over the participating
-    municipalities' initiatives that serve it and use catalogue interventions."""
+    municipalities' initiatives that serve it and use catalogue interventions: the
+    programme evaluator's rows per pejlemærke for the default informant, whose counts are
+    protected together with everything else the evaluation publishes about these children
+    (:func:`spor.evaluation.national.tables.protect`)."""
     programme = pactor.programme
-    benchmarks = list(benchmarks_of(programme))
-    # Per pejlemærke number: the initiatives, and per municipality the interventions.
+    eactor = EvaluatorActor(user=pactor.user, programme=programme, is_admin=True)
+    data = national_selectors.programme_data(eactor, Filters())
+    protected = tables.protect(data, programme.pk)
+    pattern = tables.pattern_of(data)
+    # Per pejlemærke number: the initiatives, and the interventions they use.
     initiatives: dict[int, set[int]] = defaultdict(set)
-    used: dict[int, dict[int, dict[int, Intervention]]] = defaultdict(lambda: defaultdict(dict))
+    names: dict[int, dict[int, str]] = defaultdict(dict)
     with national_context(pactor):
         numbers: dict[int, set[int]] = defaultdict(set)
         for initiative_id, number in InitiativeBenchmark.objects.filter(
             initiative__plan__participation__programme=programme
         ).values_list("initiative_id", "benchmark__number"):
             numbers[initiative_id].add(number)
-        links = list(
-            InitiativeIntervention.objects.filter(
-                initiative__plan__participation__programme=programme
-            ).select_related("intervention")
-        )
-        for link in links:
-            for number in numbers.get(link.initiative_id, ()):
-                initiatives[number].add(link.initiative_id)
-                used[number][link.municipality_id][link.intervention_id] = link.intervention
-        # One grouped query for every intervention any pejlemærke uses; each cell belongs to
-        # one intervention, so a delivery counts once per pejlemærke.
-        municipality_ids = sorted({m for by_m in used.values() for m in by_m})
-        everything = _cells(
-            municipality_ids, {pk for by_m in used.values() for ivs in by_m.values() for pk in ivs}
-        )
+        for initiative_id, intervention_id, name in InitiativeIntervention.objects.filter(
+            initiative__plan__participation__programme=programme
+        ).values_list("initiative_id", "intervention_id", "intervention__name"):
+            for number in numbers.get(initiative_id, ()):
+                initiatives[number].add(initiative_id)
+                names[number][intervention_id] = name
     out = []
-    for b in benchmarks:
-        chosen = used.get(b.number, {})
-        wanted = {pk for ivs in chosen.values() for pk in ivs}
-        pooled = [c for c in everything if c.intervention_id in wanted]
-        names = sorted({iv.name for ivs in chosen.values() for iv in ivs.values()})
+    for b in data.benchmarks:
+        # Each cell belongs to one intervention, so a delivery counts once per pejlemærke.
+        pooled = [c for c in data.cells if b.number in pattern(c)]
         out.append(
             Outcome(
                 str(b),
-                names,
-                figures.compute_cells(pooled, Filters()),
+                sorted(names.get(b.number, {}).values()),
+                figures.compute_cells(
+                    pooled, Filters(), published=protected.published("pejlemaerke", b.number)
+                ),
                 initiatives=len(initiatives.get(b.number, ())),
             )
         )

@@ -252,6 +252,8 @@ class _Tables:
         self.codes = codes
         self.arms: dict[str, dict[tuple[Any, int], int]] = {}
         self.rows: dict[str, list[Any]] = {}
+        # (prefix, row) -> the row's published keys, as :meth:`row` returns them.
+        self.index: dict[tuple[str, Any], list[Any]] = {}
 
     def arm(self, name: str, key: Any, *, present_only: bool = False) -> dict[tuple[Any, int], int]:
         """Unknowns for the children per (``key(cell)``, column), every column of every key
@@ -298,7 +300,8 @@ class _Tables:
         pub.line([*keys[: n - 2], cat])
         pub.line([cat, keys[n - 2], paired])
         pub.line([paired, keys[n - 1], started])
-        return [*keys, cat, paired, started]
+        self.index[(prefix, row)] = [*keys, cat, paired, started]
+        return self.index[(prefix, row)]
 
     def partition(
         self,
@@ -321,17 +324,67 @@ class _Tables:
         self.rows[prefix] = keyed
 
 
-def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
-    """The evaluator's tables for one informant: pooled, per municipality, type, level,
-    pejlemærke, age group and half-year of the baseline, protected together."""
-    chosen = data.cells
-    pairs = [c for c in chosen if c.after is not None]
-    codes = {id(c): code for c, code in zip(pairs, figures.categories(pairs), strict=True)}
-    pooled = figures.compute_cells(chosen, filters)
+@dataclass
+class Protected:
+    """The evaluator's publication for one informant, protected, with its rows: what every
+    output about these children (the evaluator's page and files, the programme
+    administrator's figures per pejlemærke) shows of their counts."""
+
+    tables: _Tables
+    hidden: frozenset[Any]
+    total: list[Any]
+    munis: list[tuple[str, int]]
+    levels: list[str]
+    age_rows: list[Any]
+    half_rows: list[Any]
+    numbers: list[int]
+    ref: str
+    bands: list[str]
+    tr_keys: list[list[Any]]
+
+    def shown(self, key: Any) -> int | None:
+        """A published count, or None where hidden."""
+        return None if key in self.hidden else self.tables.pub.value(key)
+
+    def published(self, prefix: str, row: Any) -> dict[str, int | None]:
+        """One row's counts as published, by the names the evaluation page's figures use
+        (:func:`spor.evaluation.web.figures.compute_cells` with ``published=``): a union of
+        change categories is shown only when its parts are."""
+        keys = self.total if prefix == "all" else self.tables.index[(prefix, row)]
+        v = [self.shown(k) for k in keys]
+        n = len(COLUMN_KEYS)
+        out: dict[str, int | None] = {f"cat:{k}": v[j] for j, k in enumerate(CATEGORIES)}
+        out |= {
+            "uncategorised": v[n - 2],
+            "noncompleted": v[n - 1],
+            "categorised": v[n],
+            "paired": v[n + 1],
+            "started": v[n + 2],
+        }
+        for key, parts in UNIONS.items():
+            ks = [out[f"cat:{p}"] for p in parts]
+            out[f"union:{key}"] = None if any(k is None for k in ks) else sum(map(int, ks))
+        return out
+
+
+def pattern_of(data: ProgrammeData) -> Any:
+    """A cell's pejlemærker: those whose initiatives use its (municipality, intervention)."""
     uses = data.benchmark_uses
 
     def pattern(c: Cell) -> frozenset[int]:
         return frozenset(b for b, s in uses.items() if (c.municipality_id, c.intervention_id) in s)
+
+    return pattern
+
+
+def protect(data: ProgrammeData, programme_id: int) -> Protected:
+    """Every count the evaluator's tables publish for one informant, as one
+    :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides."""
+    chosen = data.cells
+    pairs = [c for c in chosen if c.after is not None]
+    codes = {id(c): code for c, code in zip(pairs, figures.categories(pairs), strict=True)}
+    uses = data.benchmark_uses
+    pattern = pattern_of(data)
 
     t = _Tables(chosen, codes, uses)
     groups = t.arm("group", lambda c: (c.municipality_id, c.kind, c.level, pattern(c)))
@@ -385,10 +438,24 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
     tr_keys: list[list[Any]] = []
     if trans:
         tr_keys = _transition_cells(t, trans, bands)
-    hidden = t.pub.protect()
+    return Protected(
+        t, t.pub.protect(), total, munis, levels, age_rows, half_rows, numbers, ref, bands,
+        tr_keys,
+    )  # fmt: skip
 
-    def shown(key: Any) -> int | None:
-        return None if key in hidden else t.pub.value(key)
+
+def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
+    """The evaluator's tables for one informant: pooled, per municipality, type, level,
+    pejlemærke, age group and half-year of the baseline, protected together."""
+    chosen = data.cells
+    pooled = figures.compute_cells(chosen, filters)
+    pattern = pattern_of(data)
+    p = protect(data, programme_id)
+    t, hidden, total, munis = p.tables, p.hidden, p.total, p.munis
+    kinds = list(InterventionType)
+    levels, age_rows, half_rows = p.levels, p.age_rows, p.half_rows
+    ref, bands, tr_keys = p.ref, p.bands, p.tr_keys
+    shown = p.shown
 
     overall = _row("Alle", [shown(k) for k in total], pooled)
     breakdowns = []
