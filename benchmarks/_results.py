@@ -10,8 +10,8 @@ JSON line per figure it measures::
 ratio to that baseline: 0.6 for a page that took 0.6× its time at 1k (goal "at most 1.5×"), 2.4
 for a command that took 2.4× the bare reader (goal "within 3×"). Where the goal is an absolute
 figure it is the measured figure over the goal: 0.41 for 4,127 rows/s against 10,000 rows/s.
-``None`` if the goal has neither. Without ``SPOR_BENCH_RESULTS`` :func:`record` does nothing, so a benchmark run by hand
-prints its own table as before.
+``None`` if the goal has neither. Without ``SPOR_BENCH_RESULTS`` :func:`record` does nothing,
+so a benchmark run by hand prints its own table as before.
 
 ``SPOR_BENCH_QUICK=1`` (``make bench BENCH_ARGS=--quick``) asks a benchmark for a small run
 (:func:`quick`): each script picks smaller sizes for its defaults; its verdicts then say little
