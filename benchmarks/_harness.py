@@ -166,11 +166,11 @@ def _run_as_owner_with_app_role() -> None:
     connection_created.connect(system_on, weak=False)
 
 
-def start(prefix: str, args: argparse.Namespace | None = None) -> Path:
+def start(prefix: str, args: argparse.Namespace | None = None, *, cache_name: str = "") -> Path:
     """Point Spor at the benchmark's database, set Django up and migrate. SQLite by default:
     a new file in a temporary directory (with ``--reuse``, a cached file in
-    ``benchmarks/.cache/``); with ``--database-url``, PostgreSQL (made anew unless
-    ``--reuse``). Returns the directory (for :func:`finish`)."""
+    ``benchmarks/.cache/``, named ``cache_name`` if given); with ``--database-url``,
+    PostgreSQL (made anew unless ``--reuse``). Returns the directory (for :func:`finish`)."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     postgres = args is not None and bool(args.database_url)
     if postgres:
@@ -182,7 +182,9 @@ def start(prefix: str, args: argparse.Namespace | None = None) -> Path:
     else:
         if args is not None and args.reuse:
             CACHE.mkdir(exist_ok=True)
-            db_path = CACHE / f"pages-{args.children}-{args.baseline}-{args.seed}.sqlite3"
+            db_path = CACHE / (
+                cache_name or f"pages-{args.children}-{args.baseline}-{args.seed}.sqlite3"
+            )
         else:
             db_path = tmp / "bench.sqlite3"
         os.environ["SPOR_DATABASE_URL"] = f"sqlite:///{db_path}"
