@@ -57,8 +57,11 @@ from spor.concerns.models import Concern
 from spor.concerns.services import concern_case_started
 from spor.lib.context import RequestContext
 from spor.lib.forms import raise_errors
-from spor.notifications.models import Kind
-from spor.notifications.services import notification_once, notify_case_member_added
+from spor.notifications.services import (
+    Overdue,
+    notifications_overdue,
+    notify_case_member_added,
+)
 from spor.registry.models import Child, Group
 from spor.screening.models import Consent
 from spor.screening.selectors import RECIPIENT_OF_ROLE
@@ -945,7 +948,6 @@ def goals_notify_overdue(*, today: dt.date) -> tuple[int, int]:
     """One notification to the person responsible for each active goal of an open case
     whose follow-up date has passed, once per goal and date (``manage.py spor_notify_due``;
     the system context of one municipality). Returns (made, made before)."""
-    made = already = 0
     goals = (
         Goal.objects.filter(
             status=GoalStatus.ACTIVE,
@@ -956,11 +958,10 @@ def goals_notify_overdue(*, today: dt.date) -> tuple[int, int]:
         .select_related("responsible__user")
         .order_by("pk")
     )
-    for goal in goals:
-        new = notification_once(
+    return notifications_overdue(
+        Overdue(
             municipality_id=goal.municipality_id,
             recipient=goal.responsible.user,
-            kind=Kind.OVERDUE,
             text=(
                 f"Opfølgningen af et mål i forløb #{goal.case_id} er overskredet "
                 f"({goal.follow_up_on:%d.%m.%Y})."
@@ -968,5 +969,5 @@ def goals_notify_overdue(*, today: dt.date) -> tuple[int, int]:
             link=reverse("cases:case_detail", kwargs={"case_id": goal.case_id}),
             key=f"goal:{goal.pk}:{goal.follow_up_on.isoformat()}",
         )
-        made, already = (made + 1, already) if new else (made, already + 1)
-    return made, already
+        for goal in goals
+    )

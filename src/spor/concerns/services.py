@@ -32,8 +32,11 @@ from spor.concerns.models import (
 )
 from spor.concerns.selectors import may_manage
 from spor.lib.context import RequestContext
-from spor.notifications.models import Kind
-from spor.notifications.services import notification_once, notify_concern_assigned
+from spor.notifications.services import (
+    Overdue,
+    notifications_overdue,
+    notify_concern_assigned,
+)
 from spor.registry.models import Child, Group
 
 # The messages, shared with the forms so that the screens and the services say the same.
@@ -394,7 +397,6 @@ def concerns_notify_overdue(*, today: dt.date) -> tuple[int, int]:
     """One notification to the person responsible for each open concern whose follow-up
     date has passed, once per concern and date (``manage.py spor_notify_due``; the system
     context of one municipality). Returns (made, made before)."""
-    made = already = 0
     concerns = (
         Concern.objects.filter(
             state__in=OPEN_STATES, follow_up_on__lt=today, responsible__active=True
@@ -402,11 +404,10 @@ def concerns_notify_overdue(*, today: dt.date) -> tuple[int, int]:
         .select_related("responsible__user")
         .order_by("pk")
     )
-    for concern in concerns:
-        new = notification_once(
+    return notifications_overdue(
+        Overdue(
             municipality_id=concern.municipality_id,
             recipient=concern.responsible.user,
-            kind=Kind.OVERDUE,
             text=(
                 f"Opfølgningsdatoen for bekymring #{concern.pk} er overskredet "
                 f"({concern.follow_up_on:%d.%m.%Y})."
@@ -414,5 +415,5 @@ def concerns_notify_overdue(*, today: dt.date) -> tuple[int, int]:
             link=reverse("concerns:concern_detail", kwargs={"concern_id": concern.pk}),
             key=f"concern:{concern.pk}:{concern.follow_up_on.isoformat()}",
         )
-        made, already = (made + 1, already) if new else (made, already + 1)
-    return made, already
+        for concern in concerns
+    )

@@ -10,6 +10,8 @@ rolled back sends nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -118,12 +120,41 @@ def email_preferences_save(*, actor: Actor, kinds: set[str]) -> None:
 def notification_once(**fields: Any) -> bool:
     """:func:`notification_create` for a notification with a ``key``: made once, however
     often the job runs. False if it was already made (also by another run at the same
-    moment). Each part of the loop finds its own overdue items and calls this
-    (``concerns_notify_overdue``, ``goals_notify_overdue``; the command ``spor_notify_due``)."""
+    moment)."""
     try:
         return notification_create(**fields) is not None
     except IntegrityError:  # another run made it at the same moment
         return False
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """One overdue follow-up to tell its responsible person about, once per ``key``."""
+
+    municipality_id: int
+    recipient: User
+    text: str
+    link: str
+    key: str
+
+
+def notifications_overdue(items: Iterable[Overdue]) -> tuple[int, int]:
+    """One notification of the kind "overdue" per item, once per recipient and key however
+    often the job runs (:func:`notification_once`). Each part of the loop finds its own
+    overdue items and hands them here (``concerns_notify_overdue``, ``goals_notify_overdue``;
+    the command ``spor_notify_due``). Returns (made now, made before)."""
+    made = already = 0
+    for item in items:
+        new = notification_once(
+            municipality_id=item.municipality_id,
+            recipient=item.recipient,
+            kind=Kind.OVERDUE,
+            text=item.text,
+            link=item.link,
+            key=item.key,
+        )
+        made, already = (made + 1, already) if new else (made, already + 1)
+    return made, already
 
 
 # --------------------------------------------------------------------------- called by others
