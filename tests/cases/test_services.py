@@ -237,7 +237,7 @@ def test_suggestions_fit_age_target_and_level_same_level_first(world: World) -> 
     case = services.case_open(
         actor=a, title="Trivsel", level=Level.ANTICIPATORY, child=world.child_a2
     )  # Ida, 7 years old
-    found = selectors.suggest_interventions(a, case).items
+    found = selectors.suggest_interventions(a, case, sdq_bands={}).items
     names = [s.intervention.name for s in found]
     assert names.index(same.name) < names.index(adjacent.name)
     assert "For små børn" not in names and "Inaktiv" not in names
@@ -254,14 +254,14 @@ def test_a_preventive_case_is_not_offered_the_most_intervening_items(world: Worl
         actor=a, title="Trivsel", level=Level.PREVENTIVE, child=world.child_a1
     )
     assert "Indgribende" not in [
-        s.intervention.name for s in selectors.suggest_interventions(a, case).items
+        s.intervention.name for s in selectors.suggest_interventions(a, case, sdq_bands={}).items
     ]
 
 
 def test_a_group_case_is_offered_items_for_the_child_community(world: World) -> None:
     a = actor(world, world.ppr_a)
     case = services.case_open(actor=a, title="Uro", level=Level.PREVENTIVE, group=world.class_a)
-    found = selectors.suggest_interventions(a, case).items
+    found = selectors.suggest_interventions(a, case, sdq_bands={}).items
     assert [s.intervention.name for s in found] == ["Trivselsforløb i klassen"]
     assert Target.COMMUNITY in found[0].intervention.targets
 

@@ -1,41 +1,32 @@
-"""Scoped reads behind the suggestions from need: the case's need profile and what worked
-locally for similar children. The ranking itself is :mod:`spor.cases.matching` (pure).
+"""Scoped reads behind the suggestions from need: the case's need profile. The ranking
+itself is :mod:`spor.cases.matching` (pure).
 
-What is read, and why it may be:
+What is read here, and why it may be:
 
 * the concern the case started from (the case links it);
 * the child's latest agreed screening position and focus points, only as far as the
-  actor may see them (:func:`spor.screening.selectors.latest_position`: the consent rules);
-* the SDQ baseline responses of the case's own deliveries (the team sees them on the case);
-* for the local outcomes: counts over the municipality's earlier deliveries with a before
-  and an after response of the evaluation's default informant — never a child, published
-  through the disclosure engine by :func:`spor.cases.matching.local_outcomes`.
+  actor may see them (:func:`spor.screening.selectors.latest_position`: the consent rules).
+
+The SDQ part (the case's baseline bands, and what worked locally for similar children) is
+measurement's, a later stage of the loop: :mod:`spor.measurement.needs` reads it and the
+caller above both (the case's views) hands it in.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 
-from spor import sdq
 from spor.accounts.access import Actor
 from spor.cases import matching
 from spor.cases.models import Case
-from spor.measurement import questionnaire
-from spor.measurement.models import Informant, Phase, Response
 from spor.screening import selectors as screening
 
-# The evaluation page's default informant (spor.evaluation.web.forms.DEFAULT_INFORMANT):
-# the same pairs as the evaluation counts.
-OUTCOME_INFORMANT = Informant.PROFESSIONAL
-SUBSCALES = tuple(matching.SDQ_NEEDS)
 
-
-def _bands(scores: dict[str, object]) -> dict[str, str | None]:
-    return {s: str(scores.get(f"{s}_band") or "") or None for s in SUBSCALES}
-
-
-def case_profile(actor: Actor, case: Case) -> matching.NeedProfile:
-    """The need profile of the case's child: its concern, screening and SDQ."""
+def case_profile(
+    actor: Actor, case: Case, *, sdq_bands: Mapping[str, str | None]
+) -> matching.NeedProfile:
+    """The need profile of the case's child: its concern, screening and the SDQ bands
+    given (:func:`spor.measurement.needs.baseline_bands`)."""
     categories = []
     if case.source_concern_id is not None and case.source_concern is not None:
         categories.append(case.source_concern.category)
@@ -45,69 +36,9 @@ def case_profile(actor: Actor, case: Case) -> matching.NeedProfile:
         if latest is not None:
             position = latest.position
             focus = [p for points in (latest.focus or {}).values() for p in points]
-    # The strongest band per subscale over the case's baseline responses (any informant).
-    bands: dict[str, str | None] = {}
-    for scores in Response.objects.filter(
-        municipality_id=actor.municipality_id, delivery__case=case, phase=Phase.BEFORE
-    ).values_list("scores", flat=True):
-        for scale, band in _bands(scores or {}).items():
-            old = bands.get(scale) or ""
-            if matching.BAND_WEIGHT.get(band or "", 0) > matching.BAND_WEIGHT.get(old, 0):
-                bands[scale] = band
     return matching.profile(
         concern_categories=categories,
         screening_position=position,
         screening_focus=focus,
-        sdq_bands=bands,
+        sdq_bands=sdq_bands,
     )
-
-
-def _critical(form: str, norm_set: str) -> float | None:
-    try:
-        p = sdq.rci_details(questionnaire.sdq_informant(form), "total", norm_set.split("@", 1)[0])
-    except sdq.SDQError:
-        return None
-    return p.critical_change
-
-
-def past_pairs(actor: Actor, intervention_ids: set[int]) -> list[matching.PastPair]:
-    """The municipality's child deliveries of these interventions with a baseline and a
-    follow-up of the default informant (two queries): the baseline's need areas and whether
-    the total improved reliably (the baseline's norm set and informant)."""
-    if not intervention_ids:
-        return []
-    base = Response.objects.filter(
-        municipality_id=actor.municipality_id,
-        informant=OUTCOME_INFORMANT,
-        delivery__case__child__isnull=False,
-        delivery__intervention_id__in=intervention_ids,
-    )
-    after = {
-        d: scores
-        for d, scores in base.filter(phase=Phase.AFTER)
-        .order_by("delivery_id", "pk")
-        .values_list("delivery_id", "scores")
-    }
-    out = []
-    critical: dict[tuple[str, str], float | None] = {}
-    for delivery_id, intervention_id, form, norm_set, scores in (
-        base.filter(phase=Phase.BEFORE)
-        .order_by("delivery_id", "pk")
-        .values_list("delivery_id", "delivery__intervention_id", "form", "norm_set", "scores")
-    ):
-        post = after.get(delivery_id)
-        if post is None or not scores:
-            continue
-        before_total, after_total = scores.get("total"), post.get("total")
-        if before_total is None or after_total is None:
-            continue
-        key = (form, norm_set)
-        if key not in critical:
-            critical[key] = _critical(form, norm_set)
-        limit = critical[key]
-        if limit is None or not math.isfinite(limit):
-            continue
-        needs = frozenset(matching.sdq_needs(_bands(scores)))
-        improved = float(before_total) - float(after_total) > limit
-        out.append(matching.PastPair(intervention_id, needs, improved))
-    return out

@@ -10,6 +10,7 @@ the access log (these functions only read).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.cases import matching
+from spor.cases import needs as need_reads
 from spor.cases.models import (
     LEVEL_ORDER,
     Case,
@@ -300,7 +302,12 @@ def age_span(actor: Actor, case: Case, today: dt.date | None = None) -> tuple[in
 
 
 def suggest_interventions(
-    actor: Actor, case: Case, *, today: dt.date | None = None, outcomes: bool = False
+    actor: Actor,
+    case: Case,
+    *,
+    sdq_bands: Mapping[str, str | None],
+    past_pairs: Callable[[set[int]], list[matching.PastPair]] | None = None,
+    today: dt.date | None = None,
 ) -> Suggestions:
     """Catalogue items that fit the case, ranked by the child's need.
 
@@ -308,12 +315,12 @@ def suggest_interventions(
     target (barn for a child, børnefællesskab for a group) and a level at most one step from
     the case's. Then :func:`spor.cases.matching.rank`: items already given last; the need
     areas the item addresses (``Intervention.needs``) weighed against the child's concern,
-    screening and SDQ (:func:`spor.cases.needs.case_profile`); the level the screening
-    position points at; the level's distance; PPR's own items; the name. With ``outcomes``
-    also what worked for similar children in the municipality, suppressed as the
-    evaluation is."""
-    from spor.cases import needs as need_reads
-
+    screening and the SDQ bands given (:func:`spor.cases.needs.case_profile`); the level the
+    screening position points at; the level's distance; PPR's own items; the name. With
+    ``past_pairs`` (the reads of the municipality's earlier before/after pairs for a set of
+    interventions) also what worked for similar children in the municipality, suppressed as
+    the evaluation is. The SDQ reads are measurement's, a later stage: the caller above
+    both gives them (:mod:`spor.measurement.needs`)."""
     ages = age_span(actor, case, today)
     target = case.target
     level_index = LEVEL_ORDER.index(case.level) if case.level in LEVEL_ORDER else 1
@@ -322,7 +329,7 @@ def suggest_interventions(
             "intervention_id", flat=True
         )
     )
-    need = need_reads.case_profile(actor, case)
+    need = need_reads.case_profile(actor, case, sdq_bands=sdq_bands)
     fitting: dict[int, tuple[Intervention, str, int]] = {}
     for item in active_interventions(actor):
         if target not in item.targets:
@@ -373,6 +380,6 @@ def suggest_interventions(
             )
         )
     found = {}
-    if outcomes and need.known and case.child_id is not None:
-        found = matching.local_outcomes(need_reads.past_pairs(actor, set(fitting)), need)
+    if past_pairs is not None and need.known and case.child_id is not None:
+        found = matching.local_outcomes(past_pairs(set(fitting)), need)
     return Suggestions(items, need, found)

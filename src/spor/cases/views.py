@@ -3,6 +3,7 @@ write through :mod:`spor.cases.services` and log every read of a child's case.""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,6 +29,7 @@ from spor.concerns.models import Concern
 from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
 from spor.lib.forms import add_errors
 from spor.lib.ids import NotAnId, query_id
+from spor.measurement import needs as measurement_needs
 from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
 from spor.registry.models import Child, Group
@@ -240,7 +242,9 @@ def _render_detail(
         "goal_forms": goal_forms,
         "may_work": may_work,
         "today": timezone.localdate(),
-        "suggestions": selectors.suggest_interventions(actor, case).items[:5]
+        "suggestions": selectors.suggest_interventions(
+            actor, case, sdq_bands=measurement_needs.baseline_bands(actor, case)
+        ).items[:5]
         if case.is_open
         else [],
         "child_visible": registry_selectors.may_see_child(actor, case.child_id),
@@ -481,7 +485,12 @@ def delivery_add(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
     """Choose an intervention for the case, with Spor's suggestions from the catalogue."""
     case = selectors.get_case_for_user(actor, case_id)
     _may_work_or_404(actor, case)
-    suggestions = selectors.suggest_interventions(actor, case, outcomes=True)
+    suggestions = selectors.suggest_interventions(
+        actor,
+        case,
+        sdq_bands=measurement_needs.baseline_bands(actor, case),
+        past_pairs=functools.partial(measurement_needs.past_pairs, actor),
+    )
     chosen = _id_param(request, "indsats")
     form = forms.DeliveryForm(
         request.POST if request.method == "POST" else None,
