@@ -341,6 +341,8 @@ def test_the_case_shows_change_and_the_reliable_change_category(world: World) ->
     text = page.content.decode()
     assert "Flyttet ind i normalområdet" in text
     assert "RCI -1,91 med SD 6,0 og reliabilitet r = 0,62 (test-retest)" in text
+    # ... and where the reliability comes from (the norm set's data, per informant)
+    assert "kilde til r: Goodman 2001" in text and "lærerskemaets samlede score" in text
     assert '<td class="num">-10</td>' in text
     assert "Lærer/pædagog: før 20, efter 10." in text  # the chart's text alternative
     assert "Ukontrolleret før/efter-måling" in text

@@ -25,7 +25,13 @@ def test_the_default_reliability_is_test_retest_and_internal_consistency_is_kept
     assert p.norm_set == "uk-3band@1"
     assert "Goodman" in p.sources["reliability"] and "retest" in p.sources["reliability"]
     assert p.critical_change == pytest.approx(1.96 * math.sqrt(2) * 6.0 * math.sqrt(0.38))
-    assert p.label_da() == ("SD 6,0 og reliabilitet r = 0,62 (test-retest), normsæt uk-3band@1")
+    assert p.label_da() == (
+        "SD 6,0 og reliabilitet r = 0,62 (test-retest), normsæt uk-3band@1; kilde til r: "
+        "Goodman 2001: gennemsnitlig retest-stabilitet (4–6 måneder) over alle SDQ-skalaer; "
+        "et tal for lærerskemaets samlede score er ikke fundet"
+    )
+    # Another reliability drops the citation: it is not about that number.
+    assert "kilde" not in p.with_reliability(0.8).label_da()
     alpha = p.with_reliability(0.87, "internal_consistency")
     assert alpha.label_da().endswith(
         "r = 0,87 (intern konsistens (Cronbachs α)), normsæt uk-3band@1"

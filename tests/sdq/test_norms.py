@@ -127,3 +127,58 @@ def test_bad_norm_files(tmp_path):
         sdq.load_norm_set(p)
     with pytest.raises(SDQError, match="ukendt normsæt"):
         sdq.load_norm_set("uk-9band")
+
+
+@pytest.mark.parametrize("name", sdq.list_norm_sets())
+def test_every_shipped_number_names_its_source(name):
+    """Every cut-off and every RCI number of every shipped norm set has a source in the data,
+    and says how far it was checked."""
+    ns = sdq.load_norm_set(name)
+    assert len(ns.source) > 40 or (ns.strata and all(len(s.source) > 40 for s in ns.strata))
+    if ns.strata:
+        assert all("Table" in s.source for s in ns.strata)
+    for informant, scales in ns.rci.items():
+        for scale, p in scales.items():
+            numbers = [k for k in ("sd", "mean", "reliability", "internal_consistency") if k in p]
+            assert {"sd", "reliability"} <= set(numbers)
+            for key in numbers:
+                assert len(ns.rci_number_source(informant, scale, key)) > 40, (informant, key)
+            # the default reliability's short citation, shown next to every RCI figure
+            assert sdq.rci_details(informant, scale, ns).reliability_source_da
+    if name.startswith("dk-"):
+        assert "not checked against the primary" in ns.verification.replace("Not", "not")
+        assert ns.rci == {}  # no Danish means or SDs were found: no RCI from a Danish set
+
+
+def _write(tmp_path, data):
+    p = tmp_path / "normer.json"
+    p.write_text(json.dumps(data), encoding="utf-8")
+    return p
+
+
+def test_a_norm_set_with_a_number_without_source_is_refused(tmp_path):
+    good = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    assert sdq.load_norm_set(_write(tmp_path, good)).rci_number_source("parent", "total", "sd")
+    no_sd_source = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    del no_sd_source["rci"]["parent"]["total"]["sources"]["sd"]
+    with pytest.raises(SDQError, match=r"rci.parent.total.sd: tallet har ingen kilde"):
+        sdq.load_norm_set(_write(tmp_path, no_sd_source))
+    # a source for all informants is enough
+    no_sd_source["rci_sources"] = {"sd": "Invented for tests."}
+    assert sdq.load_norm_set(_write(tmp_path, no_sd_source)).rci["parent"]["total"]["sd"] == 5.0
+    no_source = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    no_source["source"] = " "
+    with pytest.raises(SDQError, match="ingen kilde"):
+        sdq.load_norm_set(_write(tmp_path, no_source))
+    # unless every stratum names its own
+    for st in no_source["strata"]:
+        st["source"] = "Table 9, invented"
+    assert sdq.load_norm_set(_write(tmp_path, no_source)).strata[0].source == "Table 9, invented"
+    bad_r = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    bad_r["rci"]["parent"]["total"]["reliability"] = 1.2
+    with pytest.raises(SDQError, match="uden for gyldigt område"):
+        sdq.load_norm_set(_write(tmp_path, bad_r))
+    bad_kind = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    bad_kind["rci"]["parent"]["total"]["reliability_kind"] = "gæt"
+    with pytest.raises(SDQError, match="ukendt reliability_kind"):
+        sdq.load_norm_set(_write(tmp_path, bad_kind))

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from spor.sdq._base import MISSING, SDQError
 from spor.sdq._instrument import load_instrument
-from spor.sdq._norms import NormSet, band, load_norm_set
+from spor.sdq._norms import RCI_NUMBERS, NormSet, band, load_norm_set
 from spor.sdq._result import ScoreResult
 
 F64 = npt.NDArray[np.float64]
@@ -57,7 +57,10 @@ RELIABILITY_KINDS_DA: Final = {
 class RciParameters:
     """What a norm set documents for an informant's scale: the population SD and mean, the
     default reliability (test-retest, ``reliability_kind``) and internal consistency, each
-    with its source. ``mean`` and ``internal_consistency`` are NaN where not documented."""
+    with its source (``sources``: the informant's own, else the norm set's).
+    ``reliability_source_da`` is the short Danish citation of the default reliability that
+    every figure shows next to it. ``mean`` and ``internal_consistency`` are NaN where not
+    documented."""
 
     norm_set: str
     informant: str
@@ -68,6 +71,7 @@ class RciParameters:
     reliability_kind: str
     internal_consistency: float
     sources: Mapping[str, str]
+    reliability_source_da: str = ""
 
     @property
     def s_diff(self) -> float:
@@ -81,7 +85,10 @@ class RciParameters:
 
     def with_reliability(self, reliability: float, kind: str = "given") -> RciParameters:
         check_rci(self.sd, reliability)
-        return replace(self, reliability=float(reliability), reliability_kind=kind)
+        # Another reliability is not the one the citation is about.
+        return replace(
+            self, reliability=float(reliability), reliability_kind=kind, reliability_source_da=""
+        )
 
     def with_population(
         self, *, mean: float | None = None, sd: float | None = None
@@ -99,9 +106,10 @@ class RciParameters:
     def label_da(self) -> str:
         """The parameters in Danish, for every figure that uses them."""
         kind = RELIABILITY_KINDS_DA.get(self.reliability_kind, self.reliability_kind)
+        cite = f"; kilde til r: {self.reliability_source_da}" if self.reliability_source_da else ""
         return (
             f"SD {_da(self.sd)} og reliabilitet r = {_da(self.reliability, 2)} ({kind}), "
-            f"normsæt {self.norm_set}"
+            f"normsæt {self.norm_set}{cite}"
         )
 
 
@@ -139,7 +147,11 @@ def rci_details(
         reliability=r,
         reliability_kind=str(p.get("reliability_kind", "internal_consistency")),
         internal_consistency=float(p.get("internal_consistency", math.nan)),
-        sources=dict(ns.rci_sources or {}) or {"all": ns.rci_source},
+        sources={
+            key: ns.rci_number_source(informant, scale, key) for key in RCI_NUMBERS if key in p
+        }
+        | {k: v for k, v in (ns.rci_sources or {}).items() if k not in RCI_NUMBERS},
+        reliability_source_da=str(p.get("reliability_source_da", "")),
     )
 
 

@@ -6,6 +6,12 @@ number: higher is worse) or ``{"le": [a, b, …]}`` (band *k* starts where the s
 *k*-th number: for prosocial, lower is worse). A norm set may instead hold ``strata``, each with
 ``sex`` (``"f"``/``"m"``/``null``), ``age_min``, ``age_max`` and its own ``cutoffs``: that is the
 shape for Danish norms by sex and age. Every banded result carries its norm set (``id@version``).
+
+Every number carries its source, and the loader refuses a norm set where one is missing: the
+cut-offs have the norm set's ``source`` (a stratum may name its own table and column as
+``source``); each RCI parameter (``sd``, ``mean``, ``reliability``, ``internal_consistency``)
+has its source in the informant's ``sources`` or, for all informants, in ``rci_sources``. A
+``verification`` line says how far the numbers were checked.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class Stratum:
     age_min: int | None
     age_max: int | None
     cutoffs: Mapping[str, Mapping[str, Cut]]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class NormSet:
     rci_source: str
     path: str = ""
     rci_sources: Mapping[str, str] | None = None
+    verification: str = ""
 
     @property
     def ref(self) -> str:
@@ -80,6 +88,13 @@ class NormSet:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(b.code for b in self.bands)
+
+    def rci_number_source(self, informant: str, scale: str, parameter: str) -> str:
+        """Where an RCI parameter comes from: the informant's own source, else the norm set's
+        source for that parameter (``""`` if neither; the loader refuses that for a number it
+        holds)."""
+        own = self.rci.get(informant, {}).get(scale, {}).get("sources", {})
+        return str(own.get(parameter) or (self.rci_sources or {}).get(parameter) or "")
 
     def informant_cutoffs(self, informant: str) -> Mapping[str, Cut]:
         if self.cutoffs is None:
@@ -115,9 +130,54 @@ def _parse_cutoffs(d: Mapping[str, Any], n_bands: int, where: str) -> dict[str, 
     return out
 
 
+RCI_NUMBERS = ("sd", "mean", "reliability", "internal_consistency")
+RELIABILITY_KINDS = ("retest", "internal_consistency")
+
+
+def _check_rci(data: Mapping[str, Any], path: str) -> None:
+    """Every RCI number must be a number in range and name its source."""
+    shared = data.get("rci_sources", {})
+    for informant, scales in data.get("rci", {}).items():
+        for scale, p in scales.items():
+            where = f"{path} rci.{informant}.{scale}"
+            own = p.get("sources", {})
+            for key in RCI_NUMBERS:
+                if key not in p:
+                    continue
+                v = p[key]
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    raise SDQError(f"{where}.{key}: {v!r} er ikke et tal / is not a number")
+                if key == "sd":
+                    ok = v > 0
+                elif key == "mean":
+                    ok = v >= 0
+                else:
+                    ok = 0 <= v < 1
+                if not ok:
+                    raise SDQError(f"{where}.{key}: {v} er uden for gyldigt område / out of range")
+                if not str(own.get(key) or shared.get(key) or "").strip():
+                    raise SDQError(
+                        f"{where}.{key}: tallet har ingen kilde (sources.{key} eller "
+                        f"rci_sources.{key}) / the number has no source"
+                    )
+            for key in ("sd", "reliability"):
+                if key not in p:
+                    raise SDQError(f"{where}: mangler {key} / {key} is missing")
+            kind = p.get("reliability_kind", "internal_consistency")
+            if kind not in RELIABILITY_KINDS:
+                raise SDQError(f"{where}: ukendt reliability_kind {kind!r} / unknown kind")
+
+
 def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
     if data.get("format") != FORMAT:
         raise SDQError(f"{path}: ukendt format {data.get('format')!r}, forventede {FORMAT!r}")
+    strata_sources = [str(st.get("source", "")).strip() for st in data.get("strata", [])]
+    if not str(data.get("source", "")).strip() and not (strata_sources and all(strata_sources)):
+        raise SDQError(
+            f"{path}: normsættet har ingen kilde ('source') til sine grænser / "
+            "the norm set names no source for its cut-offs"
+        )
+    _check_rci(data, path)
     bands = tuple(
         Band(str(b["code"]), str(b.get("label_da", b["code"])), str(b.get("label_en", b["code"])))
         for b in data["bands"]
@@ -133,6 +193,7 @@ def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
                 age_min=s.get("age_min"),
                 age_max=s.get("age_max"),
                 cutoffs=_parse_cutoffs(s["cutoffs"], len(bands), f"{path} stratum {i}"),
+                source=str(s.get("source", "")),
             )
             for i, s in enumerate(data["strata"])
         )
@@ -158,6 +219,7 @@ def parse_norm_set(data: Mapping[str, Any], path: str = "") -> NormSet:
         rci_source=str(data.get("rci_source", "")),
         path=path,
         rci_sources={str(k): str(v) for k, v in data.get("rci_sources", {}).items()},
+        verification=str(data.get("verification", "")),
     )
 
 
