@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from spor.lib.links import new_token
 from spor.measurement import links
 from spor.measurement.models import MeasurementRequest
 from spor.registry.models import Child
@@ -34,7 +35,7 @@ def setting() -> str:
 def test_the_look_up_by_token_opens_only_the_links_municipality(world: World) -> None:
     with rls.tenant(None):  # an anonymous request's context, as the app role
         assert not MeasurementRequest.objects.exists()  # anonymous: nothing
-        assert links.find_request(links.new_token()[0]) is None
+        assert links.find_request(new_token()[0]) is None
         assert setting() == "0"  # a forged token leaves the anonymous context
         req = links.find_request(WORLD_TOKEN)
         assert req is not None and req.delivery.case.child.first_name == "Oliver"

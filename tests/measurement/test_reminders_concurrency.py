@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from spor.accounts.models import Membership
+from spor.lib.links import new_token
 from spor.measurement import links, services
 from spor.measurement.models import Informant, MeasurementRequest, Phase
 from tests.conftest import World
@@ -27,7 +28,7 @@ def due_links(w: World, n: int) -> dict[str, str]:
     sent = timezone.now() - dt.timedelta(days=8)
     old = {}
     for i in range(n):
-        token, token_hash = links.new_token()
+        token, token_hash = new_token()
         email = f"forælder{i}@example.org"
         MeasurementRequest.objects.create(
             municipality=w.a,

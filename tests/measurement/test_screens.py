@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Action
 from spor.cases.models import DeliveryStatus
-from spor.measurement import links
+from spor.lib.links import new_token
 from spor.measurement.models import Informant, MeasurementRequest, Phase, Response
 from tests.conftest import World
 from tests.measurement.helpers import answers, post_data, tokens_in_outbox
@@ -269,7 +269,7 @@ def test_a_forged_value_is_refused(world: World) -> None:
 
 def test_forged_expired_and_revoked_links(world: World) -> None:
     anonymous = Client()
-    forged = anonymous.get(f"/svar/{links.new_token()[0]}/")
+    forged = anonymous.get(f"/svar/{new_token()[0]}/")
     assert forged.status_code == 404 and "Linket findes ikke" in forged.content.decode()
     assert anonymous.get("/svar/kort/").status_code == 404
 
@@ -287,7 +287,7 @@ def test_link_guessing_is_rate_limited_per_address(world: World, settings) -> No
     settings.SPOR_MEASUREMENT_GUESS_LIMIT = 5
     guesser = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(5):
-        assert guesser.get(f"/svar/{links.new_token()[0]}/").status_code == 404
+        assert guesser.get(f"/svar/{new_token()[0]}/").status_code == 404
     blocked = guesser.get(f"/svar/{WORLD_TOKEN}/")  # even a real link, while blocked
     assert blocked.status_code == 429 and "For mange forsøg" in blocked.content.decode()
     assert guesser.post(f"/svar/{WORLD_TOKEN}/").status_code == 429
@@ -373,7 +373,7 @@ def test_the_answer_page_works_while_the_shared_cache_is_down(world: World) -> N
     }
     anonymous = Client(raise_request_exception=False)
     with override_settings(CACHES=down):
-        forged = anonymous.get(f"/svar/{links.new_token()[0]}/")
+        forged = anonymous.get(f"/svar/{new_token()[0]}/")
         assert forged.status_code == 404 and "Linket findes ikke" in forged.content.decode()
         assert anonymous.get(f"/svar/{WORLD_TOKEN}/").status_code == 200
         posted = anonymous.post(f"/svar/{WORLD_TOKEN}/", post_data(answers(1)))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from spor import sdq
 from spor.audit.models import AccessLogEntry, Action
 from spor.cases.models import DeliveryStatus
+from spor.lib.links import new_token
 from spor.measurement import links, questionnaire, services
 from spor.measurement.models import Informant, MeasurementRequest, Phase, Response
 from spor.measurement.services import Recipient
@@ -217,7 +218,7 @@ class BrokenBackend:
 
 
 def open_link(world: World, **fields: object) -> tuple[MeasurementRequest, str]:
-    token, token_hash = links.new_token()
+    token, token_hash = new_token()
     values: dict[str, object] = {
         "municipality": world.a,
         "delivery": world.extra["case_delivery"],

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from spor.accounts.models import Membership
-from spor.measurement import links, questionnaire
+from spor.lib.links import hash_token
+from spor.measurement import questionnaire
 from spor.measurement.models import Informant, MeasurementRequest, Phase, Response
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def extend(w: World) -> None:
         form="parent-4-17",
         recipient_name="Mette Nielsen",
         recipient_email="mette@example.org",
-        token_hash=links.hash_token(WORLD_TOKEN),
+        token_hash=hash_token(WORLD_TOKEN),
         expires_at=now + dt.timedelta(days=21),
         sent_at=now,
         created_by=ppr,

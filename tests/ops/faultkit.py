@@ -31,7 +31,8 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from spor.accounts.models import GroupAssignment, User  # noqa: E402
-from spor.measurement import links, questionnaire  # noqa: E402
+from spor.lib.links import new_token  # noqa: E402
+from spor.measurement import questionnaire  # noqa: E402
 from spor.measurement.models import (  # noqa: E402
     Informant,
     MeasurementRequest,
@@ -116,7 +117,7 @@ def setup() -> dict[str, object]:
         break
     assert response_free is not None
     delivery, form = response_free
-    token, token_hash = links.new_token()
+    token, token_hash = new_token()
     now = timezone.now()
     req = MeasurementRequest.objects.create(
         municipality=muni,

@@ -18,7 +18,7 @@ from django.core.checks import run_checks
 from django.test import Client, RequestFactory
 
 from spor.audit.models import AccessLogEntry, Action
-from spor.measurement import links
+from spor.lib.links import new_token
 from spor.ops.proxies import client_address
 from spor.sso.models import LoginEvent
 from tests.conftest import World
@@ -102,7 +102,7 @@ def test_a_forwarded_for_sent_straight_to_the_server_is_not_believed(world: Worl
 
 
 def _wrong_link(client: Client, kind: str = "svar") -> int:
-    return client.get(f"/{kind}/{links.new_token()[0]}/").status_code
+    return client.get(f"/{kind}/{new_token()[0]}/").status_code
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from spor.measurement import links
+from spor.lib.links import new_token
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -73,7 +73,7 @@ def get(port: int, path: str, *, source: str = PROXY, **headers: str) -> tuple[i
 
 def wrong_link(port: int, client: str, *, source: str = PROXY) -> int:
     """A made-up one-time link from ``client`` as the proxy forwards it (X-Forwarded-For)."""
-    return get(port, f"/svar/{links.new_token()[0]}/", source=source, X_Forwarded_For=client)[0]
+    return get(port, f"/svar/{new_token()[0]}/", source=source, X_Forwarded_For=client)[0]
 
 
 @contextmanager
@@ -140,9 +140,7 @@ def _limit_across_two_workers(port: int) -> int:
     answer eleven more from the same parent (ten wrong links, then blocked), then finish
     the first: the status the pinned worker gives it."""
     held = _open(port, PROXY)
-    held.sendall(
-        _request_bytes(f"/svar/{links.new_token()[0]}/", {"X-Forwarded-For": "198.51.100.7"})
-    )
+    held.sendall(_request_bytes(f"/svar/{new_token()[0]}/", {"X-Forwarded-For": "198.51.100.7"}))
     other_worker = [wrong_link(port, "198.51.100.7") for _ in range(LIMIT + 1)]
     assert other_worker == [404] * LIMIT + [429]
     held.sendall(b"\r\n")

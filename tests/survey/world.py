@@ -8,7 +8,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from spor.accounts.models import Membership
-from spor.survey import items, links
+from spor.lib.links import hash_token
+from spor.survey import items
 from spor.survey.models import (
     BenchmarkSelfAssessment,
     Level,
@@ -40,7 +41,7 @@ def extend(w: World) -> None:
         municipality=w.a,
         round=rnd,
         membership=ppr,
-        token_hash=links.hash_token(WORLD_TOKEN),
+        token_hash=hash_token(WORLD_TOKEN),
         used=True,
         expires_on=rnd.closes_on,
     )

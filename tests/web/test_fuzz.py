@@ -328,7 +328,7 @@ def fuzz_world(world: World) -> World:
 
     from django.utils import timezone
 
-    from spor.survey import links
+    from spor.lib.links import hash_token
     from spor.survey.models import SurveyInvitation, SurveyRound
 
     rnd = world.extra["survey_round"]
@@ -344,7 +344,7 @@ def fuzz_world(world: World) -> World:
         municipality=world.a,
         round=open_round,
         membership=world.extra["survey_invitation"].membership,
-        token_hash=links.hash_token("f" * 43),
+        token_hash=hash_token("f" * 43),
         expires_on=open_round.closes_on,
     )
     from tests.measurement.world import WORLD_TOKEN

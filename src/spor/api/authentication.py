@@ -33,11 +33,9 @@ MSG_BAD_TOKEN = "Nøglen er ukendt eller tilbagekaldt."  # noqa: S105 (a message
 
 
 def _lookup(secret: str) -> ApiToken | None:
-    if not rls.postgres():
-        return token_by_secret(secret)
-    found = rls.lookup("spor_api_token_municipality", hash_secret(secret))
-    rls.switch(found[0] if found else None)
-    return token_by_secret(secret) if found else None
+    if not rls.enter_by_key("spor_api_token_municipality", hash_secret(secret)):
+        return None
+    return token_by_secret(secret)
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -17,7 +17,8 @@ import random
 from typing import Any
 
 from spor.accounts.models import Membership, Role
-from spor.survey import items, links, results
+from spor.lib.links import new_token
+from spor.survey import items, results
 from spor.survey.models import (
     BenchmarkSelfAssessment,
     Level,
@@ -95,7 +96,7 @@ def generate(municipality: Municipality, *, rng: random.Random, today: dt.date) 
         used_pks = set(rng.sample([pk for pk, _role in members], n_used))
         for pk, _role in members:
             used = pk in used_pks
-            _token, token_hash = links.new_token()
+            _token, token_hash = new_token()
             invitations.append(
                 SurveyInvitation(
                     municipality_id=mid,

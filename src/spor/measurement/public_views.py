@@ -10,22 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from spor.lib.links import guessing_blocked, private_response, record_bad_token
 from spor.measurement import links, questionnaire, services
 from spor.measurement.models import Informant, RequestStatus
-from spor.ops.proxies import request_context
-
-
-def private_response(response: HttpResponse) -> HttpResponse:
-    """A page reached by a one-time link (also the survey's, spor.survey.public_views)."""
-    # The token is in the URL: keep it out of caches, other sites' Referer headers and search
-    # engines. (Not "no-referrer": browsers then send "Origin: null" and the CSRF check fails.)
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+from spor.ops.proxies import client_address, request_context
 
 
 def closed_response(request: HttpRequest, status: str, message: str) -> HttpResponse:
+    """A used, expired or withdrawn link (also the survey's, spor.survey.public_views)."""
     return private_response(
         render(
             request,
@@ -39,12 +31,12 @@ def closed_response(request: HttpRequest, status: str, message: str) -> HttpResp
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    if links.guessing_blocked(request):
+    if guessing_blocked(client_address(request), scope=links.SCOPE):
         return private_response(render(request, "measurement/public_too_many.html", status=429))
     with transaction.atomic():
         req = links.find_request(token)
         if req is None:
-            links.record_bad_token(request)
+            record_bad_token(client_address(request), scope=links.SCOPE)
             return private_response(render(request, "measurement/public_unknown.html", status=404))
         status = req.status
         if status != RequestStatus.SENT:

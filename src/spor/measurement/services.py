@@ -31,6 +31,7 @@ from spor.cases import selectors as case_selectors
 from spor.cases.models import Delivery, DeliveryStatus
 from spor.lib.context import RequestContext
 from spor.lib.forms import raise_errors
+from spor.lib.links import new_token
 from spor.measurement import links, questionnaire
 from spor.measurement.models import (
     Informant,
@@ -270,7 +271,7 @@ def send_requests(
     now = timezone.now()
     made: list[MeasurementRequest] = []
     for r in recipients:
-        token, token_hash = links.new_token()
+        token, token_hash = new_token()
         req = MeasurementRequest.objects.create(
             municipality_id=actor.municipality_id,
             delivery=delivery,
@@ -513,7 +514,7 @@ def reminder_send(*, request_id: int, now: dt.datetime) -> bool:
     PostgreSQL the other waits for the row and then finds it reminded; SQLite lets one
     writer at a time). The e-mail goes inside the transaction: if it cannot be sent,
     nothing is changed and the old link still works. False if there was nothing to do."""
-    token, token_hash = links.new_token()
+    token, token_hash = new_token()
     if not _remindable(now).filter(pk=request_id).update(token_hash=token_hash, reminded_at=now):
         return False
     req = MeasurementRequest.objects.select_related("delivery__case__child").get(pk=request_id)

@@ -1,6 +1,6 @@
 """The public answer page of a survey link: no login. Forged links answer 404, used links
 and closed rounds 410, and an address that tries too many unknown links 429. The page
-headers are the measurement's (``spor.measurement.public_views.private_response``)."""
+headers are every one-time link's (``spor.lib.links.private_response``)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from spor.measurement.public_views import closed_response, private_response
+from spor.lib.links import guessing_blocked, private_response, record_bad_token
+from spor.measurement.public_views import closed_response
+from spor.ops.proxies import client_address
 from spor.survey import items, links, results, services
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    if links.guessing_blocked(request):
+    if guessing_blocked(client_address(request), scope=links.SCOPE):
         return private_response(render(request, "measurement/public_too_many.html", status=429))
     with transaction.atomic():
         inv = links.find_invitation(token)
         if inv is None:
-            links.record_bad_token(request)
+            record_bad_token(client_address(request), scope=links.SCOPE)
             return private_response(render(request, "measurement/public_unknown.html", status=404))
         status = services.invitation_status(inv)
         if status != "sendt":

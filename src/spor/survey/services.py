@@ -13,6 +13,7 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.lib.ids import parse_small_int
+from spor.lib.links import new_token
 from spor.survey import items, links
 from spor.survey.models import (
     BenchmarkSelfAssessment,
@@ -98,7 +99,7 @@ def open_round(
             opened_by=actor.membership,
         )
         for member in invitable:
-            token, token_hash = links.new_token()
+            token, token_hash = new_token()
             SurveyInvitation.objects.create(
                 municipality_id=actor.municipality_id,
                 round=rnd,

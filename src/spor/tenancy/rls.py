@@ -383,6 +383,18 @@ def lookup(function: str, *args: Any) -> list[int]:
         return [int(r[0]) for r in cursor.fetchall() if r[0] is not None]
 
 
+def enter_by_key(function: str, key: str) -> bool:
+    """Set, for the rest of the current transaction, the municipality that one of the
+    owner's functions (:data:`LOOKUPS`, one argument) names for a secret's hash (a one-time
+    link's, an API token's), or none; True if it named one. On SQLite (no walls) True: the
+    caller's own query then decides."""
+    if not _postgres():
+        return True
+    found = lookup(function, key)
+    switch(found[0] if found else None)
+    return bool(found)
+
+
 def postgres() -> bool:
     """Whether the walls are the database's too (PostgreSQL), so reads across
     municipalities must go through :func:`lookup`."""
