@@ -85,6 +85,54 @@ def test_the_norm_set_is_the_municipalitys_where_it_fits_the_form(settings) -> N
     assert questionnaire.norms_for("teacher-2-4") is None
 
 
+def test_a_norm_set_by_sex_and_age_is_chosen_only_where_it_covers_the_child(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SPOR_SDQ_NORMS = "dk-parent-5-7-secondary"
+    assert questionnaire.norms_for("parent-4-17", sex="m", age=7) == "dk-parent-5-7-secondary"
+    assert questionnaire.norms_for("parent-4-17-followup", sex="f", age=5) == (
+        "dk-parent-5-7-secondary"
+    )
+    # outside 5–7 years, without sex or age, or another informant's form: the form's default
+    assert questionnaire.norms_for("parent-4-17", sex="m", age=8) == "uk-3band"
+    assert questionnaire.norms_for("parent-4-17") == "uk-3band"
+    assert questionnaire.norms_for("teacher-4-17", sex="m", age=6) == "uk-3band"
+    settings.SPOR_SDQ_NORMS = "no-such-set"
+    assert questionnaire.norms_for("parent-4-17", sex="m", age=6) == "uk-3band"
+
+
+def test_the_danish_norms_band_a_paper_form_by_the_childs_sex_and_age(world: World, settings):  # type: ignore[no-untyped-def]
+    """Through the service a PPR worker uses: Oliver (a boy, born 15 March 2018) was 7 on
+    1 June 2025, so the Danish boys' 5–7 cut-offs band that answer; at 8 (today, 2 December
+    2026 or later) no Danish stratum covers him, and the form's default bands it, named so."""
+    settings.SPOR_SDQ_NORMS = "dk-parent-5-7-secondary"
+    delivery = world.extra["case_delivery"]
+    ppr = actor(world, world.ppr_a)
+    assert delivery.case.child.sex == "dreng"
+    at7 = services.enter_paper(
+        actor=ppr, delivery=delivery, phase=Phase.BEFORE, informant=Informant.PARENT,
+        answers=answers(1), impact={}, answered_on=dt.date(2025, 6, 1),
+    )  # fmt: skip
+    assert at7.norm_set == "dk-parent-5-7-secondary@1"
+    # Every item 1: every scale 5, total 20. By hand from BMC Pediatrics 2023 Table 2
+    # (boys 5–7): total 20 ≥ 14 abnormal; hyperactivity 5 in 5–6 borderline; prosocial 5 ≤ 5
+    # abnormal; emotional 5 ≥ 5, conduct 5 ≥ 4, peer 5 ≥ 3 abnormal.
+    bands = {k: at7.scores[f"{k}_band"] for k in
+             ("total", "hyperactivity", "prosocial", "emotional", "conduct", "peer")}  # fmt: skip
+    assert bands == {
+        "total": "abnormal", "hyperactivity": "borderline", "prosocial": "abnormal",
+        "emotional": "abnormal", "conduct": "abnormal", "peer": "abnormal",
+    }  # fmt: skip
+    at8 = services.enter_paper(
+        actor=ppr, delivery=delivery, phase=Phase.AFTER, informant=Informant.PARENT,
+        answers=answers(1), impact={}, answered_on=dt.date(2026, 12, 2),
+    )  # fmt: skip
+    # UK three bands, parent: hyperactivity 5 is normal (0–5)
+    assert at8.norm_set == "uk-3band@1" and at8.scores["hyperactivity_band"] == "normal"
+    page = world.client_for(world.ppr_a).get(f"/forloeb/{delivery.case_id}/")
+    text = page.content.decode()
+    assert "Danske normer, forældre, 5–7 år, efter køn (sekundær kilde, ikke efterprøvet)" in text
+    assert "Før og efter er båndet med forskellige normsæt; ændringen vurderes ikke." in text
+
+
 # --------------------------------------------------------------------------- sending
 
 

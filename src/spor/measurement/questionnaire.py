@@ -105,14 +105,25 @@ def form_for(informant: str, phase: str, age: int) -> str:
     return base
 
 
-def norms_for(form: str) -> str | None:
+SDQ_SEX = {"pige": "f", "dreng": "m"}
+"""A child's sex as the registry holds it → as the SDQ norm sets by sex name it."""
+
+
+def norms_for(form: str, *, sex: str | None = None, age: int | None = None) -> str | None:
     """The municipality's norm set (``settings.SPOR_SDQ_NORMS``, default ``uk-3band``) if it
-    fits the form, else the form's own default (``uk-2-4-provisional`` for the 2–4 parent
-    form), else none (the 2–4 teacher form has no shipped bands: scored, not banded)."""
+    fits the form (the form lists it, or the norm set lists the form) and, for a norm set by
+    sex and age (the Danish ones), the child's ``sex`` (``"f"``/``"m"``) and ``age``; else the
+    form's own default (``uk-2-4-provisional`` for the 2–4 parent form; ``uk-3band`` for a
+    child no Danish stratum covers), else none (the 2–4 teacher form has no shipped bands:
+    scored, not banded). Every stored response names the norm set it was banded with."""
     inst = sdq.load_instrument(form)
-    wanted = getattr(settings, "SPOR_SDQ_NORMS", DEFAULT_NORMS) or DEFAULT_NORMS
-    if wanted in inst.norm_sets:
-        return str(wanted)
+    wanted = str(getattr(settings, "SPOR_SDQ_NORMS", DEFAULT_NORMS) or DEFAULT_NORMS)
+    try:
+        ns = sdq.load_norm_set(wanted)
+    except sdq.SDQError:
+        return inst.default_norms
+    if (wanted in inst.norm_sets or form in ns.forms) and ns.fits(sex, age):
+        return wanted
     return inst.default_norms
 
 
@@ -331,14 +342,21 @@ def read(q: Questionnaire, data: Mapping[str, Any], *, paper: bool) -> bool:
 
 
 def score(
-    form: str, answers: Mapping[str, int | None], impact: Mapping[str, int | None]
+    form: str,
+    answers: Mapping[str, int | None],
+    impact: Mapping[str, int | None],
+    *,
+    sex: str | None = None,
+    age: int | None = None,
 ) -> dict[str, Any]:
-    """Scores, bands and the norm set of one response, as stored with it."""
-    norms = norms_for(form)
+    """Scores, bands and the norm set of one response, as stored with it. ``sex`` (``"f"`` /
+    ``"m"``) and ``age`` (years, on the day of answering) choose the stratum of a norm set by
+    sex and age."""
+    norms = norms_for(form, sex=sex, age=age)
     merged: dict[str | int, int | None] = {}
     merged.update(answers)
     merged.update(impact)
-    result = sdq.score_one(merged, form=form, norms=norms)
+    result = sdq.score_one(merged, form=form, norms=norms, sex=sex, age=age)
     result["instrument"] = sdq.load_instrument(form).ref
     result.setdefault("norm_set", "")
     return result

@@ -330,7 +330,14 @@ def _response(
     impact: Mapping[str, int | None],
     **extra: Any,
 ) -> Response:
-    scores = questionnaire.score(form, answers, impact)
+    # The child's sex and age on the day of answering, for norm sets by sex and age.
+    child = delivery.case.child
+    sex = age = None
+    if child is not None:
+        answered = extra.get("answered_at") or timezone.now()
+        sex = questionnaire.SDQ_SEX.get(child.sex)
+        age = child.age_on(timezone.localtime(answered).date())
+    scores = questionnaire.score(form, answers, impact, sex=sex, age=age)
     return Response.objects.create(
         municipality_id=municipality_id,
         delivery=delivery,

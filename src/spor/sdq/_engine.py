@@ -388,6 +388,8 @@ def score_one(
     *,
     form: str | Instrument = "parent-4-17",
     norms: str | None = None,
+    sex: str | None = None,
+    age: float | None = None,
 ) -> dict[str, Any]:
     """Score one response given as ``{key: answer}``; for the web app.
 
@@ -395,6 +397,7 @@ def score_one(
     ``pobeys``) or impact keys (``ebddiff``, ``distres`` …); ``None`` or a missing key = not
     answered. Returns plain ints (``None`` = not scored), and, when ``norms`` is given, the band
     code of each score as ``<name>_band`` and the norm set as ``norm_set`` (``id@version``).
+    ``sex`` (``"f"``/``"m"``) and ``age`` (years) are needed by norm sets by sex and age.
     """
     inst = load_instrument(form)
     lookup = _resolve_keys(inst)
@@ -419,7 +422,7 @@ def score_one(
     res = score(row, imp, form=inst)
     out: dict[str, Any] = {k: (None if v[0] < 0 else int(v[0])) for k, v in res.items()}
     if norms is not None:
-        bands = band(res, norms)
+        bands = band(res, norms, sex=sex, age=age)
         for name in res:
             b = bands.get(name)
             out[f"{name}_band"] = None if b is None or b[0] < 0 else bands.codes[int(b[0])]

@@ -74,7 +74,7 @@ class NormSet:
     forms: tuple[str, ...]
     cutoffs: Mapping[str, Mapping[str, Cut]] | None
     strata: tuple[Stratum, ...] | None
-    rci: Mapping[str, Mapping[str, Mapping[str, float]]]
+    rci: Mapping[str, Mapping[str, Mapping[str, Any]]]
     rci_source: str
     path: str = ""
     rci_sources: Mapping[str, str] | None = None
@@ -93,8 +93,22 @@ class NormSet:
         """Where an RCI parameter comes from: the informant's own source, else the norm set's
         source for that parameter (``""`` if neither; the loader refuses that for a number it
         holds)."""
-        own = self.rci.get(informant, {}).get(scale, {}).get("sources", {})
+        own: Mapping[str, Any] = self.rci.get(informant, {}).get(scale, {}).get("sources", {})
         return str(own.get(parameter) or (self.rci_sources or {}).get(parameter) or "")
+
+    def fits(self, sex: str | None, age: float | None) -> bool:
+        """Whether the norm set can band someone of this sex (``"f"``/``"m"``) and age: always
+        for a set without strata; for a stratified one, when a stratum covers them."""
+        if self.strata is None:
+            return True
+        if sex is None or age is None:
+            return False
+        return any(
+            (s.sex is None or s.sex == sex)
+            and (s.age_min is None or age >= s.age_min)
+            and (s.age_max is None or age <= s.age_max)
+            for s in self.strata
+        )
 
     def informant_cutoffs(self, informant: str) -> Mapping[str, Cut]:
         if self.cutoffs is None:
