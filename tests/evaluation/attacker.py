@@ -8,6 +8,11 @@ minimises and maximises it. It is deliberately built apart from
 :class:`spor.evaluation.disclosure.Publication`: it reads the numbers from the files a
 reader gets, solves with ``scipy.optimize.linprog`` and judges with its own rule.
 
+Figures that are not counts but linear in them are read too (:meth:`Attack.mean`): a mean
+printed to one decimal, over children whose values the attacker knows per atom, bounds
+``Σ vᵢ·xᵢ / Σ xᵢ`` to the printed value ± half a unit — two linear inequalities, whether or
+not the number of children is shown.
+
 The rule (``docs/evaluation.md``, "Disclosure control"): a hidden number whose true value is
 1 to ``threshold − 1`` must be provably no narrower than 1 to ``threshold − 1`` (from the
 least value its hidden parts allow, for a total of several hidden non-zero parts), and no
@@ -47,6 +52,8 @@ class Attack:
     names: dict[Hashable, int] = field(default_factory=dict)
     numbers: list[Number] = field(default_factory=list)
     links: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    # Means: (where, {atom: its value}, lowest, highest) for lo <= Σ v·x / Σ x <= hi.
+    means: list[tuple[str, dict[int, float], float, float]] = field(default_factory=list)
 
     def atom(self, name: Hashable, true: int) -> int:
         if name not in self.names:
@@ -70,6 +77,20 @@ class Attack:
             assert value == true, f"{where}: shows {value}, the truth is {true}"
         self.numbers.append(Number(where, parts, value, true))
 
+    def mean(self, where: str, values: dict[int, float], lo: float, hi: float) -> None:
+        """A mean as the reader saw it: of ``values`` (atom -> each child's value there),
+        known to lie in ``lo..hi`` (the printed value ± half its last digit)."""
+        n = sum(self.truth[i] for i in values)
+        if n == 0:
+            return
+        true = sum(v * self.truth[i] for i, v in values.items()) / n
+        assert lo - 1e-9 <= true <= hi + 1e-9, f"{where}: shows {lo:g}..{hi:g}, the truth {true}"
+        self.means.append((where, dict(values), lo, hi))
+
+    @property
+    def n_means(self) -> int:
+        return len(self.means)
+
     def _system(self, *, known: bool) -> dict[str, object]:
         n = len(self.truth)
         eq, rhs, ub = [], [], []
@@ -87,11 +108,20 @@ class Attack:
             elif known or x.seen == 0:
                 eq.append(row)
                 rhs.append(float(x.seen))
+        ub_rhs = [-1.0] * len(ub)
+        if known:  # Σ (v − hi)·x <= 0 and Σ (lo − v)·x <= 0
+            for _, values, lo, hi in self.means:
+                for edge, sign in ((hi, 1.0), (lo, -1.0)):
+                    row = np.zeros(n)
+                    for i, v in values.items():
+                        row[i] = sign * (v - edge)
+                    ub.append(row)
+                    ub_rhs.append(1e-9)
         out: dict[str, object] = {"bounds": (0, None), "method": "highs"}
         if eq:
             out |= {"A_eq": csr_array(np.array(eq)), "b_eq": np.array(rhs)}
         if ub:
-            out |= {"A_ub": csr_array(np.array(ub)), "b_ub": -np.ones(len(ub))}
+            out |= {"A_ub": csr_array(np.array(ub)), "b_ub": np.array(ub_rhs)}
         return out
 
     def _bound(self, system: dict[str, object], atoms: Sequence[int], sign: float) -> float:

@@ -618,53 +618,59 @@ class Evaluation(ApiView):
             )
         chosen = form.filters() if request.query_params else Filters()
         fig = lattice.for_municipality(actor, chosen)
-        body = {
-            "n_started": fig.started_text,
-            "n_paired": fig.paired_text,
-            "shown": fig.shown,
-            "norm_titles": list(fig.norm_titles),
-            "total": _change(fig.total),
-            "effects": [{"label": a, "value": b} for a, b in fig.effects],
-            "categories": [_share(x) for x in fig.categories],
-            "unions": [_share(x) for x in fig.unions],
-            "subscales": [_change(x) for x in fig.subscales],
-            "attrition": [{"label": a, "value": b} for a, b in fig.attrition],
-            "caveat": CAVEAT,
-            "reliable_change_parameters": fig.rci_label,
-            "reliable_change_threshold": fig.rci_threshold,
-            "change_beyond_regression": None
-            if fig.regression is None
-            else {
-                k: getattr(fig.regression, k)
-                for k in ("n", "expected", "beyond", "ci", "standardised", "parameters")
-            },
-            "reliability_sensitivity": [
-                {
-                    k: getattr(x, k)
-                    for k in (
-                        "reliability",
-                        "kind",
-                        "threshold",
-                        "improved",
-                        "deteriorated",
-                        "beyond",
-                        "default",
-                    )
-                }
-                for x in fig.sensitivity
-            ],
-            "informant": {
-                "code": chosen.informant,
-                "label": str(Informant(chosen.informant).label),
-            },
-            "norm_set": "; ".join(fig.norm_titles) or "intet normsæt",
-            "filters": [{"label": k, "value": v} for k, v in reports.describe(chosen)],
-            "design": figures.DESIGN_DA,
-            "n": fig.paired_label,
-            "hidden_mark": disclosure.HIDDEN_MARK,
-            "legend": disclosure.HIDDEN_LEGEND_DA,
-        }
-        return Response(body)
+        return Response(evaluation_body(fig))
+
+
+def evaluation_body(fig: figures.Figures) -> dict[str, Any]:
+    """The evaluation figures of one view as ``/api/evaluering/`` answers them (the page's
+    figures, hidden cells as on the page)."""
+    chosen = fig.filters
+    return {
+        "n_started": fig.started_text,
+        "n_paired": fig.paired_text,
+        "shown": fig.shown,
+        "norm_titles": list(fig.norm_titles),
+        "total": _change(fig.total),
+        "effects": [{"label": a, "value": b} for a, b in fig.effects],
+        "categories": [_share(x) for x in fig.categories],
+        "unions": [_share(x) for x in fig.unions],
+        "subscales": [_change(x) for x in fig.subscales],
+        "attrition": [{"label": a, "value": b} for a, b in fig.attrition],
+        "caveat": CAVEAT,
+        "reliable_change_parameters": fig.rci_label,
+        "reliable_change_threshold": fig.rci_threshold,
+        "change_beyond_regression": None
+        if fig.regression is None
+        else {
+            k: getattr(fig.regression, k)
+            for k in ("n", "expected", "beyond", "ci", "standardised", "parameters")
+        },
+        "reliability_sensitivity": [
+            {
+                k: getattr(x, k)
+                for k in (
+                    "reliability",
+                    "kind",
+                    "threshold",
+                    "improved",
+                    "deteriorated",
+                    "beyond",
+                    "default",
+                )
+            }
+            for x in fig.sensitivity
+        ],
+        "informant": {
+            "code": chosen.informant,
+            "label": str(Informant(chosen.informant).label),
+        },
+        "norm_set": "; ".join(fig.norm_titles) or "intet normsæt",
+        "filters": [{"label": k, "value": v} for k, v in reports.describe(chosen)],
+        "design": figures.DESIGN_DA,
+        "n": fig.paired_label,
+        "hidden_mark": disclosure.HIDDEN_MARK,
+        "legend": disclosure.HIDDEN_LEGEND_DA,
+    }
 
 
 def _change(c: Any) -> dict[str, Any] | None:

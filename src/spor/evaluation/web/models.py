@@ -47,7 +47,10 @@ class ReportJob(TenantModel):
     steps = models.PositiveSmallIntegerField("trin i alt", default=1)
     step_label = models.CharField("trin nu", max_length=80, blank=True)
     pages = models.PositiveSmallIntegerField("sider", null=True, blank=True)
-    message = models.CharField("besked", max_length=200, blank=True)
+    message = models.CharField("besked", max_length=500, blank=True)
+    # What Spor changed in the job's filters since it was ordered, in Danish, for its maker
+    # (migration 0003: a period of days became a half-year, or was dropped).
+    notice = models.CharField("ændring", max_length=500, blank=True)
     finished_at = models.DateTimeField("færdig", null=True, blank=True)
     filename = models.CharField("filnavn", max_length=120, blank=True)
     result = models.BinaryField("fil", null=True, blank=True)

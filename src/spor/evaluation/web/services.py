@@ -155,8 +155,9 @@ def _make(job: ReportJob) -> None:
     with _tenant(job.municipality_id):
         form = filter_form(actor, job.filters)
         if not form.is_valid():
-            # The intervention was deleted since the report was ordered.
-            raise ReportError(MSG_FILTERS)
+            # The intervention was deleted since the report was ordered, or the job's
+            # filters are no longer allowed together: say which.
+            raise ReportError(_form_message(form))
         filters = form.filters()
         everything = lattice.read(actor, filters.informant)
     _progress(job, 1)
@@ -183,6 +184,14 @@ def _make(job: ReportJob) -> None:
             filename=name,
             finished_at=timezone.now(),
         )
+
+
+def _form_message(form: FilterForm) -> str:
+    """What is wrong with a job's saved filters, in the form's Danish (a job's status page
+    has no form whose fields could be marked)."""
+    found = [str(e) for errors in form.errors.values() for e in errors]
+    text = " ".join(dict.fromkeys(found))
+    return f"{text} Bestil rapporten igen fra evalueringssiden." if text else MSG_FILTERS
 
 
 def lost_message(job: ReportJob) -> str:

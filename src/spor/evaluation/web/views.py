@@ -3,6 +3,8 @@ log (no child is shown)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -31,17 +33,19 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
         )
     filters = form.filters() if request.GET else Filters()
     fig = lattice.for_municipality(actor, filters)
-    return render(
-        request,
-        "evaluation/municipality.html",
-        {
-            "form": form,
-            "fig": fig,
-            "beyond": beyond.compute(actor, filters),
-            "informant_label": Informant(filters.informant).label,
-            "threshold": figures.THRESHOLD,
-            "suppressed": figures.SUPPRESSED,
-            "legend": figures.LEGEND,
-            "caveat": True,
-        },
-    )
+    context = page_context(form, fig, beyond.compute(actor, filters))
+    return render(request, "evaluation/municipality.html", context)
+
+
+def page_context(form: FilterForm, fig: figures.Figures, more: Any = None) -> dict[str, Any]:
+    """The page's context for the figures of one view (``more``: the figures beside the SDQ)."""
+    return {
+        "form": form,
+        "fig": fig,
+        "beyond": more,
+        "informant_label": Informant(fig.filters.informant).label,
+        "threshold": figures.THRESHOLD,
+        "suppressed": figures.SUPPRESSED,
+        "legend": figures.LEGEND,
+        "caveat": True,
+    }
