@@ -478,8 +478,14 @@ class ViewReader:
         sdq_part = page.split('id="beyond-title"', 1)[0]  # "Ud over SDQ": cases, not pairs
         assert "<svg" not in sdq_part and "<figure" not in sdq_part, self.where
         self.text("side", page_text(sdq_part))
-        if outputs.get("pdf") is not None:
-            text = pdf_text(outputs["pdf"])
+        if outputs.get("pdf") is not None or outputs.get("pdf_html") is not None:
+            text = page_text(outputs["pdf_html"]) if outputs.get("pdf_html") else ""
+            if outputs.get("pdf") is not None:
+                # The PDF itself: its text, and the same figures as the HTML it is made of.
+                source, text = text, pdf_text(outputs["pdf"])
+                if source:
+                    assert figures_in(text) == figures_in(source), self.where
+            assert "<svg" not in (outputs.get("pdf_html") or ""), self.where
             assert "Søjlediagram" not in text and "for hvert af" not in text, self.where
             self.text("pdf", text)
         self.xlsx(outputs["xlsx"])
@@ -553,7 +559,14 @@ def page_text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape("".join(parser.parts))).strip()
 
 
-FOOTER = re.compile(r"Spor · Evalueringsrapport · .*? Side \d+ af \d+")
+FOOTER = re.compile(r"(Spor · Evalueringsrapport · [^·]*? )?Side \d+ af \d+")
+FIGURE = re.compile(r"◆|–|−?\d[\d.,]*\d|\d")
+
+
+def figures_in(text: str) -> list[str]:
+    """Every number and mark of a text, in order: a PDF and the HTML it was made of must
+    show the same."""
+    return FIGURE.findall(FOOTER.sub(" ", text))
 
 
 def pdf_text(data: bytes) -> str:
