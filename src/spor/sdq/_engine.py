@@ -128,14 +128,19 @@ def _build_impact_kernel(inst: Instrument, items_lut: tuple[I8, int] | None) -> 
     if spec is None or items_lut is None:
         return None
     limits = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
+    lut, bits = items_lut
 
-    def rule(values: Any) -> int:
-        overall, codes = values[0], values[1:]
-        if overall == spec.no_code:
-            return 0
-        if overall < 0 and spec.when_overall_blank == "missing":
-            return MISSING
-        return impact_items_score([None if c < 0 else c for c in codes], spec.recode)
+    def rule(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The score of each row of ``values`` (overall answer first): the items' score from
+        their table (filled by :func:`impact_items_score`), 0 when the overall answer is "no",
+        missing when it is blank and the form says so."""
+        overall, codes = values[:, 0], values[:, 1:]
+        index = np.bitwise_or.reduce((codes + 1) << np.arange(0, bits * codes.shape[1], bits), 1)
+        res = lut[index].astype(np.int64)
+        if spec.when_overall_blank == "missing":
+            res[overall < 0] = MISSING
+        res[overall == spec.no_code] = 0
+        return res
 
     return _kernel.build_impact_kernel(limits, rule)
 
@@ -158,10 +163,11 @@ def _build_impact_lut(inst: Instrument) -> tuple[I8, int] | None:
         return None
     lut = np.full(1 << (bits * j), MISSING, dtype=np.int8)
     mask = (1 << bits) - 1
-    for code in range(1 << (bits * j)):
-        ts = [(code >> (bits * q)) & mask for q in range(j)]
-        if all(t <= len(spec.items[q].codes) for q, t in enumerate(ts)):
-            lut[code] = impact_items_score([None if t == 0 else t - 1 for t in ts], spec.recode)
+    every = np.arange(1 << (bits * j))
+    ts = (every[:, None] >> np.arange(0, bits * j, bits)) & mask
+    valid = (ts <= np.array([len(i.codes) for i in spec.items])).all(axis=1)
+    for code, t in zip(every[valid].tolist(), ts[valid].tolist(), strict=True):
+        lut[code] = impact_items_score([None if v == 0 else v - 1 for v in t], spec.recode)
     return lut, bits
 
 

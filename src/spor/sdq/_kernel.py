@@ -74,6 +74,22 @@ def _windows(width: int, size: int) -> tuple[int, ...]:
     return tuple(offs)
 
 
+_KNOWN_MAGICS: dict[tuple[int, ...], tuple[int, int]] = {
+    (16, 56, 34, 58, 60): (0x400000100001, 10),
+    (32, 48, 26, 12, 44): (0x4000100410100, 10),
+    (8, 10, 50, 36, 62): (0x1000001000011, 10),
+    (40, 18, 42, 20, 52): (0x40000011040, 10),
+    (0, 24, 2, 4, 28): (0x1010000400000000, 10),
+}
+"""Multipliers the search below found for the SDQ's five scales (every form has the same
+layout), so that a process does not search again; each is checked like a found one."""
+
+
+def _distinct(packed: U64, magic: int, bits: int) -> bool:
+    idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)
+    return len(np.unique(idx)) == len(packed)
+
+
 def _find_magic(positions: Sequence[int]) -> tuple[int, int] | None:
     """A multiplier and index width that map every combination of the 2-bit fields at
     ``positions`` of a uint64 to a distinct index; ``None`` if the search finds none."""
@@ -82,6 +98,9 @@ def _find_magic(positions: Sequence[int]) -> tuple[int, int] | None:
     packed = np.zeros(len(combos), dtype=np.uint64)
     for j, p in enumerate(positions):
         packed |= combos[:, j] << np.uint64(p)
+    known = _KNOWN_MAGICS.get(tuple(positions))
+    if known is not None and _distinct(packed, *known):
+        return known
     rng = np.random.default_rng(20240601 + sum(positions))
     for bits in range(2 * k, min(2 * k + 3, _MAX_INDEX_BITS) + 1):
         for _ in range(_SEARCH_TRIES):
@@ -91,8 +110,7 @@ def _find_magic(positions: Sequence[int]) -> tuple[int, int] | None:
             if min(shifts) < 0 or max(shifts) > 63:
                 continue
             magic = sum(1 << s for s in set(shifts))
-            idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)
-            if len(np.unique(idx)) == len(packed):
+            if _distinct(packed, magic, bits):
                 return magic, bits
     return None
 
@@ -122,13 +140,16 @@ def build_item_kernel(
             return None
         magic, bits = found
         fast = np.full(1 << bits, -1, dtype=np.int8)
-        for combo in itertools.product(range(4), repeat=len(items)):
-            t = [(f + 1) & 3 for f in combo]  # low bits 3 = blank → 0, v → v + 1
-            if max(t) > codes:
-                continue  # a value the range check rejects
-            packed = sum(f << p for f, p in zip(combo, positions, strict=True))
-            idx = ((packed * magic) % (1 << 64)) >> (64 - bits)
-            fast[idx] = table[sum(v << (2 * j) for j, v in enumerate(t))]
+        # every combination of the scale's low bits at once (3 = blank → 0, v → v + 1)
+        combo = np.array(list(itertools.product(range(4), repeat=len(items))), dtype=np.uint64)
+        t = (combo + np.uint64(1)) & np.uint64(3)
+        keep = t.max(axis=1) <= codes  # other values the range check rejects
+        shift_p = np.array(positions, dtype=np.uint64)
+        shift_t = np.arange(0, 2 * len(items), 2, dtype=np.uint64)
+        packed = np.bitwise_or.reduce(combo << shift_p, axis=1)
+        idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)  # wraps like the kernel
+        code = np.bitwise_or.reduce(t << shift_t, axis=1)
+        fast[idx[keep].astype(np.intp)] = table[code[keep].astype(np.intp)]
         masks.append(sum(3 << p for p in positions))
         magics.append(magic)
         out_shifts.append(64 - bits)
@@ -228,10 +249,10 @@ def _composite(dest: I8, parts: Sequence[I8], low: I8, zero: I8) -> None:
 
 
 def build_impact_kernel(
-    limits: Sequence[int], rule: Callable[[Sequence[int]], int]
+    limits: Sequence[int], rule: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]
 ) -> ImpactKernel | None:
     """``limits``: number of codes of each impact column (overall first); ``rule(values)`` the
-    score of one response (``-1`` for blank)."""
+    scores of the responses in the rows of ``values`` (``-1`` for blank), all at once."""
     width = len(limits)
     if not 4 <= width <= 6 or max(limits) > 7 or min(limits) < 1:
         return None
@@ -244,8 +265,9 @@ def build_impact_kernel(
         shifts.append(3 * off)
         covered = off + 4
     table = np.full(1 << (3 * width), -1, dtype=np.int8)
-    for values in itertools.product(*(range(-1, lim) for lim in limits)):
-        table[sum((v & 7) << (3 * c) for c, v in enumerate(values))] = rule(values)
+    values = np.array(list(itertools.product(*(range(-1, lim) for lim in limits))), np.int64)
+    index = np.bitwise_or.reduce((values & 7) << np.arange(0, 3 * width, 3), axis=1)
+    table[index] = rule(values)
     return ImpactKernel(
         width=width,
         offsets=offsets,
