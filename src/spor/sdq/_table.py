@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import mmap
 import os
 import re
 import sys
@@ -325,6 +326,55 @@ def _by_value(col: pa.Array) -> tuple[list[str], npt.NDArray[np.intp]]:
     return enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
 
 
+def _sex_age(
+    header: Sequence[str],
+    columns: Sequence[pa.Array],
+    cols: Columns,
+    errors: list[str],
+    counter: list[int],
+) -> tuple[npt.NDArray[np.object_] | None, npt.NDArray[np.float64] | None]:
+    """Sex and age per row (``None`` without the column), mapped per distinct value; an error
+    for each bad cell."""
+    sex = age = None
+    if cols.sex is not None:
+        sex_map = {"f": "f", "m": "m", "pige": "f", "dreng": "m", "k": "f", "": None}
+        values, idx = _by_value(columns[cols.sex])
+        norm = [v.strip().lower() for v in values]
+        bad = [k for k, v in enumerate(norm) if v not in sex_map]
+        if bad:
+            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
+                raw = values[idx[i]]
+                counter[0] += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append(
+                        f"række {i + 2}, kolonne '{header[cols.sex]}': ugyldigt køn '{raw}' "
+                        f"(tilladt: f/pige, m/dreng eller tom) / invalid sex '{raw}'"
+                    )
+        sex = np.array([sex_map.get(v) for v in norm], dtype=object)[idx]
+    if cols.age is not None:
+        values, idx = _by_value(columns[cols.age])
+        ages = np.full(len(values), np.nan)
+        bad = []
+        for k, raw in enumerate(values):
+            if not raw.strip():
+                continue
+            try:
+                ages[k] = float(raw.replace(",", "."))
+            except ValueError:
+                bad.append(k)
+        if bad:
+            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
+                raw = values[idx[i]]
+                counter[0] += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append(
+                        f"række {i + 2}, kolonne '{header[cols.age]}': ugyldig alder '{raw}' "
+                        f"/ invalid age '{raw}'"
+                    )
+        age = ages[idx]
+    return sex, age
+
+
 def parse_table(inst: Instrument, table: Table) -> Parsed:
     cols = resolve_columns(inst, table.header)
     n = table.n
@@ -361,43 +411,7 @@ def parse_table(inst: Instrument, table: Table) -> Parsed:
                 if target is not None:
                     target[start:stop, q] = vals
             bar.update(stop - start)
-    sex = age = None
-    if cols.sex is not None:
-        sex_map = {"f": "f", "m": "m", "pige": "f", "dreng": "m", "k": "f", "": None}
-        values, idx = _by_value(table.columns[cols.sex])
-        norm = [v.strip().lower() for v in values]
-        bad = [k for k, v in enumerate(norm) if v not in sex_map]
-        if bad:
-            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
-                raw = values[idx[i]]
-                counter[0] += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(
-                        f"række {i + 2}, kolonne '{table.header[cols.sex]}': ugyldigt køn '{raw}' "
-                        f"(tilladt: f/pige, m/dreng eller tom) / invalid sex '{raw}'"
-                    )
-        sex = np.array([sex_map.get(v) for v in norm], dtype=object)[idx]
-    if cols.age is not None:
-        values, idx = _by_value(table.columns[cols.age])
-        ages = np.full(len(values), np.nan)
-        bad = []
-        for k, raw in enumerate(values):
-            if not raw.strip():
-                continue
-            try:
-                ages[k] = float(raw.replace(",", "."))
-            except ValueError:
-                bad.append(k)
-        if bad:
-            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
-                raw = values[idx[i]]
-                counter[0] += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(
-                        f"række {i + 2}, kolonne '{table.header[cols.age]}': ugyldig alder '{raw}' "
-                        f"/ invalid age '{raw}'"
-                    )
-        age = ages[idx]
+    sex, age = _sex_age(table.header, table.columns, cols, errors, counter)
     if counter[0]:
         more = counter[0] - len(errors)
         tail = f"\n… og {more} fejl mere / and {more} more errors" if more > 0 else ""
@@ -406,6 +420,139 @@ def parse_table(inst: Instrument, table: Table) -> Parsed:
             f"{counter[0]} invalid cells; nothing written\n" + "\n".join(errors) + tail
         )
     return Parsed(table.columns[cols.id], answers, impact, sex, age)
+
+
+def _answer_codes(inst: Instrument, cols: Columns) -> dict[int, int]:
+    """Table column → number of codes, for every answer column (items, impact, extras)."""
+    codes = {j: len(inst.response_codes) for j in cols.items}
+    spec = inst.impact
+    if cols.impact is not None and spec is not None:
+        widths = [len(spec.overall.codes), *(len(i.codes) for i in spec.items)]
+        codes.update(zip(cols.impact, widths, strict=True))
+    for e in inst.extra_items:
+        if e.key in cols.extras:
+            codes[cols.extras[e.key]] = len(e.codes)
+    return codes
+
+
+def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int]) -> pa.Table:
+    """PyArrow's CSV reader (on all cores) on a file without quote characters: the rows after
+    the header, the columns ``int_columns`` as int8 (a blank cell is null), the others as text.
+    ``spor sdq score``'s fast path and its benchmark's bare reader both read this way."""
+    ints = set(int_columns)
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=1),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim, quote_char=False, ignore_empty_lines=False
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{j}": pa.int8() if j in ints else pa.string() for j in range(width)},
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _has_quote(path: Path) -> bool:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        return m.find(b'"') >= 0
+
+
+def _int8_into(col: pa.ChunkedArray, out: npt.NDArray[np.int8]) -> None:
+    """The values of an int8 column into ``out``, ``-1`` where blank (null), read from the
+    buffers (Arrow's ``to_numpy`` would import pandas: seconds of a short command's start)."""
+    pos = 0
+    for chunk in col.chunks:
+        m = len(chunk)
+        validity, data = chunk.buffers()
+        dest = out[pos : pos + m]
+        values = np.frombuffer(data, dtype=np.int8, count=m, offset=chunk.offset)
+        if chunk.null_count:
+            bits = np.frombuffer(validity, dtype=np.uint8)
+            valid = np.unpackbits(bits, count=chunk.offset + m, bitorder="little")[chunk.offset :]
+            np.copyto(dest, np.int8(MISSING))
+            np.copyto(dest, values, where=valid.view(np.bool_))
+        else:
+            np.copyto(dest, values)
+        pos += m
+
+
+def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
+    """The common CSV file (no quote characters; every answer cell one digit or blank; every
+    row as wide as the header), read straight into int8 columns by :func:`read_typed_csv`;
+    ``None`` for any other file, which :func:`read_table` and :func:`parse_table` then read
+    cell by cell as before (they also name every bad cell).
+
+    That the reader took each answer cell exactly as written is checked at once by counting
+    bytes: the file is exactly as long as its header line, its text cells, one byte per
+    non-blank answer cell and one per separator and line end. A cell the reader would also
+    take (``" 1"``, ``"01"``, ``"-1"``) is longer than one byte and breaks the count."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            first_raw = fh.readline()
+        first = first_raw.decode("utf-8-sig")
+        delim = max((",", ";", "\t"), key=first.count)
+        header = [
+            h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delim), [])
+        ]
+        if not any(header):
+            return None
+        cols = resolve_columns(inst, header)
+        codes = _answer_codes(inst, cols)
+        width = len(header)
+        if _has_quote(p):
+            return None
+        t = read_typed_csv(p, delim, width, codes)
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            fh.seek(size - 1)
+            ends_with_newline = fh.read(1) in (b"\n", b"\r")
+    except (OSError, ValueError, pa.ArrowException):  # SDQError and UnicodeDecodeError too
+        return None
+    n = t.num_rows
+    if t.num_columns != width:
+        return None
+    cells = len(first_raw) + n * width  # the header line, then separators and line ends
+    for j, col in enumerate(t.columns):
+        if j in codes:
+            cells += n - col.null_count
+            low, high = pc.min_max(col).values()
+            if high.is_valid and (low.as_py() < 0 or high.as_py() >= codes[j]):
+                return None  # a value out of range: the cell by cell path names it
+        else:
+            cells += pc.sum(pc.binary_length(col)).as_py() or 0
+    if size != cells - (0 if ends_with_newline else 1):
+        return None
+    while n and all(  # trailing blank rows (spreadsheets keep them) are dropped
+        not str(col[n - 1].as_py() if col[n - 1].is_valid else "").strip() for col in t.columns
+    ):
+        n -= 1
+    t = t.slice(0, n)
+
+    # one column after the other into a row each, then one transposing copy into the row
+    # order the engine's fast path reads
+    by_column = np.empty((len(cols.items), n), dtype=np.int8)
+    for q, j in enumerate(cols.items):
+        _int8_into(t.column(j), by_column[q])
+    answers = np.ascontiguousarray(by_column.T)
+    impact = None
+    if cols.impact is not None:
+        by_column = np.empty((len(cols.impact), n), dtype=np.int8)
+        for q, j in enumerate(cols.impact):
+            _int8_into(t.column(j), by_column[q])
+        impact = np.ascontiguousarray(by_column.T)
+    sex = age = None
+    if cols.sex is not None or cols.age is not None:
+        errors: list[str] = []
+        counter = [0]
+        columns = [c.combine_chunks() for c in t.columns]
+        sex, age = _sex_age(header, columns, cols, errors, counter)
+        if counter[0]:
+            return None  # the cell by cell path names every bad cell, in its order
+    return Parsed(t.column(cols.id).combine_chunks(), answers, impact, sex, age)
 
 
 _NEEDS_QUOTES = r'[,"\n]'
@@ -577,7 +724,26 @@ def score_table(
     inst: Instrument, table: Table, norms: str | Path | NormSet | None
 ) -> tuple[list[str], Scored, int, str | None]:
     """Score a table; returns (header, rows, row count, warning or None)."""
-    parsed = parse_table(inst, table)
+    return score_parsed(inst, parse_table(inst, table), norms)
+
+
+def score_file(
+    inst: Instrument, path: str | Path, norms: str | Path | NormSet | None
+) -> tuple[list[str], Scored, int, str | None]:
+    """Read and score a CSV or XLSX file: the common CSV file straight into int8 columns
+    (:func:`read_answers_csv`), any other cell by cell (:func:`read_table`)."""
+    parsed = None
+    if _check_suffix(Path(path), "inputfilen") == ".csv":
+        parsed = read_answers_csv(inst, path)
+    if parsed is None:
+        parsed = parse_table(inst, read_table(path))
+    return score_parsed(inst, parsed, norms)
+
+
+def score_parsed(
+    inst: Instrument, parsed: Parsed, norms: str | Path | NormSet | None
+) -> tuple[list[str], Scored, int, str | None]:
+    """Score parsed answers; returns (header, rows, row count, warning or None)."""
     res = score(parsed.answers, parsed.impact, form=inst)
     warning = None
     bands: BandResult | None = None

@@ -9,7 +9,7 @@ import click
 from spor.sdq._base import SDQError
 from spor.sdq._instrument import list_forms, load_instrument
 from spor.sdq._norms import list_norm_sets, load_norm_set
-from spor.sdq._table import read_table, score_table, write_table
+from spor.sdq._table import score_file, write_table
 
 
 def _fail(exc: SDQError) -> None:
@@ -84,8 +84,7 @@ def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | Non
         if not input_path.exists():
             raise SDQError(f"inputfilen {input_path} findes ikke / input file not found")
         inst = load_instrument(form)
-        table = read_table(input_path)
-        header, rows, n, warning = score_table(inst, table, norms)
+        header, rows, n, warning = score_file(inst, input_path, norms)
         if warning:
             click.echo(warning, err=True)
         write_table(output, header, rows, n)
