@@ -100,6 +100,9 @@ def test_subprocess_json_equals_the_pure_functions(tmp_path: Path) -> None:
     assert "before/after" in got["design"] and "regression to the mean" in got["design"]
     assert [r["reliability"] for r in got["sensitivity"]] == [0.62, 0.7, 0.8, 0.87]
     assert "Goodman" in got["sources"]["reliability"]
+    # the teacher form's own sources, and what was searched for and not found
+    assert "not the teacher form's total difficulties figure" in got["sources"]["reliability"]
+    assert "PMC4830858" in got["sources"]["sd"] and "Searched" in got["sources"]["searched"]
     assert "1 par evalueret" not in proc.stderr and "30 par evalueret" in proc.stderr
 
 
