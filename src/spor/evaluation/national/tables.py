@@ -363,7 +363,7 @@ class Protected:
         }
         for key, parts in UNIONS.items():
             ks = [out[f"cat:{p}"] for p in parts]
-            out[f"union:{key}"] = None if any(k is None for k in ks) else sum(map(int, ks))
+            out[f"union:{key}"] = None if any(k is None for k in ks) else sum(k or 0 for k in ks)
         return out
 
 
