@@ -575,6 +575,13 @@ def _string_array(values: Sequence[bytes]) -> pa.Array:
     )
 
 
+def _any_byte(arr: pa.Array, chars: bytes) -> bool:
+    """Whether any text of a string array holds any of the (ASCII) ``chars``."""
+    offsets, data = _utf8(arr)
+    text = data[offsets[0] : offsets[-1]]
+    return any(bool((text == c).any()) for c in chars)
+
+
 def _take(lut: pa.Array, idx: npt.NDArray[Any]) -> pa.Array:
     """``lut[idx]`` for a NumPy index vector, in Arrow (one copy of the bytes, in C++)."""
     indices = np.ascontiguousarray(idx, dtype=np.int32)
@@ -587,8 +594,8 @@ _EMPTY = _string_array([b""])[0]
 
 
 def _merge_fields(
-    fields: list[tuple[pa.Array, npt.NDArray[np.intp]]],
-) -> list[tuple[pa.Array, npt.NDArray[np.intp]]]:
+    fields: list[tuple[pa.Array, npt.NDArray[np.int32]]],
+) -> list[tuple[pa.Array, npt.NDArray[np.int32]]]:
     """Neighbouring fields joined into one while their texts stay few: a field is the array
     of its possible texts and, per row, the index of its text; two become the array of every
     pairing (in Arrow) and the index ``a * len(texts of b) + b``. Fewer, wider fields make
@@ -603,7 +610,9 @@ def _merge_fields(
                 _take(texts, np.tile(np.arange(nb), na)),
                 _EMPTY,
             )
-            out[-1] = (pairs, prev_idx * nb + idx)
+            merged = prev_idx * np.int32(nb)
+            merged += idx
+            out[-1] = (pairs, merged)
         else:
             out.append((texts, idx))
     return out
@@ -614,7 +623,7 @@ def _threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _in_threads(work: Iterable[Callable[[], bytes]]) -> Iterator[bytes]:
+def _in_threads(work: Iterable[Callable[[], memoryview]]) -> Iterator[memoryview]:
     """The results of ``work``, in order, computed two at a time (Arrow's kernels release
     the GIL, so the pieces of a big file are built on both cores)."""
     jobs = list(work)
@@ -658,7 +667,7 @@ class Scored:
         """The rows as CSV (UTF-8, ``\\n`` line ends), the same text the csv module writes."""
         return b"".join(self.csv_chunks())
 
-    def csv_chunks(self, rows: int = 1 << 18) -> Iterator[bytes]:
+    def csv_chunks(self, rows: int = 1 << 18) -> Iterator[bytes | memoryview]:
         """The CSV text in pieces of ``rows`` rows, the header first, built column-wise: every
         score with its band is a small code, so the text after the id is looked up in tables
         of the possible texts (``_merge_fields``) and joined to the id in Arrow; no Python
@@ -669,32 +678,38 @@ class Scored:
         n = len(self.ids)
         if n == 0:
             return
-        top = max((int(s.max()) for s in self.scores if len(s)), default=0)
-        numbers = [str(k).encode() for k in range(max(top, 0) + 1)] + [b""]
         band_texts = [c.encode("utf-8") for c in self.band_codes] + [b""]
         prefix = f",{_csv_field(self.form)},{_csv_field(self.norm_set)}".encode()
-        zeros = np.zeros(n, dtype=np.intp)
-        fields: list[tuple[pa.Array, npt.NDArray[np.intp]]] = [(_string_array([prefix]), zeros)]
+        zeros = np.zeros(n, dtype=np.int32)
+
+        def text_index(values: npt.NDArray[np.int8] | None, count: int) -> npt.NDArray[np.int32]:
+            """Each row's index into texts of ``count`` entries, the last for -1 (blank)."""
+            if values is None:
+                return np.full(n, count - 1, dtype=np.int32)
+            remap = np.arange(256, dtype=np.int32)
+            remap[255] = count - 1  # -1 read as uint8
+            return remap.take(values.view(np.uint8))
+
+        fields: list[tuple[pa.Array, npt.NDArray[np.int32]]] = [(_string_array([prefix]), zeros)]
         for q, sc in enumerate(self.scores):
-            idx = np.where(sc < 0, len(numbers) - 1, sc).astype(np.intp)
+            # the texts of this score's values (few texts make few, wide merged fields)
+            numbers = [str(k).encode() for k in range(max(int(sc.max()), 0) + 1)] + [b""]
+            idx = text_index(sc, len(numbers))
             if self.bands is None:
                 fields.append((_string_array([b"," + t for t in numbers]), idx))
                 continue
-            b = self.bands[q]
-            b_idx = (
-                np.full(n, len(band_texts) - 1, dtype=np.intp)
-                if b is None
-                else np.where(b < 0, len(band_texts) - 1, b).astype(np.intp)
-            )
+            b_idx = text_index(self.bands[q], len(band_texts))
             texts = [b"," + t + b"," + u for t in numbers for u in band_texts]
-            fields.append((_string_array(texts), idx * len(band_texts) + b_idx))
+            idx *= len(band_texts)
+            idx += b_idx
+            fields.append((_string_array(texts), idx))
         fields.append((_string_array([b"\n"]), zeros))
         groups = _merge_fields(fields)
 
-        def piece(start: int, stop: int) -> bytes:
+        def piece(start: int, stop: int) -> memoryview:
             ids = self.ids.slice(start, stop - start)
-            quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
-            if pc.any(quote).as_py():
+            if _any_byte(ids, b',"\n'):
+                quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
                 quoted = pc.binary_join_element_wise(
                     '"', pc.replace_substring(ids, '"', '""'), '"', ""
                 )
@@ -702,7 +717,7 @@ class Scored:
             parts = [_take(lut, idx[start:stop]) for lut, idx in groups]
             lines = pc.binary_join_element_wise(ids, *parts, _EMPTY)
             offsets, data = _utf8(lines)
-            return data[offsets[0] : offsets[-1]].tobytes()
+            return data[offsets[0] : offsets[-1]].data  # no copy
 
         bounds = [(a, min(n, a + rows)) for a in range(0, n, rows)]
         yield from _in_threads(functools.partial(piece, a, b) for a, b in bounds)
@@ -714,6 +729,10 @@ _FORMULA = "^[" + re.escape("".join(FORMULA_START)) + "]"
 def _formula_guarded(ids: pa.Array) -> pa.Array:
     """The ids with :data:`spor.cells.FORMULA_START`'s leading ``'`` where a spreadsheet would
     run one as a formula (the same guard as every export), column-wise."""
+    offsets, data = _utf8(ids)
+    first = data[offsets[:-1][offsets[1:] > offsets[:-1]]]  # the first byte of every id
+    if not np.isin(first, np.frombuffer("".join(FORMULA_START).encode(), np.uint8)).any():
+        return ids
     formula = pc.match_substring_regex(ids, _FORMULA)
     if not pc.any(formula).as_py():
         return ids
@@ -791,7 +810,7 @@ def write_table(
         out = stdout or sys.stdout
         if isinstance(rows, Scored):
             for chunk in rows.csv_chunks():
-                out.write(chunk.decode("utf-8"))
+                out.write(bytes(chunk).decode("utf-8"))
             return
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)
