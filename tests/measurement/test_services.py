@@ -440,3 +440,16 @@ def test_the_reminder_command_resends_once_with_a_fresh_link(world: World) -> No
     assert links.find_request(token) == req
     call_command("spor_measurement_reminders", "--days", "7")
     assert len(mail.outbox) == 1  # once
+
+
+def test_check_refuses_a_norm_set_spor_does_not_know(settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.checks import run_checks
+
+    def ids() -> set[str]:
+        return {m.id for m in run_checks() if m.id and m.id.startswith("spor.E30")}
+
+    assert ids() == set()
+    settings.SPOR_SDQ_NORMS = "dk-parent-5-7-secondary"
+    assert ids() == set()
+    settings.SPOR_SDQ_NORMS = "dk-norms"  # a typo would have banded everything with uk-3band
+    assert ids() == {"spor.E301"}
