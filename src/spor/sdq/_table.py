@@ -18,20 +18,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from tqdm import tqdm
 
 from spor.cells import FORMULA_START
 from spor.sdq._base import MISSING, SDQError
 from spor.sdq._engine import score
 from spor.sdq._instrument import Instrument
 from spor.sdq._norms import BandResult, NormSet, band, load_norm_set
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 PROGRESS_MIN_ROWS = 20_000
 """Show a progress bar (on stderr) only for files with at least this many rows."""
@@ -301,6 +303,8 @@ def _other_codes(
 
 
 def _progress(total: int, desc: str) -> tqdm[Any]:
+    from tqdm import tqdm  # only on the paths that show one (its import takes a while)
+
     return tqdm(
         total=total,
         desc=desc,
@@ -824,33 +828,41 @@ def write_table(
         raise SDQError(f"mappen {directory} findes ikke / directory does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".spor-sdq-", suffix=suffix, dir=directory)
     try:
-        with _progress(n, "Skriver") as bar:
-            if suffix == ".csv" and isinstance(rows, Scored):
-                with os.fdopen(fd, "wb") as bfh:
-                    for chunk in rows.csv_chunks():
-                        bfh.write(chunk)
-                bar.update(n)
-            elif suffix == ".csv":
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                    w = csv.writer(fh, lineterminator="\n")
-                    w.writerow(header)
-                    for i, r in enumerate(rows):
-                        w.writerow(["" if v is None else v for v in r])
-                        if i % 10_000 == 9_999:
-                            bar.update(10_000)
-            else:
-                os.close(fd)
-                import openpyxl
-
-                wb = openpyxl.Workbook(write_only=True)
-                ws = wb.create_sheet("SDQ")
-                ws.append(header)
-                for i, r in enumerate(rows):
-                    ws.append(r)
-                    if i % 10_000 == 9_999:
-                        bar.update(10_000)
-                wb.save(tmp)
+        if suffix == ".csv" and isinstance(rows, Scored):
+            # built in pieces on all cores, about a second a million rows: no progress bar
+            with os.fdopen(fd, "wb") as bfh:
+                for chunk in rows.csv_chunks():
+                    bfh.write(chunk)
+        else:
+            _write_rows(fd, tmp, suffix, header, rows, n)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_rows(
+    fd: int, tmp: str, suffix: str, header: list[str], rows: Iterable[list[Any]], n: int
+) -> None:
+    """Rows one by one into CSV or XLSX, with a progress bar for a big file."""
+    with _progress(n, "Skriver") as bar:
+        if suffix == ".csv":
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(header)
+                for i, r in enumerate(rows):
+                    w.writerow(["" if v is None else v for v in r])
+                    if i % 10_000 == 9_999:
+                        bar.update(10_000)
+        else:
+            os.close(fd)
+            import openpyxl
+
+            wb = openpyxl.Workbook(write_only=True)
+            ws = wb.create_sheet("SDQ")
+            ws.append(header)
+            for i, r in enumerate(rows):
+                ws.append(r)
+                if i % 10_000 == 9_999:
+                    bar.update(10_000)
+            wb.save(tmp)
