@@ -36,6 +36,11 @@ SPEC: list[tuple[int, int | None]] = [
 ]  # fmt: skip
 SPEC_B: list[tuple[int, int | None]] = [(21, 14), (19, 18), (26, 20), (15, 9), (22, 23), (18, None)]
 
+# Five children without a follow-up in each municipality: no count of 1–4 that the
+# evaluator's tables (which the overview's figures are part of) would hide.
+SPEC_5 = [*SPEC, (20, None), (23, None)]
+SPEC_B_5 = [*SPEC_B, *[(17, None)] * 4]
+
 
 def children(w: World, muni: Municipality, iv: Intervention,
              spec: list[tuple[int, int | None]], *, start: int = 0) -> None:  # fmt: skip
@@ -110,13 +115,13 @@ def check_equal(fig: figures.Figures, before: list[int], after: list[int]) -> No
 
 
 def test_initiative_figures_equal_the_pure_functions(world: World) -> None:
-    children(world, world.a, aby_groups(world), SPEC)
+    children(world, world.a, aby_groups(world), SPEC_5)
     r = detail(world)
     assert r.status_code == 200
     (row,) = r.context["outcomes"].rows
     fig = row.fig
-    assert fig.n_started == 11 and fig.n_paired == 8
-    before, after = pairs(SPEC)
+    assert fig.n_started == 13 and fig.n_paired == 8
+    before, after = pairs(SPEC_5)
     check_equal(fig, before, after)
     codes = sdq.change_category(before, after, informant="teacher", norm_set="uk-3band")
     shares = stats.change_categories(codes)
@@ -131,7 +136,7 @@ def test_initiative_figures_equal_the_pure_functions(world: World) -> None:
         else:
             assert share.text == figures.SUPPRESSED == "◆"
     text = r.content.decode()
-    assert "8 par af 11 startet" in text
+    assert "8 par af 13 startet" in text
     assert row.dz == figures.num(stats.effect_sizes(before, after).dz, 2) and row.dz in text
     # The change beyond regression to the mean, the page's code on the row's pairs.
     adj = stats.change_beyond_regression(
@@ -141,6 +146,35 @@ def test_initiative_figures_equal_the_pure_functions(world: World) -> None:
     assert row.beyond == f"{figures.num(adj.beyond)} ({ci})" and row.beyond in text
     assert "uden en kontrolgruppe" in text and "uk-3band@1" in text
     assert "Navnløs" not in text and "Hemmeligsen" not in text and "0116" not in text
+
+
+def test_an_initiatives_counts_are_the_leads_published_counts_added_up(world: World) -> None:
+    # 8 pairs of 11 started: the lead's view of the intervention hides the 3 without a
+    # follow-up and one more count of the line; the initiative, which counts the same
+    # children, shows exactly what the lead's view shows ("8 par af 11 startet" by itself
+    # would give the 3 back). With a second intervention the counts are the two views'
+    # published counts added up, hidden where a part is hidden.
+    iv = aby_groups(world)
+    children(world, world.a, iv, SPEC)
+    lead = world.client_for(world.lead_a).get("/evaluering/", {"indsats": iv.pk})
+    row = detail(world).context["outcomes"].rows[0]
+    assert row.fig.n_started == 11  # the truth, never shown
+    assert row.fig.paired_label == lead.context["fig"].paired_label
+    assert "◆" in row.fig.paired_label
+    other = intervention(world.a, "Klassetrivsel", min_age=2, max_age=17)
+    children(world, world.a, other, SPEC_5, start=100)
+    InitiativeIntervention.objects.create(
+        municipality=world.a, initiative=world.extra["initiative_a"], intervention=other
+    )
+    both = detail(world).context["outcomes"].rows[0].fig
+    lead = world.client_for(world.lead_a).get("/evaluering/", {"indsats": iv.pk})
+    lead_other = world.client_for(world.lead_a).get("/evaluering/", {"indsats": other.pk})
+    for name, text in (("started", both.started_text), ("paired", both.paired_text)):
+        mine, theirs = (
+            lead.context["fig"].published[name],
+            lead_other.context["fig"].published[name],
+        )
+        assert text == ("◆" if mine is None or theirs is None else str(mine + theirs))
 
 
 def test_other_informants_and_other_interventions_are_not_counted(world: World) -> None:
@@ -197,12 +231,6 @@ def bby_initiative(w: World, iv: Intervention, *numbers: int) -> Initiative:
 def overview(w: World, **params):  # type: ignore[no-untyped-def]
     client = w.client_for(w.extra["programme_admin"])
     return client.get(f"/partnerskab/{w.extra['programme'].pk}/initiativer/", params)
-
-
-# Five children without a follow-up in each municipality: no count of 1–4 that the
-# evaluator's tables (which the overview's figures are part of) would hide.
-SPEC_5 = [*SPEC, (20, None), (23, None)]
-SPEC_B_5 = [*SPEC_B, *[(17, None)] * 4]
 
 
 def test_the_programme_admin_sees_pooled_figures_per_pejlemaerke(world: World) -> None:

@@ -10,7 +10,9 @@ hidden count shows :data:`spor.evaluation.disclosure.HIDDEN_MARK`, whatever the 
 
 * :func:`for_initiative`: one initiative, in the actor's own municipality (the caller has
   already fetched the initiative through the municipality-scoped selector, so another
-  municipality's initiative is a 404 before this is reached).
+  municipality's initiative is a 404 before this is reached). Its counts are sums of the
+  lead's published counts per intervention (:mod:`spor.evaluation.web.lattice`), shown only
+  where every part is shown.
 * :func:`for_programme`: per pejlemærke (by number, as the overview counts), pooled over
   every initiative in every participating municipality that serves it, for the programme
   administrator: the programme evaluator's rows per pejlemærke (the administrator may read
@@ -35,7 +37,7 @@ from spor.evaluation import disclosure, stats
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
 from spor.evaluation.national.access import EvaluatorActor
-from spor.evaluation.web import figures, selectors
+from spor.evaluation.web import figures, lattice
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
@@ -111,27 +113,41 @@ class Outcomes:
         self.norm_titles = sorted({t for row in self.rows for t in row.fig.norm_titles})
 
 
-def _cells(municipality_ids: list[int], intervention_ids: set[int]) -> list[selectors.Cell]:
-    """The default informant's started deliveries of these interventions, grouped as the
-    evaluation page's cells, in one query however many municipalities and interventions."""
-    if not intervention_ids:
-        return []
-    cells = selectors.pair_cells_across(municipality_ids, Filters(), by_origin=True)
-    return [c for c in cells if c.intervention_id in intervention_ids]
-
-
 def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
     """The figures for the deliveries, in the actor's municipality, of the catalogue
-    interventions the initiative uses (none if it uses none)."""
+    interventions the initiative uses (none if it uses none).
+
+    Every count is the sum of the same count in the lead's views of those interventions
+    (:mod:`spor.evaluation.web.lattice`, protected together), shown only when all of them
+    are shown: a sum of shown counts tells nothing new, and a count with a hidden part is
+    hidden. So the initiative's figures add nothing to what the lead's publication shows."""
     interventions = list(initiative.interventions.all())
-    cells = _cells([actor.municipality_id], {i.pk for i in interventions})
+    if not interventions:
+        return Outcomes(
+            "Resultater: SDQ før og efter",
+            "Initiativ",
+            [],
+            note="Alle forløb i kommunen med initiativets indsatser fra indsatsvifte.",
+        )
+    ids = {i.pk for i in interventions}
+    views = lattice.read(actor, DEFAULT_INFORMANT)
+    parts = [views.published(lattice.View("indsats", pk)) for pk in sorted(ids)]
+    # A count some view does not publish at all is not published here either.
+    names = set(parts[0]).intersection(*parts[1:])
+    published: dict[str, int | None] = {
+        name: None if any(p[name] is None for p in parts) else sum(p[name] or 0 for p in parts)
+        for name in names
+    }
+    cells = [c for c in views.cells if c.intervention_id in ids]
     outcome = Outcome(
-        initiative.title, [i.name for i in interventions], figures.compute_cells(cells, Filters())
+        initiative.title,
+        [i.name for i in interventions],
+        figures.compute_cells(cells, Filters(), published=published),
     )
     return Outcomes(
         "Resultater: SDQ før og efter",
         "Initiativ",
-        [outcome] if interventions else [],
+        [outcome],
         note="Alle forløb i kommunen med initiativets indsatser fra indsatsvifte.",
     )
 
