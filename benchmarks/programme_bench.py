@@ -18,13 +18,18 @@ request of each page, then the next round), so that every page sees the same mac
 administrator's programme page, participations, a plan, the initiatives overview (with the
 outcomes per pejlemærke) filtered and not, its workbook, and the evaluation; the
 evaluator's evaluation page for each informant, its workbook and CSV files, and the staff
-survey. It also times, in process, the national figures: the evaluator's whole publication
+survey; and Sporby Kommune's PPR-leder's evaluation page. The figures of the evaluation pages
+and of the overview are kept per process under the data they are computed from
+(``spor.lib.memo``), so the pages that compute them are measured twice: as a reader sees
+them again, and as the first view after the data changed (the store emptied first). It also
+times, in process, the national figures computed afresh: the evaluator's whole publication
 (the grouped read of every municipality's SDQ pairs and the tables protected together), and
 its two halves.
 
-Goals (issue #18, goal 5): every page's p95 ≤ 200 ms (``--goal-ms``), the national figures'
-median ≤ 1 s (``--goal-figures``). Exits with status 1 if one is missed or a page does not
-answer 200. With ``SPOR_BENCH_RESULTS`` set, reports one figure per page (``_results.py``).
+Goals (issue #18, goal 5): every page's p95 ≤ 200 ms (``--goal-ms``), the national
+figures' median and a first view's p95 ≤ 1 s (``--goal-figures``). Exits with status 1 if
+one is missed or a page does not answer 200. With ``SPOR_BENCH_RESULTS`` set, reports one
+figure per page (``_results.py``).
 """
 
 from __future__ import annotations
@@ -178,9 +183,25 @@ def pages(info: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("evaluering-csv.zip", f"{base}/evaluering-csv.zip"),
         ("måling (personaleundersøgelse)", f"{base}/maaling/"),
     ]
-    return [("programadmin", p, u) for p, u in admin] + [
-        ("programevaluator", p, u) for p, u in evaluator
+    lead = [
+        ("evaluering (kommunens)", "/evaluering/"),
+        ("evaluering, forælder", "/evaluering/?informant=foraelder"),
     ]
+    return (
+        [("programadmin", p, u) for p, u in admin]
+        + [("programevaluator", p, u) for p, u in evaluator]
+        + [("leder", p, u) for p, u in lead]
+    )
+
+
+# Pages whose figures are kept per process under the data they are computed from
+# (spor.lib.memo): measured also as the first view after the data changed (the store
+# emptied before each request), which is what a reader meets after every new response.
+COLD = {
+    ("programadmin", "initiativer"),
+    ("programevaluator", "evaluering"),
+    ("leder", "evaluering (kommunens)"),
+}
 
 
 def national_figures(info: dict[str, Any], repeat: int) -> dict[str, list[float]]:
@@ -240,14 +261,22 @@ def main() -> int:
     todo = pages(info)
     for who in dict.fromkeys(w for w, _, _ in todo):
         client = Client()
-        client.force_login(User.objects.get(username=who))
+        client.force_login(User.objects.get(username=who))  # leder: Sporby Kommune's
         clients[who] = client
     for who, _, url in todo:  # warm-up: templates, caches
         clients[who].get(url)
+    from spor.lib import memo
+
     started = time.perf_counter()
     for _ in range(args.requests):
         for who, page, url in todo:
             recorder.measure(clients[who], who, f"{who}: {page}", url)
+    # The first views after a change last: each empties the store the others read from.
+    for _ in range(max(3, args.requests // 4)):
+        for who, page, url in todo:
+            if (who, page) in COLD:
+                memo.clear()
+                recorder.measure(clients[who], who, f"{who}: {page}, første visning", url)
     print(f"Measured in {time.perf_counter() - started:.0f} s.", flush=True)
 
     ok = not recorder.failures
@@ -256,7 +285,9 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     slow = []
-    for who, page, _ in todo:
+    measured = [(who, page) for who, page, _ in todo]
+    measured += [(who, f"{page}, første visning") for who, page, _ in todo if (who, page) in COLD]
+    for who, page in measured:
         rows = recorder.results[(f"{who}: {page}", who)]
         queries = [q for q, _ in rows]
         ms = [t for _, t in rows]
@@ -265,15 +296,17 @@ def main() -> int:
             f"{min(queries)}" if min(queries) == max(queries) else f"{min(queries)}–{max(queries)}"
         )
         print(f"{who + ': ' + page:<48} {span:>8} {p50:>8.1f} {p95:>8.1f} {len(ms):>4}")
-        missed = p95 > args.goal_ms
+        # A first view computes the figures afresh: held to the national figures' goal.
+        goal = args.goal_figures * 1000 if page.endswith("første visning") else args.goal_ms
+        missed = p95 > goal
         if missed:
-            slow.append(f"{who}: {page}: p95 {p95:.0f} ms")
+            slow.append(f"{who}: {page}: p95 {p95:.0f} ms (goal {goal:.0f} ms)")
         _results.record(
             f"{who}: {page} p95, 11 kommuner, {database}",
-            f"p95 ≤ {args.goal_ms:.0f} ms",
+            f"p95 ≤ {goal:.0f} ms",
             round(p95, 1),
             "ms",
-            ratio=round(p95 / args.goal_ms, 2),
+            ratio=round(p95 / goal, 2),
             ok=not missed,
         )
     print()
@@ -288,7 +321,7 @@ def main() -> int:
         )
     if slow:
         ok = False
-        print(f"OBS: over the goal of p95 ≤ {args.goal_ms:.0f} ms:", *slow, sep="\n  ")
+        print("OBS: over the goal:", *slow, sep="\n  ")
     else:
         print(f"OK: every page has p95 ≤ {args.goal_ms:.0f} ms.")
 

@@ -133,6 +133,36 @@ def test_the_grouped_query_gives_the_figures_of_every_response_for_every_filter(
 
 
 @pytest.mark.django_db
+def test_the_programme_cells_have_each_baselines_local_age_and_half_year(world: World) -> None:
+    """``by_origin`` (the programme's tables, the lead's filter views): the age at the
+    baseline's local date and its half-year, computed in the database (on SQLite in its own
+    text functions), are those of every baseline computed in Python. Some baselines are
+    answered at 00:30 on the 1st of July: still 30 June in UTC, another half-year."""
+    populate(world, 60, seed=11)
+    midnight = timezone.make_aware(dt.datetime(2025, 7, 1, 0, 30))
+    early = Response.objects.filter(municipality=world.a, phase=Phase.BEFORE).order_by("pk")[:6]
+    Response.objects.filter(pk__in=[r.pk for r in early]).update(answered_at=midnight)
+    scope = Scope(world.a.pk)
+    edge = 0
+    for informant in (Informant.PROFESSIONAL, Informant.PARENT):
+        f = Filters(informant=informant)
+        got: dict[tuple[int | None, int | None], int] = {}
+        for c in selectors.pair_cells_across([world.a.pk], f, by_origin=True):
+            got[(c.age, c.half)] = got.get((c.age, c.half), 0) + c.n
+        want: dict[tuple[int | None, int | None], int] = {}
+        for r in selectors.response_rows(scope, f):  # type: ignore[arg-type]
+            if r.phase != Phase.BEFORE or r.scores.get("total") is None:
+                continue
+            day, born = r.answered_on, r.birth_date
+            edge += day == dt.date(2025, 7, 1)
+            age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+            key = (age, day.year * 10 + (1 if day.month <= 6 else 2))
+            want[key] = want.get(key, 0) + 1
+        assert got == want and want
+    assert edge  # the comparison holds baselines of 00:30 on 1 July (30 June in UTC)
+
+
+@pytest.mark.django_db
 def test_another_municipality_is_not_in_the_cells(world: World) -> None:
     populate(world, 20, seed=3)
     assert selectors.pair_cells(Scope(world.b.pk), Filters()) == []  # type: ignore[arg-type]

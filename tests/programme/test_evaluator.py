@@ -117,6 +117,24 @@ def test_the_evaluator_sees_pooled_figures_equal_to_the_pure_functions(world: Wo
             assert f"<td>{escape(row.beyond)}</td></tr>" in text
 
 
+def test_a_new_response_is_on_the_next_view_although_the_figures_are_kept(
+    world: World,
+) -> None:
+    """The figures are kept per process under the data they are computed from
+    (``spor.lib.memo``): a second view is served from the store, and a new child's
+    responses change the data, so the next view counts them."""
+    both(world)
+    client = evaluator(world)
+    first = client.get(url(world)).context["report"]
+    assert client.get(url(world)).context["report"] is first  # kept: the same data
+    iv_b = intervention(world.b, "Nye grupper", min_age=2, max_age=17)
+    children(world, world.b, iv_b, [(20, 12), (18, 15), (25, 19), (21, None), (19, 14)],
+             start=400)  # fmt: skip
+    again = client.get(url(world)).context["report"]
+    assert (first.overall.started, first.overall.paired) == (27, 18)
+    assert (again.overall.started, again.overall.paired) == (32, 22)
+
+
 def test_the_category_counts_equal_sdqs_change_categories(world: World) -> None:
     both(world)
     report = evaluator(world).get(url(world)).context["report"]

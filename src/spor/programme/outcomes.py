@@ -161,7 +161,7 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
     programme = pactor.programme
     eactor = EvaluatorActor(user=pactor.user, programme=programme, is_admin=True)
     data = national_selectors.programme_data(eactor, Filters())
-    protected = tables.protect(data, programme.pk)
+    protected = tables.protect_cached(data, programme.pk)
     pattern = tables.pattern_of(data)
     # Per pejlemærke number: the initiatives, and the interventions they use.
     initiatives: dict[int, set[int]] = defaultdict(set)

@@ -35,6 +35,7 @@ from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
+from spor.lib import memo
 from spor.measurement import questionnaire
 
 THRESHOLD = figures.THRESHOLD
@@ -450,7 +451,7 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
     chosen = data.cells
     pooled = figures.compute_cells(chosen, filters)
     pattern = pattern_of(data)
-    p = protect(data, programme_id)
+    p = protect_cached(data, programme_id)
     t, hidden, total, munis = p.tables, p.hidden, p.total, p.munis
     kinds = list(InterventionType)
     levels, age_rows, half_rows = p.levels, p.age_rows, p.half_rows
@@ -613,3 +614,38 @@ def _variation(
     if not math.isnan(v.i2):
         lines.append(("Heterogenitet mellem kommunerne (I²)", figures.pct(v.i2)))
     return lines
+
+
+# ----------------------------------------------------------------------- kept per process
+
+
+def _data_key(data: ProgrammeData, programme_id: int) -> tuple[Any, ...]:
+    """Everything the publication is computed from, as plain data: the cells (counts and
+    sums, no child), the participating municipalities with their pseudonyms (which follow
+    the key in settings), the pejlemærker and what their initiatives use."""
+    return (
+        programme_id,
+        [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
+        [(b.pk, b.number, str(b)) for b in data.benchmarks],
+        sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
+        data.cells,
+    )
+
+
+def protect_cached(data: ProgrammeData, programme_id: int) -> Protected:
+    """:func:`protect`, kept in the process under its inputs (:mod:`spor.lib.memo`): the
+    same cells give the same publication, so a second page or file about them does not
+    solve the linear programmes again; any change to the data gives new cells."""
+    key = memo.digest("national.protect", _data_key(data, programme_id))
+    return memo.cached(key, lambda: protect(data, programme_id))
+
+
+def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
+    """:func:`build`, kept in the process under its inputs, as :func:`protect_cached`."""
+    f = filters
+    wanted = (
+        f.intervention.pk if f.intervention is not None else None,
+        f.kind, f.level, f.target, f.age_group, f.informant, f.date_from, f.date_to,
+    )  # fmt: skip
+    key = memo.digest("national.build", wanted, _data_key(data, programme_id))
+    return memo.cached(key, lambda: build(data, programme_id, filters))

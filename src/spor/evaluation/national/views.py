@@ -40,7 +40,7 @@ def filter_text(f: Filters) -> str:
 
 def _report(eactor: EvaluatorActor, filters: Filters) -> evaluation_tables.Report:
     data = evaluation_selectors.programme_data(eactor, filters)
-    return evaluation_tables.build(data, eactor.programme.pk, filters)
+    return evaluation_tables.build_cached(data, eactor.programme.pk, filters)
 
 
 @programme_evaluator_required

@@ -34,6 +34,7 @@ from spor.evaluation import disclosure, outcome
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
+from spor.lib import memo
 from spor.measurement import questionnaire
 
 THRESHOLD = figures.THRESHOLD
@@ -401,12 +402,19 @@ class Lattice:
 
 
 def read(actor: Actor, informant: str) -> Lattice:
-    """The lattice of the actor's municipality for one informant: one grouped query."""
+    """The lattice of the actor's municipality for one informant: one grouped query. The
+    lattice and its protection are kept in the process under the cells and the catalogue
+    they are computed from (:mod:`spor.lib.memo`), so only a change to the data makes the
+    next view solve the linear programmes again."""
     catalogue = {
         pk: tuple(targets or ())
-        for pk, targets in selectors.interventions_for(actor).values_list("pk", "targets")
+        for pk, targets in selectors.interventions_for(actor)
+        .order_by("pk")
+        .values_list("pk", "targets")
     }
-    return Lattice(selectors.lattice_cells(actor, informant), catalogue)
+    cells = selectors.lattice_cells(actor, informant)
+    key = memo.digest("lattice", sorted(catalogue.items()), cells)
+    return memo.cached(key, lambda: Lattice(cells, catalogue))
 
 
 def for_municipality(actor: Actor, filters: Filters) -> figures.Figures:

@@ -4,9 +4,12 @@ SDQ responses behind the figures (never per child)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
@@ -161,6 +164,57 @@ def _age_at_baseline() -> Any:
     ), {"_m": ExtractMonth(day), "_d": ExtractDay(day)}
 
 
+_LOCAL_DAY = "spor_local_day"
+
+
+_ZONE = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _local_minute_day(minute: str) -> str:
+    utc = dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC)
+    return utc.astimezone(_ZONE).date().isoformat()
+
+
+def _local_day(stamp: str | None) -> str | None:
+    """SQLite: the local date ('YYYY-MM-DD', ``settings.TIME_ZONE``) of a stored timestamp
+    (UTC text, as Django writes it). One Python call per row, found again by the minute:
+    Django's own date functions parse every timestamp in Python, several times a row, which
+    was most of the programme's figures on SQLite."""
+    if stamp is None:
+        return None
+    return _local_minute_day(stamp[:16])
+
+
+class _SqliteBaseline(Func):
+    """SQLite: the age in whole years at the baseline's local date (``age``: the timestamp
+    and the birth date) or its half-year as ``year * 10 + 1 | 2`` (``half``), in SQLite's
+    own text functions over :func:`_local_day`; the same values as
+    :func:`_age_at_baseline` and ``ExtractYear`` on other databases (the tests compare
+    them on both)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, what: str, *columns: str) -> None:
+        super().__init__(*(F(c) for c in columns))
+        self.what = what
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        compiled = [compiler.compile(e) for e in self.source_expressions]
+        params = [p for _, ps in compiled for p in ps]
+        day = f"{_LOCAL_DAY}({compiled[0][0]})"
+        year = f"CAST(substr({day}, 1, 4) AS INTEGER)"
+        if self.what == "half":
+            month = f"CAST(substr({day}, 6, 2) AS INTEGER)"
+            return f"({year} * 10 + CASE WHEN {month} <= 6 THEN 1 ELSE 2 END)", params * 2
+        born = compiled[1][0]
+        sql = (
+            f"({year} - CAST(substr({born}, 1, 4) AS INTEGER) - "
+            f"CASE WHEN substr({day}, 6, 5) < substr({born}, 6, 5) THEN 1 ELSE 0 END)"
+        )
+        return sql, params + params
+
+
 def pair_cells(actor: Actor, filters: Filters) -> list[Cell]:
     """The started deliveries of the municipality that match the filters, as :class:`Cell`s,
     in one query: each baseline response (the informant's, with a total score, in the age
@@ -235,18 +289,26 @@ def _pair_cells(
         values[f"a_{s}"] = _JsonKey("post__scores", s, numeric=True)
     origin = ["mid", "ivk", "ivid", "ivl", "bage", "bhalf"] if by_origin else []
     if by_origin:
-        age, parts = _age_at_baseline()
-        qs = qs.annotate(**parts)
-        day = TruncDate("answered_at")
         values |= {
             "mid": F("municipality_id"),
             "ivk": F("delivery__intervention__kind"),
             "ivid": F("delivery__intervention_id"),
             "ivl": F("delivery__intervention__level"),
-            "bage": age,
-            "bhalf": ExtractYear(day) * 10
-            + Case(When(Q(_m__lte=6), then=1), default=2, output_field=IntegerField()),
         }
+        if connection.vendor == "sqlite":
+            values |= {
+                "bage": _SqliteBaseline("age", "answered_at", "delivery__case__child__birth_date"),
+                "bhalf": _SqliteBaseline("half", "answered_at"),
+            }
+        else:
+            age, parts = _age_at_baseline()
+            qs = qs.annotate(**parts)
+            day = TruncDate("answered_at")
+            values |= {
+                "bage": age,
+                "bhalf": ExtractYear(day) * 10
+                + Case(When(Q(_m__lte=6), then=1), default=2, output_field=IntegerField()),
+            }
     qs = qs.annotate(post=post, **values).filter(tb__isnull=False)
     if filters.date_from:
         qs = qs.filter(answered_at__date__gte=filters.date_from)
@@ -284,10 +346,12 @@ def _pair_cells(
     )
     keys += "".join(f", {k}" for k in origin)
     sql = (
-        f"SELECT {keys}, COUNT(*), {', '.join(sums)} "  # noqa: S608 - see above
-        f"FROM ({inner_sql}) AS started GROUP BY {keys}"
+        f"WITH started AS MATERIALIZED ({inner_sql}) "  # noqa: S608 - see above
+        f"SELECT {keys}, COUNT(*), {', '.join(sums)} FROM started GROUP BY {keys}"
     )
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" and by_origin:
+            connection.connection.create_function(_LOCAL_DAY, 1, _local_day, deterministic=True)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out = []
