@@ -108,7 +108,7 @@ def _read_csv_arrow(p: Path, first: str, delim: str) -> list[pa.Array] | None:
 
 def _to_columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[pa.Array]:
     return [
-        pa.array([r[j] if j < len(r) else "" for r in rows], type=pa.string())
+        _string_array([(r[j] if j < len(r) else "").encode("utf-8") for r in rows])
         for j in range(len(header))
     ]
 
@@ -327,7 +327,10 @@ class Parsed:
 def _by_value(col: pa.Array) -> tuple[list[str], npt.NDArray[np.intp]]:
     """The distinct cells of a column and, for each row, the index of its cell among them."""
     enc = col.dictionary_encode()
-    return enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
+    ind = enc.indices  # int32 without nulls (text cells are never null); read from its buffer,
+    # as Arrow's to_numpy would import pandas (seconds of a short command's start)
+    codes = np.frombuffer(ind.buffers()[1], dtype=np.int32, count=len(ind), offset=4 * ind.offset)
+    return enc.dictionary.to_pylist(), codes.astype(np.intp)
 
 
 def _sex_age(
@@ -595,6 +598,9 @@ def _take(lut: pa.Array, idx: npt.NDArray[Any]) -> pa.Array:
 _LUT_LIMIT = 1 << 16
 """Largest number of distinct texts of one joined group of output fields."""
 _EMPTY = _string_array([b""])[0]
+_QUOTE = _string_array([b'"'])[0]
+_APOSTROPHE = _string_array([b"'"])[0]
+"""Scalars made from buffers: a Python ``str`` given to Arrow makes PyArrow import pandas."""
 
 
 def _merge_fields(
@@ -715,7 +721,7 @@ class Scored:
             if _any_byte(ids, b',"\n'):
                 quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
                 quoted = pc.binary_join_element_wise(
-                    '"', pc.replace_substring(ids, '"', '""'), '"', ""
+                    _QUOTE, pc.replace_substring(ids, '"', '""'), _QUOTE, _EMPTY
                 )
                 ids = pc.if_else(quote, quoted, ids)
             parts = [_take(lut, idx[start:stop]) for lut, idx in groups]
@@ -740,7 +746,7 @@ def _formula_guarded(ids: pa.Array) -> pa.Array:
     formula = pc.match_substring_regex(ids, _FORMULA)
     if not pc.any(formula).as_py():
         return ids
-    return pc.if_else(formula, pc.binary_join_element_wise("'", ids, ""), ids)
+    return pc.if_else(formula, pc.binary_join_element_wise(_APOSTROPHE, ids, _EMPTY), ids)
 
 
 def score_table(
