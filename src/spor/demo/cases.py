@@ -8,8 +8,10 @@ about groups, at every level, with teams across professions, coordinator changes
 family, goals with the child's own words, meetings, deliveries with hours by profession,
 specialised-help and medication answers at start and close, and the timeline of it all.
 
-It needs the registry's demo data (children, groups, staff with their groups) and writes
-with ``bulk_create`` — one INSERT per table, whatever the count. The same ``rng`` state and
+It needs the registry's demo data (children, groups, staff with their groups). The
+catalogue goes through the service, as the lead (:func:`write_catalogue`); the cases, with
+their history, are written with ``bulk_create`` — one INSERT per table, whatever the count
+(why: ``spor.demo``). The same ``rng`` state and
 ``today`` give the same cases. The demo's first psychologist, teacher, health visitor and
 social worker are on some cases each, so each login has something to see.
 """
@@ -25,6 +27,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from spor.accounts.models import GroupAssignment, Membership, Profession, Role
+from spor.cases import services as case_services
 from spor.cases.models import (
     CLOSE_FIELDS,
     LEVEL_ORDER,
@@ -52,6 +55,7 @@ from spor.cases.models import (
     Target,
 )
 from spor.concerns.models import Concern
+from spor.demo.registry import lead_actor
 from spor.registry.models import Child, Enrolment
 from spor.tenancy.models import Municipality
 
@@ -495,9 +499,15 @@ CATALOGUE_NEEDS: dict[str, list[str]] = {
 
 
 def write_catalogue(municipality: Municipality) -> list[Intervention]:
-    items = [
-        Intervention(
-            municipality_id=municipality.pk,
+    """The catalogue, item by item through :func:`spor.cases.services.intervention_save` as
+    the municipality's lead (its rules: a unique name, a valid age range, known targets,
+    levels and need areas); 16 items, so the service's few queries each cost nothing."""
+    actor = lead_actor(municipality)
+    if actor is None:
+        raise RuntimeError(f"{municipality.name} har ingen PPR-leder til indsatsvifte")
+    return [
+        case_services.intervention_save(
+            actor=actor,
             name=name,
             description=description,
             level=level,
@@ -529,7 +539,6 @@ def write_catalogue(municipality: Municipality) -> list[Intervention]:
             pejlemaerker,
         ) in CATALOGUE
     ]
-    return Intervention.objects.bulk_create(items)
 
 
 def _fitting(

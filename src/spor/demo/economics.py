@@ -15,9 +15,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from spor.accounts.access import Actor
-from spor.accounts.models import Membership, Profession, Role
+from spor.accounts.models import Profession
 from spor.cases.models import Delivery, Intervention, KnowledgeBase
+from spor.demo.registry import lead_actor
 from spor.economics import reports, services
 from spor.economics.models import EffectSource, HourlyRate, InterventionCost
 from spor.measurement.models import Phase
@@ -39,16 +39,6 @@ RATES: list[tuple[str, int, int, int]] = [
 OTHER_RATE = Decimal("450.00")  # "andet": set directly
 RAISE = Decimal("1.025")  # this year's wage increase over last year's
 AVOIDED = {"kommune": Decimal(45_000), "region": Decimal(8_000), "stat": Decimal(2_000)}
-
-
-def _lead(municipality: Municipality) -> Actor | None:
-    m = (
-        Membership.objects.filter(municipality_id=municipality.pk, role=Role.LEAD, active=True)
-        .select_related("user", "municipality")
-        .order_by("pk")
-        .first()
-    )
-    return None if m is None else Actor(user=m.user, membership=m)
 
 
 def generate(municipality: Municipality, *, rng: random.Random, today: dt.date) -> None:
@@ -114,7 +104,7 @@ def _scenarios(municipality: Municipality, *, today: dt.date) -> None:
     PPR's forløb, if no one intervention has enough): one with Spor's own share of reliable
     improvement beyond regression to the mean, with its 95 % interval (the raw before/after
     share only as the labelled upper bound), one cautious case at the interval's lower end."""
-    actor = _lead(municipality)
+    actor = lead_actor(municipality)
     if actor is None:
         return
     counts: dict[int, int] = {}

@@ -49,6 +49,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from spor import cpr
+from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Membership, Profession, Role, User
 from spor.audit.models import AccessLogEntry
 from spor.demo import danish_names
@@ -822,6 +823,18 @@ def fill_municipality(
 
 
 # --------------------------------------------------------------------------- existing demo
+
+
+def lead_actor(municipality: Municipality) -> Actor | None:
+    """The municipality's first PPR-leder as the acting person, for the generators that
+    write through a service that only a lead may call (the catalogue, the economics)."""
+    m = (
+        Membership.objects.filter(municipality_id=municipality.pk, role=Role.LEAD, active=True)
+        .select_related("user", "municipality")
+        .order_by("pk")
+        .first()
+    )
+    return None if m is None else Actor(user=m.user, membership=m)
 
 
 def demo_municipality() -> Municipality | None:

@@ -88,14 +88,6 @@ def _whole(label: str, *, required: bool = True, message: str = MSG_WHOLE) -> fo
     )
 
 
-def add_errors(form: forms.Form, exc: Any) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class HourlyRateForm(forms.Form):
     profession = forms.ChoiceField(
         label="Faggruppe",

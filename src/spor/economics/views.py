@@ -20,11 +20,10 @@ from spor.economics.forms import (
     HourlyRateForm,
     InterventionCostForm,
     ScenarioForm,
-    add_errors,
 )
 from spor.economics.models import HourlyRate, InterventionCost, InvestmentScenario
 from spor.evaluation.economics import DISCLAIMER_DA, PURSES
-from spor.lib.forms import form_status
+from spor.lib.forms import add_errors, form_status
 from spor.lib.ids import parse_id
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
