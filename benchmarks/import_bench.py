@@ -44,8 +44,21 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--schools", type=int, default=6 if quick else 60)
     p.add_argument("--daycare", type=int, default=10 if quick else 100)
     p.add_argument("--repeats", type=int, default=1 if quick else 2)
-    p.add_argument("--database-url", default="", help="an EMPTY PostgreSQL database")
-    return p.parse_args()
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("SPOR_BENCH_DATABASE_URL", ""),
+        help="PostgreSQL instead of SQLite: the app role's URL (postgres://spor:spor@host/db)",
+    )
+    p.add_argument(
+        "--owner-database-url",
+        default=os.environ.get("SPOR_BENCH_OWNER_DATABASE_URL", ""),
+        help="the owner role's URL of the same database: it is dropped and made again, and "
+        "migrated, by the owner; the imports run as the app role",
+    )
+    args = p.parse_args()
+    if bool(args.database_url) != bool(args.owner_database_url):
+        p.error("--database-url and --owner-database-url go together")
+    return args
 
 
 def cpr_numbers(n: int) -> list[str]:
@@ -102,12 +115,17 @@ def make_csv(args: argparse.Namespace, *, bad_every: int = 0) -> tuple[bytes, li
 def setup(args: argparse.Namespace) -> Path | None:
     tmp = None
     if args.database_url:
+        recreate_postgres(args.owner_database_url)
         os.environ["SPOR_DATABASE_URL"] = args.database_url
+        os.environ["SPOR_OWNER_DATABASE_URL"] = args.owner_database_url
     else:
         tmp = Path(tempfile.mkdtemp(prefix="spor-import-bench-"))
         os.environ["SPOR_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        os.environ.pop("SPOR_OWNER_DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spor.settings")
     os.environ.setdefault("SPOR_LOG_LEVEL", "WARNING")
+    # As in production: no debug cursor (it formats every statement with its values).
+    os.environ.setdefault("SPOR_DEBUG", "0")
     import django
 
     django.setup()
@@ -119,13 +137,37 @@ def setup(args: argparse.Namespace) -> Path | None:
     return tmp
 
 
+def recreate_postgres(owner_url: str) -> None:
+    """Drop and make the owner URL's database again (the owner role may create databases)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(owner_url)
+    name, owner = parts.path.lstrip("/"), parts.username or ""
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(owner)
+            )
+        )
+
+
 def fresh_municipality(code: str) -> None:
+    """The municipality and its lead, made by the owner (on PostgreSQL the app role may not
+    make a membership); the imports then run as the app role, as the server does."""
     from spor.accounts.models import Membership, Role, User
+    from spor.tenancy import rls
     from spor.tenancy.models import Municipality
 
-    muni = Municipality.objects.create(name=f"Kommune {code}", code=code)
-    user = User.objects.create_user(username=f"leder{code}", password="x")
-    Membership.objects.create(user=user, municipality=muni, role=Role.LEAD)
+    with rls.owner_connection(), rls.system():
+        muni = Municipality.objects.create(name=f"Kommune {code}", code=code)
+        user = User.objects.create_user(username=f"leder{code}", password="x")
+        Membership.objects.create(user=user, municipality=muni, role=Role.LEAD)
 
 
 CPU: list[float] = []  # CPU seconds of each run_import, in order

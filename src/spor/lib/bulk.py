@@ -2,10 +2,20 @@
 
 ``Model.objects.bulk_create`` builds an instance for every row and prepares every field of
 it in Python (some 20 µs a row), which is most of the time of importing a municipality's
-60,000 children. :func:`insert_rows` writes plain tuples with multi-row ``INSERT``
-statements of as many rows as the database takes, adapting only dates and times. Like
-``bulk_create`` it sends no signals and calls no ``save()``; the caller gives every column
-that has no database default.
+60,000 children. :func:`insert_rows` writes plain tuples, adapting only dates and times:
+
+- a few rows (fewer than ``MANY``): one multi-row ``INSERT``;
+- many on SQLite: one prepared ``INSERT`` run for every row (``executemany``), or multi-row
+  ``INSERT … RETURNING`` when the new keys are wanted;
+- many on PostgreSQL: sent with ``COPY`` into a temporary table and moved with one
+  ``INSERT … SELECT``.
+  ``COPY`` straight into a table with row-level security is refused by PostgreSQL, and the
+  ``INSERT`` checks every row against the table's policies as any other insert does; and a
+  multi-row ``INSERT`` of tens of thousands of values costs more to build and parse, in the
+  driver and in the server, than the rows cost to write.
+
+Like ``bulk_create`` it sends no signals and calls no ``save()``; the caller gives every
+column that has no database default.
 """
 
 from __future__ import annotations
@@ -15,9 +25,11 @@ from collections.abc import Iterable, Sequence
 from itertools import chain, islice
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
-__all__ = ["insert_rows"]
+__all__ = ["MANY", "insert_rows"]
+
+MANY = 500  # rows: from here on SQLite prepares once, PostgreSQL copies
 
 
 def insert_rows(
@@ -37,12 +49,12 @@ def insert_rows(
     names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(str(model._meta.pk.column))
-    adapters: list[tuple[int, Any]] = []
-    for i, f in enumerate(fields):
-        if isinstance(f, models.DateTimeField):
-            adapters.append((i, connection.ops.adapt_datetimefield_value))
-        elif isinstance(f, models.DateField):
-            adapters.append((i, connection.ops.adapt_datefield_value))
+    rows = rows if isinstance(rows, list) else list(rows)
+    if len(rows) >= MANY and connection.vendor == "postgresql":
+        return _copy(model, table, names, pk, rows, returning)
+    if len(rows) >= MANY and connection.vendor == "sqlite" and returning is None:
+        return _execute_many(table, names, fields, rows)
+    adapters = _adapters(fields)
     # As many rows as the database takes in one statement (SQLite: 999 or 32,766 values;
     # PostgreSQL: 65,535), at most 2,000.
     most = connection.ops.bulk_batch_size(fields, [None] * 2000)
@@ -62,6 +74,65 @@ def insert_rows(
                 returning.extend(r[0] for r in cursor.fetchall())
             done += len(chunk)
     return done
+
+
+def _adapters(fields: Sequence[models.Field[Any, Any]]) -> list[tuple[int, Any]]:
+    adapters: list[tuple[int, Any]] = []
+    for i, f in enumerate(fields):
+        if isinstance(f, models.DateTimeField):
+            adapters.append((i, connection.ops.adapt_datetimefield_value))
+        elif isinstance(f, models.DateField):
+            adapters.append((i, connection.ops.adapt_datefield_value))
+    return adapters
+
+
+def _execute_many(
+    table: str,
+    names: str,
+    fields: Sequence[models.Field[Any, Any]],
+    rows: list[Sequence[Any]],
+) -> int:
+    """SQLite: one ``INSERT`` prepared once and run for every row, in the driver's C loop (a
+    multi-row statement of thousands of values costs more to build and parse)."""
+    adapters = _adapters(fields)
+    values = [_adapt(row, adapters) for row in rows] if adapters else rows
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {one}", values)  # noqa: S608
+    return len(values)
+
+
+def _copy(
+    model: type[models.Model],
+    table: str,
+    names: str,
+    pk: str,
+    rows: list[Sequence[Any]],
+    returning: list[Any] | None,
+) -> int:
+    """PostgreSQL: ``COPY`` into a temporary table shaped like the columns, then one
+    ``INSERT … SELECT`` (through the table's row-level-security policies, its constraints
+    and triggers, like any insert) in the order of ``rows``."""
+    temp = connection.ops.quote_name(f"spor_bulk_{model._meta.db_table}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The temporary table lives in this session's own schema and goes at commit; the
+        # order column keeps the rows (and so RETURNING) in the order given.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT 0::bigint AS spor_order, {names} FROM {table} WITH NO DATA"
+        )
+        copy_sql = f"COPY {temp} (spor_order, {names}) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            for order, row in enumerate(rows):
+                copy.write_row((order, *row))
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} ORDER BY spor_order"  # noqa: S608
+        if returning is not None:
+            sql += f" RETURNING {pk}"
+        cursor.execute(sql)
+        if returning is not None:
+            returning.extend(r[0] for r in cursor.fetchall())
+        cursor.execute(f"DROP TABLE {temp}")
+    return len(rows)
 
 
 def _adapt(row: Sequence[Any], adapters: list[tuple[int, Any]]) -> list[Any]:

@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from spor import cpr
@@ -123,11 +123,13 @@ class ImportRow:
     start: dt.date
     end: dt.date | None
 
-    @cached_property
+    # Plain properties over the cached fold_name: functools.cached_property takes a lock on
+    # every first read (Python 3.11), which cost more than the key on 60,000 rows.
+    @property
     def institution_key(self) -> str:
         return fold_name(self.institution)
 
-    @cached_property
+    @property
     def group_key(self) -> tuple[str, str, int]:
         return (self.institution_key, fold_name(self.group), self.school_year)
 
@@ -235,7 +237,7 @@ _MAGIC = [
 ]
 
 
-def _read_csv(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cell]]]:
+def _read_csv(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[str]]]:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             result.fail(f"filen er {what}, ikke en CSV- eller XLSX-fil")
@@ -250,8 +252,7 @@ def _read_csv(data: bytes, result: ParsedFile) -> Iterator[tuple[int, list[_Cell
     # The separator that splits the header into the most known column names.
     sep = tables.delimiter(tables.first_line(text), _known_columns)
     try:
-        for line, record in tables.csv_rows(text, sep):
-            yield line, [_Cell(value) for value in record]
+        yield from tables.csv_rows(text, sep)
     except tables.CsvError as exc:
         result.fail("filen kan ikke læses som CSV (fx et anførselstegn uden afslutning)", exc.line)
 
@@ -481,7 +482,9 @@ def parse_file(name: str, data: bytes) -> ParsedFile:
         return result.fail("filen er tom")
     if name.lower().endswith(".xls") and not data.startswith(b"PK"):
         return result.fail("filen er i det gamle Excel-format (.xls) – gem den som .xlsx eller CSV")
-    lines = _read_xlsx(data, result) if _is_xlsx(name, data) else _read_csv(data, result)
+    if not _is_xlsx(name, data):
+        return _parse_csv(_read_csv(data, result), result)
+    lines = _read_xlsx(data, result)
 
     header: dict[int, str] | None = None
     seen_rows = 0
@@ -501,7 +504,10 @@ def parse_file(name: str, data: bytes) -> ParsedFile:
                 f"filen har mere end {MAX_DATA_ROWS} rækker – del den op i flere filer"
             )
         _read_row(line, cells, header, state, result)
+    return _finish(header, result)
 
+
+def _finish(header: dict[int, str] | None, result: ParsedFile) -> ParsedFile:
     if result.errors:
         return result
     if header is None:
@@ -509,6 +515,158 @@ def parse_file(name: str, data: bytes) -> ParsedFile:
     if not result.rows:
         return result.fail("filen har en overskrift, men ingen rækker med børn")
     return result
+
+
+def _parse_csv(records: Iterator[tuple[int, list[str]]], result: ParsedFile) -> ParsedFile:
+    """A CSV file, checked column by column: each distinct value of a column is checked once
+    (a municipality's 60,000 rows hold a few hundred institutions, groups and dates), and a
+    row all of whose values pass is made without the per-cell checks of :func:`_read_row`.
+    A row with anything wrong goes through :func:`_read_row`, so its messages are the same
+    as for XLSX, and the rows are taken in the file's order, so the cross-row checks and
+    the order of the messages are too."""
+    header: dict[int, str] | None = None
+    state = _FileState()
+    body: list[tuple[int, list[str]]] = []
+    for line, record in records:
+        if not "".join(record).strip():
+            continue  # a blank line
+        if header is None:
+            cells = [_Cell(value) for value in record]
+            header = _read_header(line, cells, result)
+            if header is None:
+                return result
+            state.header_width = max(i for i, c in enumerate(cells) if not c.blank) + 1
+            continue
+        body.append((line, record))
+    # A file that stops being CSV part way: its message comes after the rows read before.
+    unreadable, result.errors = result.errors, []
+    too_many = len(body) > MAX_DATA_ROWS
+    if header is not None:
+        _check_csv_rows(body[:MAX_DATA_ROWS], header, state, result)
+    if too_many:
+        return result.fail(f"filen har mere end {MAX_DATA_ROWS} rækker – del den op i flere filer")
+    result.errors.extend(unreadable)
+    return _finish(header, result)
+
+
+_CPR_PLAIN = re.compile(r"[0-9]{6}-?[0-9]{4}")
+_BAD = (None, False)  # a value the fast path does not take: the row goes to _read_row
+
+
+def _check_csv_rows(
+    body: list[tuple[int, list[str]]],
+    header: dict[int, str],
+    state: _FileState,
+    result: ParsedFile,
+) -> None:
+    width = state.header_width
+    index = {column: i for i, column in header.items()}
+
+    def column(name: str) -> list[str]:
+        i = index.get(name)
+        if i is None:
+            return [""] * len(body)
+        return [record[i] if i < len(record) else "" for _, record in body]
+
+    def checked(name: str, check: Any) -> list[tuple[Any, bool]]:
+        raw = column(name)
+        seen = {value: check(value) for value in set(raw)}
+        return [seen[value] for value in raw]
+
+    def text(name: str) -> Any:
+        def check(value: str) -> tuple[Any, bool]:
+            text, problem = _text_of(_clean_text(value), name)
+            return text, not problem
+
+        return check
+
+    def required(parse: Any) -> Any:
+        def check(value: str) -> tuple[Any, bool]:
+            cleaned = _clean_text(value)
+            if not cleaned:
+                return _BAD
+            parsed, problem = parse(cleaned)
+            return parsed, not problem
+
+        return check
+
+    def optional(parse: Any) -> Any:
+        def check(value: str) -> tuple[Any, bool]:
+            cleaned = _clean_text(value)
+            if not cleaned:
+                return None, True
+            parsed, problem = parse(cleaned)
+            return parsed, not problem
+
+        return check
+
+    def kind(value: str) -> tuple[Any, bool]:
+        found = _kind_for(_clean_text(value)) if value.strip() else None
+        return found, found is not None
+
+    born: dict[str, bool] = {}
+
+    def cpr_number(value: str) -> tuple[Any, bool]:
+        # Only the plain forms (DDMMÅÅXXXX, DDMMÅÅ-XXXX) with a real date; anything else
+        # goes to _check_cpr through _read_row, for its message.
+        if not _CPR_PLAIN.fullmatch(value):
+            return _BAD
+        digits = value.replace("-", "")
+        ok = born.get(digits[:7])
+        if ok is None:
+            try:
+                cpr.birth_date(digits)
+                ok = True
+            except cpr.CPRError:
+                ok = False
+            born[digits[:7]] = ok
+        return digits, ok
+
+    columns = zip(
+        checked("cpr", cpr_number),
+        checked("fornavn", text("fornavn")),
+        checked("efternavn", text("efternavn")),
+        checked("institution", text("institution")),
+        checked("institutionstype", kind),
+        checked("gruppe", text("gruppe")),
+        checked("skoleaar", required(_school_year_of)),
+        checked("klassetrin", optional(_grade_of)),
+        checked("fra", required(_date_of)),
+        checked("til", optional(_date_of)),
+        strict=True,
+    )
+    for (line, record), values in zip(body, columns, strict=True):
+        number, first, last, inst, kind_, group, year, grade, start, end = values
+        if (
+            number[1]
+            and first[1]
+            and last[1]
+            and inst[1]
+            and kind_[1]
+            and group[1]
+            and year[1]
+            and grade[1]
+            and start[1]
+            and end[1]
+            and (end[0] is None or end[0] >= start[0])
+            and (len(record) <= width or not "".join(record[width:]).strip())
+        ):
+            row = ImportRow(
+                line=line,
+                cpr=number[0],
+                first_name=first[0],
+                last_name=last[0],
+                institution=inst[0],
+                institution_kind=kind_[0],
+                group=group[0],
+                school_year=year[0],
+                grade=grade[0],
+                start=start[0],
+                end=end[0],
+            )
+            _check_against_earlier(row, state, result)
+        else:
+            _read_row(line, [_Cell(value) for value in record], header, state, result)
 
 
 def _read_header(line: int, cells: list[_Cell], result: ParsedFile) -> dict[int, str] | None:
