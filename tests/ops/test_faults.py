@@ -270,8 +270,10 @@ def test_an_import_killed_midway_leaves_nothing_and_the_retry_saves_everything(
     assert before["import_children"] == 0
     body = _import_csv(1200)
     files = {"fil": ("boern.csv", body, "text/csv")}
-    # Stop at the first batch of children (on PostgreSQL all 1,200 are one statement; on
-    # SQLite a batch is ~100): the institutions and groups are in by then, uncommitted.
+    # Stop right after the first INSERT of children: on PostgreSQL all 1,200 are copied into a
+    # temporary table (COPY, which the pause does not see) and moved by one INSERT … SELECT; on
+    # SQLite a batch is ~100 rows. The institutions and groups are in by then, uncommitted,
+    # and the enrolments and the access log not yet.
     sql = _kill_mid_write(
         url, tmp_path, r'^INSERT INTO "registry_child"', 1, facts["lead_session"],
         "/import/", files=files,

@@ -663,6 +663,36 @@ def test_unknown_extra_column_is_a_warning_and_cpr_stays_out_of_repr() -> None:
     assert_no_cpr(repr(parsed.rows[0]))
 
 
+@pytest.mark.django_db
+def test_a_csv_gives_the_rows_and_messages_the_cell_by_cell_check_gives() -> None:
+    """A CSV is checked per distinct value and a clean row is taken whole; an XLSX goes cell
+    by cell. The same table gives the same rows, and the same messages in the same order."""
+    good = [
+        row(NEW1),
+        row("0101204002", " Alma  Sofie ", "Holm", start="01.08.2026", end="31-07-2027"),
+        row("010120 4003", institution="Solsikken", kind="Børnehave", grade="", year="2026"),
+        row(NEW2, institution="Aby SFO", kind="SFO", grade="bh.kl.", year="2026/2027"),
+        row(NEW3, institution="Mosen", kind="Integreret institution", grade="3. klasse"),
+    ]
+    bad = [
+        row("3102154001"),
+        row(NEW1, "Anden"),
+        row("010120-4004", start="2026-08-01", end="2026-07-01"),
+        row("010120-4005", year="2026/28", grade="11"),
+        row("010120-4006", first="010120-4999", kind="gymnasium"),
+        row("0101204007", start=""),
+    ]
+    for rows in (good, good + bad):
+        from_csv = parse_file("boern.csv", csv_bytes(rows))
+        from_xlsx = parse_file("boern.xlsx", xlsx_bytes(rows))
+        assert from_csv.errors == from_xlsx.errors
+        assert from_csv.rows == from_xlsx.rows
+        assert len(from_csv.rows) == len(good)
+    assert parse_file("boern.csv", csv_bytes(good)).ok
+    lines = [e.line for e in from_csv.errors]
+    assert lines == sorted(lines) and set(lines) == {7, 8, 9, 10, 11, 12}
+
+
 # --- the management command --------------------------------------------------------------
 
 
