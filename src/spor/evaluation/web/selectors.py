@@ -199,7 +199,7 @@ class _SqliteBaseline(Func):
         super().__init__(*(F(c) for c in columns))
         self.what = what
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         compiled = [compiler.compile(e) for e in self.source_expressions]
         params = [p for _, ps in compiled for p in ps]
         day = f"{_LOCAL_DAY}({compiled[0][0]})"
