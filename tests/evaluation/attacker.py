@@ -100,7 +100,11 @@ class Attack:
             row[list(b)] -= 1
             eq.append(row)
             rhs.append(0.0)
+        written: set[tuple[tuple[int, ...], int | None]] = set()
         for x in self.numbers:
+            if (x.atoms, x.seen) in written:  # the same number read again (another file)
+                continue
+            written.add((x.atoms, x.seen))
             row = np.zeros(n)
             row[list(x.atoms)] = 1.0
             if x.seen is None:
@@ -162,6 +166,11 @@ class Attack:
             elif hi - lo < 1e-6:
                 out.append(f"{x.where}: true {x.true}, exactly {lo:g}")
         return out
+
+    def hidden_zeros(self) -> list[str]:
+        """Hidden numbers whose true value is 0: the reader's knowledge that every hidden
+        number is at least 1 would be wrong there (zeros are never hidden)."""
+        return [x.where for x in self.numbers if x.seen is None and x.true == 0]
 
     @property
     def n_hidden(self) -> int:

@@ -370,9 +370,11 @@ class ViewReader:
             self.seen(source, "regression")
             self.count(source, "regression n", "rci", _v(m.group(1)))
             self.beyond_means(source, self.params, m.group(2), m.group(3), m.group(6))
-        share = r"(◆|–|(\d+) af (\d+) \(\d+ %\))"
+        share = r"(◆|–|(?<![\d,])0(?= )|(\d+) af (\d+) \(\d+ %\))"
         for key in [*sdq.CHANGE_CATEGORIES, *figures.UNIONS]:
-            for m in re.finditer(rf"{re.escape(LABELS[key])} (◆|(\d+) af (\d+) \()", text):
+            for m in re.finditer(
+                rf"{re.escape(LABELS[key])} (◆|(?<![\d,])0(?= )|(\d+) af (\d+) \()", text
+            ):
                 self.seen(source, "kategorier")
                 self._share(source, key, self.category_test(key), "categorised", m)
         part = _between(text, "Følsomhed: andre værdier af reliabiliteten", ("Bånd før og efter",
@@ -416,7 +418,7 @@ class ViewReader:
         if whole == "–":
             return
         if k is None:
-            self.count(source, what, test, HIDDEN)
+            self.count(source, what, test, HIDDEN if whole == HIDDEN else int(whole))
             return
         self.count(source, what, test, int(k))
         self.count(source, f"{what} n", of, int(n))

@@ -150,6 +150,7 @@ def test_every_output_of_every_view_the_lead_can_obtain_is_protected_together() 
     model = attack(cells, catalogue)
     assert model.a.n_hidden > 0  # there is something to protect
     assert model.a.n_means > 0  # the means were read too
+    assert model.a.hidden_zeros() == []  # every ◆ is at least 1, as the attacker knows
     assert model.a.breaches() == []
 
 

@@ -297,6 +297,14 @@ def _share(key: str, k: int, n: int, hidden: bool) -> Share:
     )
 
 
+def _published_share(key: str, k: int, n: int, n_ok: bool, published: int | None) -> Share:
+    """A share of the lattice's counts: hidden with its count, or where the number of pairs
+    it is of is; a count of 0 is shown as 0 all the same (zeros are never hidden)."""
+    if published == 0 and not n_ok:
+        return Share(key, stats.CHANGE_SUMMARY_LABELS_DA[key], True, "0", "", 0, None, None)
+    return _share(key, k, n, not n_ok or published is None)
+
+
 def _change(label: str, pc: stats.PairedChange | None) -> Change | None:
     if pc is None or pc.n < THRESHOLD:
         return None
@@ -464,6 +472,12 @@ def _honest(
     default = next(i for i, r in enumerate(rows) if r.default)
     n = out.reliable.n
     counted = [published is None or f"up:{i}" in published for i in range(len(rows))]
+    # A count published as 0 is shown as 0 even where its pairs' number is hidden: zeros are
+    # never hidden (a reader knows every ◆ is at least 1, and the engine protects on that).
+    zero_up = [published is not None and published.get(f"up:{i}") == 0 for i in range(len(rows))]
+    zero_down = [
+        published is not None and published.get(f"down:{i}") == 0 for i in range(len(rows))
+    ]
     if published is not None:
         show_up = [n_shown and published.get(f"up:{i}") is not None for i in range(len(rows))]
         show_down = [n_shown and published.get(f"down:{i}") is not None for i in range(len(rows))]
@@ -474,7 +488,9 @@ def _honest(
         show_down = _protected_counts(
             [r.counts.deteriorated for r in rows], n, default, shown["reliable_deterioration"]
         )
-    for r, up, down, has in zip(rows, show_up, show_down, counted, strict=True):
+    for r, up, down, has, up0, down0 in zip(
+        rows, show_up, show_down, counted, zero_up, zero_down, strict=True
+    ):
         beyond = "–"
         if r.beyond is not None and n_shown:
             beyond = f"{num(r.beyond.beyond)} ({num(r.beyond.ci_low)} til {num(r.beyond.ci_high)})"
@@ -484,19 +500,27 @@ def _honest(
                 kind=sdq.RELIABILITY_KINDS_DA.get(r.reliability_kind, r.reliability_kind),
                 threshold=num(r.counts.critical_change),
                 improved=(
-                    _count_share(r.counts.improved, n) if up else SUPPRESSED if has else NOT_COUNTED
+                    _count_share(r.counts.improved, n)
+                    if up
+                    else "0"
+                    if up0
+                    else SUPPRESSED
+                    if has
+                    else NOT_COUNTED
                 ),
                 deteriorated=(
                     _count_share(r.counts.deteriorated, n)
                     if down
+                    else "0"
+                    if down0
                     else SUPPRESSED
                     if has
                     else NOT_COUNTED
                 ),
                 beyond=beyond,
                 default=r.default,
-                improved_k=r.counts.improved if up else None,
-                deteriorated_k=r.counts.deteriorated if down else None,
+                improved_k=r.counts.improved if up or up0 else None,
+                deteriorated_k=r.counts.deteriorated if down or down0 else None,
                 n=n if n_shown else None,
                 counted=has,
             )
@@ -675,11 +699,10 @@ def compute_cells(
     else:
         n_ok = _big(pub.get("categorised"))
         fig.categories = [
-            _share(k, shares[k].k, n, not n_ok or pub.get(f"cat:{k}") is None) for k in EXCLUSIVE
+            _published_share(k, shares[k].k, n, n_ok, pub.get(f"cat:{k}")) for k in EXCLUSIVE
         ]
         fig.unions = [
-            _share(key, shares[key].k, n, not n_ok or pub.get(f"union:{key}") is None)
-            for key in UNIONS
+            _published_share(key, shares[key].k, n, n_ok, pub.get(f"union:{key}")) for key in UNIONS
         ]
     shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
     _honest(fig, pairs, shown, pub)

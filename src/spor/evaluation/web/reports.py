@@ -305,18 +305,26 @@ def xlsx(rep: Report) -> bytes:
 
     ws = wb.create_sheet("Regression mod middelværdien")
     _widths(ws, [12, 30, 30, 22, 16])
-    if fig.shown and fig.regression is not None:
-        g = fig.regression
-        row = _table(
-            ws,
-            ["n par", "Ændring ved regression mod middelværdien alene",
-             "Ændring ud over regression mod middelværdien", "95 %-interval",
-             "I SD for normgruppen"],
-            [[g.n, g.expected, g.beyond, g.ci, g.standardised]],
-        )  # fmt: skip
-        _note(ws, row, f"Et skøn under antagelser (ingen kontrolgruppe): uden indsatsen "
-                       f"forventes eftermålingen at ligge på μ + r·(førmåling − μ), med "
-                       f"{g.parameters}.")  # fmt: skip
+    if fig.shown and (fig.regression is not None or fig.sensitivity):
+        row = 1
+        if fig.regression is not None:
+            g = fig.regression
+            row = _table(
+                ws,
+                ["n par", "Ændring ved regression mod middelværdien alene",
+                 "Ændring ud over regression mod middelværdien", "95 %-interval",
+                 "I SD for normgruppen"],
+                [[g.n, g.expected, g.beyond, g.ci, g.standardised]],
+            )  # fmt: skip
+            _note(ws, row, f"Et skøn under antagelser (ingen kontrolgruppe): uden indsatsen "
+                           f"forventes eftermålingen at ligge på μ + r·(førmåling − μ), med "
+                           f"{g.parameters}.")  # fmt: skip
+            row += 2
+        else:  # the pairs of the norm set's parameters are too few to show (or hidden)
+            _note(ws, row, "For få par med normsættets parametre til at vise skønnet; "
+                           f"følsomheden står nedenfor. {figures.LEGEND}.")  # fmt: skip
+            row += 2
+        # The sensitivity, as on the page: also where the estimate itself is not shown.
         _table(
             ws,
             ["Reliabilitet r", "Slags", "Grænse (point)", "Par",
@@ -326,7 +334,7 @@ def xlsx(rep: Report) -> bytes:
             [[("" if not x.default else "standard: ") + x.reliability, x.kind, x.threshold,
               _n(x.n), *_k_share(x.improved_k, x.n, x.counted),
               *_k_share(x.deteriorated_k, x.n, x.counted), x.beyond] for x in fig.sensitivity],
-            start=row + 2,
+            start=row,
         )  # fmt: skip
     elif fig.shown:
         _note(ws, 1, "Normsættet giver ikke gennemsnit og reliabilitet for denne informant.")
@@ -402,14 +410,18 @@ def _k_share(k: int | None, n: int | None, counted: bool = True) -> list[Any]:
     the mark for both where hidden, '–' where not counted."""
     if not counted:
         return [figures.NOT_COUNTED, figures.NOT_COUNTED]
-    if k is None or not n:
+    if k is None:
         return [figures.SUPPRESSED, figures.SUPPRESSED]
+    if not n:  # a 0 of a hidden number of pairs
+        return [k, figures.SUPPRESSED]
     return [k, k / n]
 
 
 def _share_row(s: figures.Share) -> list[Any]:
     if not s.shown:
         return [s.label, figures.SUPPRESSED, figures.SUPPRESSED, figures.SUPPRESSED, ""]
+    if s.n is None:  # a 0 of a hidden number of pairs
+        return [s.label, s.k, figures.SUPPRESSED, figures.SUPPRESSED, ""]
     return [s.label, s.k, s.n, s.share, s.ci]
 
 
