@@ -268,9 +268,12 @@ class _Tables:
             if k not in seen:
                 seen.append(k)
             counts[(k, _column(c, self.codes))] += c.n
+        # In a fixed order, not the database's (a GROUP BY answers in any order): the same
+        # children give the same publication, and so the same hidden cells, on every request;
+        # two patterns side by side could give a hidden cell back.
         out = {
             (k, j): self.pub.unknown(counts.get((k, j), 0))
-            for k in seen
+            for k in sorted(seen, key=repr)
             for j in range(self.ncol)
             if not present_only or counts.get((k, j), 0) > 0
         }
