@@ -14,12 +14,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spor.accounts.access import Actor
-from spor.accounts.models import Membership, User
+from spor.accounts.commands import command_lead
 from spor.api import selectors, services
 from spor.api.scopes import SCOPES
-from spor.tenancy import rls
-from spor.tenancy.models import Municipality
+from spor.tenancy.commands import municipality_job
 
 
 class Command(BaseCommand):
@@ -38,13 +36,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The database shows this municipality only (row-level security; docs/tenancy.md).
-        found = Municipality.objects.filter(code=options["kommune"]).values_list("pk")
-        with rls.job(next((row[0] for row in found[:1]), None)):
+        with municipality_job(options["kommune"]):
             self._handle(*args, **options)
 
     def _handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options["kommune"], options["leder"])
+        actor = command_lead(
+            options["kommune"], options["leder"], may_only="kan oprette og tilbagekalde API-nøgler."
+        )
         action = options["action"]
         if action == "create":
             try:
@@ -67,19 +65,3 @@ class Command(BaseCommand):
                 raise CommandError(f"Ingen nøgle med navnet {options['navn']!r} i kommunen.")
             services.api_token_revoke(actor=actor, token=found)
             self.stdout.write(f"Nøglen »{found.name}« er tilbagekaldt.")
-
-    def _actor(self, code: str, username: str) -> Actor:
-        membership = (
-            Membership.objects.filter(
-                user__username=username, user__is_active=True, municipality__code=code, active=True
-            )
-            .select_related("user", "municipality")
-            .first()
-        )
-        if membership is None:
-            raise CommandError(f"{username!r} har ingen aktiv rolle i kommune {code!r}.")
-        user: User = membership.user
-        actor = Actor(user=user, membership=membership)
-        if not actor.is_lead:
-            raise CommandError("Kun PPR-lederen kan oprette og tilbagekalde API-nøgler.")
-        return actor

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spor.archive.export import archive_export
-from spor.tenancy import rls
+from spor.tenancy.commands import municipality_job
 from spor.tenancy.models import Municipality
 
 
@@ -39,11 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--hold", default="", help="hold forløbene til denne arkivaflevering")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The database shows this municipality only (row-level security; docs/tenancy.md).
-        found = Municipality.objects.filter(code=options["municipality"]).values_list(
-            "pk", flat=True
-        )
-        with rls.job(found.first()):
+        with municipality_job(options["municipality"]):
             self._handle(*args, **options)
 
     def _handle(self, *args: Any, **options: Any) -> None:

@@ -11,11 +11,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spor.accounts.access import Actor
-from spor.accounts.models import Membership, User
+from spor.accounts.commands import command_lead
 from spor.measurement import questionnaire, services
-from spor.tenancy import rls
-from spor.tenancy.models import Municipality
+from spor.tenancy.commands import municipality_job
 
 
 class Command(BaseCommand):
@@ -30,14 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--remove", action="store_true", help="fjern ordlyden igen")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        found = Municipality.objects.filter(code=options["municipality"]).values_list(
-            "pk", flat=True
-        )
-        with rls.job(found.first()):
+        # The database shows this municipality only (row-level security; docs/tenancy.md).
+        with municipality_job(options["municipality"]):
             self._handle(**options)
 
     def _handle(self, **options: Any) -> None:
-        actor = self._actor(options["municipality"], options["user"])
+        actor = command_lead(
+            options["municipality"], options["user"], may_only="kan indlæse kommunens SDQ-ordlyd."
+        )
         label = questionnaire.form_label(options["form"])
         if options["remove"]:
             n = services.wording_remove(actor=actor, form=options["form"])
@@ -66,20 +64,3 @@ class Command(BaseCommand):
                     self.stderr.write(message)
             raise CommandError("Intet er gemt.", returncode=1) from None
         self.stdout.write(f"Ordlyden til {label} er indlæst: {len(saved.texts)} tekster.")
-
-    def _actor(self, code: str, username: str) -> Actor:
-        try:
-            user = User.objects.get(username=username, is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(f"Ingen aktiv bruger med brugernavnet {username!r}.") from None
-        membership = (
-            Membership.objects.filter(user=user, municipality__code=code, active=True)
-            .select_related("municipality")
-            .first()
-        )
-        if membership is None:
-            raise CommandError(f"{username!r} har ingen aktiv rolle i kommune {code!r}.")
-        actor = Actor(user=user, membership=membership)
-        if not actor.is_lead:
-            raise CommandError("Kun PPR-lederen kan indlæse kommunens SDQ-ordlyd.")
-        return actor

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from spor import cpr
 from spor.orgsync import parsing
 from spor.orgsync.services import sync
-from spor.tenancy import rls
+from spor.tenancy.commands import municipality_job
 from spor.tenancy.models import Municipality
 
 
@@ -33,11 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="dagen engagementerne regnes fra (ÅÅÅÅ-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The database shows this municipality only (row-level security; docs/tenancy.md).
-        found = Municipality.objects.filter(code=options["municipality"]).values_list(
-            "pk", flat=True
-        )
-        with rls.job(found.first()):
+        with municipality_job(options["municipality"]):
             self._handle(*args, **options)
 
     def _handle(self, *args: Any, **options: Any) -> None:

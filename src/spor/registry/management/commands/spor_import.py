@@ -15,12 +15,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from spor import cpr
-from spor.accounts.access import Actor
-from spor.accounts.models import Membership, User
+from spor.accounts.commands import command_lead
 from spor.registry import importing
 from spor.registry.services import children_import
-from spor.tenancy import rls
-from spor.tenancy.models import Municipality
+from spor.tenancy.commands import municipality_job
 
 
 class Command(BaseCommand):
@@ -36,15 +34,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # The database shows this municipality only (row-level security; docs/tenancy.md).
-        found = Municipality.objects.filter(code=options["municipality"]).values_list(
-            "pk", flat=True
-        )
-        with rls.job(found.first()):
+        with municipality_job(options["municipality"]):
             self._handle(*args, **options)
 
     def _handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options["municipality"], options["user"])
+        actor = command_lead(options["municipality"], options["user"], may_only="kan importere.")
         path = Path(options["file"])
         shown = cpr.redact(str(path))
         try:
@@ -73,23 +67,3 @@ class Command(BaseCommand):
         self.stdout.write(f"Importeret {result.rows} rækker fra {shown} ({parsed.format}).")
         for line in result.lines():
             self.stdout.write(line)
-
-    def _actor(self, code: str, username: str) -> Actor:
-        try:
-            user = User.objects.get(username=username, is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(f"Ingen aktiv bruger med brugernavnet {username!r}.") from None
-        membership = (
-            Membership.objects.filter(user=user, municipality__code=code, active=True)
-            .select_related("municipality")
-            .first()
-        )
-        if membership is None:
-            raise CommandError(f"{username!r} har ingen aktiv rolle i kommune {code!r}.")
-        actor = Actor(user=user, membership=membership)
-        if not actor.is_lead:
-            raise CommandError(
-                f"{username!r} er {membership.get_role_display()} i {membership.municipality}; "
-                "kun PPR-lederen kan importere."
-            )
-        return actor
