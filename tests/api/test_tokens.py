@@ -99,7 +99,7 @@ def test_the_command_creates_lists_and_revokes_tokens(world: World) -> None:
         stdout=StringIO(),
     )
     assert api(secret).get("/api/evaluering/").status_code == 401
-    with pytest.raises(CommandError, match="kun PPR-lederen kan oprette og tilbagekalde API-nøgler"):
+    with pytest.raises(CommandError, match="kun PPR-lederen kan oprette og tilbagekalde"):
         call_command("spor_api_token", "list", "--kommune=901", "--leder=psykolog_a")
     with pytest.raises(CommandError, match="Ukendt rettighed"):
         call_command(
