@@ -65,7 +65,7 @@ def insert_rows(
     with connection.cursor() as cursor:
         while chunk := list(islice(source, batch)):
             if adapters:
-                chunk = [_adapt(row, adapters) for row in chunk]
+                chunk = _adapt_all(chunk, adapters)
             sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(chunk))  # noqa: S608
             if returning is not None:
                 sql += f" RETURNING {pk}"
@@ -95,7 +95,7 @@ def _execute_many(
     """SQLite: one ``INSERT`` prepared once and run for every row, in the driver's C loop (a
     multi-row statement of thousands of values costs more to build and parse)."""
     adapters = _adapters(fields)
-    values = [_adapt(row, adapters) for row in rows] if adapters else rows
+    values = _adapt_all(rows, adapters) if adapters else rows
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {one}", values)  # noqa: S608
@@ -135,24 +135,22 @@ def _copy(
     return len(rows)
 
 
-def _adapt(row: Sequence[Any], adapters: list[tuple[int, Any]]) -> list[Any]:
-    out = list(row)
-    for i, adapt in adapters:
-        value = out[i]
-        if isinstance(value, dt.date):
-            out[i] = _adapted(adapt, value)
+def _adapt_all(
+    rows: Iterable[Sequence[Any]], adapters: list[tuple[int, Any]]
+) -> list[Sequence[Any]]:
+    """The rows with their dates and times adapted; each distinct value once (an import's
+    rows share a time stamp and a handful of dates)."""
+    done: list[dict[Any, Any]] = [{} for _ in adapters]
+    out: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for (i, adapt), seen in zip(adapters, done, strict=True):
+            value = values[i]
+            if isinstance(value, dt.date):
+                key = (type(value), value)  # a date and a datetime may compare equal
+                adapted = seen.get(key)
+                if adapted is None:
+                    adapted = seen[key] = adapt(value)
+                values[i] = adapted
+        out.append(values)
     return out
-
-
-_last: dict[Any, tuple[object, object]] = {}
-
-
-def _adapted(adapt: Any, value: dt.date) -> object:
-    """``adapt(value)``, remembering the last value per adapter: an import's rows share a
-    timestamp and a handful of dates."""
-    seen = _last.get(adapt)
-    if seen is not None and seen[0] == value and type(seen[0]) is type(value):
-        return seen[1]
-    result = adapt(value)
-    _last[adapt] = (value, result)
-    return result

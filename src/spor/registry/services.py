@@ -184,11 +184,18 @@ def children_import(
     # has none yet, so only the known children's are read.
     existing: dict[tuple[int, int, object], tuple[int, object]] = {}
     known_ids = sorted(existing_child_ids)
-    for i in range(0, len(known_ids), _CHUNK):
-        for pk, child_id, group_id, start, end in Enrolment.objects.filter(
-            municipality_id=municipality_id, child_id__in=known_ids[i : i + _CHUNK]
-        ).values_list("pk", "child_id", "group_id", "start", "end"):
-            existing[(child_id, group_id, start)] = (pk, end)
+    enrolments = Enrolment.objects.filter(municipality_id=municipality_id)
+    # As for the children: a big file reads the municipality's enrolments in one query.
+    enrolment_parts = [enrolments] if len(known_ids) > _CHUNK else [
+        enrolments.filter(child_id__in=known_ids[i : i + _CHUNK])
+        for i in range(0, len(known_ids), _CHUNK)
+    ]  # fmt: skip
+    for part in enrolment_parts:
+        for pk, child_id, group_id, start, end in part.values_list(
+            "pk", "child_id", "group_id", "start", "end"
+        ):
+            if child_id in existing_child_ids:
+                existing[(child_id, group_id, start)] = (pk, end)
     new_enrolments: list[tuple[int, int, int, object, object]] = []
     changed_enrolments: list[Enrolment] = []
     changed_child_ids: set[int] = {c.pk for c in renamed}
