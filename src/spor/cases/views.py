@@ -27,7 +27,7 @@ from spor.cases.models import Case, CaseMember, Delivery, Goal
 from spor.concerns import selectors as concern_selectors
 from spor.concerns.models import Concern
 from spor.evaluation.disclosure import HIDDEN_LEGEND_DA, HIDDEN_MARK
-from spor.lib.forms import add_errors
+from spor.lib.forms import add_errors, form_submit
 from spor.lib.ids import NotAnId, query_id
 from spor.measurement import needs as measurement_needs
 from spor.ops.proxies import request_context
@@ -276,21 +276,20 @@ def _action(
     if request.method != "POST":
         return redirect(_case_url(case, name))
     form = make_form(request.POST)
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-            if not hasattr(exc, "error_dict"):
-                # Not about one field (a closed case): say it at the top of the page too,
-                # where it is seen also when the form is not shown.
-                messages.error(request, " ".join(exc.messages))
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or services.MSG_NOT_ALLOWED)
-            return _render_detail(request, actor, case, status=403)
-        else:
-            messages.success(request, done)
-            return redirect(_case_url(case, name))
+    # A refusal about no field (a closed case) goes at the top of the page too, where it is
+    # seen also when the form is not shown.
+    submitted = form_submit(
+        request,
+        form,
+        run,
+        done=done,
+        not_allowed=services.MSG_NOT_ALLOWED,
+        plain_errors_on_top=True,
+    )
+    if submitted == "done":
+        return redirect(_case_url(case, name))
+    if submitted == "forbidden":
+        return _render_detail(request, actor, case, status=403)
     if goal_id is not None:
         return _render_detail(request, actor, case, bound_goal=(goal_id, form), status=400)
     return _render_detail(request, actor, case, bound={name: form}, status=400)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -25,7 +25,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.concerns import forms, selectors, services
 from spor.concerns.models import Concern
-from spor.lib.forms import add_errors, first_error
+from spor.lib.forms import add_errors, first_error, form_submit
 from spor.lib.ids import NotAnId, query_id
 from spor.ops.proxies import request_context
 from spor.registry import selectors as registry_selectors
@@ -330,17 +330,17 @@ def _action(
     if request.method != "POST":
         return redirect(f"{detail_url}#{name}")
     form = make_form(request.POST)
-    if form.is_valid():
-        try:
-            run(concern, form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or services.MSG_NOT_ALLOWED)
-            return _render_detail(request, actor, concern, status=403)
-        else:
-            messages.success(request, done)
-            return redirect(detail_url)
+    submitted = form_submit(
+        request,
+        form,
+        lambda data: run(concern, data),
+        done=done,
+        not_allowed=services.MSG_NOT_ALLOWED,
+    )
+    if submitted == "done":
+        return redirect(detail_url)
+    if submitted == "forbidden":
+        return _render_detail(request, actor, concern, status=403)
     return _render_detail(request, actor, concern, bound={name: form}, status=400)
 
 

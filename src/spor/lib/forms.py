@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 
 from spor.lib.ids import parse_id
 
@@ -57,3 +59,39 @@ def raise_errors(errors: Mapping[str, Any]) -> None:
 def form_status(form: forms.BaseForm) -> int:
     """The page's HTTP status: 400 for a sent form with errors, else 200."""
     return 400 if form.is_bound and form.errors else 200
+
+
+Submitted = Literal["done", "invalid", "forbidden"]
+
+
+def form_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    run: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    not_allowed: str,
+    plain_errors_on_top: bool = False,
+) -> Submitted:
+    """One change from a form on a detail page: validate ``form``, give its values to ``run``
+    (one service call) and say how it went, with Django's messages for the page.
+
+    ``"done"``: the service ran, and ``done`` is the success message. ``"invalid"``: the form
+    or the service refused the values, and the errors are on the form (``plain_errors_on_top``
+    also shows an error about no field — a closed case — as a message, since the form may
+    not be on the page). ``"forbidden"``: the service said the person may not; its message,
+    or ``not_allowed``, is shown."""
+    if not form.is_valid():
+        return "invalid"
+    try:
+        run(form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        if plain_errors_on_top and not hasattr(exc, "error_dict"):
+            messages.error(request, " ".join(exc.messages))
+        return "invalid"
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or not_allowed)
+        return "forbidden"
+    messages.success(request, done)
+    return "done"

@@ -16,6 +16,20 @@ from spor.measurement.models import Informant, RequestStatus
 from spor.ops.proxies import client_address, request_context
 
 
+def too_many_guesses(request: HttpRequest, *, scope: str) -> HttpResponse | None:
+    """The 429 page when this address has tried too many unknown links of ``scope`` (also the
+    survey's), else None."""
+    if guessing_blocked(client_address(request), scope=scope):
+        return private_response(render(request, "measurement/public_too_many.html", status=429))
+    return None
+
+
+def unknown_link(request: HttpRequest, *, scope: str) -> HttpResponse:
+    """A forged or mistyped link (also the survey's): counted against the address, 404."""
+    record_bad_token(client_address(request), scope=scope)
+    return private_response(render(request, "measurement/public_unknown.html", status=404))
+
+
 def closed_response(request: HttpRequest, status: str, message: str) -> HttpResponse:
     """A used, expired or withdrawn link (also the survey's, spor.survey.public_views)."""
     return private_response(
@@ -31,13 +45,12 @@ def closed_response(request: HttpRequest, status: str, message: str) -> HttpResp
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    if guessing_blocked(client_address(request), scope=links.SCOPE):
-        return private_response(render(request, "measurement/public_too_many.html", status=429))
+    if (refused := too_many_guesses(request, scope=links.SCOPE)) is not None:
+        return refused
     with transaction.atomic():
         req = links.find_request(token)
         if req is None:
-            record_bad_token(client_address(request), scope=links.SCOPE)
-            return private_response(render(request, "measurement/public_unknown.html", status=404))
+            return unknown_link(request, scope=links.SCOPE)
         status = req.status
         if status != RequestStatus.SENT:
             return closed_response(request, status, services.closed_message(status))

@@ -10,22 +10,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from spor.lib.links import guessing_blocked, private_response, record_bad_token
-from spor.measurement.public_views import closed_response
-from spor.ops.proxies import client_address
+from spor.lib.links import private_response
+from spor.measurement.public_views import closed_response, too_many_guesses, unknown_link
 from spor.survey import items, links, results, services
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    if guessing_blocked(client_address(request), scope=links.SCOPE):
-        return private_response(render(request, "measurement/public_too_many.html", status=429))
+    if (refused := too_many_guesses(request, scope=links.SCOPE)) is not None:
+        return refused
     with transaction.atomic():
         inv = links.find_invitation(token)
         if inv is None:
-            record_bad_token(client_address(request), scope=links.SCOPE)
-            return private_response(render(request, "measurement/public_unknown.html", status=404))
+            return unknown_link(request, scope=links.SCOPE)
         status = services.invitation_status(inv)
         if status != "sendt":
             return closed_response(request, status, services.closed_message(status))
