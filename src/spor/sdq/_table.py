@@ -324,6 +324,24 @@ class Parsed:
     age: npt.NDArray[np.float64] | None
 
 
+def _report_cells(
+    values: list[str],
+    idx: npt.NDArray[np.intp],
+    bad: list[int],
+    errors: list[str],
+    counter: list[int],
+    message: Callable[[str], str],
+) -> None:
+    """One error per row whose value (``values[idx[row]]``) is one of the ``bad`` distinct
+    values, counted in ``counter`` and listed up to the limit, in row order."""
+    if not bad:
+        return
+    for i in np.flatnonzero(np.isin(idx, bad)).tolist():
+        counter[0] += 1
+        if len(errors) < MAX_REPORTED_ERRORS:
+            errors.append(f"række {i + 2}, {message(values[idx[i]])}")
+
+
 def _by_value(col: pa.Array) -> tuple[list[str], npt.NDArray[np.intp]]:
     """The distinct cells of a column and, for each row, the index of its cell among them."""
     enc = col.dictionary_encode()
@@ -348,15 +366,12 @@ def _sex_age(
         values, idx = _by_value(columns[cols.sex])
         norm = [v.strip().lower() for v in values]
         bad = [k for k, v in enumerate(norm) if v not in sex_map]
-        if bad:
-            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
-                raw = values[idx[i]]
-                counter[0] += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(
-                        f"række {i + 2}, kolonne '{header[cols.sex]}': ugyldigt køn '{raw}' "
-                        f"(tilladt: f/pige, m/dreng eller tom) / invalid sex '{raw}'"
-                    )
+        name = header[cols.sex]
+        _report_cells(
+            values, idx, bad, errors, counter,
+            lambda raw: f"kolonne '{name}': ugyldigt køn '{raw}' "
+            f"(tilladt: f/pige, m/dreng eller tom) / invalid sex '{raw}'",
+        )  # fmt: skip
         sex = np.array([sex_map.get(v) for v in norm], dtype=object)[idx]
     if cols.age is not None:
         values, idx = _by_value(columns[cols.age])
@@ -369,15 +384,11 @@ def _sex_age(
                 ages[k] = float(raw.replace(",", "."))
             except ValueError:
                 bad.append(k)
-        if bad:
-            for i in np.flatnonzero(np.isin(idx, bad)).tolist():
-                raw = values[idx[i]]
-                counter[0] += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(
-                        f"række {i + 2}, kolonne '{header[cols.age]}': ugyldig alder '{raw}' "
-                        f"/ invalid age '{raw}'"
-                    )
+        name = header[cols.age]
+        _report_cells(
+            values, idx, bad, errors, counter,
+            lambda raw: f"kolonne '{name}': ugyldig alder '{raw}' / invalid age '{raw}'",
+        )  # fmt: skip
         age = ages[idx]
     return sex, age
 
