@@ -138,19 +138,13 @@ def _copy(
 def _adapt_all(
     rows: Iterable[Sequence[Any]], adapters: list[tuple[int, Any]]
 ) -> list[Sequence[Any]]:
-    """The rows with their dates and times adapted; each distinct value once (an import's
-    rows share a time stamp and a handful of dates)."""
-    done: list[dict[Any, Any]] = [{} for _ in adapters]
-    out: list[Sequence[Any]] = []
-    for row in rows:
-        values = list(row)
-        for (i, adapt), seen in zip(adapters, done, strict=True):
-            value = values[i]
-            if isinstance(value, dt.date):
-                key = (type(value), value)  # a date and a datetime may compare equal
-                adapted = seen.get(key)
-                if adapted is None:
-                    adapted = seen[key] = adapt(value)
-                values[i] = adapted
-        out.append(values)
-    return out
+    """The rows with their dates and times adapted, column by column: each distinct value
+    once (an import's rows share a time stamp and a handful of dates)."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    if not columns:
+        return []
+    for i, adapt in adapters:
+        # A date and a datetime never compare equal, so each keeps its own adapted value.
+        adapted = {v: adapt(v) if isinstance(v, dt.date) else v for v in set(columns[i])}
+        columns[i] = [adapted[v] for v in columns[i]]
+    return list(zip(*columns, strict=True))
