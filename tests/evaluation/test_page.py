@@ -175,6 +175,18 @@ def test_bad_filter_is_a_danish_400(world: World) -> None:
     assert r.status_code == 400 and "Vælg højst ét filter" in r.content.decode()
 
 
+def test_a_bookmarked_link_with_the_old_day_period_says_it_shows_every_period(
+    world: World,
+) -> None:
+    make_children(world, SPEC)
+    r = get(world, fra="2025-01-01", til="2025-06-30")
+    text = r.content.decode()
+    assert r.status_code == 200
+    assert "perioder vælges nu som et helt halvår" in text and "Siden viser alle perioder" in text
+    assert r.context["fig"].n_paired == get(world).context["fig"].n_paired
+    assert "Siden viser alle perioder" not in get(world, halvaar="2025-1").content.decode()
+
+
 @pytest.mark.parametrize(
     "who", ["ppr_a", "teacher_a", "health_a", "social_a", "ppr_b", "teacher_b"]
 )

@@ -15,6 +15,13 @@ from spor.evaluation.web.forms import DEFAULT_INFORMANT, FilterForm, Filters
 from spor.measurement.models import Informant
 
 MSG_INVALID = "Filtrene kunne ikke bruges. Ret de markerede felter og prøv igen."
+MSG_OLD_PERIOD = (
+    "Perioden fra en dato til en dato findes ikke længere: perioder vælges nu som et helt "
+    "halvår, så skjulte tal ikke kan regnes ud. Siden viser alle perioder; vælg et halvår "
+    "herunder."
+)
+# The page's period fields before they became whole half-years (bookmarked links keep them).
+OLD_PERIOD_FIELDS = ("fra", "til")
 
 
 @lead_required
@@ -34,6 +41,8 @@ def municipality(request: HttpRequest, actor: Actor) -> HttpResponse:
     filters = form.filters() if request.GET else Filters()
     fig = lattice.for_municipality(actor, filters)
     context = page_context(form, fig, beyond.compute(actor, filters))
+    if any(request.GET.get(name) for name in OLD_PERIOD_FIELDS):
+        context["period_notice"] = MSG_OLD_PERIOD
     return render(request, "evaluation/municipality.html", context)
 
 
