@@ -141,8 +141,7 @@ def _person(username: str) -> User:
     does not pass for a difference of size."""
     import re
 
-    from spor.tenancy.access import Actor
-
+    from spor.accounts.access import Actor
     from spor.accounts.models import Membership, User
     from spor.cases import selectors as cases
     from spor.concerns import selectors as concerns
