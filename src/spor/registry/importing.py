@@ -580,23 +580,14 @@ def _check_csv_rows(
 
         return check
 
-    def required(parse: Any) -> Any:
+    def parsed(parse: Any, *, blank: tuple[Any, bool]) -> Any:
+        # ``blank``: what an empty cell gives (_BAD where the column is required).
         def check(value: str) -> tuple[Any, bool]:
             cleaned = _clean_text(value)
             if not cleaned:
-                return _BAD
-            parsed, problem = parse(cleaned)
-            return parsed, not problem
-
-        return check
-
-    def optional(parse: Any) -> Any:
-        def check(value: str) -> tuple[Any, bool]:
-            cleaned = _clean_text(value)
-            if not cleaned:
-                return None, True
-            parsed, problem = parse(cleaned)
-            return parsed, not problem
+                return blank
+            result, problem = parse(cleaned)
+            return result, not problem
 
         return check
 
@@ -629,10 +620,10 @@ def _check_csv_rows(
         checked("institution", text("institution")),
         checked("institutionstype", kind),
         checked("gruppe", text("gruppe")),
-        checked("skoleaar", required(_school_year_of)),
-        checked("klassetrin", optional(_grade_of)),
-        checked("fra", required(_date_of)),
-        checked("til", optional(_date_of)),
+        checked("skoleaar", parsed(_school_year_of, blank=_BAD)),
+        checked("klassetrin", parsed(_grade_of, blank=(None, True))),
+        checked("fra", parsed(_date_of, blank=_BAD)),
+        checked("til", parsed(_date_of, blank=(None, True))),
         strict=True,
     )
     for (line, record), values in zip(body, columns, strict=True):
