@@ -39,3 +39,24 @@ def test_copied_rows_for_another_municipality_are_refused_by_the_policy(world: W
         insert_rows(Institution, COLUMNS, rows)
     with rls.tenant(world.b.pk):
         assert not Institution.objects.filter(name__startswith="Fremmed ").exists()
+
+
+@pytest.mark.django_db
+def test_the_keys_come_back_right_after_the_newest_rows_were_deleted(world: World) -> None:
+    # The largest key is then below the table's counter (SQLite's AUTOINCREMENT, PostgreSQL's
+    # sequence): the new keys skip the deleted ones and still match their rows.
+    with rls.tenant(world.a.pk):
+        first: list[int] = []
+        insert_rows(
+            Institution,
+            COLUMNS,
+            [(world.a.pk, f"Gammel {i}", "skole") for i in range(MANY)],
+            returning=first,
+        )
+        Institution.objects.filter(pk__in=first[-10:]).delete()
+        keys: list[int] = []
+        rows = [(world.a.pk, f"Ny {i}", "skole") for i in range(MANY)]
+        assert insert_rows(Institution, COLUMNS, rows, returning=keys) == MANY
+        assert min(keys) > max(first)
+        names = dict(Institution.objects.filter(pk__in=keys).values_list("pk", "name"))
+        assert [names[k] for k in keys] == [f"Ny {i}" for i in range(MANY)]

@@ -8,6 +8,7 @@ CPR number, and leave the database exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import logging
 import re
@@ -781,6 +782,7 @@ def test_command_at_volume_names_every_bad_row_and_saves_nothing(
         i + 2 for i in sorted(bad)
     ]
     assert (counts(), AccessLogEntry.objects.count()) == before
+    assert gc.isenabled()  # also after a refused file
 
 
 @pytest.mark.django_db
@@ -802,6 +804,15 @@ def test_command_at_volume_saves_all_logs_each_child_once_and_again_changes_noth
         days=2999
     )
     assert created.filter(child=new).get().purpose == Purpose.DATA_ADMIN
+    # Every enrolment went to its own row's child (the new children's keys are matched to
+    # their rows in bulk), and the collector is back on after the import.
+    enrolled = Enrolment.objects.filter(
+        child__municipality=world.a, child__first_name__startswith="Barn"
+    )
+    assert sorted(
+        enrolled.values_list("child__first_name", "group__name", "group__institution__name")
+    ) == sorted((f"Barn{i}", f"{i % 10}.A", f"Skole {i % 4}") for i in range(3000))
+    assert gc.isenabled()
     # The same file again: nothing changes, every child is logged as read.
     call_command("spor_import", str(path), municipality="901", user="leder_a")
     assert counts() == (children + 3000, groups + 20, institutions + 4, enrolments + 3000)

@@ -24,8 +24,9 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from spor import cpr
+from spor.cells import FORMULA_START
 from spor.lib import tables
-from spor.lib.spreadsheets import FORMULA_START
+from spor.lib.gcpause import gc_paused
 from spor.registry.models import Institution
 
 __all__ = [
@@ -473,6 +474,7 @@ def _is_xlsx(name: str, data: bytes) -> bool:
     return data.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm"))
 
 
+@gc_paused()
 def parse_file(name: str, data: bytes) -> ParsedFile:
     """Read a CSV or XLSX file and check every row. Nothing is written anywhere."""
     result = ParsedFile()

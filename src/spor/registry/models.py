@@ -102,12 +102,16 @@ class Child(TenantModel):
         )
 
     @classmethod
-    def cpr_columns(cls, numbers: list[str]) -> list[tuple[str, str, dt.date, str]]:
+    def cpr_columns(
+        cls, numbers: list[str], hashes: list[str] | None = None
+    ) -> list[tuple[str, str, dt.date, str]]:
         """What each CPR number (ten digits, normalised: :func:`spor.cpr.normalize`) is stored
         as: (``cpr_encrypted``, ``cpr_hash``, ``birth_date``, ``sex``). For :meth:`set_cpr` and
-        for the import, which writes tens of thousands of rows without instances."""
+        for the import, which writes tens of thousands of rows without instances and has
+        the look-up hashes already (``hashes``: :func:`cpr_vault.lookup_hashes` of them)."""
         encrypted = cpr_vault.encrypt_many(numbers)
-        hashes = cpr_vault.lookup_hashes(numbers)
+        if hashes is None:
+            hashes = cpr_vault.lookup_hashes(numbers)
         boy, girl = cls.Sex.BOY.value, cls.Sex.GIRL.value
         # The birth date is in the first seven digits; thousands of children share each.
         born: dict[str, dt.date] = {}

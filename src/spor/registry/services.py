@@ -16,6 +16,7 @@ from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
 from spor.lib.bulk import insert_rows
 from spor.lib.context import RequestContext
+from spor.lib.gcpause import gc_paused
 from spor.registry import cpr_vault
 from spor.registry.importing import ImportRow, fold_name
 from spor.registry.models import Child, Enrolment, Group, Institution
@@ -57,6 +58,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]
         yield items[i : i + size]
 
 
+@gc_paused()
 @transaction.atomic
 def children_import(
     *, actor: Actor, rows: Sequence[ImportRow], context: RequestContext | None = None
@@ -165,7 +167,9 @@ def children_import(
                 )
             )
     existing_child_ids = set(child_pk.values())
-    stored = Child.cpr_columns([row.cpr for row in new_rows])
+    stored = Child.cpr_columns(
+        [row.cpr for row in new_rows], [hash_of[row.cpr] for row in new_rows]
+    )
     new_pks: list[int] = []
     insert_rows(
         Child,
