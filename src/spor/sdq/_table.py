@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -499,78 +500,40 @@ def _int8_into(col: pa.ChunkedArray, out: npt.NDArray[np.int8]) -> None:
 
 def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
     """The common CSV file (no quote characters; every answer cell one digit or blank; every
-    row as wide as the header), read straight into int8 columns by :func:`read_typed_csv`;
-    ``None`` for any other file, which :func:`read_table` and :func:`parse_table` then read
-    cell by cell as before (they also name every bad cell).
+    row as wide as the header), read straight into int8 columns the way ``spor sdq score``
+    reads it (:mod:`spor.sdq._stream`, which checks by counting bytes that the reader took
+    each answer cell exactly as written); ``None`` for any other file, which
+    :func:`read_table` and :func:`parse_table` then read cell by cell as before (they also
+    name every bad cell)."""
+    from spor.sdq import _stream
 
-    That the reader took each answer cell exactly as written is checked at once by counting
-    bytes: the file is exactly as long as its header line, its text cells, one byte per
-    non-blank answer cell and one per separator and line end. A cell the reader would also
-    take (``" 1"``, ``"01"``, ``"-1"``) is longer than one byte and breaks the count."""
-    p = Path(path)
+    lay = _stream.layout(inst, Path(path))
+    if lay is None:
+        return None
+    parts: list[Parsed] = []
+    counted = lay.header_bytes
     try:
-        with p.open("rb") as fh:
-            first_raw = fh.readline()
-        first = first_raw.decode("utf-8-sig")
-        delim = max((",", ";", "\t"), key=first.count)
-        header = [
-            h.strip().lstrip("\ufeff") for h in next(csv.reader([first], delimiter=delim), [])
-        ]
-        if not any(header):
-            return None
-        cols = resolve_columns(inst, header)
-        codes = _answer_codes(inst, cols)
-        width = len(header)
-        if _has_quote(p):
-            return None
-        t = read_typed_csv(p, delim, width, codes)
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            fh.seek(size - 1)
-            ends_with_newline = fh.read(1) in (b"\n", b"\r")
-    except (OSError, ValueError, pa.ArrowException):  # SDQError and UnicodeDecodeError too
+        for batch, keep, count in _stream.jobs(lay):
+            if count:
+                counted += _stream.counted_bytes(lay, batch)
+            if keep:
+                parts.append(_stream.parse_block(inst, lay, batch.slice(0, keep)))
+    except _stream.NotCommon:
         return None
-    n = t.num_rows
-    if t.num_columns != width:
+    if not parts or lay.size != counted - (0 if lay.ends_with_newline else 1):
         return None
-    cells = len(first_raw) + n * width  # the header line, then separators and line ends
-    for j, col in enumerate(t.columns):
-        if j in codes:
-            cells += n - col.null_count
-            low, high = pc.min_max(col).values()
-            if high.is_valid and (low.as_py() < 0 or high.as_py() >= codes[j]):
-                return None  # a value out of range: the cell by cell path names it
-        else:
-            cells += pc.sum(pc.binary_length(col)).as_py() or 0
-    if size != cells - (0 if ends_with_newline else 1):
-        return None
-    while n and all(  # trailing blank rows (spreadsheets keep them) are dropped
-        not str(col[n - 1].as_py() if col[n - 1].is_valid else "").strip() for col in t.columns
-    ):
-        n -= 1
-    t = t.slice(0, n)
-
-    # one column after the other into a row each, then one transposing copy into the row
-    # order the engine's fast path reads
-    by_column = np.empty((len(cols.items), n), dtype=np.int8)
-    for q, j in enumerate(cols.items):
-        _int8_into(t.column(j), by_column[q])
-    answers = np.ascontiguousarray(by_column.T)
+    sex = None if parts[0].sex is None else np.concatenate([p.sex for p in parts])
+    age = None if parts[0].age is None else np.concatenate([p.age for p in parts])
     impact = None
-    if cols.impact is not None:
-        by_column = np.empty((len(cols.impact), n), dtype=np.int8)
-        for q, j in enumerate(cols.impact):
-            _int8_into(t.column(j), by_column[q])
-        impact = np.ascontiguousarray(by_column.T)
-    sex = age = None
-    if cols.sex is not None or cols.age is not None:
-        errors: list[str] = []
-        counter = [0]
-        columns = [c.combine_chunks() for c in t.columns]
-        sex, age = _sex_age(header, columns, cols, errors, counter)
-        if counter[0]:
-            return None  # the cell by cell path names every bad cell, in its order
-    return Parsed(t.column(cols.id).combine_chunks(), answers, impact, sex, age)
+    if parts[0].impact is not None:
+        impact = np.concatenate([p.impact for p in parts])
+    return Parsed(
+        pa.concat_arrays([p.ids for p in parts]),
+        np.concatenate([p.answers for p in parts]),
+        impact,
+        sex,
+        age,
+    )
 
 
 _NEEDS_QUOTES = r'[,"\n]'
@@ -614,16 +577,14 @@ _APOSTROPHE = _string_array([b"'"])[0]
 """Scalars made from buffers: a Python ``str`` given to Arrow makes PyArrow import pandas."""
 
 
-def _merge_fields(
-    fields: list[tuple[pa.Array, npt.NDArray[np.int32]]],
-) -> list[tuple[pa.Array, npt.NDArray[np.int32]]]:
+def _joined_texts(fields: list[pa.Array]) -> list[tuple[pa.Array, list[int]]]:
     """Neighbouring fields joined into one while their texts stay few: a field is the array
-    of its possible texts and, per row, the index of its text; two become the array of every
-    pairing (in Arrow) and the index ``a * len(texts of b) + b``. Fewer, wider fields make
-    the final join cheap."""
-    out = [fields[0]]
-    for texts, idx in fields[1:]:
-        prev, prev_idx = out[-1]
+    of its possible texts; two become the array of every pairing (in Arrow), whose row index
+    is ``a * len(texts of b) + b``. Returns each group's texts and its fields' positions.
+    Fewer, wider groups make the final join cheap."""
+    out: list[tuple[pa.Array, list[int]]] = [(fields[0], [0])]
+    for f, texts in enumerate(fields[1:], start=1):
+        prev, members = out[-1]
         na, nb = len(prev), len(texts)
         if na * nb <= _LUT_LIMIT:
             pairs = pc.binary_join_element_wise(
@@ -631,12 +592,103 @@ def _merge_fields(
                 _take(texts, np.tile(np.arange(nb), na)),
                 _EMPTY,
             )
-            merged = prev_idx * np.int32(nb)
-            merged += idx
-            out[-1] = (pairs, merged)
+            out[-1] = (pairs, [*members, f])
         else:
-            out.append((texts, idx))
+            out.append((texts, [f]))
     return out
+
+
+class CsvLines:
+    """The CSV lines of scored rows (UTF-8, ``\\n`` line ends), the text the csv module writes,
+    built column-wise for any number of rows at a time: every score with its band is a small
+    code, so the text after the id is looked up in tables of the possible texts
+    (:func:`_joined_texts`) and joined to the id in Arrow; no Python loop over rows or cells.
+    The tables are built once for the highest score seen so far; one object serves the pieces
+    of a file on several threads (Arrow and NumPy release the GIL)."""
+
+    def __init__(self, form: str, norm_set: str, band_codes: tuple[str, ...], banded: bool):
+        self._prefix = f",{_csv_field(form)},{_csv_field(norm_set)}".encode()
+        self._band_texts = [c.encode("utf-8") for c in band_codes] + [b""]
+        self._banded = banded
+        self._high: tuple[int, ...] = ()
+        self._groups: list[tuple[pa.Array, list[int]]] = []
+        self._sizes: list[int] = []
+        self._lock = threading.Lock()
+
+    def _tables(self, high: tuple[int, ...]) -> tuple[list[tuple[pa.Array, list[int]]], list[int]]:
+        """The groups' texts for scores up to ``high`` (or higher), and each field's size."""
+        with self._lock:
+            if self._high and all(h <= k for h, k in zip(high, self._high, strict=True)):
+                return self._groups, self._sizes
+            high = tuple(max(h, k) for h, k in zip(high, self._high or high, strict=True))
+            fields = [_string_array([self._prefix])]
+            for top in high:
+                numbers = [str(k).encode() for k in range(top + 1)] + [b""]
+                if self._banded:
+                    fields.append(
+                        _string_array(
+                            [b"," + t + b"," + u for t in numbers for u in self._band_texts]
+                        )
+                    )
+                else:
+                    fields.append(_string_array([b"," + t for t in numbers]))
+            fields.append(_string_array([b"\n"]))
+            self._groups = _joined_texts(fields)
+            self._sizes = [len(f) for f in fields]
+            self._high = high
+            return self._groups, self._sizes
+
+    def __call__(
+        self,
+        ids: pa.Array,
+        scores: Sequence[npt.NDArray[np.int8]],
+        bands: Sequence[npt.NDArray[np.int8] | None] | None,
+    ) -> memoryview:
+        """The lines of these rows: ``ids`` (formula-guarded already), their scores and bands."""
+        n = len(ids)
+        high = tuple(max(int(sc.max()), 0) if n else 0 for sc in scores)
+        groups, sizes = self._tables(high)
+        nb = len(self._band_texts)
+
+        def field_index(q: int) -> npt.NDArray[np.int32]:
+            """Each row's index into the texts of score ``q`` (its number, then its band)."""
+            count = sizes[q + 1] // nb if self._banded else sizes[q + 1]
+            remap = np.arange(256, dtype=np.int32)
+            remap[255] = count - 1  # -1 read as uint8: blank, the last text
+            idx = remap.take(scores[q].view(np.uint8))
+            if self._banded:
+                idx *= nb
+                b = None if bands is None else bands[q]
+                if b is None:
+                    idx += nb - 1
+                else:
+                    remap = np.arange(256, dtype=np.int32)
+                    remap[255] = nb - 1
+                    idx += remap.take(b.view(np.uint8))
+            return idx
+
+        if _any_byte(ids, b',"\n'):
+            quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
+            quoted = pc.binary_join_element_wise(
+                _QUOTE, pc.replace_substring(ids, '"', '""'), _QUOTE, _EMPTY
+            )
+            ids = pc.if_else(quote, quoted, ids)
+        parts = []
+        for texts, members in groups:
+            idx: npt.NDArray[np.int32] | None = None
+            for f in members:
+                if sizes[f] == 1:  # the prefix and the line end: one text, index 0
+                    continue
+                fi = field_index(f - 1)
+                if idx is None:
+                    idx = fi
+                else:
+                    idx *= np.int32(sizes[f])
+                    idx += fi
+            parts.append(_take(texts, np.zeros(n, np.int32) if idx is None else idx))
+        lines = pc.binary_join_element_wise(ids, *parts, _EMPTY)
+        offsets, data = _utf8(lines)
+        return data[offsets[0] : offsets[-1]].data  # no copy
 
 
 def _threads() -> int:
@@ -689,59 +741,29 @@ class Scored:
         return b"".join(self.csv_chunks())
 
     def csv_chunks(self, rows: int = 1 << 18) -> Iterator[bytes | memoryview]:
-        """The CSV text in pieces of ``rows`` rows, the header first, built column-wise: every
-        score with its band is a small code, so the text after the id is looked up in tables
-        of the possible texts (``_merge_fields``) and joined to the id in Arrow; no Python
-        loop over rows or cells."""
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow(self.header)
-        yield buf.getvalue().encode("utf-8")
+        """The CSV text in pieces of ``rows`` rows, the header first (see :class:`CsvLines`)."""
+        yield csv_header(self.header)
         n = len(self.ids)
         if n == 0:
             return
-        band_texts = [c.encode("utf-8") for c in self.band_codes] + [b""]
-        prefix = f",{_csv_field(self.form)},{_csv_field(self.norm_set)}".encode()
-        zeros = np.zeros(n, dtype=np.int32)
-
-        def text_index(values: npt.NDArray[np.int8] | None, count: int) -> npt.NDArray[np.int32]:
-            """Each row's index into texts of ``count`` entries, the last for -1 (blank)."""
-            if values is None:
-                return np.full(n, count - 1, dtype=np.int32)
-            remap = np.arange(256, dtype=np.int32)
-            remap[255] = count - 1  # -1 read as uint8
-            return remap.take(values.view(np.uint8))
-
-        fields: list[tuple[pa.Array, npt.NDArray[np.int32]]] = [(_string_array([prefix]), zeros)]
-        for q, sc in enumerate(self.scores):
-            # the texts of this score's values (few texts make few, wide merged fields)
-            numbers = [str(k).encode() for k in range(max(int(sc.max()), 0) + 1)] + [b""]
-            idx = text_index(sc, len(numbers))
-            if self.bands is None:
-                fields.append((_string_array([b"," + t for t in numbers]), idx))
-                continue
-            b_idx = text_index(self.bands[q], len(band_texts))
-            texts = [b"," + t + b"," + u for t in numbers for u in band_texts]
-            idx *= len(band_texts)
-            idx += b_idx
-            fields.append((_string_array(texts), idx))
-        fields.append((_string_array([b"\n"]), zeros))
-        groups = _merge_fields(fields)
+        lines = CsvLines(self.form, self.norm_set, self.band_codes, self.bands is not None)
+        bands = self.bands
 
         def piece(start: int, stop: int) -> memoryview:
-            ids = self.ids.slice(start, stop - start)
-            if _any_byte(ids, b',"\n'):
-                quote = pc.match_substring_regex(ids, _NEEDS_QUOTES)
-                quoted = pc.binary_join_element_wise(
-                    _QUOTE, pc.replace_substring(ids, '"', '""'), _QUOTE, _EMPTY
-                )
-                ids = pc.if_else(quote, quoted, ids)
-            parts = [_take(lut, idx[start:stop]) for lut, idx in groups]
-            lines = pc.binary_join_element_wise(ids, *parts, _EMPTY)
-            offsets, data = _utf8(lines)
-            return data[offsets[0] : offsets[-1]].data  # no copy
+            return lines(
+                self.ids.slice(start, stop - start),
+                [s[start:stop] for s in self.scores],
+                None if bands is None else [None if b is None else b[start:stop] for b in bands],
+            )
 
         bounds = [(a, min(n, a + rows)) for a in range(0, n, rows)]
         yield from _in_threads(functools.partial(piece, a, b) for a, b in bounds)
+
+
+def csv_header(header: Sequence[str]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(header)
+    return buf.getvalue().encode("utf-8")
 
 
 _FORMULA = "^[" + re.escape("".join(FORMULA_START)) + "]"
@@ -768,12 +790,17 @@ def score_table(
 
 
 def score_file(
-    inst: Instrument, path: str | Path, norms: str | Path | NormSet | None
+    inst: Instrument,
+    path: str | Path,
+    norms: str | Path | NormSet | None,
+    *,
+    fast: bool = True,
 ) -> tuple[list[str], Scored, int, str | None]:
     """Read and score a CSV or XLSX file: the common CSV file straight into int8 columns
-    (:func:`read_answers_csv`), any other cell by cell (:func:`read_table`)."""
+    (:func:`read_answers_csv`, unless ``fast`` is false), any other cell by cell
+    (:func:`read_table`)."""
     parsed = None
-    if _check_suffix(Path(path), "inputfilen") == ".csv":
+    if _check_suffix(Path(path), "inputfilen") == ".csv" and fast:
         parsed = read_answers_csv(inst, path)
     if parsed is None:
         parsed = parse_table(inst, read_table(path))

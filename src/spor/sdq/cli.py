@@ -84,10 +84,21 @@ def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | Non
         if not input_path.exists():
             raise SDQError(f"inputfilen {input_path} findes ikke / input file not found")
         inst = load_instrument(form)
-        header, rows, n, warning = score_file(inst, input_path, norms)
-        if warning:
-            click.echo(warning, err=True)
-        write_table(output, header, rows, n)
+        done = None
+        if input_path.suffix.lower() == ".csv":
+            # the common CSV file: read, scored and written in pieces on all cores
+            from spor.sdq._stream import score_csv_to
+
+            done = score_csv_to(
+                inst, input_path, norms, output, warn=lambda w: click.echo(w, err=True)
+            )
+        if done is not None:
+            n = done
+        else:  # any other file: cell by cell, every bad cell named
+            header, rows, n, warning = score_file(inst, input_path, norms, fast=False)
+            if warning:
+                click.echo(warning, err=True)
+            write_table(output, header, rows, n)
     except SDQError as exc:
         _fail(exc)
     if output is not None:
