@@ -165,7 +165,18 @@ def _person(username: str) -> User:
 
 
 def main() -> int:
-    args = _harness.parse_args(__doc__, requests=30, requests_help="requests per page and size")
+    args = _harness.parse_args(
+        __doc__,
+        requests=30,
+        requests_help="requests per page and size",
+        extra=lambda parser: parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="measure only the pages whose 'role: page' name contains TEXT (repeatable)",
+        ),
+    )
     tmp = _harness.start("spor-roles-bench-", args)
 
     from django.db.models import Q
@@ -184,7 +195,14 @@ def main() -> int:
     recorder = _harness.Recorder()
     sizes = _harness.sizes(args)
     started = time.perf_counter()
-    for role, stem, pages in ROLES:
+    for role, stem, all_pages in ROLES:
+        pages = [
+            (page, url)
+            for page, url in all_pages
+            if not args.only or any(text in f"{role}: {page}" for text in args.only)
+        ]
+        if not pages:
+            continue
         clients = []
         for label, prefix, _code in sizes:
             user = _person(f"{prefix}{stem}")

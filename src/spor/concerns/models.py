@@ -129,6 +129,15 @@ class Concern(TenantModel):
             # A teacher's lists start from what she raised and her groups' concerns.
             models.Index(fields=["municipality", "raised_by"]),
             models.Index(fields=["municipality", "group"]),
+            # The lists' order (follow-up date, id): a page is read from the index with LIMIT
+            # instead of sorting every concern of the municipality. The open list (the one a
+            # lead works from) and the overdue overviews use the partial one.
+            models.Index(fields=["municipality", "follow_up_on", "id"], name="concern_follow_up"),
+            models.Index(
+                fields=["municipality", "follow_up_on", "id"],
+                condition=Q(state__in=OPEN_STATES),
+                name="concern_open_follow_up",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
-from spor.concerns.models import OPEN_STATES, Concern, ConcernEvent
+from spor.concerns.models import OPEN_STATES, Category, Concern, ConcernEvent, Outcome, State
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import current_on, own_group_ids
@@ -66,7 +66,160 @@ def concerns_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Concer
 
 
 def open_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:
+    # The same IN list as the partial index ``concern_open_follow_up`` names: SQLite uses
+    # a partial index only for a WHERE term written as the index's condition.
     return qs.filter(state__in=OPEN_STATES)
+
+
+# --------------------------------------------------------------------------- list rows
+
+# A list counts at most this many rows; beyond it the page says "over 1.000": counting every
+# concern of a large municipality on every page view would make the page grow with it.
+COUNT_CAP = 1000
+
+_ROW_FIELDS = (
+    "pk",
+    "child_id",
+    "child__first_name",
+    "child__last_name",
+    "group__name",
+    "group__institution__name",
+    "category",
+    "state",
+    "outcome",
+    "follow_up_on",
+    "responsible__user__first_name",
+    "responsible__user__last_name",
+    "responsible__user__username",
+)
+_CATEGORY = dict(Category.choices)
+_STATE = dict(State.choices)
+_OUTCOME = dict(Outcome.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernRow:
+    """One line of a concern list, its texts made once: a list shows up to a page of these,
+    and a model instance per concern, child, group, person and user cost more than the
+    page's fixed work."""
+
+    pk: int
+    child_id: int | None
+    subject: str
+    group_label: str  # "" for a concern about a child
+    category: str
+    state: str
+    follow_up_on: dt.date
+    follow_up_text: str
+    badge: str  # "late", "today" or ""
+    responsible: str
+
+
+def concern_rows(qs: QuerySet[Concern], today: dt.date) -> list[ConcernRow]:
+    """The rows of ``qs`` (already filtered, ordered and sliced) for a list."""
+    rows = []
+    for (
+        pk,
+        child_id,
+        first,
+        last,
+        group_name,
+        institution_name,
+        category,
+        state,
+        outcome,
+        follow_up_on,
+        r_first,
+        r_last,
+        r_username,
+    ) in qs.select_related(None).values_list(*_ROW_FIELDS):
+        is_open = state != State.CLOSED
+        state_text = _STATE.get(state, state)
+        if outcome:
+            state_text = f"{state_text}: {_OUTCOME.get(outcome, outcome)}"
+        rows.append(
+            ConcernRow(
+                pk=pk,
+                child_id=child_id,
+                subject=f"{first} {last}" if child_id is not None else "",
+                group_label="" if child_id is not None else f"{group_name}, {institution_name}",
+                category=_CATEGORY.get(category, category),
+                state=state_text,
+                follow_up_on=follow_up_on,
+                follow_up_text=follow_up_on.strftime("%d.%m.%Y"),
+                badge=(
+                    ""
+                    if not is_open
+                    else "late"
+                    if follow_up_on < today
+                    else "today"
+                    if follow_up_on == today
+                    else ""
+                ),
+                responsible=f"{r_first} {r_last}".strip() or r_username,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ConcernPage:
+    """A page of a concern list. ``count`` is exact unless ``capped`` (then there are more
+    than ``COUNT_CAP`` and the number of pages is not known)."""
+
+    rows: list[ConcernRow]
+    number: int
+    size: int
+    count: int
+    capped: bool
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.capped else max(1, -(-self.count // self.size))
+
+
+def concern_page(
+    qs: QuerySet[Concern], number: str | None, *, size: int, today: dt.date
+) -> ConcernPage:
+    """Page ``number`` (1 when absent or not a number; the last one when past the end) of
+    ``qs``, which must be ordered. Counts at most ``COUNT_CAP + 1`` rows and reads
+    ``size + 1``: with an index in the list's order neither grows with the municipality."""
+    try:
+        wanted = max(1, int(number or 1))
+    except ValueError:
+        wanted = 1
+    wanted = min(wanted, 1_000_000)
+    count = qs.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    if not capped:
+        wanted = min(wanted, max(1, -(-count // size)))
+    start = (wanted - 1) * size
+    rows = concern_rows(qs[start : start + size + 1], today)
+    return ConcernPage(
+        rows=rows[:size],
+        number=wanted,
+        size=size,
+        count=min(count, COUNT_CAP),
+        capped=capped,
+        has_next=len(rows) > size,
+    )
 
 
 def get_concern_for_user(actor: Actor, concern_id: int) -> Concern:

@@ -11,7 +11,6 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +41,12 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
         raise Http404 from None
 
 
-def _log_list(request: HttpRequest, actor: Actor, concerns: Iterable[Concern], what: str) -> None:
+def _log_list(
+    request: HttpRequest,
+    actor: Actor,
+    concerns: Iterable[Concern | selectors.ConcernRow],
+    what: str,
+) -> None:
     access_log_record(
         actor=actor,
         child_ids=[c.child_id for c in concerns if c.child_id is not None],
@@ -65,8 +69,11 @@ def concern_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     qs = selectors.concerns_for(actor) if show_all else selectors.my_concerns(actor)
     if not with_closed:
         qs = selectors.open_concerns(qs)
-    page = Paginator(qs.order_by("follow_up_on", "pk"), PAGE_SIZE).get_page(request.GET.get("side"))
-    _log_list(request, actor, page.object_list, "Liste over bekymringer")
+    today = timezone.localdate()
+    page = selectors.concern_page(
+        qs.order_by("follow_up_on", "pk"), request.GET.get("side"), size=PAGE_SIZE, today=today
+    )
+    _log_list(request, actor, page.rows, "Liste over bekymringer")
     return render(
         request,
         "concerns/concern_list.html",
@@ -74,7 +81,8 @@ def concern_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "page": page,
             "show_all": show_all,
             "with_closed": with_closed,
-            "today": timezone.localdate(),
+            "count_cap": f"{selectors.COUNT_CAP:,}".replace(",", "."),  # Danish: 1.000
+            "today": today,
         },
     )
 
@@ -83,7 +91,9 @@ def concern_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 def child_concerns(request: HttpRequest, actor: Actor, child_id: int) -> HttpResponse:
     """Every concern about one child that the actor may see, open and closed."""
     child = registry_selectors.get_child_for_user(actor, child_id)
-    concerns = list(selectors.concerns_about_child(actor, child))
+    concerns = selectors.concern_rows(
+        selectors.concerns_about_child(actor, child), timezone.localdate()
+    )
     access_log_record(
         actor=actor,
         child_ids=[child.pk],
@@ -117,8 +127,8 @@ def _person_overdue(request: HttpRequest, actor: Actor, membership_id: int) -> H
     person = selectors.get_person_for_overdue(actor, membership_id)
     today = timezone.localdate()
     theirs = selectors.concerns_for(actor).filter(responsible=person)
-    late = list(selectors.overdue(theirs, today))
-    due_today = list(selectors.due_between(theirs, today, today))
+    late = selectors.concern_rows(selectors.overdue(theirs, today), today)
+    due_today = selectors.concern_rows(selectors.due_between(theirs, today, today), today)
     _log_list(request, actor, [*late, *due_today], "Forfaldne bekymringer pr. person")
     return render(
         request,
@@ -149,7 +159,7 @@ def overdue_units(request: HttpRequest, actor: Actor) -> HttpResponse:
 def overdue_unit(request: HttpRequest, actor: Actor, institution_id: int) -> HttpResponse:
     institution = selectors.get_unit_for_overdue(actor, institution_id)
     today = timezone.localdate()
-    late = list(selectors.overdue_in_unit(actor, institution, today))
+    late = selectors.concern_rows(selectors.overdue_in_unit(actor, institution, today), today)
     _log_list(request, actor, late, f"Forfaldne bekymringer: {institution.name}")
     return render(
         request,
