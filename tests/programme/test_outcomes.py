@@ -317,3 +317,33 @@ def test_only_the_programmes_administrator_gets_the_overview(world: World) -> No
     url = f"/partnerskab/{world.extra['programme'].pk}/initiativer/"
     for user in (world.lead_a, world.lead_b, world.ppr_a):
         assert world.client_for(user).get(url).status_code == 404
+
+
+def test_a_new_response_is_on_the_next_overview_although_the_figures_are_kept(
+    world: World,
+) -> None:
+    """The figures per pejlemærke are kept per process under the data they are computed
+    from (``spor.lib.memo``): a second view is served from the store, a new child's
+    responses change the data, and a new initiative under another pejlemærke changes which
+    pejlemærke the deliveries count under, so the next view counts them."""
+    iv_a = aby_groups(world)
+    children(world, world.a, iv_a, SPEC_5)
+    first = overview(world).context["outcomes"].rows
+    again = overview(world).context["outcomes"].rows
+    assert again[0].fig is first[0].fig  # kept: the same data
+    assert (first[0].fig.n_started, first[0].fig.n_paired) == (65, 40)
+    children(world, world.a, iv_a, [(20, 12), (18, 15), (25, 19), (21, None), (19, 14)] * 5,
+             start=300)  # fmt: skip
+    after_new = overview(world).context["outcomes"].rows
+    assert (after_new[0].fig.n_started, after_new[0].fig.n_paired) == (90, 60)
+    text = overview(world).content.decode()
+    assert "60 par af 90 startet" in text and "40 par af 65 startet" not in text
+    # Pejlemærke 2 had no deliveries until Aby's initiative serves it too.
+    assert after_new[1].fig.n_started == 0
+    InitiativeBenchmark.objects.create(
+        municipality=world.a, initiative=world.extra["initiative_a"],
+        benchmark=Benchmark.objects.get(framework=world.extra["programme"].framework, number=2),
+    )  # fmt: skip
+    moved = overview(world).context["outcomes"].rows
+    assert (moved[1].fig.n_started, moved[1].fig.n_paired) == (90, 60)
+    assert moved[1].initiatives == 1

@@ -37,8 +37,10 @@ from spor.evaluation import disclosure, stats
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
 from spor.evaluation.national.access import EvaluatorActor
+from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures, lattice
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
+from spor.lib import memo
 from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention
@@ -152,6 +154,34 @@ def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
     )
 
 
+def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.Figures]:
+    """The figures per pejlemærke (in the order of ``data.benchmarks``), kept in the process
+    under everything the evaluator's protected publication is computed from
+    (:func:`spor.evaluation.national.tables.protect_cached`'s own key): the figures are a
+    function of the cells, the pejlemærker's uses and that publication, so the same key
+    gives the same figures and any new response or changed delivery gives new cells and a
+    fresh computation (:mod:`spor.lib.memo`)."""
+
+    def compute() -> list[figures.Figures]:
+        protected = tables.protect_cached(data, programme_id)
+        pattern = tables.pattern_of(data)
+        out = []
+        for b in data.benchmarks:
+            # Each cell belongs to one intervention, so a delivery counts once per pejlemærke.
+            pooled = [c for c in data.cells if b.number in pattern(c)]
+            out.append(
+                figures.compute_cells(
+                    pooled, Filters(), published=protected.published("pejlemaerke", b.number)
+                )
+            )
+        return out
+
+    # The publication's key (private to tables, used here so that the figures can never be
+    # kept under less than the protection they depend on).
+    key = memo.digest("programme.outcomes", tables._data_key(data, programme_id))
+    return memo.cached(key, compute)
+
+
 def for_programme(pactor: ProgrammeActor) -> Outcomes:
     """Per pejlemærke of the programme's framework, pooled over the participating
     municipalities' initiatives that serve it and use catalogue interventions: the
@@ -161,8 +191,6 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
     programme = pactor.programme
     eactor = EvaluatorActor(user=pactor.user, programme=programme, is_admin=True)
     data = national_selectors.programme_data(eactor, Filters())
-    protected = tables.protect_cached(data, programme.pk)
-    pattern = tables.pattern_of(data)
     # Per pejlemærke number: the initiatives, and the interventions they use.
     initiatives: dict[int, set[int]] = defaultdict(set)
     names: dict[int, dict[int, str]] = defaultdict(dict)
@@ -178,20 +206,15 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
             for number in numbers.get(initiative_id, ()):
                 initiatives[number].add(initiative_id)
                 names[number][intervention_id] = name
-    out = []
-    for b in data.benchmarks:
-        # Each cell belongs to one intervention, so a delivery counts once per pejlemærke.
-        pooled = [c for c in data.cells if b.number in pattern(c)]
-        out.append(
-            Outcome(
-                str(b),
-                sorted(names.get(b.number, {}).values()),
-                figures.compute_cells(
-                    pooled, Filters(), published=protected.published("pejlemaerke", b.number)
-                ),
-                initiatives=len(initiatives.get(b.number, ())),
-            )
+    out = [
+        Outcome(
+            str(b),
+            sorted(names.get(b.number, {}).values()),
+            fig,
+            initiatives=len(initiatives.get(b.number, ())),
         )
+        for b, fig in zip(data.benchmarks, _benchmark_figures(data, programme.pk), strict=True)
+    ]
     return Outcomes(
         "Resultater pr. pejlemærke: SDQ før og efter",
         "Pejlemærke",
