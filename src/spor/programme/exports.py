@@ -10,11 +10,12 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
-from spor.lib.spreadsheets import put
+from spor.lib.spreadsheets import FORMULA_START
 from spor.programme.selectors import Overview, OverviewFilter
 
 COLUMNS = [
@@ -34,72 +35,80 @@ COLUMNS = [
     ("Indsatser fra indsatsvifte", 40),
 ]
 
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+WRAP = Alignment(wrap_text=True, vertical="top")
 
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    put(ws, row, col, value)
+
+def _cell(ws: Any, value: Any, *, font: Font | None = None,
+          alignment: Alignment | None = None) -> Cell:  # fmt: skip
+    """A cell of a write-only sheet, by :func:`spor.lib.spreadsheets.put`'s rule: text that
+    would run as a formula stays text. The styles are the module's few shared objects, so
+    openpyxl registers each once."""
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"  # never a formula
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
 
 
 def workbook(data: Overview, f: OverviewFilter) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Initiativer"
-    for col, (title, width) in enumerate(COLUMNS, 1):
-        _put(ws, 1, col, title)
-        ws.cell(row=1, column=col).font = Font(bold=True)
+    """The workbook, written row by row in openpyxl's write-only mode (no sheet of cell
+    objects kept and styled one by one: that was most of the export's time)."""
+    wb = Workbook(write_only=True)
+    # Any: openpyxl's type stubs lack a write-only sheet's column widths and filter.
+    ws: Any = wb.create_sheet("Initiativer")
+    for col, (_, width) in enumerate(COLUMNS, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
-    for r, i in enumerate(data.initiatives, 2):
-        milestones = list(i.milestones.all())
-        upcoming = [m for m in milestones if m.done_on is None]
+    ws.freeze_panes = "A2"
+    ws.append([_cell(ws, title, font=BOLD) for title, _ in COLUMNS])
+    for i in data.initiatives:
+        upcoming = [m for m in i.milestones if m[1] is None]
         nxt = upcoming[0] if upcoming else None
         values = [
-            i.municipality.name,
+            i.municipality,
             i.title,
             i.description,
-            ", ".join(str(b.number) for b in i.benchmarks.all()),
-            i.get_scope_display(),
+            ", ".join(str(number) for number, _ in i.benchmarks),
+            i.scope_label,
             ", ".join(i.aimed_at_labels),
-            i.get_level_display() if i.level else "",
+            i.level_label if i.level else "",
             ", ".join(i.target_labels),
             ", ".join(i.age_labels),
             i.responsible,
-            i.get_status_display(),
-            f"{sum(1 for m in milestones if m.done_on)}/{len(milestones)}",
-            f"{nxt.due_on:%d.%m.%Y} {nxt.title}" if nxt else "",
-            ", ".join(x.name for x in i.interventions.all()),
+            i.status_label,
+            f"{sum(1 for m in i.milestones if m[1])}/{len(i.milestones)}",
+            f"{nxt[0]:%d.%m.%Y} {nxt[2]}" if nxt else "",
+            ", ".join(i.interventions),
         ]
-        for col, value in enumerate(values, 1):
-            _put(ws, r, col, value)
-            ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+        ws.append([_cell(ws, value, alignment=WRAP) for value in values])
+    last = get_column_letter(len(COLUMNS))
+    ws.auto_filter.ref = f"A1:{last}{len(data.initiatives) + 1}"
 
-    figures = wb.create_sheet("Diagrammer")
-    row = 1
-    _put(figures, row, 1, data.programme.name)
-    figures.cell(row=row, column=1).font = Font(bold=True, size=13)
-    row += 1
+    figures: Any = wb.create_sheet("Diagrammer")
+    for letter, width in (("A", 60), ("B", 10), ("C", 26)):
+        figures.column_dimensions[letter].width = width
+    figures.append([_cell(figures, data.programme.name, font=TITLE)])
     shown = f"{len(data.initiatives)} af {data.all_count} initiativer"
-    _put(figures, row, 1, shown + (" (filtreret)" if f.active else ""))
-    row += 2
+    figures.append([_cell(figures, shown + (" (filtreret)" if f.active else ""))])
+    figures.append([])
     for tally in data.tallies:
-        _put(figures, row, 1, tally.title)
-        figures.cell(row=row, column=1).font = Font(bold=True)
-        _put(figures, row, 2, "Antal")
-        _put(figures, row, 3, "Andel af initiativerne (%)")
-        row += 1
+        figures.append(
+            [
+                _cell(figures, tally.title, font=BOLD),
+                _cell(figures, "Antal"),
+                _cell(figures, "Andel af initiativerne (%)"),
+            ]
+        )
         for label, n in tally.rows:
-            _put(figures, row, 1, label)
-            _put(figures, row, 2, n)
-            _put(figures, row, 3, round(100 * n / tally.total) if tally.total else 0)
-            row += 1
+            share = round(100 * n / tally.total) if tally.total else 0
+            figures.append([_cell(figures, label), _cell(figures, n), _cell(figures, share)])
         if tally.note:
-            _put(figures, row, 1, tally.note)
-            row += 1
-        row += 1
-    figures.column_dimensions["A"].width = 60
-    figures.column_dimensions["B"].width = 10
-    figures.column_dimensions["C"].width = 26
+            figures.append([_cell(figures, tally.note)])
+        figures.append([])
 
     out = io.BytesIO()
     wb.save(out)

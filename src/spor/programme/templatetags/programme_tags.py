@@ -1,5 +1,6 @@
-"""Filters for amounts, and the start page's tiles for partnerships
-(``{% load programme_tags %}{% programme_tiles %}`` in ``web/start.html``)."""
+"""Filters for amounts, the start page's tiles for partnerships
+(``{% load programme_tags %}{% programme_tiles %}`` in ``web/start.html``), and the
+initiatives overview's rows."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from spor.lib import danish
 from spor.programme import selectors
@@ -44,3 +50,50 @@ def programme_tiles(context: template.Context) -> dict[str, Any]:
         "evaluated": context.get("evaluated", []),
         "participations": selectors.participations_for(actor) if actor is not None else [],
     }
+
+
+@register.simple_tag
+def initiative_rows(lines: list[selectors.InitiativeLine], programme_id: int) -> SafeString:
+    """The overview's table rows, one ``<tr>`` per initiative, built in Python: the overview
+    lists every initiative of every participating municipality, and the template language
+    spent most of the page's rendering on them (as the screening overview's institutions,
+    :mod:`spor.screening.templatetags.screening_tags`). The markup is that of
+    ``programme/overview.html`` and ``programme/_initiative_cells.html`` (the plan page's
+    cells); every text is escaped."""
+    if not lines:
+        empty = escape(gettext("Ingen initiativer matcher filtrene."))
+        return mark_safe(f'<tr><td colspan="9">{empty}</td></tr>')
+    hidden = escape(gettext("Pejlemærke"))
+    sentinel = 999_999_999
+    plan_url = escape(
+        reverse(
+            "programme:programme_plan",
+            kwargs={"programme_id": programme_id, "developmentplan_id": sentinel},
+        )
+    ).replace(str(sentinel), "{}")
+    rows = []
+    for i in lines:
+        bms = "".join(
+            f'<span class="bm" title="{escape(title)}"><span class="visually-hidden">'
+            f"{hidden} </span>{int(number)}</span>"
+            for number, title in i.benchmarks
+        )
+        description = escape(Truncator(i.description).words(30, truncate=" …"))
+        rows.append(
+            "<tr>\n"
+            f"    <td>{escape(i.municipality)}</td>\n"
+            f'    <th scope="row"><a href="{plan_url.format(int(i.plan_id))}">{escape(i.title)}'
+            f"</a><br><small>{description}</small></th>\n"
+            f"    <td>{bms}</td>\n"
+            f"<td>{escape(i.scope_label)}<br><small>"
+            f"{', '.join(escape(x) for x in i.aimed_at_labels)}</small></td>\n"
+            f"<td>{escape(i.level_label) if i.level else '–'}</td>\n"
+            f"<td>{', '.join(escape(x) for x in i.target_labels)}</td>\n"
+            f"<td>{'; '.join(escape(x) for x in i.age_labels)}</td>\n"
+            f"<td>{escape(i.responsible)}</td>\n"
+            f'<td><span class="istatus istatus-{escape(i.status)}">{escape(i.status_label)}'
+            "</span></td>\n"
+            "  </tr>"
+        )
+    # Every value is escaped or an integer.
+    return mark_safe("".join(rows))
