@@ -338,6 +338,34 @@ def test_the_overview_shows_every_diagram_with_its_table_and_filters(world: Worl
     assert "Ukendt valg; filteret er ikke brugt." in odd and "Viser 1 af 1" in odd
 
 
+def test_the_overview_lists_each_initiative_with_its_plan_link_and_escapes_its_text(
+    world: World,
+) -> None:
+    item = world.extra["initiative_a"]
+    Initiative.objects.filter(pk=item.pk).update(
+        title="<script>alert(1)</script> Grupper",
+        description="Beskrivelse & <b>fed</b> " + " ".join(f"ord{n}" for n in range(40)),
+        responsible='"PPR" <i>team</i>',
+    )
+    page = admin(world).get(programme_url(world, "initiativer/")).content.decode()
+    assert "<script>alert(1)" not in page and "<b>fed</b>" not in page and "<i>team" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Grupper</a>" in page
+    plan = programme_url(world, f"planer/{item.plan_id}/")
+    assert f'<a href="{plan}">&lt;script&gt;' in page
+    # The description is cut after 30 words, as the template's truncatewords did.
+    assert "Beskrivelse &amp; &lt;b&gt;fed&lt;/b&gt; ord0" in page and "ord26 …" in page
+    assert "ord27" not in page
+    assert "<td>&quot;PPR&quot; &lt;i&gt;team&lt;/i&gt;</td>" in page
+    # Its pejlemærker 1 and 3, level, age group and status.
+    row = page.split(f'<a href="{plan}">')[1].split("</tr>")[0]
+    assert '<span class="visually-hidden">Pejlemærke </span>1</span>' in row
+    assert '<span class="visually-hidden">Pejlemærke </span>3</span>' in row
+    assert "<td>Foregribende</td>" in row and "6–11 år (indskoling og mellemtrin)" in row
+    assert '<span class="istatus istatus-i_gang">I gang</span>' in row
+    none = admin(world).get(programme_url(world, "initiativer/?niveau=indgribende"))
+    assert '<td colspan="9">Ingen initiativer matcher filtrene.</td>' in none.content.decode()
+
+
 def test_the_overview_exports_the_filtered_initiatives_as_xlsx(world: World) -> None:
     Initiative.objects.filter(pk=world.extra["initiative_a"].pk).update(
         responsible='=HYPERLINK("http://example.com")'
