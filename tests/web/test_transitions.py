@@ -4,14 +4,19 @@ concerns only where a consent or legal basis for the hand-over is recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Action
-from spor.registry.models import Child, Enrolment
+from spor.registry.models import Child, Enrolment, Group
 from spor.screening.models import Consent, Recipient
-from spor.web.transitions import default_window
+from spor.tenancy.models import Municipality
+from spor.web import transitions
+from spor.web.transitions import TransitionLine, default_window
 from tests.conftest import World
 
 # Oliver moved from the daycare Solsikken to 3.A at Aby Skole on 1 August 2026.
@@ -133,12 +138,21 @@ def test_the_default_window_runs_from_one_school_start_to_the_next() -> None:
     assert default_window(dt.date(2027, 8, 1)) == (dt.date(2027, 8, 1), dt.date(2028, 8, 1))
 
 
-def many_moves(world: World, n: int) -> None:
-    """n children who moved from the daycare to 3.A on 1 August 2026, surnames A… to Z…."""
+def many_moves(
+    world: World,
+    n: int,
+    *,
+    municipality: Municipality | None = None,
+    groups: tuple[Group, Group] | None = None,
+) -> list[Child]:
+    """n children who moved from the daycare to 3.A on 1 August 2026 (or between ``groups``
+    in ``municipality``), surnames A… to Z…; the last ten of them on 15 August."""
+    municipality = municipality or world.a
+    before, after = groups or (world.room_a, world.class_a)
     children = []
     for i in range(n):
         child = Child(
-            municipality=world.a, first_name=f"Barn{i:03d}", last_name=f"{chr(65 + i % 26)}sen"
+            municipality=municipality, first_name=f"Barn{i:03d}", last_name=f"{chr(65 + i % 26)}sen"
         )
         child.set_cpr(f"0101{10 + i // 100:02d}{4000 + i % 100:04d}")
         children.append(child)
@@ -146,19 +160,33 @@ def many_moves(world: World, n: int) -> None:
     Enrolment.objects.bulk_create(
         [
             Enrolment(
-                municipality=world.a,
+                municipality=municipality,
                 child=child,
                 group=group,
                 start=start,
                 end=end,
             )
-            for child in children
+            for i, child in enumerate(children)
             for group, start, end in (
-                (world.room_a, dt.date(2023, 8, 1), dt.date(2026, 7, 31)),
-                (world.class_a, dt.date(2026, 8, 1), None),
+                (before, dt.date(2023, 8, 1), dt.date(2026, 7, 31)),
+                (after, dt.date(2026, 8, 15 if i >= n - 10 else 1), None),
             )
         ]
     )
+    return children
+
+
+def link(html: str, label: str) -> str | None:
+    """The query string of the pager link ``label`` ("Ældre", "Nyere"), as the browser
+    would follow it."""
+    found = re.search(rf'<a href="(\?[^"]*)">(?:← )?{label}', html)
+    return unescape(found.group(1)) if found else None
+
+
+def follow(client: Client, query: str) -> tuple[str, list[TransitionLine]]:
+    response = client.get("/overgange/" + query)
+    assert response.status_code == 200
+    return response.content.decode(), response.context["lines"]
 
 
 def test_a_long_list_says_how_many_and_pages_through_all_of_them(world: World) -> None:
@@ -168,20 +196,86 @@ def test_a_long_list_says_how_many_and_pages_through_all_of_them(world: World) -
     client = world.client_for(world.ppr_a)
     first = client.get("/overgange/", WINDOW)
     html = first.content.decode()
-    assert "251 overgange fra 01.07.2026 til 01.09.2026; her vises 1–100." in html
+    assert "251 overgange fra 01.07.2026 til 01.09.2026, nyeste først; her vises 100." in html
     assert len(first.context["lines"]) == 100
-    assert "Side 1 af 3" in html
-    assert "fra=2026-07-01&amp;til=2026-09-01&amp;side=2" in html  # the next page keeps the window
-    seen = []
-    for page in (1, 2, 3):
-        lines = client.get("/overgange/", {**WINDOW, "side": page}).context["lines"]
-        seen += [line.child.pk for line in lines]
-    assert len(seen) == len(set(seen)) == 251
-    last = client.get("/overgange/", {**WINDOW, "side": 3}).content.decode()
-    assert "Zsen" in last and "her vises 201–251." in last
+    assert link(html, "Nyere") is None
+    older = link(html, "Ældre")
+    assert older is not None and "fra=2026-07-01&til=2026-09-01&efter=" in older  # keeps the window
+    # Following "Ældre" to the end shows every move once, newest first.
+    pages = [first.context["lines"]]
+    query: str | None = older
+    while query is not None:
+        html, lines = follow(client, query)
+        pages.append(lines)
+        query = link(html, "Ældre")
+    assert [len(lines) for lines in pages] == [100, 100, 51]
+    seen = [line for lines in pages for line in lines]
+    assert len({line.child.pk for line in seen}) == 251
+    assert [line.on for line in seen[:10]] == [dt.date(2026, 8, 15)] * 10
+    assert [line.on for line in seen[10:]] == [dt.date(2026, 8, 1)] * 241
+    assert link(html, "Ældre") is None and "her vises 51." in html
+    # ... and "Nyere" goes back the same way, page by page.
+    back = link(html, "Nyere")
+    assert back is not None
+    html, lines = follow(client, back)
+    assert [line.child.pk for line in lines] == [line.child.pk for line in pages[1]]
+    html, lines = follow(client, link(html, "Nyere") or "")
+    assert [line.child.pk for line in lines] == [line.child.pk for line in pages[0]]
+    assert link(html, "Nyere") is None
     # only the children on the page shown are logged as listed
     listed = AccessLogEntry.objects.filter(action=Action.LIST, what="Overgangsliste")
-    assert listed.count() == 100 + 100 + 100 + 51 + 51
+    assert listed.count() == 100 + 100 + 51 + 100 + 100
+
+
+def test_past_the_count_cap_the_list_says_over_and_still_pages(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big municipality's school start has thousands of moves: the count stops at the cap.
+    monkeypatch.setattr(transitions, "COUNT_CAP", 120)
+    many_moves(world, 250)
+    html, lines = follow(world.client_for(world.ppr_a), "?fra=2026-07-01&til=2026-09-01")
+    assert "Over 120 overgange fra 01.07.2026 til 01.09.2026, nyeste først; her vises 100." in html
+    assert len(lines) == 100 and link(html, "Ældre") is not None
+
+
+def test_paging_never_shows_another_municipalitys_moves(world: World) -> None:
+    mine = {c.pk for c in many_moves(world, 30)}
+    other_group = Group.objects.create(
+        municipality=world.b, institution=world.school_b, name="4.B", school_year=2026, grade=4
+    )
+    theirs = many_moves(world, 30, municipality=world.b, groups=(world.class_b, other_group))
+    their_move = Enrolment.objects.get(child=theirs[0], group=other_group)
+    client = world.client_for(world.ppr_a)
+    shown: set[int] = set()
+    for query in (
+        "?fra=2026-07-01&til=2026-09-01",
+        # a key taken from the other municipality's list selects by position only
+        f"?fra=2026-07-01&til=2026-09-01&efter=2026-08-15.{their_move.pk + 1}",
+        f"?fra=2026-07-01&til=2026-09-01&foer=2026-07-01.{their_move.pk}",
+    ):
+        _, lines = follow(client, query)
+        shown |= {line.child.pk for line in lines}
+    assert shown and shown <= mine | {world.child_a1.pk}
+    assert not shown & {c.pk for c in theirs}
+    # and their lead sees theirs and none of ours
+    _, lines = follow(world.client_for(world.lead_b), "?fra=2026-07-01&til=2026-09-01")
+    assert {line.child.pk for line in lines} == {c.pk for c in theirs}
+
+
+def test_a_teacher_pages_through_her_own_groups_moves_only(world: World) -> None:
+    many_moves(world, 30)
+    for person, expected in ((world.teacher_a, 31), (world.teacher_a2, 0)):
+        _, lines = follow(
+            world.client_for(person), "?fra=2026-07-01&til=2026-09-01&efter=2026-09-01.0"
+        )
+        assert len(lines) == expected
+
+
+def test_a_page_key_that_is_not_one_is_refused(world: World) -> None:
+    for key in ("efter=2026-08-01", "efter=x.1", "foer=2026-13-01.5", "efter=2026-08-01.-3"):
+        response = world.client_for(world.ppr_a).get(f"/overgange/?{key}")
+        assert response.status_code == 400
+        assert "Ugyldig side" in response.content.decode()
 
 
 def test_first_enrolments_are_not_moves(world: World) -> None:

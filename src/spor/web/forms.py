@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from spor.web.transitions import Cursor
+
 
 class TransitionWindowForm(forms.Form):
     fra = forms.DateField(
@@ -16,6 +18,26 @@ class TransitionWindowForm(forms.Form):
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
+
+    # The key of the page to show: "efter" the older page's, "foer" the newer page's
+    # (``transitions.Cursor``), as the page's own links give them.
+    efter = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    foer = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def _cursor(self, name: str) -> Cursor | None:
+        text = self.cleaned_data.get(name) or ""
+        if not text:
+            return None
+        cursor = Cursor.parse(text)
+        if cursor is None:
+            raise forms.ValidationError("Ugyldig side.")
+        return cursor
+
+    def clean_efter(self) -> Cursor | None:
+        return self._cursor("efter")
+
+    def clean_foer(self) -> Cursor | None:
+        return self._cursor("foer")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from spor.accounts.access import Actor
@@ -25,6 +24,31 @@ from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.screening.models import Assessment, Consent, Recipient
 
 PAGE_SIZE = 100
+# The count of a window's moves stops here: counting every move of a 60,000-children
+# municipality's school start (some 19,000) took longer than the page itself, and past a
+# thousand "more than 1,000" says as much to a reader as the exact figure.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of moves starts or ends: an arrival's start date and id. The list is
+    ordered by (start, id), newest first, so a page is "the next ``n`` after this key",
+    found through the index on (municipality, start, id) however deep the page is."""
+
+    on: dt.date
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.on.isoformat()}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor | None:
+        day, _, pk = text.partition(".")
+        try:
+            return cls(dt.date.fromisoformat(day), int(pk)) if pk.isdigit() else None
+        except ValueError:
+            return None
 
 
 def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -49,12 +73,17 @@ class TransitionLine:
 
 @dataclass
 class TransitionPage:
-    """One page of the moves in a window, and how many there are in all."""
+    """One page of the moves in a window (newest first), how many there are in all (up to
+    :data:`COUNT_CAP`; ``more`` when there are more), and the keys of the pages on either
+    side (``None`` at the ends)."""
 
     start: dt.date
     end: dt.date
     lines: list[TransitionLine]
-    page: Page[Enrolment]
+    total: int
+    more: bool
+    newer: Cursor | None
+    older: Cursor | None
 
 
 def _kind(a: Institution, b: Institution) -> str:
@@ -69,18 +98,47 @@ def _kind(a: Institution, b: Institution) -> str:
     return "Skift af tilbud"
 
 
+def _from_key(moves: QuerySet[Enrolment], key: Cursor, *, older: bool, n: int) -> list[Cursor]:
+    """The ``n`` moves next to ``key`` in the list's order, going ``older`` (or newer): the
+    rest of the key's date, then the dates beyond it. Two index ranges on (municipality,
+    start, id), each read from the key onward: a single ``start < d OR (start = d AND id < k)``
+    (or a row-value comparison) reads the key's whole date up to the key first, and on a
+    school start that is tens of thousands of rows."""
+    if older:
+        same = moves.filter(start=key.on, pk__lt=key.pk).order_by("-pk")
+        beyond = moves.filter(start__lt=key.on).order_by("-start", "-pk")
+    else:
+        same = moves.filter(start=key.on, pk__gt=key.pk).order_by("pk")
+        beyond = moves.filter(start__gt=key.on).order_by("start", "pk")
+    keys = _keys(same, n)
+    if len(keys) < n:
+        keys += _keys(beyond, n - len(keys))
+    return keys
+
+
+def _keys(moves: QuerySet[Enrolment], n: int) -> list[Cursor]:
+    """The first ``n`` moves' keys: read from the index on (municipality, start, id,
+    child) alone, with the earlier enrolment looked up in the unique index, so the rows
+    skipped on the way (first enrolments) cost no table reads."""
+    return [Cursor(on, pk) for on, pk in moves.values_list("start", "pk")[:n]]
+
+
 def transitions_for(
     actor: Actor,
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    page_number: int | str | None = None,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
     per_page: int = PAGE_SIZE,
 ) -> TransitionPage:
     """Moves into groups the actor may see: enrolments starting between ``start`` and ``end``
     (default: :func:`default_window`) that follow an earlier enrolment of the same child,
-    newest first, then by name; one page of them. A constant number of queries, however
-    many lines."""
+    newest first (by start date, then the latest registered first); one page of them: the
+    first, the one after the key ``after`` or the one before ``before``. The time and the
+    number of queries do not grow with the municipality: the page's keys are read along the
+    index on (municipality, start, id, child) and stop after ``per_page`` moves, the count
+    stops at :data:`COUNT_CAP`, and only the page's rows are read in full."""
     today = timezone.localdate()
     default_start, default_end = default_window(today)
     start = start or default_start
@@ -89,21 +147,44 @@ def transitions_for(
     earlier_enrolment = Enrolment.objects.filter(
         municipality_id=muni, child_id=OuterRef("child_id"), start__lt=OuterRef("start")
     )
-    moves = (
-        Enrolment.objects.filter(
-            municipality_id=muni,
-            start__gte=start,
-            start__lte=end,
-            group__in=registry.groups_for(actor).values("pk"),
-        )
-        .filter(Exists(earlier_enrolment))
-        .select_related("child", "group__institution")
-        .order_by("-start", "child__last_name", "child__first_name", "pk")
+    moves = Enrolment.objects.filter(
+        Exists(earlier_enrolment), municipality_id=muni, start__gte=start, start__lte=end
     )
-    page = Paginator(moves, per_page).get_page(page_number)
-    arrivals = list(page.object_list)
+    if not actor.sees_whole_municipality:
+        # A handful of groups: the planner starts from them, not from the window.
+        own = list(registry.groups_for(actor).values_list("pk", flat=True))
+        moves = moves.filter(group_id__in=own)
+    counted = moves.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if before is not None:
+        keys = _from_key(moves, before, older=False, n=per_page + 1)
+    elif after is not None:
+        keys = _from_key(moves, after, older=True, n=per_page + 1)
+    else:
+        keys = _keys(moves.order_by("-start", "-pk"), per_page + 1)
+    further = len(keys) > per_page
+    keys = keys[:per_page]
+    if before is not None:
+        keys.reverse()
+        newer_exists, older_exists = further, True
+    else:
+        newer_exists, older_exists = after is not None, further
+    by_pk = (
+        Enrolment.objects.filter(municipality_id=muni, pk__in=[k.pk for k in keys])
+        .select_related("child", "group__institution")
+        .in_bulk()
+    )
+    arrivals = [by_pk[k.pk] for k in keys]
+    found = TransitionPage(
+        start=start,
+        end=end,
+        lines=[],
+        total=min(counted, COUNT_CAP),
+        more=counted > COUNT_CAP,
+        newer=keys[0] if keys and newer_exists else None,
+        older=keys[-1] if keys and older_exists else None,
+    )
     if not arrivals:
-        return TransitionPage(start=start, end=end, lines=[], page=page)
+        return found
     child_ids = {e.child_id for e in arrivals}
     # The enrolment each arrival follows: the latest one that started before it.
     earlier: dict[int, list[Enrolment]] = {}
@@ -144,10 +225,10 @@ def transitions_for(
 
     lines: list[TransitionLine] = []
     for arrival in arrivals:
-        before = [e for e in earlier.get(arrival.child_id, []) if e.start < arrival.start]
-        if not before:  # cannot happen: the query asks for an earlier enrolment
+        prior = [e for e in earlier.get(arrival.child_id, []) if e.start < arrival.start]
+        if not prior:  # cannot happen: the query asks for an earlier enrolment
             continue
-        previous = before[-1]
+        previous = prior[-1]
         to_institution = arrival.group.institution
         allowed = consented.get(arrival.child_id, set())
         shared = None in allowed or (
@@ -165,4 +246,5 @@ def transitions_for(
                 open_concerns=concern_counts.get(arrival.child_id, 0) if shared else 0,
             )
         )
-    return TransitionPage(start=start, end=end, lines=lines, page=page)
+    found.lines = lines
+    return found

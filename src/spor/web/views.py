@@ -41,12 +41,13 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
 def transitions(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Children moving into the actor's groups (PPR: the municipality's), around now."""
     default_start, default_end = default_window(timezone.localdate())
-    window = {k: v for k, v in request.GET.items() if k in ("fra", "til")}
+    window = {k: v for k, v in request.GET.items() if k in ("fra", "til", "efter", "foer")}
     form = TransitionWindowForm(window or None, initial={"fra": default_start, "til": default_end})
-    start = end = None
+    start = end = after = before = None
     if form.is_valid():
         start, end = form.cleaned_data["fra"], form.cleaned_data["til"]
-    found = transitions_for(actor, start=start, end=end, page_number=request.GET.get("side"))
+        after, before = form.cleaned_data["efter"], form.cleaned_data["foer"]
+    found = transitions_for(actor, start=start, end=end, after=after, before=before)
     lines = found.lines
     access_log_record(
         actor=actor,
