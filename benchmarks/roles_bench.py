@@ -179,11 +179,11 @@ def main() -> int:
     )
     tmp = _harness.start("spor-roles-bench-", args)
 
-    from django.db.models import Q
+    from django.db.models import Case, Q, When
     from django.test import Client
 
     from spor.accounts.models import Membership
-    from spor.concerns.models import Concern
+    from spor.concerns.models import Concern, State
 
     large_seconds, _, small_seconds = _harness.generate(args)
     print(
@@ -207,13 +207,19 @@ def main() -> int:
         for label, prefix, _code in sizes:
             user = _person(f"{prefix}{stem}")
             membership = Membership.objects.get(user=user)
-            # "{concern}": the newest concern the person raised or follows up.
+            # "{concern}": the newest open concern about a child that the person raised or
+            # follows up (else the newest of any kind), so that both sizes show the same kind
+            # of page: a closed concern's page has no forms, a group's no access log.
             concern = (
                 Concern.objects.filter(
                     Q(raised_by=membership) | Q(responsible=membership),
                     municipality_id=membership.municipality_id,
                 )
-                .order_by("-pk")
+                .order_by(
+                    Case(When(state=State.CLOSED, then=1), default=0),
+                    Case(When(child__isnull=True, then=1), default=0),
+                    "-pk",
+                )
                 .values_list("pk", flat=True)
                 .first()
             )

@@ -132,3 +132,45 @@ def test_the_list_names_the_subject_state_and_person_and_flags_late_ones(world: 
     group = world.extra["concern_group"]
     row = html.split(f'href="/bekymringer/{group.pk}/"')[1].split("</tr>")[0]
     assert "Gruppen" in row and world.class_a.name in row
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_the_overdue_overviews_page_most_first_and_only_for_ppr(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ppr_a = member(world, world.ppr_a)
+    teacher_a = member(world, world.teacher_a)
+    Concern.objects.bulk_create(
+        [
+            Concern(
+                municipality=world.a,
+                child=world.child_a1,
+                description="Forfalden",
+                category="sprog",
+                raised_by=teacher_a,
+                responsible=person,
+                follow_up_on=days(-3),
+            )
+            for person in [ppr_a, ppr_a, teacher_a]
+        ]
+    )
+    _raise_many(world, 2, municipality="b")
+    Concern.objects.filter(municipality=world.b).update(follow_up_on=days(-1))
+    lead = world.client_for(world.lead_a)
+    people = lead.get("/bekymringer/forfaldne/personer/").content.decode()
+    assert "2 personer med forfaldne bekymringer" in people
+    ppr_row = people.index(f'href="/bekymringer/forfaldne/personer/{ppr_a.pk}/"')
+    assert ppr_row < people.index(f'href="/bekymringer/forfaldne/personer/{teacher_a.pk}/"')
+    assert "psykolog_b" not in people and "Psykolog_B" not in people
+    units = lead.get("/bekymringer/forfaldne/enheder/").content.decode()
+    assert "1 enhed med forfaldne bekymringer" in units
+    assert world.class_a.institution.name in units
+    # More rows than a page: pages that follow each other.
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    first = lead.get("/bekymringer/forfaldne/personer/").content.decode()
+    second = lead.get("/bekymringer/forfaldne/personer/?side=2").content.decode()
+    assert "Side 1 af 2" in first and 'href="?side=2"' in first
+    assert f"/personer/{ppr_a.pk}/" in first and f"/personer/{teacher_a.pk}/" not in first
+    assert f"/personer/{teacher_a.pk}/" in second and "Side 2 af 2" in second
+    for url in ("/bekymringer/forfaldne/personer/", "/bekymringer/forfaldne/enheder/"):
+        assert world.client_for(world.teacher_a).get(url).status_code == 404

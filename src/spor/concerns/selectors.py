@@ -95,6 +95,7 @@ _ROW_FIELDS = (
 _CATEGORY = dict(Category.choices)
 _STATE = dict(State.choices)
 _OUTCOME = dict(Outcome.choices)
+_BADGE_LABEL = {"late": "forfalden", "today": "i dag"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,10 @@ class ConcernRow:
     follow_up_text: str
     badge: str  # "late", "today" or ""
     responsible: str
+
+    @property
+    def badge_label(self) -> str:
+        return _BADGE_LABEL.get(self.badge, "")
 
 
 def concern_rows(qs: QuerySet[Concern], today: dt.date) -> list[ConcernRow]:
@@ -376,16 +381,24 @@ def get_person_for_overdue(actor: Actor, membership_id: int) -> Membership:
     return get_object_or_404(staff_for(actor), pk=membership_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonCount:
-    membership: Membership
+    membership_id: int
+    name: str
+    role: str
     count: int
 
 
+_ROLE = dict(Role.choices)
+
+
 def overdue_per_person(actor: Actor, today: dt.date) -> list[PersonCount]:
+    """Everyone with overdue concerns and how many, most first: one grouped read of the
+    overdue concerns (from the open concerns' follow-up index) and one of their names."""
     _require_overview(actor)
     counts = dict(
         overdue(concerns_for(actor), today)
+        .select_related(None)
         .order_by()
         .values_list("responsible_id")
         .annotate(n=Count("pk"))
@@ -393,58 +406,57 @@ def overdue_per_person(actor: Actor, today: dt.date) -> list[PersonCount]:
     )
     people = Membership.objects.filter(
         municipality_id=actor.municipality_id, pk__in=counts
-    ).select_related("user")
-    result = [PersonCount(m, counts[m.pk]) for m in people]
-    result.sort(key=lambda p: (-p.count, p.membership.user.get_full_name()))
+    ).values_list("pk", "user__first_name", "user__last_name", "user__username", "role")
+    result = [
+        PersonCount(pk, f"{first} {last}".strip() or username, _ROLE.get(role, role), counts[pk])
+        for pk, first, last, username, role in people
+    ]
+    result.sort(key=lambda p: (-p.count, p.name))
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitCount:
-    institution: Institution | None  # None: the child is in no group now
+    institution_id: int | None  # None: the child is in no group now
+    name: str
     count: int
-
-
-def _current_institutions(
-    actor: Actor, child_ids: list[int], today: dt.date
-) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {}
-    rows = Enrolment.objects.filter(
-        current_on(today), municipality_id=actor.municipality_id, child_id__in=child_ids
-    ).values_list("child_id", "group__institution_id")
-    for child_id, institution_id in rows:
-        found.setdefault(child_id, set()).add(institution_id)
-    return found
 
 
 def overdue_per_unit(actor: Actor, today: dt.date) -> list[UnitCount]:
     """Overdue concerns counted per institution: a group's institution, or the institutions
-    where the child is enrolled now (a child in school and SFO counts in both)."""
+    where the child is enrolled now (a child in school and SFO counts in both). Two reads,
+    the overdue concerns and their children's enrolments today (a subquery, not a list of
+    ids), each with the institution's name."""
     _require_overview(actor)
-    rows = list(
-        overdue(concerns_for(actor), today).values_list("child_id", "group__institution_id")
-    )
-    child_ids = [c for c, _ in rows if c is not None]
-    places = _current_institutions(actor, child_ids, today)
+    late = overdue(concerns_for(actor), today).select_related(None)
+    rows = list(late.values_list("child_id", "group__institution_id", "group__institution__name"))
+    places: dict[int, set[int]] = {}
+    names: dict[int, str] = {}
+    for child_id, institution_id, name in (
+        Enrolment.objects.filter(
+            current_on(today),
+            municipality_id=actor.municipality_id,
+            child_id__in=late.filter(child__isnull=False).order_by().values("child_id"),
+        )
+        .order_by()
+        .values_list("child_id", "group__institution_id", "group__institution__name")
+    ):
+        places.setdefault(child_id, set()).add(institution_id)
+        names[institution_id] = name
     counts: Counter[int | None] = Counter()
-    for child_id, group_institution_id in rows:
+    for child_id, group_institution_id, group_institution_name in rows:
         if child_id is None:
             counts[group_institution_id] += 1
+            names[group_institution_id] = group_institution_name
         elif places.get(child_id):
             for institution_id in places[child_id]:
                 counts[institution_id] += 1
         else:
             counts[None] += 1
-    institutions = {
-        i.pk: i
-        for i in Institution.objects.filter(
-            municipality_id=actor.municipality_id, pk__in=[k for k in counts if k is not None]
-        )
-    }
-    result = [UnitCount(institutions[k], n) for k, n in counts.items() if k is not None]
-    result.sort(key=lambda u: (-u.count, u.institution.name if u.institution else ""))
+    result = [UnitCount(k, names[k], n) for k, n in counts.items() if k is not None]
+    result.sort(key=lambda u: (-u.count, u.name))
     if counts[None]:
-        result.append(UnitCount(None, counts[None]))
+        result.append(UnitCount(None, "", counts[None]))
     return result
 
 
