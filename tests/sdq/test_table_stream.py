@@ -146,6 +146,32 @@ def test_a_bad_cell_in_a_late_block_fails_the_command_and_writes_nothing(
     assert code == 1 and named in output and "c0," not in output
 
 
+@pytest.mark.parametrize(
+    "late",
+    [
+        row(170, '"c,170"'),  # the csv module reads one quoted id
+        row(170, 'say "hi"'),  # a quote inside an id: the csv module keeps it
+        row(170, sdq4='"1"'),  # a quoted answer: the csv module reads 1
+    ],
+)
+def test_a_quote_in_a_late_block_is_read_as_the_csv_module_reads_it(
+    tmp_path: Path, late: str
+) -> None:
+    rows = many()
+    rows[170] = late
+    inp = tmp_path / "in.csv"
+    inp.write_text("\n".join([HEAD, *rows]) + "\n", encoding="utf-8")
+    assert read_answers_csv(load_instrument("parent-4-17"), inp) is None
+    want = general(inp, tmp_path / "want.csv")
+    out = tmp_path / "out.csv"
+    code, output = score_cli(inp, out)
+    if want.startswith("error: "):
+        assert code == 1 and not out.exists() and want.removeprefix("error: ") in output
+    else:
+        assert code == 0, output
+        assert out.read_text(encoding="utf-8") == want
+
+
 def test_a_ragged_row_or_bad_sex_in_a_late_block_is_named(tmp_path: Path) -> None:
     inp = tmp_path / "in.csv"
     rows = [r + f",{'fm'[i % 2]},{7 + i % 9}" for i, r in enumerate(many())]

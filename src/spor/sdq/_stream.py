@@ -1,32 +1,35 @@
 """``spor sdq score``'s path for the common CSV file: read, checked, scored and written in
-pieces, on both cores at once.
+blocks, on both cores at once.
 
 The common file has no quote character, every row as wide as the header, and every answer cell
-one digit or blank. PyArrow's streaming CSV reader parses it a block at a time (a few MB) on the
-main thread, answer columns straight into int8, while a pool of threads turns each block that is
-ready into output text: the answers into the engine's row order, the range checks, the scores,
-the bands, the formula guard on ids and the CSV lines (:class:`CsvLines`). Arrow and NumPy
-release the GIL, so the reader and the workers run side by side; the text is written in file
-order as soon as it is ready, into a temporary file that replaces the output only at the end.
+one digit or blank. PyArrow's streaming CSV reader parses it a block at a time (1 MB) on the
+main thread, answer columns straight into int8, while a pool of threads turns each block into
+output text: the answers into the engine's order, the range checks, the scores, the bands, the
+formula guard on ids and the CSV lines (:class:`CsvLines`); the thread that made a block's text
+writes it when the blocks before it are written. Arrow and NumPy release the GIL, so reading and
+the rest run side by side; the text goes into a temporary file that replaces the output only at
+the end.
 
 That the reader took each answer cell exactly as written is checked by counting bytes, summed
 over the blocks: the file is exactly as long as its header line, its text cells, one byte per
 non-blank answer cell and one per separator and line end. A cell the reader would also take
-(``" 1"``, ``"01"``, ``"-1"``) is longer than one byte and breaks the count. Anything else (a
-value out of range, a bad sex or age, a ragged row, a failed count) stops this path: its
-temporary file is removed, and the command reads the file cell by cell instead
-(:func:`spor.sdq._table.score_file`), which names every bad cell; so nothing is written unless
-the whole file is valid. Trailing blank rows (spreadsheets keep them) are held back until a
-later row shows they are not trailing, and dropped at the end, as the cell-by-cell path does.
+(``" 1"``, ``"01"``, ``"-1"``) is longer than one byte and breaks the count. A quote character
+in the header or a text cell stops this path (the csv module would read it otherwise; in an
+answer cell the reader refuses it). Anything else (a value out of range, a bad sex or age, a
+ragged row, a failed count) stops it too: its temporary file is removed, and the command reads
+the file cell by cell instead (:func:`spor.sdq._table.score_file`), which names every bad cell;
+so nothing is written unless the whole file is valid. Trailing blank rows (spreadsheets keep
+them) are held back until a later row shows they are not trailing, and dropped at the end, as
+the cell-by-cell path does.
 """
 
 from __future__ import annotations
 
 import csv
-import mmap
 import os
 import sys
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +40,7 @@ from typing import BinaryIO, TextIO
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from spor.sdq._base import MISSING, SDQError
@@ -55,9 +59,10 @@ from spor.sdq._table import (
     resolve_columns,
 )
 
-BLOCK_BYTES = 4 << 20
-"""Bytes of the file per block: about 60,000 rows of the SDQ with impact; a block's answers,
-scores and text stay in the cache, and 17 blocks a million rows keep both cores busy."""
+BLOCK_BYTES = 1 << 20
+"""Bytes of the file per block: about 15,000 rows of the SDQ with impact. A block's cells,
+answers, scores and text stay in the cache; measured on 1 M rows, 1 MB blocks took the least
+CPU in all (reader and the rest) and on the reading thread, against 256 KB to 4 MB."""
 AHEAD = 4
 """Blocks read ahead of the one being written (bounds the memory to a few blocks)."""
 
@@ -86,18 +91,16 @@ class Layout:
 
 
 def layout(inst: Instrument, path: Path) -> Layout | None:
-    """The file's layout, or ``None`` if it is not the common kind by its header or a quote
-    character (the cell-by-cell path then reads it and reports its errors)."""
+    """The file's layout, or ``None`` if it is not the common kind by its header line (the
+    cell-by-cell path then reads it and reports its errors)."""
     try:
         with path.open("rb") as fh:
             first_raw = fh.readline()
             size = os.fstat(fh.fileno()).st_size
-            if size == 0:
+            if size == 0 or b'"' in first_raw:
                 return None
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
-                if m.find(b'"') >= 0:
-                    return None
-                ends_with_newline = m[size - 1 : size] in (b"\n", b"\r")
+            fh.seek(size - 1)
+            ends_with_newline = fh.read(1) in (b"\n", b"\r")
         first = first_raw.decode("utf-8-sig")
         delim = max((",", ";", "\t"), key=first.count)
         header = [
@@ -151,62 +154,66 @@ def blocks(lay: Layout, block_bytes: int | None = None) -> Iterator[pa.RecordBat
         raise NotCommon from exc
 
 
-def _int8_rows(batch: pa.RecordBatch, columns: list[int]) -> npt.NDArray[np.int8]:
-    """The int8 columns as one row-ordered array, ``-1`` where blank (null); read from the
-    buffers (Arrow's ``to_numpy`` would import pandas: seconds of a short command's start)."""
+_BLANK = pa.Array.from_buffers(pa.int8(), 1, [None, pa.py_buffer(np.array([MISSING], np.int8))])[0]
+"""``-1`` as an Arrow scalar, made from a buffer (a Python int given to Arrow would make PyArrow
+import pandas: seconds of a short command's start)."""
+
+
+def _int8_columns(
+    batch: pa.RecordBatch, columns: list[int], codes: list[int]
+) -> npt.NDArray[np.int8]:
+    """The int8 columns as the rows of one array, ``-1`` where blank (null); :class:`NotCommon`
+    if a value is outside ``0 … codes - 1`` of its column. Read from the buffers (Arrow's
+    ``to_numpy`` would import pandas)."""
     n = batch.num_rows
-    by_column = np.empty((len(columns), n), dtype=np.int8)
+    out = np.empty((len(columns), n), dtype=np.int8)
     for q, j in enumerate(columns):
         col = batch.column(j)
-        validity, data = col.buffers()
-        values = np.frombuffer(data, dtype=np.int8, count=n, offset=col.offset)
         if col.null_count:
-            bits = np.frombuffer(validity, dtype=np.uint8)
-            valid = np.unpackbits(bits, count=col.offset + n, bitorder="little")[col.offset :]
-            np.copyto(by_column[q], np.int8(MISSING))
-            np.copyto(by_column[q], values, where=valid.view(np.bool_))
-        else:
-            np.copyto(by_column[q], values)
-    return np.ascontiguousarray(by_column.T)
-
-
-def _out_of_range(rows: npt.NDArray[np.int8], codes: list[int]) -> bool:
-    """Whether any value of ``rows`` is outside ``-1 … codes - 1`` of its column."""
-    if not rows.size:
-        return False
-    shifted = rows.view(np.uint8) + np.uint8(1)  # -1 → 0, 0 → 1, …; below -1 wraps high
-    return bool((shifted.max(axis=0) > np.array(codes, dtype=np.uint8)).any())
+            col = pc.fill_null(col, _BLANK)
+        out[q] = np.frombuffer(col.buffers()[1], dtype=np.int8, count=n, offset=col.offset)
+    if n:
+        shifted = out.view(np.uint8) + np.uint8(1)  # -1 → 0, 0 → 1, …; below -1 wraps high
+        if (shifted.max(axis=1) > np.array(codes, dtype=np.uint8)).any():
+            raise NotCommon
+    return out
 
 
 def counted_bytes(lay: Layout, batch: pa.RecordBatch) -> int:
     """The bytes these rows take if every answer cell is one byte or blank: text cells, one per
-    non-blank answer cell, one per separator and line end."""
+    non-blank answer cell, one per separator and line end. :class:`NotCommon` if a text cell
+    holds a quote character: the csv module would read it otherwise (an answer cell with one
+    is no number, which the reader refuses)."""
     n = int(batch.num_rows)
     total = n * lay.width
     for j, col in enumerate(batch.columns):
         if j in lay.codes:
             total += n - int(col.null_count)
         else:
-            offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)
-            total += int(offsets[col.offset + n]) - int(offsets[col.offset])
+            bufs = col.buffers()
+            offsets = np.frombuffer(bufs[1], dtype=np.int32)
+            start, stop = int(offsets[col.offset]), int(offsets[col.offset + n])
+            total += stop - start
+            if stop > start and _QUOTE_BYTE in np.frombuffer(bufs[2], np.uint8)[start:stop]:
+                raise NotCommon
     return total
+
+
+_QUOTE_BYTE = np.uint8(ord('"'))
 
 
 def parse_block(inst: Instrument, lay: Layout, batch: pa.RecordBatch) -> Parsed:
     """One block's answers in the engine's row order, with its ids, sex and age;
     :class:`NotCommon` for a value out of range or a bad sex or age."""
     cols = lay.cols
-    answers = _int8_rows(batch, cols.items)
-    if _out_of_range(answers, [lay.codes[j] for j in cols.items]):
-        raise NotCommon
+    # column-ordered (the transpose of the columns), which the engine reads without a copy
+    answers = _int8_columns(batch, cols.items, [lay.codes[j] for j in cols.items]).T
     impact = None
     if cols.impact is not None:
-        impact = _int8_rows(batch, cols.impact)
-        if _out_of_range(impact, [lay.codes[j] for j in cols.impact]):
-            raise NotCommon
+        impact = _int8_columns(batch, cols.impact, [lay.codes[j] for j in cols.impact]).T
     extras = list(cols.extras.values())
-    if extras and _out_of_range(_int8_rows(batch, extras), [lay.codes[j] for j in extras]):
-        raise NotCommon
+    if extras:
+        _int8_columns(batch, extras, [lay.codes[j] for j in extras])
     sex = age = None
     if cols.sex is not None or cols.age is not None:
         errors: list[str] = []
@@ -318,32 +325,69 @@ def score_csv(
     if pl is None:
         raise NotCommon
     out.write(csv_header(pl.header))
-    counted = lay.header_bytes
+    sink = _Sink(out, lay.header_bytes)
     rows = 0
-
-    def text(batch: pa.RecordBatch, keep: int, count: bool) -> tuple[memoryview, int]:
-        return _text(inst, lay, pl, batch, keep), counted_bytes(lay, batch) if count else 0
-
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
-        futures: deque[Future[tuple[memoryview, int]]] = deque()
-        try:
-            for batch, keep, count in jobs(lay):
-                rows += keep
-                futures.append(pool.submit(text, batch, keep, count))
-                while futures and (len(futures) > AHEAD or futures[0].done()):
-                    piece, c = futures.popleft().result()
-                    counted += c
-                    out.write(piece)
-            while futures:
-                piece, c = futures.popleft().result()
-                counted += c
-                out.write(piece)
-        finally:
-            for f in futures:
-                f.cancel()
-    if rows == 0 or lay.size != counted - (0 if lay.ends_with_newline else 1):
+        ahead: deque[Future[None]] = deque()
+        for seq, (batch, keep, count) in enumerate(jobs(lay)):
+            if sink.error is not None:
+                break
+            rows += keep
+            ahead.append(pool.submit(sink.put, seq, _text, inst, lay, pl, batch, keep, count))
+            while len(ahead) > AHEAD:
+                ahead.popleft().result()
+    if sink.error is not None:
+        raise sink.error
+    if rows == 0 or lay.size != sink.counted - (0 if lay.ends_with_newline else 1):
         raise NotCommon
     return rows, pl.warning
+
+
+class _Sink:
+    """The output, written in block order by the worker that made each block's text (so the
+    reading thread never waits for a write); the first failure stops the writing."""
+
+    def __init__(self, out: BinaryIO, counted: int) -> None:
+        self.out = out
+        self.counted = counted
+        self.error: BaseException | None = None
+        self._next = 0
+        self._turn = threading.Condition()
+
+    def put(
+        self,
+        seq: int,
+        text: Callable[[Instrument, Layout, Plan, pa.RecordBatch, int], memoryview],
+        inst: Instrument,
+        lay: Layout,
+        pl: Plan,
+        batch: pa.RecordBatch,
+        keep: int,
+        count: bool,
+    ) -> None:
+        piece: memoryview | None = None
+        counted = 0
+        failure: BaseException | None = None
+        try:
+            if self.error is None:
+                piece = text(inst, lay, pl, batch, keep)
+                counted = counted_bytes(lay, batch) if count else 0
+        except BaseException as exc:  # handed to the reading thread
+            failure = exc
+        with self._turn:
+            while self._next != seq:
+                self._turn.wait()
+            try:
+                if self.error is None and failure is not None:
+                    self.error = failure
+                elif self.error is None and piece is not None:
+                    self.out.write(piece)
+                    self.counted += counted
+            except BaseException as exc:  # a failed write, as above
+                self.error = exc
+            finally:
+                self._next += 1
+                self._turn.notify_all()
 
 
 def score_csv_to(
