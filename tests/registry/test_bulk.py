@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from spor.lib.bulk import MANY, insert_rows
+from spor.lib.bulk import LARGE_WRITE_CACHE_KIB, MANY, insert_rows, large_write
 from spor.registry.models import Institution
 from spor.tenancy import rls
 from tests.conftest import World
@@ -60,3 +60,21 @@ def test_the_keys_come_back_right_after_the_newest_rows_were_deleted(world: Worl
         assert min(keys) > max(first)
         names = dict(Institution.objects.filter(pk__in=keys).values_list("pk", "name"))
         assert [names[k] for k in keys] == [f"Ny {i}" for i in range(MANY)]
+
+
+def _cache_size() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+def test_a_large_write_has_a_large_page_cache_and_gives_the_old_one_back(world: World) -> None:
+    before = _cache_size()
+    with large_write():
+        assert _cache_size() == -LARGE_WRITE_CACHE_KIB
+    assert _cache_size() == before
+    with pytest.raises(ZeroDivisionError), large_write():
+        1 / 0  # noqa: B018
+    assert _cache_size() == before

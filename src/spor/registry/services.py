@@ -14,7 +14,7 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
-from spor.lib.bulk import insert_rows
+from spor.lib.bulk import insert_rows, large_write
 from spor.lib.context import RequestContext
 from spor.lib.gcpause import gc_paused
 from spor.registry import cpr_vault
@@ -59,6 +59,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]
 
 
 @gc_paused()
+@large_write()
 @transaction.atomic
 def children_import(
     *, actor: Actor, rows: Sequence[ImportRow], context: RequestContext | None = None
@@ -84,8 +85,10 @@ def children_import(
         institutions.setdefault(fold_name(known.name), known)
     new_institutions: list[Institution] = []
     kind_changed: dict[str, Institution] = {}
-    for row in rows:
-        key = row.institution_key
+    # Each row's group key once (folded text; its first part is the institution's key), for
+    # the institutions, the groups and the enrolments.
+    group_keys = [row.group_key for row in rows]
+    for row, (key, _, _) in zip(rows, group_keys, strict=True):
         inst = institutions.get(key)
         if inst is None:
             inst = Institution(
@@ -112,13 +115,12 @@ def children_import(
             )
     new_groups: list[Group] = []
     grade_changed: dict[tuple[str, str, int], Group] = {}
-    for row in rows:
-        key3 = row.group_key
+    for row, key3 in zip(rows, group_keys, strict=True):
         group = groups.get(key3)
         if group is None:
             group = Group(
                 municipality_id=municipality_id,
-                institution=institutions[row.institution_key],
+                institution=institutions[key3[0]],
                 name=row.group,
                 school_year=row.school_year,
                 grade=row.grade,
@@ -203,9 +205,10 @@ def children_import(
     new_enrolments: list[tuple[int, int, int, object, object]] = []
     changed_enrolments: list[Enrolment] = []
     changed_child_ids: set[int] = {c.pk for c in renamed}
-    for row in rows:
+    group_pk = {key: group.pk for key, group in groups.items()}
+    for row, key3 in zip(rows, group_keys, strict=True):
         cid = child_pk[hash_of[row.cpr]]
-        gid = groups[row.group_key].pk
+        gid = group_pk[key3]
         enrolment_key = (cid, gid, row.start)
         known_enrolment = existing.get(enrolment_key)
         if known_enrolment is None:
