@@ -574,6 +574,7 @@ _LUT_LIMIT = 1 << 16
 _EMPTY = _string_array([b""])[0]
 _QUOTE = _string_array([b'"'])[0]
 _APOSTROPHE = _string_array([b"'"])[0]
+_EMPTY_ARRAY = _string_array([])
 """Scalars made from buffers: a Python ``str`` given to Arrow makes PyArrow import pandas."""
 
 
@@ -601,25 +602,31 @@ def _joined_texts(fields: list[pa.Array]) -> list[tuple[pa.Array, list[int]]]:
 class CsvLines:
     """The CSV lines of scored rows (UTF-8, ``\\n`` line ends), the text the csv module writes,
     built column-wise for any number of rows at a time: every score with its band is a small
-    code, so the text after the id is looked up in tables of the possible texts
-    (:func:`_joined_texts`) and joined to the id in Arrow; no Python loop over rows or cells.
-    The tables are built once for the highest score seen so far; one object serves the pieces
-    of a file on several threads (Arrow and NumPy release the GIL)."""
+    code, so the text after the id is a few entries of tables of the possible texts
+    (:func:`_joined_texts`). The tables and the ids make one Arrow string array, and one
+    ``take`` of every row's id and entries, in line order, gives the lines as its bytes; no
+    Python loop over rows or cells. The tables are built once for the highest score seen so
+    far; one object serves the pieces of a file on several threads (Arrow and NumPy release
+    the GIL)."""
 
     def __init__(self, form: str, norm_set: str, band_codes: tuple[str, ...], banded: bool):
         self._prefix = f",{_csv_field(form)},{_csv_field(norm_set)}".encode()
         self._band_texts = [c.encode("utf-8") for c in band_codes] + [b""]
         self._banded = banded
         self._high: tuple[int, ...] = ()
-        self._groups: list[tuple[pa.Array, list[int]]] = []
+        self._texts: pa.Array = _EMPTY_ARRAY
+        self._groups: list[tuple[int, list[int]]] = []
         self._sizes: list[int] = []
         self._lock = threading.Lock()
 
-    def _tables(self, high: tuple[int, ...]) -> tuple[list[tuple[pa.Array, list[int]]], list[int]]:
-        """The groups' texts for scores up to ``high`` (or higher), and each field's size."""
+    def _tables(
+        self, high: tuple[int, ...]
+    ) -> tuple[pa.Array, list[tuple[int, list[int]]], list[int]]:
+        """Every group's texts in one array for scores up to ``high`` (or higher), where each
+        group starts in it and its fields, and each field's number of texts."""
         with self._lock:
             if self._high and all(h <= k for h, k in zip(high, self._high, strict=True)):
-                return self._groups, self._sizes
+                return self._texts, self._groups, self._sizes
             high = tuple(max(h, k) for h, k in zip(high, self._high or high, strict=True))
             fields = [_string_array([self._prefix])]
             for top in high:
@@ -633,10 +640,15 @@ class CsvLines:
                 else:
                     fields.append(_string_array([b"," + t for t in numbers]))
             fields.append(_string_array([b"\n"]))
-            self._groups = _joined_texts(fields)
+            joined = _joined_texts(fields)
+            starts = np.cumsum([0] + [len(t) for t, _ in joined])[:-1].tolist()
+            self._texts = pa.concat_arrays([t for t, _ in joined])
+            self._groups = [
+                (start, members) for start, (_, members) in zip(starts, joined, strict=True)
+            ]
             self._sizes = [len(f) for f in fields]
             self._high = high
-            return self._groups, self._sizes
+            return self._texts, self._groups, self._sizes
 
     def __call__(
         self,
@@ -647,7 +659,7 @@ class CsvLines:
         """The lines of these rows: ``ids`` (formula-guarded already), their scores and bands."""
         n = len(ids)
         high = tuple(max(int(sc.max()), 0) if n else 0 for sc in scores)
-        groups, sizes = self._tables(high)
+        texts, groups, sizes = self._tables(high)
         nb = len(self._band_texts)
 
         def field_index(q: int) -> npt.NDArray[np.int32]:
@@ -673,8 +685,10 @@ class CsvLines:
                 _QUOTE, pc.replace_substring(ids, '"', '""'), _QUOTE, _EMPTY
             )
             ids = pc.if_else(quote, quoted, ids)
-        parts = []
-        for texts, members in groups:
+        # row i's entries: its id (after the tables), then each group's text
+        entries = np.empty((n, 1 + len(groups)), dtype=np.int32)
+        entries[:, 0] = np.arange(len(texts), len(texts) + n, dtype=np.int32)
+        for g, (start, members) in enumerate(groups, start=1):
             idx: npt.NDArray[np.int32] | None = None
             for f in members:
                 if sizes[f] == 1:  # the prefix and the line end: one text, index 0
@@ -685,8 +699,11 @@ class CsvLines:
                 else:
                     idx *= np.int32(sizes[f])
                     idx += fi
-            parts.append(_take(texts, np.zeros(n, np.int32) if idx is None else idx))
-        lines = pc.binary_join_element_wise(ids, *parts, _EMPTY)
+            if idx is None:
+                entries[:, g] = start
+            else:
+                np.add(idx, np.int32(start), out=entries[:, g])
+        lines = _take(pa.concat_arrays([texts, ids]), entries.reshape(-1))
         offsets, data = _utf8(lines)
         return data[offsets[0] : offsets[-1]].data  # no copy
 
