@@ -13,15 +13,33 @@ from spor.audit.services import access_log_record
 from spor.lib.forms import first_error
 from spor.ops.proxies import request_context
 from spor.registry import selectors
-from spor.registry.forms import ChildSearchForm
+from spor.registry.forms import ChildSearchForm, InstitutionSearchForm
 
 PAGE_SIZE = 50
 
 
 @actor_required
 def institution_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    institutions = selectors.institutions_for(actor).order_by("name")
-    return render(request, "registry/institution_list.html", {"institutions": institutions})
+    """The institutions the actor may see, a page at a time, searchable by name and kind: a
+    municipality has hundreds, and the page used to render every one of them."""
+    search = InstitutionSearchForm(request.GET)
+    query = kind = ""
+    if search.is_valid():
+        query, kind = search.cleaned_data["q"], search.cleaned_data["type"]
+    institutions = selectors.institutions_for(actor)
+    if query:
+        institutions = institutions.filter(name__icontains=query)
+    if kind:
+        institutions = institutions.filter(kind=kind)
+    page = Paginator(institutions.order_by("name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("side")
+    )
+    return render(
+        request,
+        "registry/institution_list.html",
+        {"page": page, "search": search, "query_error": first_error(search)},
+        status=400 if search.errors else 200,
+    )
 
 
 @actor_required

@@ -23,7 +23,7 @@ from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.screening.models import Assessment, Consent, Recipient
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 # The count of a window's moves stops here: counting every move of a 60,000-children
 # municipality's school start (some 19,000) took longer than the page itself, and past a
 # thousand "more than 1,000" says as much to a reader as the exact figure.
@@ -208,43 +208,47 @@ def transitions_for(
     for child_id, institution_id in consents:
         consented.setdefault(child_id, set()).add(institution_id)
 
+    pairs: list[tuple[Enrolment, Enrolment, bool]] = []
+    for arrival in arrivals:
+        prior = [e for e in earlier.get(arrival.child_id, []) if e.start < arrival.start]
+        if not prior:  # cannot happen: the query asks for an earlier enrolment
+            continue
+        allowed = consented.get(arrival.child_id, set())
+        shared = None in allowed or (
+            recipient == Recipient.INSTITUTION and arrival.group.institution_id in allowed
+        )
+        pairs.append((arrival, prior[-1], shared))
+
+    # Position and open concerns are read for the children whose hand-over is allowed only
+    # (a fifth of a page, typically): nothing is read that the page may not show.
+    shared_ids = {arrival.child_id for arrival, _, shared in pairs if shared}
     latest: dict[int, Assessment] = {}
     for a in (
-        Assessment.objects.filter(municipality_id=muni, child_id__in=child_ids, is_agreement=True)
+        Assessment.objects.filter(municipality_id=muni, child_id__in=shared_ids, is_agreement=True)
         .exclude(position="")
-        .select_related("round", "group__institution")
+        .select_related("round")
         .order_by("child_id", "-round__starts", "-round_id")
     ):
         latest.setdefault(a.child_id, a)
     concern_counts = dict(
-        Concern.objects.filter(municipality_id=muni, child_id__in=child_ids, state__in=OPEN_STATES)
+        Concern.objects.filter(municipality_id=muni, child_id__in=shared_ids, state__in=OPEN_STATES)
         .values("child_id")
         .annotate(n=Count("pk"))
         .values_list("child_id", "n")
     )
 
-    lines: list[TransitionLine] = []
-    for arrival in arrivals:
-        prior = [e for e in earlier.get(arrival.child_id, []) if e.start < arrival.start]
-        if not prior:  # cannot happen: the query asks for an earlier enrolment
-            continue
-        previous = prior[-1]
-        to_institution = arrival.group.institution
-        allowed = consented.get(arrival.child_id, set())
-        shared = None in allowed or (
-            recipient == Recipient.INSTITUTION and to_institution.pk in allowed
+    lines = [
+        TransitionLine(
+            child=arrival.child,
+            on=arrival.start,
+            kind=_kind(previous.group.institution, arrival.group.institution),
+            from_group=previous.group,
+            to_group=arrival.group,
+            shared=shared,
+            position=latest.get(arrival.child_id) if shared else None,
+            open_concerns=concern_counts.get(arrival.child_id, 0) if shared else 0,
         )
-        lines.append(
-            TransitionLine(
-                child=arrival.child,
-                on=arrival.start,
-                kind=_kind(previous.group.institution, to_institution),
-                from_group=previous.group,
-                to_group=arrival.group,
-                shared=shared,
-                position=latest.get(arrival.child_id) if shared else None,
-                open_concerns=concern_counts.get(arrival.child_id, 0) if shared else 0,
-            )
-        )
+        for arrival, previous, shared in pairs
+    ]
     found.lines = lines
     return found
