@@ -3,6 +3,7 @@ byte for byte the same tokens, so every stored number decrypts with the keys as 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -27,6 +28,18 @@ def test_the_batch_makes_fernets_own_tokens_byte_for_byte() -> None:
         for i, n in enumerate(NUMBERS)
     ]
     assert cpr_vault._fernet_tokens([n.encode() for n in NUMBERS], ivs, at) == expected
+
+
+def test_every_message_length_that_fits_one_block_pads_as_fernet_does() -> None:
+    # PKCS7 at its edges: an empty message is a whole block of padding, 15 bytes one byte.
+    messages = [bytes(range(48, 48 + n)) for n in range(16)]
+    ivs = os.urandom(16 * len(messages))
+    fernet = Fernet(settings.SPOR_CPR_KEYS[0].encode())
+    expected = [
+        fernet._encrypt_from_parts(m, 1_800_000_000, ivs[16 * i : 16 * i + 16]).decode()
+        for i, m in enumerate(messages)
+    ]
+    assert cpr_vault._fernet_tokens(messages, ivs, 1_800_000_000) == expected
 
 
 def test_encrypt_many_decrypts_with_every_key_and_uses_a_new_iv_each_time() -> None:
@@ -61,3 +74,13 @@ def test_lookup_hashes_are_the_keyed_hash_of_each_number() -> None:
         hmac.new(key, n.encode(), hashlib.sha256).hexdigest() for n in NUMBERS
     ]
     assert cpr_vault.lookup_hashes(NUMBERS[:1]) == [cpr_vault.lookup_hash("010120-4001")]
+
+
+@pytest.mark.parametrize("key", [base64.urlsafe_b64encode(b"k" * 48), b"not a key"])
+def test_the_batch_refuses_a_key_fernet_refuses(settings, key: bytes) -> None:
+    # A 48-byte key would otherwise encrypt with AES-256 into tokens no key decrypts.
+    settings.SPOR_CPR_KEYS = [key.decode()]
+    with pytest.raises(ValueError, match="Fernet key"):
+        cpr_vault.encrypt(NUMBERS[0])
+    with pytest.raises(ValueError, match="Fernet key"):
+        cpr_vault.encrypt_many(NUMBERS)

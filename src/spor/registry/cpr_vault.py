@@ -64,8 +64,7 @@ def _fernet_tokens(data: list[bytes], ivs: bytes, at: int) -> list[str]:
     """Fernet tokens of one-block messages (each shorter than 16 bytes) with the given IVs
     (16 bytes each, in order) and time stamp, under the newest key (as
     ``Fernet._encrypt_from_parts``). Split out so a test can give the IVs."""
-    key = base64.urlsafe_b64decode(settings.SPOR_CPR_KEYS[0])
-    signing_key, encryption_key = key[:16], key[16:]
+    signing_key, encryption_key = _key_parts(settings.SPOR_CPR_KEYS[0])
     # PKCS7: pad each message to the block with the count of padding bytes.
     padded = b"".join(d + bytes([_BLOCK - len(d)]) * (_BLOCK - len(d)) for d in data)
     size = len(padded)
@@ -79,6 +78,17 @@ def _fernet_tokens(data: list[bytes], ivs: bytes, at: int) -> list[str]:
         encode(body + mac).decode()
         for body, mac in zip(bodies, _hmac_sha256_many(signing_key, bodies), strict=True)
     ]
+
+
+@cache
+def _key_parts(key: str) -> tuple[bytes, bytes]:
+    """A Fernet key's signing and encryption keys, after Fernet's own check of the key: a
+    key of another length would otherwise split into an HMAC key and an AES-256 (or
+    invalid) key here, and the batch would write tokens no key decrypts, where
+    :func:`encrypt` refuses the key."""
+    Fernet(key.encode())  # raises ValueError unless 32 url-safe base64-encoded bytes
+    raw = base64.urlsafe_b64decode(key)
+    return raw[:16], raw[16:]
 
 
 def _hmac_sha256_many(key: bytes, messages: list[bytes]) -> list[bytes]:
