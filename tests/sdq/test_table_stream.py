@@ -172,6 +172,20 @@ def test_a_quote_in_a_late_block_is_read_as_the_csv_module_reads_it(
         assert out.read_text(encoding="utf-8") == want
 
 
+def test_a_two_byte_answer_next_to_a_blank_one_is_refused(tmp_path: Path) -> None:
+    """``10`` and a blank cell take as many bytes as two one-digit cells: still refused."""
+    rows = many()
+    rows[179] = row(179, sdq5="10")
+    rows[180] = row(180, sdq5="")
+    inp = tmp_path / "in.csv"
+    inp.write_text("\n".join([HEAD, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, output = score_cli(inp, out)
+    assert code == 1 and not out.exists()
+    assert "række 181, kolonne 'sdq5': ugyldig værdi '10'" in output
+    assert "1 ugyldige celler" in output
+
+
 def test_a_ragged_row_or_bad_sex_in_a_late_block_is_named(tmp_path: Path) -> None:
     inp = tmp_path / "in.csv"
     rows = [r + f",{'fm'[i % 2]},{7 + i % 9}" for i, r in enumerate(many())]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import mmap
 import os
 import re
 import sys
@@ -457,7 +456,8 @@ def _answer_codes(inst: Instrument, cols: Columns) -> dict[int, int]:
 def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int]) -> pa.Table:
     """PyArrow's CSV reader (on all cores) on a file without quote characters: the rows after
     the header, the columns ``int_columns`` as int8 (a blank cell is null), the others as text.
-    ``spor sdq score``'s fast path and its benchmark's bare reader both read this way."""
+    How ``spor sdq score`` read the common file before it went block by block
+    (:mod:`spor.sdq._stream`); its benchmark reads the file this way for comparison."""
     ints = set(int_columns)
     return pacsv.read_csv(
         path,
@@ -472,30 +472,6 @@ def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int
             quoted_strings_can_be_null=False,
         ),
     )
-
-
-def _has_quote(path: Path) -> bool:
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        return m.find(b'"') >= 0
-
-
-def _int8_into(col: pa.ChunkedArray, out: npt.NDArray[np.int8]) -> None:
-    """The values of an int8 column into ``out``, ``-1`` where blank (null), read from the
-    buffers (Arrow's ``to_numpy`` would import pandas: seconds of a short command's start)."""
-    pos = 0
-    for chunk in col.chunks:
-        m = len(chunk)
-        validity, data = chunk.buffers()
-        dest = out[pos : pos + m]
-        values = np.frombuffer(data, dtype=np.int8, count=m, offset=chunk.offset)
-        if chunk.null_count:
-            bits = np.frombuffer(validity, dtype=np.uint8)
-            valid = np.unpackbits(bits, count=chunk.offset + m, bitorder="little")[chunk.offset :]
-            np.copyto(dest, np.int8(MISSING))
-            np.copyto(dest, values, where=valid.view(np.bool_))
-        else:
-            np.copyto(dest, values)
-        pos += m
 
 
 def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
