@@ -284,6 +284,9 @@ class Case(TenantModel):
         indexes = [
             models.Index(fields=["municipality", "status", "opened_on"]),
             models.Index(fields=["municipality", "child"]),
+            # The lead's list of all cases, closed ones included, reads its page in this
+            # order instead of sorting the municipality's thousands of cases.
+            models.Index(fields=["municipality", "opened_on", "id"], name="case_muni_opened_id"),
         ]
 
     def __str__(self) -> str:
