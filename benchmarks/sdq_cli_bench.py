@@ -6,12 +6,13 @@ about 2 % of answers blank), then, in the same run and on the same file, times
 - ``spor sdq score FILE --form parent-4-17 -o OUT.csv`` as a subprocess (what a user runs:
   Python's start, the imports, reading, checking, scoring, banding and writing), and
 - the bare reader alone: the reader ``spor sdq score`` reads such a file with (PyArrow's
-  streaming CSV reader, a block of a few MB at a time, the answer columns as int8:
+  streaming CSV reader, 1 MB at a time, the answer columns as bytes:
   ``spor.sdq._stream.blocks``), through the whole file, in this process (no start-up, no
   imports), which is the floor for any tool reading the file this way; and, for comparison,
-  PyArrow's whole-file reader on all cores (``read_typed_csv``, which the command used before
-  it read, scored and wrote block by block). The run checks that the command's reader takes
-  this file (``read_answers_csv``), so the two read the same way.
+  PyArrow's whole-file reader on all cores with the answer columns as int8
+  (``read_typed_csv``, how the command read the file before it went block by block). The run
+  checks that the command's reader takes this file (``read_answers_csv``), so the two read the
+  same way.
 
 The command runs as on an installed system, where Python compiles each module once and keeps
 the compiled file: this machine's environment sets ``PYTHONDONTWRITEBYTECODE`` (every start would
@@ -20,7 +21,7 @@ run's temporary folder, after one untimed warm-up run.
 
 Best of ``--repeats`` each. Checks the output (row count and the totals against the engine).
 Prints figure / goal / measured / ratio / verdict, and exits 1 if a goal is missed (≥ 1 M rows/s
-end to end; end to end within 3× of the bare reader).
+end to end; end to end within 3× of the bare reader, and within 3× of the whole-file reader).
 """
 
 from __future__ import annotations
