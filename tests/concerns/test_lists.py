@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from spor.concerns import selectors, views
 from spor.concerns.models import Concern, Outcome, State
+from spor.registry.models import Enrolment
+from tests import factories as f
 from tests.concerns.helpers import days, member
 from tests.conftest import World
 
@@ -174,3 +176,33 @@ def test_the_overdue_overviews_page_most_first_and_only_for_ppr(
     assert f"/personer/{teacher_a.pk}/" in second and "Side 2 af 2" in second
     for url in ("/bekymringer/forfaldne/personer/", "/bekymringer/forfaldne/enheder/"):
         assert world.client_for(world.teacher_a).get(url).status_code == 404
+
+
+def test_overdue_per_unit_counts_each_institution_a_child_is_in_now_and_those_in_none(
+    world: World,
+) -> None:
+    sfo = f.institution(world.a, "Aby SFO", "sfo")
+    Enrolment.objects.create(
+        municipality=world.a, child=world.child_a1, group=f.group(sfo, "SFO 3"), start=days(-30)
+    )
+    ppr = member(world, world.ppr_a)
+    late = {"category": "sprog", "raised_by": ppr, "responsible": ppr, "follow_up_on": days(-2)}
+    Concern.objects.bulk_create(
+        [
+            Concern(municipality=world.a, child=world.child_a1, description="1", **late),
+            Concern(municipality=world.a, child=world.child_a1, description="2", **late),
+            Concern(municipality=world.a, child=world.child_a3, description="3", **late),
+            Concern(municipality=world.a, group=world.class_a2, description="4", **late),
+            Concern(municipality=world.b, child=world.child_b1, description="5", **late),
+        ]
+    )
+    html = world.client_for(world.lead_a).get("/bekymringer/forfaldne/enheder/").content.decode()
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(\d+)</td></tr>", html)
+    shown = [(re.sub(r"<[^>]+>", "", name), int(n)) for name, n in rows]
+    # Oliver's two in his school and his SFO; the group's in its school; William is in no
+    # group now; Bby's concern nowhere.
+    assert shown == [
+        ("Aby Skole", 3),
+        ("Aby SFO", 2),
+        ("Barnet går ikke i en gruppe nu", 1),
+    ]

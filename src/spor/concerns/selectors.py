@@ -424,39 +424,48 @@ class UnitCount:
 
 def overdue_per_unit(actor: Actor, today: dt.date) -> list[UnitCount]:
     """Overdue concerns counted per institution: a group's institution, or the institutions
-    where the child is enrolled now (a child in school and SFO counts in both). Two reads,
-    the overdue concerns and their children's enrolments today (a subquery, not a list of
-    ids), each with the institution's name."""
+    where the child is enrolled now (a child in school and SFO counts in both). Counted by
+    the database in three grouped reads (children's, groups', no group now), so that the
+    page's Python work does not follow the number of overdue concerns."""
     _require_overview(actor)
-    late = overdue(concerns_for(actor), today).select_related(None)
-    rows = list(late.values_list("child_id", "group__institution_id", "group__institution__name"))
-    places: dict[int, set[int]] = {}
+    late = overdue(concerns_for(actor), today).select_related(None).order_by()
+    counts: Counter[int] = Counter()
     names: dict[int, str] = {}
-    for child_id, institution_id, name in (
+    about_children = (
         Enrolment.objects.filter(
             current_on(today),
             municipality_id=actor.municipality_id,
-            child_id__in=late.filter(child__isnull=False).order_by().values("child_id"),
+            child__concerns__in=late.filter(child__isnull=False).values("pk"),
         )
         .order_by()
-        .values_list("child_id", "group__institution_id", "group__institution__name")
-    ):
-        places.setdefault(child_id, set()).add(institution_id)
+        .values_list("group__institution_id", "group__institution__name")
+        .annotate(n=Count("child__concerns", distinct=True))
+    )
+    about_groups = (
+        late.filter(group__isnull=False)
+        .values_list("group__institution_id", "group__institution__name")
+        .annotate(n=Count("pk"))
+    )
+    for institution_id, name, n in [*about_children, *about_groups]:
+        counts[institution_id] += n
         names[institution_id] = name
-    counts: Counter[int | None] = Counter()
-    for child_id, group_institution_id, group_institution_name in rows:
-        if child_id is None:
-            counts[group_institution_id] += 1
-            names[group_institution_id] = group_institution_name
-        elif places.get(child_id):
-            for institution_id in places[child_id]:
-                counts[institution_id] += 1
-        else:
-            counts[None] += 1
-    result = [UnitCount(k, names[k], n) for k, n in counts.items() if k is not None]
+    in_no_group = (
+        late.filter(child__isnull=False)
+        .exclude(
+            Exists(
+                Enrolment.objects.filter(
+                    current_on(today),
+                    municipality_id=actor.municipality_id,
+                    child_id=OuterRef("child_id"),
+                )
+            )
+        )
+        .count()
+    )
+    result = [UnitCount(k, names[k], n) for k, n in counts.items()]
     result.sort(key=lambda u: (-u.count, u.name))
-    if counts[None]:
-        result.append(UnitCount(None, "", counts[None]))
+    if in_no_group:
+        result.append(UnitCount(None, "", in_no_group))
     return result
 
 
