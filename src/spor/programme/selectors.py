@@ -529,37 +529,44 @@ def tallies_for(initiatives: list[InitiativeLine], benchmarks: list[Benchmark]) 
     ]
 
 
-def filter_choices(pactor: ProgrammeActor) -> tuple[list[Benchmark], list[Municipality]]:
-    """The pejlemærker and municipalities the overview can be filtered by."""
-    with national_context(pactor):
-        municipality_ids = list(
-            ProgrammeParticipation.objects.filter(programme=pactor.programme).values_list(
-                "municipality_id", flat=True
-            )
-        )
-    return (
-        list(benchmarks_of(pactor.programme)),
-        list(Municipality.objects.filter(pk__in=municipality_ids).order_by("name")),
-    )
+@dataclass
+class Initiatives:
+    """Everything the overview is drawn from, unfiltered: read once per request, so the
+    filter form's choices and the filtered overview come from the same read."""
+
+    programme: Programme
+    lines: list[InitiativeLine]
+    municipalities: list[Municipality]
+    benchmarks: list[Benchmark]
 
 
-def overview(pactor: ProgrammeActor, f: OverviewFilter) -> Overview:
+def initiatives(pactor: ProgrammeActor) -> Initiatives:
+    """Every initiative of the programme's participating municipalities, with the
+    municipalities and pejlemærker the overview can be filtered by."""
     programme = pactor.programme
     with national_context(pactor):
-        everything = _initiative_lines(programme)
+        lines = _initiative_lines(programme)
         municipality_ids = list(
             ProgrammeParticipation.objects.filter(programme=programme).values_list(
                 "municipality_id", flat=True
             )
         )
-    municipalities = list(Municipality.objects.filter(pk__in=municipality_ids).order_by("name"))
-    benchmarks = list(benchmarks_of(programme))
-    chosen = [i for i in everything if _matches(i, f)]
-    return Overview(
+    return Initiatives(
         programme,
+        lines,
+        # Neither table is a tenant table.
+        list(Municipality.objects.filter(pk__in=municipality_ids).order_by("name")),
+        list(benchmarks_of(programme)),
+    )
+
+
+def overview(everything: Initiatives, f: OverviewFilter) -> Overview:
+    chosen = [i for i in everything.lines if _matches(i, f)]
+    return Overview(
+        everything.programme,
         chosen,
-        len(everything),
-        municipalities,
-        benchmarks,
-        tallies_for(chosen, benchmarks),
+        len(everything.lines),
+        everything.municipalities,
+        everything.benchmarks,
+        tallies_for(chosen, everything.benchmarks),
     )

@@ -188,10 +188,12 @@ def programme_plan(
     )
 
 
-def _overview_filter(request: HttpRequest, pactor: ProgrammeActor) -> tuple[Any, Any]:
-    benchmarks, municipalities = selectors.filter_choices(pactor)
+def _overview(
+    request: HttpRequest, pactor: ProgrammeActor
+) -> tuple[Any, selectors.OverviewFilter, selectors.Overview]:
+    everything = selectors.initiatives(pactor)
     form = forms.OverviewFilterForm(
-        request.GET, benchmarks=benchmarks, municipalities=municipalities
+        request.GET, benchmarks=everything.benchmarks, municipalities=everything.municipalities
     )
     form.is_valid()
     d = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
@@ -205,19 +207,19 @@ def _overview_filter(request: HttpRequest, pactor: ProgrammeActor) -> tuple[Any,
         status=d.get("status") or "",
         text=(d.get("tekst") or "").strip(),
     )
-    return form, f
+    return form, f, selectors.overview(everything, f)
 
 
 @programme_admin_required
 def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpResponse:
-    form, f = _overview_filter(request, pactor)
+    form, f, data = _overview(request, pactor)
     return render(
         request,
         "programme/overview.html",
         {
             "form": form,
             "filter": f,
-            "data": selectors.overview(pactor, f),
+            "data": data,
             "outcomes": outcomes.for_programme(pactor),
             "programme": pactor.programme,
             "query": request.GET.urlencode(),
@@ -228,8 +230,7 @@ def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpRes
 
 @programme_admin_required
 def initiative_export(request: HttpRequest, pactor: ProgrammeActor) -> HttpResponse:
-    _, f = _overview_filter(request, pactor)
-    data = selectors.overview(pactor, f)
+    _, f, data = _overview(request, pactor)
     name = slugify(pactor.programme.name)[:40] or "program"
     response = HttpResponse(
         exports.workbook(data, f),
