@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Protocol, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,12 @@ answers, scores and text stay in the cache; measured on 1 M rows, 1 MB blocks to
 CPU in all (reader and the rest) and on the reading thread, against 256 KB to 4 MB."""
 AHEAD = 4
 """Blocks read ahead of the one being written (bounds the memory to a few blocks)."""
+
+
+class Writer(Protocol):
+    """Where the text goes: a binary file, or a list held until the end (stdout)."""
+
+    def write(self, data: bytes | memoryview, /) -> object: ...
 
 
 class NotCommon(Exception):
@@ -323,7 +329,7 @@ def jobs(lay: Layout) -> Iterator[tuple[pa.RecordBatch, int, bool]]:
 
 
 def score_csv(
-    inst: Instrument, path: Path, norms: str | Path | NormSet | None, out: BinaryIO
+    inst: Instrument, path: Path, norms: str | Path | NormSet | None, out: Writer
 ) -> tuple[int, str | None]:
     """Score the common CSV file into ``out``; returns (rows, warning). Raises
     :class:`NotCommon` when the file is not the common kind (``out`` then holds part of the
@@ -357,7 +363,7 @@ class _Sink:
     """The output, written in block order by the worker that made each block's text (so the
     reading thread never waits for a write); the first failure stops the writing."""
 
-    def __init__(self, out: BinaryIO, counted: int) -> None:
+    def __init__(self, out: Writer, counted: int) -> None:
         self.out = out
         self.counted = counted
         self.error: BaseException | None = None
@@ -416,12 +422,12 @@ def score_csv_to(
         chunks: list[bytes] = []
 
         class _Collect:
-            def write(self, b: bytes | memoryview) -> int:
-                chunks.append(bytes(b))
-                return len(b)
+            def write(self, data: bytes | memoryview, /) -> object:
+                chunks.append(bytes(data))
+                return None
 
         try:
-            rows, warning = score_csv(inst, path, norms, _Collect())  # type: ignore[arg-type]
+            rows, warning = score_csv(inst, path, norms, _Collect())
         except NotCommon:
             return None
         if warning and warn is not None:
@@ -434,7 +440,7 @@ def score_csv_to(
         return None
     fd, tmp = tempfile.mkstemp(prefix=".spor-sdq-", suffix=".csv", dir=output.resolve().parent)
     try:
-        with os.fdopen(fd, "wb", buffering=0) as fh:
+        with os.fdopen(fd, "wb") as fh:  # buffered: its write writes every byte
             rows, warning = score_csv(inst, path, norms, fh)
         os.replace(tmp, output)
     except NotCommon:
