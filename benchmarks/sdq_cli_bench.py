@@ -41,8 +41,8 @@ import pyarrow.compute as pc
 
 import _results
 from spor.sdq import load_instrument, score
-from spor.sdq._stream import blocks, layout
-from spor.sdq._table import _read_csv_arrow, _utf8, read_answers_csv, read_typed_csv
+from spor.sdq._stream import blocks, layout, read_answers_csv
+from spor.sdq._table import _read_csv_arrow, _utf8, read_typed_csv
 
 GOAL_RATE = 1_000_000
 GOAL_RATIO = 3.0

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from spor.sdq import SDQError, _stream, load_instrument
-from spor.sdq._table import read_answers_csv, read_table, score_table, write_table
+from spor.sdq._stream import read_answers_csv
+from spor.sdq._table import read_table, score_table, write_table
 from spor.sdq.cli import sdq
 
 ITEMS = [f"sdq{n}" for n in range(1, 26)]

@@ -328,6 +328,41 @@ def jobs(lay: Layout) -> Iterator[tuple[pa.RecordBatch, int, bool]]:
             held.append(batch.slice(n - k))
 
 
+def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
+    """The common CSV file (no quote characters; every answer cell one digit or blank; every
+    row as wide as the header), read straight into int8 columns the way ``spor sdq score``
+    reads it (with the same checks); ``None`` for any other file, which
+    :func:`spor.sdq._table.read_table` and :func:`~spor.sdq._table.parse_table` then read cell
+    by cell (they also name every bad cell)."""
+    lay = layout(inst, Path(path))
+    if lay is None:
+        return None
+    parts: list[Parsed] = []
+    counted = lay.header_bytes
+    try:
+        for batch, keep, count in jobs(lay):
+            if count:
+                counted += counted_bytes(lay, batch)
+            if keep:
+                parts.append(parse_block(inst, lay, batch.slice(0, keep)))
+    except NotCommon:
+        return None
+    if not parts or lay.size != counted - (0 if lay.ends_with_newline else 1):
+        return None
+    sex = None if parts[0].sex is None else np.concatenate([p.sex for p in parts])
+    age = None if parts[0].age is None else np.concatenate([p.age for p in parts])
+    impact = None
+    if parts[0].impact is not None:
+        impact = np.concatenate([p.impact for p in parts])
+    return Parsed(
+        pa.concat_arrays([p.ids for p in parts]),
+        np.concatenate([p.answers for p in parts]),
+        impact,
+        sex,
+        age,
+    )
+
+
 def score_csv(
     inst: Instrument, path: Path, norms: str | Path | NormSet | None, out: Writer
 ) -> tuple[int, str | None]:

@@ -474,44 +474,6 @@ def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int
     )
 
 
-def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
-    """The common CSV file (no quote characters; every answer cell one digit or blank; every
-    row as wide as the header), read straight into int8 columns the way ``spor sdq score``
-    reads it (:mod:`spor.sdq._stream`, which checks by counting bytes that the reader took
-    each answer cell exactly as written); ``None`` for any other file, which
-    :func:`read_table` and :func:`parse_table` then read cell by cell as before (they also
-    name every bad cell)."""
-    from spor.sdq import _stream
-
-    lay = _stream.layout(inst, Path(path))
-    if lay is None:
-        return None
-    parts: list[Parsed] = []
-    counted = lay.header_bytes
-    try:
-        for batch, keep, count in _stream.jobs(lay):
-            if count:
-                counted += _stream.counted_bytes(lay, batch)
-            if keep:
-                parts.append(_stream.parse_block(inst, lay, batch.slice(0, keep)))
-    except _stream.NotCommon:
-        return None
-    if not parts or lay.size != counted - (0 if lay.ends_with_newline else 1):
-        return None
-    sex = None if parts[0].sex is None else np.concatenate([p.sex for p in parts])
-    age = None if parts[0].age is None else np.concatenate([p.age for p in parts])
-    impact = None
-    if parts[0].impact is not None:
-        impact = np.concatenate([p.impact for p in parts])
-    return Parsed(
-        pa.concat_arrays([p.ids for p in parts]),
-        np.concatenate([p.answers for p in parts]),
-        impact,
-        sex,
-        age,
-    )
-
-
 _NEEDS_QUOTES = r'[,"\n]'
 """What makes the csv module quote a field (with ``lineterminator="\\n"``)."""
 
@@ -783,21 +745,12 @@ def score_table(
 
 
 def score_file(
-    inst: Instrument,
-    path: str | Path,
-    norms: str | Path | NormSet | None,
-    *,
-    fast: bool = True,
+    inst: Instrument, path: str | Path, norms: str | Path | NormSet | None
 ) -> tuple[list[str], Scored, int, str | None]:
-    """Read and score a CSV or XLSX file: the common CSV file straight into int8 columns
-    (:func:`read_answers_csv`, unless ``fast`` is false), any other cell by cell
-    (:func:`read_table`)."""
-    parsed = None
-    if _check_suffix(Path(path), "inputfilen") == ".csv" and fast:
-        parsed = read_answers_csv(inst, path)
-    if parsed is None:
-        parsed = parse_table(inst, read_table(path))
-    return score_parsed(inst, parsed, norms)
+    """Read and score a CSV or XLSX file cell by cell (:func:`read_table`), naming every bad
+    cell; ``spor sdq score`` first tries the common CSV file block by block
+    (:mod:`spor.sdq._stream`)."""
+    return score_parsed(inst, parse_table(inst, read_table(path)), norms)
 
 
 def score_parsed(

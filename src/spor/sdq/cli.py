@@ -95,7 +95,7 @@ def score_cmd(input_path: Path, form: str, norms: str | None, output: Path | Non
         if done is not None:
             n = done
         else:  # any other file: cell by cell, every bad cell named
-            header, rows, n, warning = score_file(inst, input_path, norms, fast=False)
+            header, rows, n, warning = score_file(inst, input_path, norms)
             if warning:
                 click.echo(warning, err=True)
             write_table(output, header, rows, n)
