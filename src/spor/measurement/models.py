@@ -15,6 +15,7 @@ Writes go through :mod:`spor.measurement.services`; reads through
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -125,6 +126,52 @@ class MeasurementRequest(TenantModel):
         return self.status == RequestStatus.SENT
 
 
+class ScoreKey(models.Func):
+    """One key of ``scores`` as a stored column's expression: a number, or text for a band;
+    NULL where the key is missing or JSON null. The key is a constant of this module (never
+    input), written into the SQL, because a generated column's expression takes no
+    parameters. Django's own key transform would give the text 'null' for a JSON null on
+    SQLite."""
+
+    def __init__(self, key: str, *, numeric: bool) -> None:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(key)
+        output = models.FloatField() if numeric else models.CharField(max_length=40)
+        super().__init__(models.F("scores"), output_field=output)
+        self.key, self.numeric = key, numeric
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        lhs, params = compiler.compile(self.source_expressions[0])
+        sql = f"json_extract({lhs}, '$.\"{self.key}\"')"
+        # A JSON string where a number belongs gives NULL, on both databases (the scorer
+        # never writes one).
+        if self.numeric:
+            kind = f"json_type({lhs}, '$.\"{self.key}\"')"
+            sql = f"(CASE WHEN {kind} IN ('integer', 'real') THEN {sql} END)"
+            params = [*params, *params]
+        return sql, params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        lhs, params = compiler.compile(self.source_expressions[0])
+        sql = f"({lhs} ->> '{self.key}')"
+        if self.numeric:
+            sql = (
+                f"(CASE WHEN jsonb_typeof({lhs} -> '{self.key}') = 'number' "
+                f"THEN {sql}::double precision END)"
+            )
+            params = [*params, *params]
+        return sql, params
+
+
+def _score(key: str, label: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=ScoreKey(key, numeric=True),
+        output_field=models.FloatField(),
+        db_persist=True,
+        verbose_name=label,
+    )
+
+
 class Response(TenantModel):
     """An answered SDQ form: through a link (``request``) or typed in from paper by staff
     (``entered_by``). The scores, bands and norm set are computed by :mod:`spor.sdq` when it is
@@ -161,6 +208,21 @@ class Response(TenantModel):
         verbose_name="indtastet af (papirskema)",
     )
     answered_at = models.DateTimeField("besvaret", default=timezone.now)
+    # What the evaluation figures group by, kept by the database beside ``scores`` whatever
+    # writes it (the services, the demo's bulk inserts, a rescoring): the figures' grouped
+    # read then reads plain columns, not every response's JSON (docs/scaling.md, issue #18).
+    score_total = _score("total", "samlet vanskelighedsscore")
+    band_total = models.GeneratedField(
+        expression=ScoreKey("total_band", numeric=False),
+        output_field=models.CharField(max_length=40),
+        db_persist=True,
+        verbose_name="bånd, samlet score",
+    )
+    score_emotional = _score("emotional", "følelsesmæssige symptomer")
+    score_conduct = _score("conduct", "adfærdsproblemer")
+    score_hyperactivity = _score("hyperactivity", "hyperaktivitet/opmærksomhed")
+    score_peer = _score("peer", "problemer med jævnaldrende")
+    score_prosocial = _score("prosocial", "prosocial adfærd")
 
     class Meta:
         verbose_name = "SDQ-besvarelse"

@@ -14,10 +14,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
-    CharField,
     F,
     FilteredRelation,
-    FloatField,
     Func,
     IntegerField,
     Q,
@@ -129,27 +127,6 @@ def _filtered(
         ]
         qs = qs.filter(delivery__intervention_id__in=ids)
     return qs
-
-
-class _JsonKey(Func):
-    """One key of a JSON object column: a number (``numeric``) or text; NULL when the key is
-    missing or JSON null. Django's own key transform returns the text 'null' for a JSON null
-    on SQLite and parses the document twice; the page's one query reads twelve keys of every
-    response, so it uses the database's plain extraction."""
-
-    def __init__(self, column: str, key: str, *, numeric: bool) -> None:
-        output = FloatField() if numeric else CharField()
-        super().__init__(F(column), output_field=output)
-        self.key, self.numeric = key, numeric
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        lhs, params = compiler.compile(self.source_expressions[0])
-        return f"json_extract({lhs}, %s)", [*params, f'$."{self.key}"']
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        lhs, params = compiler.compile(self.source_expressions[0])
-        sql = f"({lhs} ->> %s)"
-        return (f"{sql}::double precision" if self.numeric else sql), [*params, self.key]
 
 
 def _age_at_baseline() -> Any:
@@ -276,17 +253,19 @@ def _pair_cells(
         catalogue,
         filters,
     )
+    # The stored columns beside ``scores`` (spor.measurement.models.Response.score_total …),
+    # so that no response's JSON is read here.
     values: dict[str, Any] = {
-        "tb": _JsonKey("scores", "total", numeric=True),
-        "ta": _JsonKey("post__scores", "total", numeric=True),
-        "bb": _JsonKey("scores", "total_band", numeric=False),
-        "ba": _JsonKey("post__scores", "total_band", numeric=False),
+        "tb": F("score_total"),
+        "ta": F("post__score_total"),
+        "bb": F("band_total"),
+        "ba": F("post__band_total"),
         "nb": F("norm_set"),
         "na": F("post__norm_set"),
     }
     for s in SUBSCALES:
-        values[f"b_{s}"] = _JsonKey("scores", s, numeric=True)
-        values[f"a_{s}"] = _JsonKey("post__scores", s, numeric=True)
+        values[f"b_{s}"] = F(f"score_{s}")
+        values[f"a_{s}"] = F(f"post__score_{s}")
     origin = ["mid", "ivk", "ivid", "ivl", "bage", "bhalf"] if by_origin else []
     if by_origin:
         values |= {
