@@ -262,10 +262,13 @@ def categories(pairs: Sequence[Cell]) -> list[int]:
     banded with (``-1`` if before and after were banded differently or not at all)."""
     codes = [-1] * len(pairs)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    keys: dict[tuple[str, str], tuple[str, str]] = {}
     for i, c in enumerate(pairs):
         if c.norm_before and c.norm_before == c.norm_after:
-            ns_id = c.norm_before.split("@", 1)[0]
-            groups[(ns_id, questionnaire.sdq_informant(c.form))].append(i)
+            k = (c.norm_before, c.form)
+            if k not in keys:
+                keys[k] = (c.norm_before.split("@", 1)[0], questionnaire.sdq_informant(c.form))
+            groups[keys[k]].append(i)
     for (ns_id, informant), idx in groups.items():
         before = [pairs[i].before for i in idx]
         after = [pairs[i].after for i in idx]
@@ -319,7 +322,10 @@ def _change(label: str, pc: stats.PairedChange | None) -> Change | None:
 
 
 def _subscale_change(pairs: Sequence[Cell], i: int) -> stats.PairedChange | None:
-    n, sb, sa, sd, sd2 = (sum(c.subscales[i][j] for c in pairs) for j in range(5))
+    # Each of the five sums added up left to right over the cells, as ``sum`` over a
+    # generator would: the same floats to the last bit, in one pass.
+    sums = [sum(col) for col in zip(*(c.subscales[i] for c in pairs), strict=True)]
+    n, sb, sa, sd, sd2 = sums if sums else [0] * 5
     if n < THRESHOLD:
         return None
     return stats.paired_change_from_sums(int(n), sb, sa, sd, sd2)
@@ -365,12 +371,17 @@ def _transitions(
             for i, r in enumerate(grid)
         ]
         return Transitions(questionnaire.norm_set_title(ref), labels, rows)
-    chosen = [c for c in pairs if c.norm_before == ref and c.norm_after == ref]
+    # The same counts from each (band before, band after) and its children: a few
+    # entries instead of one per cell.
+    summed: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    for c in pairs:
+        if c.norm_before == ref and c.norm_after == ref:
+            summed[(c.band_before, c.band_after)] += c.n
     table = stats.band_transitions(
-        [c.band_before for c in chosen],
-        [c.band_after for c in chosen],
+        [b for b, _ in summed],
+        [a for _, a in summed],
         bands=list(codes),
-        weights=[c.n for c in chosen],
+        weights=list(summed.values()),
     )
     if table.n < THRESHOLD:
         return None
@@ -385,14 +396,21 @@ def rci_group(pairs: Sequence[Cell]) -> tuple[sdq.RciParameters, list[int]] | No
     pairs that share them; ``None`` if no pair's norm set gives them."""
     by_params: dict[tuple[float, float, float], list[int]] = defaultdict(list)
     first: dict[tuple[float, float, float], sdq.RciParameters] = {}
+    # Looked up once per form and norm set, not per cell (the same answer each time).
+    known: dict[tuple[str, str], sdq.RciParameters | None] = {}
     for i, c in enumerate(pairs):
         if not c.norm_before or c.norm_before != c.norm_after:
             continue
-        try:
-            p = sdq.rci_details(
-                questionnaire.sdq_informant(c.form), "total", c.norm_before.split("@", 1)[0]
-            )
-        except sdq.SDQError:
+        wanted = (c.form, c.norm_before)
+        if wanted not in known:
+            try:
+                known[wanted] = sdq.rci_details(
+                    questionnaire.sdq_informant(c.form), "total", c.norm_before.split("@", 1)[0]
+                )
+            except sdq.SDQError:
+                known[wanted] = None
+        p = known[wanted]
+        if p is None:
             continue
         key = (p.sd, p.mean, p.reliability)
         by_params[key].append(i)
@@ -683,7 +701,10 @@ def compute_cells(
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
     codes = categories(pairs)
     fig.category_codes = np.repeat(np.array(codes, dtype=np.int64), weights).tolist()
-    shares = stats.change_categories(codes, weights=weights)
+    per_code: dict[int, int] = defaultdict(int)
+    for code, w in zip(codes, weights, strict=True):
+        per_code[code] += w
+    shares = stats.change_categories(list(per_code), weights=list(per_code.values()))
     n = next(iter(shares.values())).n
     fig.n_categorised = n
     if pub is None:

@@ -349,14 +349,8 @@ def _pair_cells(
                 band_after=ba,
                 n=int(n),
                 subscales=tuple(
-                    (
-                        int(subs[k * width] or 0),
-                        float(subs[k * width + 1] or 0.0),
-                        float(subs[k * width + 2] or 0.0),
-                        float(subs[k * width + 3] or 0.0),
-                        float(subs[k * width + 4] or 0.0),
-                    )
-                    for k in range(len(SUBSCALES))
+                    (int(subs[k] or 0), *(float(x or 0.0) for x in subs[k + 1 : k + width]))
+                    for k in range(0, width * len(SUBSCALES), width)
                 ),
                 **(
                     {
