@@ -19,10 +19,14 @@ change with its interval, effect sizes, reliable-change categories, band transit
 subscales, attrition, both charts) against one bare SQL statement over the same join that
 computes the sums behind the same numbers (counts, sums and sums of squares of totals and
 subscales, grouped by the band transition). Both for the whole country (the programme's view)
-and for the largest municipality (its own page). Prints both medians and their ratio; the
-goal is a ratio of at most 2, and for the whole country at most 1 s (issue #18, goal 5: on
-PostgreSQL). Exits with status 1 if a goal is missed or the figures disagree with the
-aggregate. With ``SPOR_BENCH_RESULTS`` set, reports both figures per scope (``_results.py``).
+and for the largest municipality (its own page). For the whole country it also times the
+programme evaluator's whole publication computed afresh (``tables.build``: the grouped read
+kept apart by municipality, intervention, age and half-year, every table protected together
+by the disclosure engine, and each row's figures), against 1 s. Prints both medians and
+their ratio; the goal is a ratio of at most 2, and for the whole country at most 1 s (issue
+#18, goal 5: on PostgreSQL). Exits with status 1 if a goal is missed or the figures disagree
+with the aggregate. With ``SPOR_BENCH_RESULTS`` set, reports both figures per scope
+(``_results.py``).
 """
 
 from __future__ import annotations
@@ -298,26 +302,14 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
 
 
 def bare_sql(municipality_ids: list[int], informant: str) -> list[tuple[Any, ...]]:
-    """The sums behind the figures, in one statement over the same join."""
+    """The sums behind the figures, in one statement over the same join, reading the
+    stored score columns the figures read (``measurement_response.score_total`` …)."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-
-        def j(alias: str, key: str) -> str:
-            return f"({alias}.scores ->> '{key}')::float"
-
-        def jt(alias: str, key: str) -> str:
-            return f"({alias}.scores ->> '{key}')"
-    else:
-
-        def j(alias: str, key: str) -> str:
-            return f"json_extract({alias}.scores, '$.{key}')"
-
-        jt = j
-    inner = [f"{j('r', 'total')} AS tb", f"{j('p', 'total')} AS ta"]
-    inner += [f"{jt('r', 'total_band')} AS bb", f"{jt('p', 'total_band')} AS ba"]
+    inner = ["r.score_total AS tb", "p.score_total AS ta"]
+    inner += ["r.band_total AS bb", "p.band_total AS ba"]
     for s in SUBSCALES:
-        inner += [f"{j('r', s)} AS b_{s}", f"{j('p', s)} AS a_{s}"]
+        inner += [f"r.score_{s} AS b_{s}", f"p.score_{s} AS a_{s}"]
     outer = [
         "bb",
         "ba",
@@ -364,6 +356,23 @@ def figures_for(municipality_ids: list[int]) -> Any:
 
     filters = Filters()
     return figures.compute_cells(selectors.pair_cells_across(municipality_ids, filters), filters)
+
+
+def publication_for(municipality_ids: list[int]) -> Any:
+    """The evaluator's whole publication over these municipalities, computed afresh: the
+    grouped read kept apart by municipality, intervention, age and half-year, every table
+    protected together, and the figures of every row (``tables.build``)."""
+    from spor.evaluation.national import tables
+    from spor.evaluation.national.selectors import ProgrammeData
+    from spor.evaluation.web import selectors
+    from spor.evaluation.web.forms import Filters
+    from spor.lib import memo
+
+    memo.clear()
+    filters = Filters()
+    cells = selectors.pair_cells_across(municipality_ids, filters, by_origin=True)
+    data = ProgrammeData(list(municipality_ids), cells, {}, [])
+    return tables.build(data, 0, filters), len(cells)
 
 
 def check(fig: Any, rows: list[tuple[Any, ...]]) -> list[str]:
@@ -443,6 +452,30 @@ def main() -> int:
             ok=ratio_ok,
         )
         if label == "hele landet":
+            publication_for(scope)  # the solver's first import, as a running server has it
+            times, cpu = [], []
+            for _ in range(args.repeat):
+                t0, c0 = time.perf_counter(), time.process_time()
+                _, n_cells = publication_for(scope)
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            pub_s = statistics.median(times)
+            print(
+                f"{'hele landet, evaluator':<22} {fig.n_paired:>9,} {pub_s:>10.3f} "
+                f"{'':>10} {'':>8}  (the whole publication: {n_cells:,} cells, protected "
+                f"together, every row's figures; {statistics.median(cpu):.3f} s CPU in this "
+                "process)"
+            )
+            pub_ok = pub_s <= GOAL_NATIONAL_S
+            _results.record(
+                f"the evaluator's national publication, {where}",
+                f"≤ {GOAL_NATIONAL_S:g} s",
+                round(pub_s, 3),
+                "s",
+                ratio=round(pub_s / GOAL_NATIONAL_S, 2),
+                ok=pub_ok,
+            )
+            ok = ok and pub_ok
             fast = f <= GOAL_NATIONAL_S
             ok = ok and fast
             _results.record(

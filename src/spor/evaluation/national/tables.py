@@ -34,7 +34,7 @@ from spor.evaluation.national.access import municipality_pseudonym
 from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
-from spor.evaluation.web.selectors import Cell
+from spor.evaluation.web.selectors import Cell, cells_key
 from spor.lib import memo
 from spor.measurement import questionnaire
 
@@ -631,7 +631,7 @@ def _data_key(data: ProgrammeData, programme_id: int) -> tuple[Any, ...]:
         [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
         [(b.pk, b.number, str(b)) for b in data.benchmarks],
         sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
-        data.cells,
+        cells_key(data.cells),
     )
 
 

@@ -701,10 +701,7 @@ def compute_cells(
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
     codes = categories(pairs)
     fig.category_codes = np.repeat(np.array(codes, dtype=np.int64), weights).tolist()
-    per_code: dict[int, int] = defaultdict(int)
-    for code, w in zip(codes, weights, strict=True):
-        per_code[code] += w
-    shares = stats.change_categories(list(per_code), weights=list(per_code.values()))
+    shares = _category_shares(codes, weights)
     n = next(iter(shares.values())).n
     fig.n_categorised = n
     if pub is None:
@@ -740,6 +737,15 @@ def compute_cells(
     # bar of one child gives that child's score away, and the bins would be one more
     # grouping of the same children beside the tables (docs/evaluation.md).
     return fig
+
+
+def _category_shares(codes: Sequence[int], weights: Sequence[int]) -> dict[str, stats.Proportion]:
+    """:func:`stats.change_categories` of the cells' codes, from the children per code (the
+    same counts, a few entries instead of one per cell)."""
+    per_code: dict[int, int] = defaultdict(int)
+    for code, w in zip(codes, weights, strict=True):
+        per_code[code] += w
+    return stats.change_categories(list(per_code), weights=list(per_code.values()))
 
 
 def _labelled(es: stats.EffectSizes) -> list[tuple[str, float]]:

@@ -413,7 +413,7 @@ def read(actor: Actor, informant: str) -> Lattice:
         .values_list("pk", "targets")
     }
     cells = selectors.lattice_cells(actor, informant)
-    key = memo.digest("lattice", sorted(catalogue.items()), cells)
+    key = memo.digest("lattice", sorted(catalogue.items()), selectors.cells_key(cells))
     return memo.cached(key, lambda: Lattice(cells, catalogue))
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import zoneinfo
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -305,8 +305,9 @@ def _pair_cells(
         # A filter that can match nothing (a target no intervention has: `IN ()`), which
         # Django decides without asking the database.
         return []
-    # Grouped around the filtered query, so that each key is read from the JSON once per
-    # response (Django would repeat the extraction inside every aggregate). Only column names
+    # Grouped around the filtered query, so that each value is read once per response (Django
+    # would repeat the expressions inside every aggregate). The sums of the stored (double
+    # precision) columns come back as floats, the counts as ints. Only column names
     # of this function are put into the SQL; the values are parameters of the inner query.
     # A follow-up without a total counts as no follow-up, as in figures.select.
     sums = []
@@ -315,10 +316,10 @@ def _pair_cells(
         d = f"(a_{s} - b_{s})"
         sums += [
             f"SUM(CASE WHEN {both} THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {both} THEN b_{s} END)",
-            f"SUM(CASE WHEN {both} THEN a_{s} END)",
-            f"SUM(CASE WHEN {both} THEN {d} END)",
-            f"SUM(CASE WHEN {both} THEN {d} * {d} END)",
+            f"COALESCE(SUM(CASE WHEN {both} THEN b_{s} END), 0.0)",
+            f"COALESCE(SUM(CASE WHEN {both} THEN a_{s} END), 0.0)",
+            f"COALESCE(SUM(CASE WHEN {both} THEN {d} END), 0.0)",
+            f"COALESCE(SUM(CASE WHEN {both} THEN {d} * {d} END), 0.0)",
         ]
     keys = "form, nb, CASE WHEN ta IS NULL THEN NULL ELSE na END, tb, ta, bb, " + (
         "CASE WHEN ta IS NULL THEN NULL ELSE ba END"
@@ -334,10 +335,17 @@ def _pair_cells(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out = []
-    width = 5
+    width = len(SUBSCALES) * 5
     for row in rows:
         form, nb, na, tb, ta, bb, ba, *rest = row
-        where, (n, *subs) = rest[: len(origin)], rest[len(origin) :]
+        where = rest[: len(origin)]
+        n = rest[len(origin)]
+        subs = rest[len(origin) + 1 : len(origin) + 1 + width]
+        # Five per subscale: (n, Σ before, Σ after, Σ change, Σ change²), as they come.
+        per_scale = cast(
+            "tuple[tuple[int, float, float, float, float], ...]",
+            tuple(tuple(subs[k : k + 5]) for k in range(0, width, 5)),
+        )
         out.append(
             Cell(
                 form=form,
@@ -348,10 +356,7 @@ def _pair_cells(
                 band_before=bb,
                 band_after=ba,
                 n=int(n),
-                subscales=tuple(
-                    (int(subs[k] or 0), *(float(x or 0.0) for x in subs[k + 1 : k + width]))
-                    for k in range(0, width * len(SUBSCALES), width)
-                ),
+                subscales=per_scale,
                 **(
                     {
                         "municipality_id": where[0],
@@ -367,3 +372,13 @@ def _pair_cells(
             )
         )
     return out
+
+
+def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
+    """Every field of every cell as plain tuples, for :func:`spor.lib.memo.digest` (whose
+    ``repr`` of tuples is done in C; a dataclass's is Python, per field)."""
+    return [
+        (c.form, c.norm_before, c.norm_after, c.before, c.after, c.band_before, c.band_after,
+         c.n, c.subscales, c.municipality_id, c.kind, c.intervention_id, c.level, c.age, c.half)
+        for c in cells
+    ]  # fmt: skip
