@@ -66,6 +66,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the SQLite file")
     p.add_argument("--reuse", action="store_true", help="use a set built before again")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="build in minutes: spor_demo makes the municipalities and their staff with "
+        "--demo-children children, and only the measured children (about --pairs / 0.8, "
+        "shared out as the demo's municipalities' sizes) are added, directly, with their "
+        "cases, deliveries and responses; the unmeasured children of --children are left out "
+        "(the figures never read them)",
+    )
+    p.add_argument("--demo-children", type=int, default=0, help="with --fast (200 each)")
     return p.parse_args()
 
 
@@ -76,6 +86,7 @@ def setup(args: argparse.Namespace) -> Path | None:
     elif args.reuse:
         CACHE.mkdir(exist_ok=True)
         name = f"evaluation-{args.children}-{args.municipalities}-{args.pairs}-{args.seed}"
+        name += "-fast" if args.fast else ""
         os.environ["SPOR_DATABASE_URL"] = f"sqlite:///{CACHE / name}.sqlite3"
     else:
         tmp = Path(tempfile.mkdtemp(prefix="spor-evaluation-bench-"))
@@ -169,16 +180,19 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
         ids = list(Municipality.objects.order_by("code").values_list("pk", flat=True))
         return ids, Response.objects.filter(phase=Phase.AFTER).count()
     t0 = time.perf_counter()
+    demo_children = args.children
+    if args.fast:
+        demo_children = args.demo_children or 200 * args.municipalities
     call_command(
         "spor_demo",
-        children=args.children,
+        children=demo_children,
         municipalities=args.municipalities,
         seed=args.seed,
         no_progress=True,
         stdout=io.StringIO(),
         verbosity=0,
     )
-    print(f"spor_demo: {args.children:,} children in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"spor_demo: {demo_children:,} children in {time.perf_counter() - t0:.0f} s", flush=True)
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(args.seed)
@@ -197,7 +211,10 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
         children = list(eligible.filter(municipality=muni).values_list("pk", "birth_date"))
         if not children:
             continue
-        want = min(len(children), round(started_total * len(children) / pool))
+        want = round(started_total * len(children) / pool)
+        if args.fast:
+            children = _measured_children(muni, want, rng, today)
+        want = min(len(children), want)
         chosen = rng.choice(len(children), size=want, replace=False)
         ppr = (
             Membership.objects.filter(municipality=muni, role=Role.PPR).order_by("pk").first()
@@ -296,6 +313,33 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
         flush=True,
     )
     return ids, n_pairs
+
+
+def _measured_children(
+    muni: Any, n: int, rng: np.random.Generator, today: dt.date
+) -> list[tuple[int, dt.date]]:
+    """``--fast``: ``n`` children of 3 to 17 years, written directly (no enrolment, no
+    screening): what the figures read of a child is its municipality and birth date. No CPR
+    number: a placeholder that is none, and a lookup key unique per child."""
+    from spor.registry.models import Child
+
+    ages = rng.integers(3 * 365 + 1, 17 * 365, n).tolist()
+    rows = Child.objects.bulk_create(
+        (
+            Child(
+                municipality=muni,
+                first_name="Målt",
+                last_name=f"Barn {i}",
+                birth_date=today - dt.timedelta(days=int(d)),
+                sex=Child.Sex.choices[i % 2][0],
+                cpr_encrypted="syntetisk",
+                cpr_hash=f"syntetisk-{muni.pk}-{i}",
+            )
+            for i, d in enumerate(ages)
+        ),
+        batch_size=2000,
+    )
+    return [(c.pk, c.birth_date) for c in rows]
 
 
 # ----------------------------------------------------------------------------- the two ways

@@ -163,7 +163,11 @@ def test_the_fast_figures_are_the_figures_of_the_old_functions(
     fast = figures.compute_cells(cells, filters)
     with monkeypatch.context() as m:
         m.setattr(figures, "categories", old_categories)
-        m.setattr(figures, "_subscale_change", old_subscale_change)
+        m.setattr(
+            figures,
+            "_subscale_changes",
+            lambda pairs: [old_subscale_change(pairs, i) for i in range(len(figures.SUBSCALES))],
+        )
         m.setattr(figures, "rci_group", old_rci_group)
         m.setattr(figures, "_transitions", old_transitions)
         m.setattr(figures, "_category_shares", old_category_shares)

@@ -374,9 +374,14 @@ class Protected:
 def pattern_of(data: ProgrammeData) -> Any:
     """A cell's pejlemærker: those whose initiatives use its (municipality, intervention)."""
     uses = data.benchmark_uses
+    known: dict[tuple[int | None, int | None], frozenset[int]] = {}
 
     def pattern(c: Cell) -> frozenset[int]:
-        return frozenset(b for b, s in uses.items() if (c.municipality_id, c.intervention_id) in s)
+        where = (c.municipality_id, c.intervention_id)
+        found = known.get(where)
+        if found is None:
+            found = known[where] = frozenset(b for b, s in uses.items() if where in s)
+        return found
 
     return pattern
 
@@ -502,12 +507,21 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
          [(str(b), pattern, b.number) for b in data.benchmarks]),
     ]  # fmt: skip
 
+    # Each breakdown's cells per row value, in one pass over the cells and in their order
+    # (the figures add up in that order).
+    members: dict[Any, dict[Any, list[Cell]]] = {}
+    for key in (is_muni, is_kind, is_level, is_age, is_half, pattern):
+        groups: dict[Any, list[Cell]] = defaultdict(list)
+        for c in chosen:
+            if key is pattern:
+                for number in pattern(c):
+                    groups[number].append(c)
+            else:
+                groups[key(c)].append(c)
+        members[key] = groups
+
     def group_figs(key: Any, value: Any) -> figures.Figures:
-        if key is pattern:
-            subset = [c for c in chosen if value in pattern(c)]
-        else:
-            subset = [c for c in chosen if key(c) == value]
-        return figures.compute_cells(subset, filters)
+        return figures.compute_cells(members[key].get(value, []), filters)
 
     for key, title, heading, note, rows in specs:
         published = [

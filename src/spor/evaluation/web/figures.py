@@ -331,6 +331,22 @@ def _subscale_change(pairs: Sequence[Cell], i: int) -> stats.PairedChange | None
     return stats.paired_change_from_sums(int(n), sb, sa, sd, sd2)
 
 
+def _subscale_changes(pairs: Sequence[Cell]) -> list[stats.PairedChange | None]:
+    """:func:`_subscale_change` of every subscale, the sums turned column-wise in C."""
+    if any(len(c.subscales) != len(SUBSCALES) for c in pairs):
+        return [_subscale_change(pairs, i) for i in range(len(SUBSCALES))]
+    out: list[stats.PairedChange | None] = []
+    for scale in zip(*(c.subscales for c in pairs), strict=True):
+        sums = [sum(col) for col in zip(*scale, strict=True)]
+        n, sb, sa, sd, sd2 = sums if sums else [0] * 5
+        out.append(
+            None if n < THRESHOLD else stats.paired_change_from_sums(int(n), sb, sa, sd, sd2)
+        )
+    if not out:
+        out = [None] * len(SUBSCALES)
+    return out
+
+
 def transition_ref(pairs: Sequence[Cell]) -> tuple[str, tuple[str, ...]] | None:
     """The norm set of the band table (the one banding most pairs both before and after;
     ties: the first met) and its band codes, or ``None``."""
@@ -725,8 +741,7 @@ def compute_cells(
     shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
     _honest(fig, pairs, shown, pub)
     fig.transitions = _transitions(pairs, pub)
-    for i, (_, label) in enumerate(SUBSCALES):
-        pc = _subscale_change(pairs, i)
+    for (_, label), pc in zip(SUBSCALES, _subscale_changes(pairs), strict=True):
         if pub is not None and (pc is None or pc.n != fig.n_paired):
             # Its number of pairs would be one more count: shown only when it is the pairs'.
             continue
