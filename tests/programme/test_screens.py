@@ -301,6 +301,21 @@ def test_ppr_staff_read_the_plan_and_only_the_ppr_leder_edits_it(world: World) -
     assert teacher.get(f"/partnerskab/udviklingsplaner/{plan.pk}/").status_code == 404
 
 
+def test_the_plan_shows_each_initiative_with_the_overviews_cells_escaped(world: World) -> None:
+    plan, item = world.extra["plan_a"], world.extra["initiative_a"]
+    Initiative.objects.filter(pk=item.pk).update(responsible='"PPR" <i>team</i>')
+    page = world.client_for(world.ppr_a).get(f"/partnerskab/udviklingsplaner/{plan.pk}/")
+    row = page.content.decode().split(f'/partnerskab/initiativer/{item.pk}/">')[1]
+    row = row.split("</tr>")[0]
+    # Its pejlemærker 1 and 3, level, age group, the responsible escaped, and its status:
+    # the same cells as the programme's overview (programme_tags._cells).
+    assert '<span class="visually-hidden">Pejlemærke </span>1</span>' in row
+    assert '<span class="visually-hidden">Pejlemærke </span>3</span>' in row
+    assert "<td>Foregribende</td>" in row and "6–11 år (indskoling og mellemtrin)" in row
+    assert "<td>&quot;PPR&quot; &lt;i&gt;team&lt;/i&gt;</td>" in row
+    assert '<span class="istatus istatus-i_gang">I gang</span>' in row
+
+
 def test_the_initiative_shows_what_the_cases_record_about_its_interventions(world: World) -> None:
     item = world.extra["initiative_a"]
     page = world.client_for(world.lead_a).get(f"/partnerskab/initiativer/{item.pk}/").content

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from spor.lib import danish
 from spor.programme import selectors
 from spor.programme.access import administered_programmes
+from spor.programme.models import Initiative
 
 register = template.Library()
 
@@ -52,18 +53,68 @@ def programme_tiles(context: template.Context) -> dict[str, Any]:
     }
 
 
+def _cells(
+    *,
+    benchmarks: list[tuple[int, str]],
+    scope_label: str,
+    aimed_at_labels: list[str],
+    level: str,
+    level_label: str,
+    target_labels: list[str],
+    age_labels: list[str],
+    responsible: str,
+    status: str,
+    status_label: str,
+) -> str:
+    """An initiative's cells from its pejlemærker to its status: the overview's rows and the
+    plan page's share them, so both show an initiative alike. Every text is escaped."""
+    hidden = escape(gettext("Pejlemærke"))
+    bms = "".join(
+        f'<span class="bm" title="{escape(title)}"><span class="visually-hidden">'
+        f"{hidden} </span>{int(number)}</span>"
+        for number, title in benchmarks
+    )
+    return (
+        f"<td>{bms}</td>\n"
+        f"<td>{escape(scope_label)}<br><small>"
+        f"{', '.join(escape(x) for x in aimed_at_labels)}</small></td>\n"
+        f"<td>{escape(level_label) if level else '–'}</td>\n"
+        f"<td>{', '.join(escape(x) for x in target_labels)}</td>\n"
+        f"<td>{'; '.join(escape(x) for x in age_labels)}</td>\n"
+        f"<td>{escape(responsible)}</td>\n"
+        f'<td><span class="istatus istatus-{escape(status)}">{escape(status_label)}'
+        "</span></td>\n"
+    )
+
+
+@register.simple_tag
+def initiative_cells(i: Initiative) -> SafeString:
+    """The plan page's cells of one initiative (its pejlemærker prefetched)."""
+    return mark_safe(
+        _cells(
+            benchmarks=[(b.number, b.title) for b in i.benchmarks.all()],
+            scope_label=i.get_scope_display(),
+            aimed_at_labels=list(i.aimed_at_labels),
+            level=i.level,
+            level_label=i.get_level_display(),
+            target_labels=list(i.target_labels),
+            age_labels=list(i.age_labels),
+            responsible=i.responsible,
+            status=i.status,
+            status_label=i.get_status_display(),
+        )
+    )
+
+
 @register.simple_tag
 def initiative_rows(lines: list[selectors.InitiativeLine], programme_id: int) -> SafeString:
     """The overview's table rows, one ``<tr>`` per initiative, built in Python: the overview
     lists every initiative of every participating municipality, and the template language
     spent most of the page's rendering on them (as the screening overview's institutions,
-    :mod:`spor.screening.templatetags.screening_tags`). The markup is that of
-    ``programme/overview.html`` and ``programme/_initiative_cells.html`` (the plan page's
-    cells); every text is escaped."""
+    :mod:`spor.screening.templatetags.screening_tags`). Every text is escaped."""
     if not lines:
         empty = escape(gettext("Ingen initiativer matcher filtrene."))
         return mark_safe(f'<tr><td colspan="9">{empty}</td></tr>')
-    hidden = escape(gettext("Pejlemærke"))
     sentinel = 999_999_999
     plan_url = escape(
         reverse(
@@ -73,26 +124,25 @@ def initiative_rows(lines: list[selectors.InitiativeLine], programme_id: int) ->
     ).replace(str(sentinel), "{}")
     rows = []
     for i in lines:
-        bms = "".join(
-            f'<span class="bm" title="{escape(title)}"><span class="visually-hidden">'
-            f"{hidden} </span>{int(number)}</span>"
-            for number, title in i.benchmarks
-        )
         description = escape(Truncator(i.description).words(30, truncate=" …"))
+        cells = _cells(
+            benchmarks=i.benchmarks,
+            scope_label=i.scope_label,
+            aimed_at_labels=i.aimed_at_labels,
+            level=i.level,
+            level_label=i.level_label,
+            target_labels=i.target_labels,
+            age_labels=i.age_labels,
+            responsible=i.responsible,
+            status=i.status,
+            status_label=i.status_label,
+        )
         rows.append(
             "<tr>\n"
             f"    <td>{escape(i.municipality)}</td>\n"
             f'    <th scope="row"><a href="{plan_url.format(int(i.plan_id))}">{escape(i.title)}'
             f"</a><br><small>{description}</small></th>\n"
-            f"    <td>{bms}</td>\n"
-            f"<td>{escape(i.scope_label)}<br><small>"
-            f"{', '.join(escape(x) for x in i.aimed_at_labels)}</small></td>\n"
-            f"<td>{escape(i.level_label) if i.level else '–'}</td>\n"
-            f"<td>{', '.join(escape(x) for x in i.target_labels)}</td>\n"
-            f"<td>{'; '.join(escape(x) for x in i.age_labels)}</td>\n"
-            f"<td>{escape(i.responsible)}</td>\n"
-            f'<td><span class="istatus istatus-{escape(i.status)}">{escape(i.status_label)}'
-            "</span></td>\n"
+            f"    {cells}"
             "  </tr>"
         )
     # Every value is escaped or an integer.
