@@ -33,22 +33,45 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 import _results
 from spor.sdq import load_instrument, score
 from spor.sdq._stream import blocks, layout, read_answers_csv
-from spor.sdq._table import _read_csv_arrow, _utf8, read_typed_csv
+from spor.sdq._table import _read_csv_arrow, _utf8
 
 GOAL_RATE = 1_000_000
 GOAL_RATIO = 3.0
 SPOR = Path(sys.executable).parent / "spor"
 ITEMS = [f"sdq{n}" for n in range(1, 26)]
 IMPACT = ["ebddiff", "distres", "imphome", "impfrie", "impclas", "impleis"]
+
+
+def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int]) -> pa.Table:
+    """PyArrow's CSV reader (on all cores) on a file without quote characters: the rows after
+    the header, the columns ``int_columns`` as int8 (a blank cell is null), the others as text.
+    How ``spor sdq score`` read the common file before it went block by block
+    (:mod:`spor.sdq._stream`); read here for comparison."""
+    ints = set(int_columns)
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=1),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim, quote_char=False, ignore_empty_lines=False
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{j}": pa.int8() if j in ints else pa.string() for j in range(width)},
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

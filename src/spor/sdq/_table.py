@@ -235,22 +235,6 @@ def _utf8(arr: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
     return offsets.astype(np.int64), data
 
 
-def _codes(
-    col: pa.Array,
-    n_codes: int,
-    name: str,
-    row0: int,
-    errors: list[str],
-    counter: list[int],
-) -> npt.NDArray[np.int8]:
-    """Answer codes of one column: ``""`` is blank, ``"c"`` or ``"c.0"`` (spaces around
-    allowed) is code ``c``. The usual one-digit and blank cells are read from the bytes at
-    once (:func:`_digit_codes`); only other cells are looked at one by one."""
-    vals, other = _digit_codes(col, n_codes)
-    _other_codes(col, vals, other, n_codes, name, row0, errors, counter)
-    return vals
-
-
 def _digit_codes(col: pa.Array, n_codes: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.intp]]:
     """The codes of the one-digit and blank cells of a string column, and the rows of the
     other cells (to be looked at by :func:`_other_codes`). NumPy only: runs on any thread."""
@@ -451,27 +435,6 @@ def _answer_codes(inst: Instrument, cols: Columns) -> dict[int, int]:
         if e.key in cols.extras:
             codes[cols.extras[e.key]] = len(e.codes)
     return codes
-
-
-def read_typed_csv(path: Path, delim: str, width: int, int_columns: Iterable[int]) -> pa.Table:
-    """PyArrow's CSV reader (on all cores) on a file without quote characters: the rows after
-    the header, the columns ``int_columns`` as int8 (a blank cell is null), the others as text.
-    How ``spor sdq score`` read the common file before it went block by block
-    (:mod:`spor.sdq._stream`); its benchmark reads the file this way for comparison."""
-    ints = set(int_columns)
-    return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=1),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delim, quote_char=False, ignore_empty_lines=False
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={f"f{j}": pa.int8() if j in ints else pa.string() for j in range(width)},
-            null_values=[""],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
 
 
 _NEEDS_QUOTES = r'[,"\n]'
@@ -690,10 +653,6 @@ class Scored:
                 if band_cols:
                     row.append(band_cols[q][i])
             yield row
-
-    def csv_bytes(self) -> bytes:
-        """The rows as CSV (UTF-8, ``\\n`` line ends), the same text the csv module writes."""
-        return b"".join(self.csv_chunks())
 
     def csv_chunks(self, rows: int = 1 << 18) -> Iterator[bytes | memoryview]:
         """The CSV text in pieces of ``rows`` rows, the header first (see :class:`CsvLines`)."""
