@@ -30,12 +30,13 @@ def main() -> int:
     from spor.registry.models import Child
 
     large_seconds, _, small_seconds = _harness.generate(args)
-    print(
-        f"Generated {args.children:,} children in {large_seconds:.1f} s "
-        f"({args.children / large_seconds:,.0f}/s, incl. the 'admin' password hash); "
-        f"{args.baseline:,} children in {small_seconds:.1f} s.",
-        flush=True,
-    )
+    if large_seconds:
+        print(
+            f"Generated {args.children:,} children in {large_seconds:.1f} s "
+            f"({args.children / large_seconds:,.0f}/s, incl. the 'admin' password hash); "
+            f"{args.baseline:,} children in {small_seconds:.1f} s.",
+            flush=True,
+        )
 
     rng = random.Random(args.seed)
     recorder = _harness.Recorder()
