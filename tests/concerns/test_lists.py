@@ -12,6 +12,7 @@ from django.utils import timezone
 from spor.concerns import selectors, views
 from spor.concerns.models import Concern, Outcome, State
 from spor.registry.models import Enrolment
+from spor.web import paging
 from tests import factories as f
 from tests.concerns.helpers import days, member
 from tests.conftest import World
@@ -80,7 +81,8 @@ def test_a_lead_pages_through_all_open_concerns_in_follow_up_order(world: World)
 def test_beyond_the_cap_the_list_says_over_and_still_pages(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
+    monkeypatch.setattr(paging, "COUNT_CAP", 4)  # the count
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)  # the words
     _raise_many(world, 5, closed=True)  # 5 closed + the world's 2 open ones
     client = world.client_for(world.lead_a)
     first = client.get("/bekymringer/?vis=alle&lukkede=1").content.decode()

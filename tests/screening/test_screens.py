@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Purpose
-from spor.screening import services
+from spor.screening import services, views
 from spor.screening.models import (
     Assessment,
     Consent,
@@ -17,6 +18,7 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
+from spor.web import paging
 from tests import factories as f
 from tests.conftest import World
 from tests.screening.helpers import ALL_GREEN, screening_log
@@ -318,6 +320,52 @@ def test_the_follow_up_list_names_only_children_with_consent_and_links_to_a_conc
     assert f"/bekymringer/ny/?barn={world.child_a1.pk}&amp;vurdering={agreed.pk}" in html
     assert [e.what for e in screening_log(world.child_a1)][-1].startswith("Opfølgningsliste")
     assert not AccessLogEntry.objects.filter(child_id=alma.pk, actor=world.ppr_a).exists()
+
+
+def test_a_long_follow_up_list_says_over_the_cap_and_pages_group_by_group(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cap of 2 and pages of 1 stand for 1.000 and 50.
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    r = world.extra["round"]
+    red = {**ALL_GREEN, "trivsel": "roed"}
+    others = [
+        f.child(world.a, f"0{n}0519-4003", "Uden", f"Samtykke{n}", groups=[world.class_a])
+        for n in (1, 2)
+    ]
+    for child, group in [(world.child_a1, world.class_a), (world.child_a2, world.class_a2)] + [
+        (c, world.class_a) for c in others
+    ]:
+        Assessment.objects.update_or_create(
+            municipality=world.a,
+            round=r,
+            child=child,
+            is_agreement=True,
+            defaults={"group": group, "ratings": red, "position": "roed"},
+        )
+    Consent.objects.create(
+        municipality=world.a,
+        child=world.child_a2,
+        kind=Consent.Kind.CONSENT,
+        recipient="ppr",
+        given_by="Far",
+        valid_from=TODAY,
+        recorded_by=world.extra["consent"].recorded_by,
+    )
+    services.round_refresh(r)
+    ppr = world.client_for(world.ppr_a)
+    first = ppr.get(f"/trivsel/{r.pk}/opfoelgning/").content.decode()
+    # Four flagged, over the cap: said so, and the children awaiting consent as at least.
+    assert "Over 2 børn skal følges op i runden" in first
+    assert "Mindst 2 børn afventer samtykke" in first or "Mindst 1 barn" in first
+    # By group, then child: 3.A's Oliver first, 4.B's Ida next; the pager knows no total.
+    assert "Oliver Nielsen" in first and "Ida Hansen" not in first and "Samtykke" not in first
+    assert "Side 1</span>" in first and "side=2" in first
+    second = ppr.get(f"/trivsel/{r.pk}/opfoelgning/?side=2").content.decode()
+    assert "Ida Hansen" in second and "Oliver Nielsen" not in second
+    assert "Side 2</span>" in second and "side=3" not in second
+    assert screening_log(world.child_a2)[-1].what.startswith("Opfølgningsliste")
 
 
 def test_a_childs_page_records_and_revokes_consent(world: World) -> None:

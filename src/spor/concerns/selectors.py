@@ -31,6 +31,8 @@ from spor.concerns.models import OPEN_STATES, Category, Concern, ConcernEvent, O
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import current_on, own_group_ids
+from spor.web.paging import COUNT_CAP as COUNT_CAP
+from spor.web.paging import CappedPage, capped_page
 
 
 def _with_relations(qs: QuerySet[Concern]) -> QuerySet[Concern]:
@@ -73,9 +75,6 @@ def open_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:
 
 # --------------------------------------------------------------------------- list rows
 
-# A list counts at most this many rows; beyond it the page says "over 1.000": counting every
-# concern of a large municipality on every page view would make the page grow with it.
-COUNT_CAP = 1000
 
 _ROW_FIELDS = (
     "pk",
@@ -167,64 +166,15 @@ def concern_rows(qs: QuerySet[Concern], today: dt.date) -> list[ConcernRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class ConcernPage:
-    """A page of a concern list. ``count`` is exact unless ``capped`` (then there are more
-    than ``COUNT_CAP`` and the number of pages is not known)."""
-
-    rows: list[ConcernRow]
-    number: int
-    size: int
-    count: int
-    capped: bool
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def num_pages(self) -> int | None:
-        return None if self.capped else max(1, -(-self.count // self.size))
+# A concern list's page (one pager helper for every capped list: spor.web.paging).
+ConcernPage = CappedPage[ConcernRow]
 
 
 def concern_page(
     qs: QuerySet[Concern], number: str | None, *, size: int, today: dt.date
 ) -> ConcernPage:
-    """Page ``number`` (1 when absent or not a number; the last one when past the end) of
-    ``qs``, which must be ordered. Counts at most ``COUNT_CAP + 1`` rows and reads
-    ``size + 1``: with an index in the list's order neither grows with the municipality."""
-    try:
-        wanted = max(1, int(number or 1))
-    except ValueError:
-        wanted = 1
-    wanted = min(wanted, 1_000_000)
-    count = qs.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
-    capped = count > COUNT_CAP
-    if not capped:
-        wanted = min(wanted, max(1, -(-count // size)))
-    start = (wanted - 1) * size
-    rows = concern_rows(qs[start : start + size + 1], today)
-    return ConcernPage(
-        rows=rows[:size],
-        number=wanted,
-        size=size,
-        count=min(count, COUNT_CAP),
-        capped=capped,
-        has_next=len(rows) > size,
-    )
+    """Page ``number`` of ``qs`` (ordered), counting at most ``COUNT_CAP + 1`` rows."""
+    return capped_page(qs, number, size=size, rows=lambda part: concern_rows(part, today))
 
 
 def get_concern_for_user(actor: Actor, concern_id: int) -> Concern:

@@ -170,6 +170,13 @@ class Assessment(TenantModel):
                 condition=models.Q(follow_up=True),
                 name="assessment_follow_up",
             ),
+            # The follow-up list's pages, read along this index in its order (by group,
+            # then child): a page reads its own rows, not every flagged child of the round.
+            models.Index(
+                fields=["municipality", "round", "group", "child"],
+                condition=models.Q(follow_up=True, is_agreement=True),
+                name="assessment_follow_up_list",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
+from spor.web import paging
 
 # ---------------------------------------------------------------------------- who may
 
@@ -704,36 +705,46 @@ def reasons(a: Assessment) -> list[str]:
 
 @dataclass
 class FollowUpList:
-    named: QuerySet[Assessment]  # the children PPR may see, to be paged by the view
+    named: QuerySet[Assessment]  # the children PPR may see, in index order, paged by the view
     awaiting_consent: int
     previous_round: ScreeningRound | None
     named_count: int = 0
+    # More than paging.COUNT_CAP children flagged: the figures are those of the first
+    # paging.COUNT_CAP + 1 (at least so many), not of all.
+    capped: bool = False
 
 
 def follow_up(actor: Actor, round: ScreeningRound, *, on: dt.date | None = None) -> FollowUpList:
     """Children who need follow-up in the round: red now, or yellow/red now and in the
     child's previous round (the flag the services keep on each agreement). Named only
-    where a consent or legal basis for PPR is recorded; the others are only counted."""
+    where a consent or legal basis for PPR is recorded; the others are only counted.
+
+    Nothing here grows with the municipality: the list is read along the partial index
+    ``assessment_follow_up_list`` (by group, then child; a page reads its own rows), and
+    the figures count at most ``COUNT_CAP + 1`` flagged children."""
     on = on or timezone.localdate()
     mid = actor.municipality_id
     flagged = Assessment.objects.filter(
-        municipality_id=mid, round=round, is_agreement=True, follow_up=True
-    ).annotate(shared=_shared_with_ref("child", mid, Recipient.PPR, on))
-    figures = flagged.aggregate(
-        awaiting=Count("id", filter=Q(shared=False)), named=Count("id", filter=Q(shared=True))
+        municipality_id=mid, round=round, follow_up=True, is_agreement=True
+    )
+    figures = (
+        flagged.order_by()
+        .annotate(shared=_shared_with_ref("child", mid, Recipient.PPR, on))
+        .values("pk", "shared")[: paging.COUNT_CAP + 1]
+        .aggregate(flagged=Count("pk"), awaiting=Count("pk", filter=Q(shared=False)))
     )
     named = (
-        Assessment.objects.filter(
-            _shared_with_ref("child", mid, Recipient.PPR, on),
-            municipality_id=mid,
-            round=round,
-            is_agreement=True,
-            follow_up=True,
-        )
+        flagged.filter(_shared_with_ref("child", mid, Recipient.PPR, on))
         .select_related("child", "group__institution")
-        .order_by("group__institution__name", "group__name", "child__first_name", "child_id")
+        .order_by("group_id", "child_id")
     )
-    return FollowUpList(named, figures["awaiting"], previous_round(actor, round), figures["named"])
+    return FollowUpList(
+        named,
+        figures["awaiting"],
+        previous_round(actor, round),
+        figures["flagged"] - figures["awaiting"],
+        capped=figures["flagged"] > paging.COUNT_CAP,
+    )
 
 
 # ---------------------------------------------------------------------------- a child

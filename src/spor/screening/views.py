@@ -15,7 +15,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from spor.accounts.access import Actor
@@ -30,21 +29,10 @@ from spor.screening import areas, charts, forms, services
 from spor.screening import selectors as sel
 from spor.screening.models import ScreeningRound
 from spor.screening.services import ScreeningError
+from spor.web import paging
 
 AGREEMENT = "faelles"
 PAGE_SIZE = 50
-
-
-class CountedPaginator(Paginator[Any]):
-    """A paginator told its count (already aggregated with other figures)."""
-
-    def __init__(self, *args: Any, known: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._known = known
-
-    @cached_property
-    def count(self) -> int:
-        return self._known
 
 
 def _concern_url() -> str | None:
@@ -192,10 +180,14 @@ def institution_overview(
 def follow_up(request: HttpRequest, actor: Actor, screeninground_id: int) -> HttpResponse:
     round = sel.get_round_for_overview(actor, screeninground_id)
     result = sel.follow_up(actor, round)
-    page = CountedPaginator(result.named, PAGE_SIZE, known=result.named_count).get_page(
-        request.GET.get("side")
+    page = paging.capped_page(
+        result.named,
+        request.GET.get("side"),
+        size=PAGE_SIZE,
+        rows=lambda part: [(a, sel.reasons(a)) for a in part],
+        counted=paging.COUNT_CAP + 1 if result.capped else result.named_count,
     )
-    rows = [(a, sel.reasons(a)) for a in page.object_list]
+    rows = page.rows
     access_log_record(
         actor=actor,
         child_ids=[a.child_id for a, _ in rows],
@@ -213,6 +205,7 @@ def follow_up(request: HttpRequest, actor: Actor, screeninground_id: int) -> Htt
             "page": page,
             "rows": rows,
             "concern_url": _concern_url(),
+            "count_cap": f"{paging.COUNT_CAP:,}".replace(",", "."),  # Danish: 1.000
         },
     )
 
