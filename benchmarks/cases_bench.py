@@ -24,7 +24,9 @@ import _harness
 
 
 def main() -> int:
-    args = _harness.parse_args(__doc__, requests=40, requests_help="case pages per municipality")
+    args = _harness.parse_args(
+        __doc__, requests=20, requests_help="requests of each page per municipality"
+    )
     tmp = _harness.start("spor-cases-bench-", args)
 
     from django.db import transaction
@@ -83,19 +85,19 @@ def main() -> int:
         client.force_login(worker)
         client.get("/forloeb/")  # warm-up: templates, caches
         client.get(f"/forloeb/{mine[0]}/")
-        for _ in range(args.requests // 2):
+        for _ in range(args.requests):
             measure(client, label, "/forloeb/ (PPR, mine)", "/forloeb/")
             measure(client, label, "/forloeb/?lukkede=1 (PPR)", "/forloeb/?lukkede=1")
         for _ in range(args.requests):
             case_id = rng.choice(mine)
             measure(client, label, "/forloeb/<id>/ (PPR)", f"/forloeb/{case_id}/")
-        for _ in range(args.requests // 2):
+        for _ in range(args.requests):
             case_id = rng.choice(mine)
             measure(client, label, "/forloeb/<id>/indsatser/", f"/forloeb/{case_id}/indsatser/")
         boss = Client()
         boss.force_login(lead)
         boss.get("/forloeb/?vis=alle")
-        for _ in range(args.requests // 2):
+        for _ in range(args.requests):
             side = rng.choice([1, 2, 3])
             measure(
                 boss,
@@ -103,7 +105,7 @@ def main() -> int:
                 "/forloeb/?vis=alle&side=N (leder)",
                 f"/forloeb/?vis=alle&lukkede=1&side={side}",
             )
-        for _ in range(args.requests // 2):
+        for _ in range(args.requests):
             measure(boss, label, "/forloeb/<id>/ (leder)", f"/forloeb/{rng.choice(every)}/")
 
     ok = recorder.report(

@@ -200,3 +200,39 @@ def test_the_lead_gives_an_intervention_its_need_areas_and_bad_input_is_refused(
     ok = client.post("/forloeb/indsatsvifte/ny/", form)
     assert ok.status_code == 302, ok.content.decode()[:2000]
     assert Intervention.objects.get(name="Venskabsgruppe").needs == ["emotional", "peer"]
+
+
+def test_the_local_outcomes_pair_the_same_informant_and_the_page_is_the_municipalitys_own(
+    world: World,
+) -> None:
+    case = setup(world)
+    play = Intervention.objects.get(municipality=world.a, name="Legegrupper")
+    # Two more earlier children in the play groups, each followed up by a parent only: no
+    # pair of the outcome informant (a professional), so not counted.
+    ppr = Membership.objects.get(user=world.ppr_a, municipality=world.a)
+    old = Case.objects.create(
+        municipality=world.a,
+        child=world.child_a3,
+        title="Uden opfølgning fra PPR",
+        level=Level.ANTICIPATORY,
+        opened_on=timezone.localdate() - dt.timedelta(days=200),
+        opened_by=ppr,
+    )
+    for _ in range(2):
+        d = Delivery.objects.create(
+            municipality=world.a,
+            case=old,
+            intervention=play,
+            start=timezone.localdate() - dt.timedelta(days=120),
+            status=DeliveryStatus.RUNNING,
+        )
+        response(world, d, Phase.BEFORE, "teacher-4-17", SAD_AND_ALONE).save()
+        response(world, d, Phase.AFTER, "parent-4-17", NEUTRAL).save()
+    html = world.client_for(world.ppr_a).get(f"/forloeb/{case.pk}/indsatser/").content.decode()
+    table = html.split('<table class="local-outcomes">', 1)[1].split("</table>", 1)[0]
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td></tr>', table))
+    assert rows["Legegrupper"] == "12</td><td>6 af 12 (50 %)"
+    # Another municipality's psychologist: the same 404 as for a case that does not exist.
+    other = world.client_for(world.ppr_b)
+    assert other.get(f"/forloeb/{case.pk}/indsatser/").status_code == 404
+    assert other.get("/forloeb/999999/indsatser/").status_code == 404

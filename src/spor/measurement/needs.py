@@ -12,14 +12,19 @@ What is read, and why it may be:
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
+
+from django.db import models
+from django.db.models import BooleanField, Count, F, FilteredRelation, Q, Value, When
 
 from spor import sdq
 from spor.accounts.access import Actor
 from spor.cases import matching
 from spor.cases.models import Case
 from spor.measurement import questionnaire
-from spor.measurement.models import Informant, Phase, Response
+from spor.measurement.models import Informant, Phase, Response, ScoreKey
 
 # The evaluation page's default informant (spor.evaluation.web.forms.DEFAULT_INFORMANT):
 # the same pairs as the evaluation counts.
@@ -54,42 +59,68 @@ def _critical(form: str, norm_set: str) -> float | None:
 
 def past_pairs(actor: Actor, intervention_ids: set[int]) -> list[matching.PastPair]:
     """The municipality's child deliveries of these interventions with a baseline and a
-    follow-up of the default informant (two queries): the baseline's need areas and whether
-    the total improved reliably (the baseline's norm set and informant)."""
+    follow-up of the default informant (two queries, counted in the database): the
+    baseline's need areas and whether the total improved reliably (the baseline's norm set
+    and informant)."""
     if not intervention_ids:
         return []
-    base = Response.objects.filter(
-        municipality_id=actor.municipality_id,
-        informant=OUTCOME_INFORMANT,
-        delivery__case__child__isnull=False,
-        delivery__intervention_id__in=intervention_ids,
+    # Counted in the database, grouped by intervention, baseline bands and improvement, from
+    # plain columns and the few JSON keys wanted: decoding every response's whole ``scores``
+    # in Python made the "iværksæt indsats" page grow with the municipality.
+    after = "delivery__measurement_responses"
+    pairs = (
+        Response.objects.filter(
+            municipality_id=actor.municipality_id,
+            informant=OUTCOME_INFORMANT,
+            phase=Phase.BEFORE,
+            delivery__case__child__isnull=False,
+            delivery__intervention_id__in=intervention_ids,
+            score_total__isnull=False,
+        )
+        .alias(
+            after=FilteredRelation(
+                after,
+                condition=Q(
+                    **{
+                        f"{after}__municipality_id": actor.municipality_id,
+                        f"{after}__phase": Phase.AFTER,
+                        f"{after}__informant": OUTCOME_INFORMANT,
+                    }
+                ),
+            ),
+        )
+        .filter(after__score_total__isnull=False)
+        .alias(change=F("score_total") - F("after__score_total"))
     )
-    after = {
-        d: scores
-        for d, scores in base.filter(phase=Phase.AFTER)
-        .order_by("delivery_id", "pk")
-        .values_list("delivery_id", "scores")
-    }
+    limits = {}
+    for form, norm_set in pairs.order_by().values_list("form", "norm_set").distinct():
+        limit = _critical(form, norm_set)
+        if limit is not None and math.isfinite(limit):
+            limits[form, norm_set] = limit
+    if not limits:
+        return []
+    known = [Q(form=form, norm_set=norm_set) for form, norm_set in limits]
+    improved = models.Case(
+        *(
+            When(Q(form=form, norm_set=norm_set, change__gt=limit), then=Value(True))
+            for (form, norm_set), limit in limits.items()
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    bands = {f"band_{s}": ScoreKey(f"{s}_band", numeric=False) for s in SUBSCALES}
+    rows = (
+        pairs.filter(functools.reduce(operator.or_, known))
+        .annotate(improved=improved, **bands)
+        .order_by()
+        .values("delivery__intervention_id", "improved", *bands)
+        .annotate(n=Count("pk"))
+        .values_list("delivery__intervention_id", "improved", "n", *bands)
+    )
     out = []
-    critical: dict[tuple[str, str], float | None] = {}
-    for delivery_id, intervention_id, form, norm_set, scores in (
-        base.filter(phase=Phase.BEFORE)
-        .order_by("delivery_id", "pk")
-        .values_list("delivery_id", "delivery__intervention_id", "form", "norm_set", "scores")
-    ):
-        post = after.get(delivery_id)
-        if post is None or not scores:
-            continue
-        before_total, after_total = scores.get("total"), post.get("total")
-        if before_total is None or after_total is None:
-            continue
-        key = (form, norm_set)
-        if key not in critical:
-            critical[key] = _critical(form, norm_set)
-        limit = critical[key]
-        if limit is None or not math.isfinite(limit):
-            continue
-        needs = frozenset(matching.sdq_needs(_bands(scores)))
-        improved = float(before_total) - float(after_total) > limit
-        out.append(matching.PastPair(intervention_id, needs, improved))
+    for intervention_id, better, n, *baseline in rows:
+        needs = frozenset(
+            matching.sdq_needs({s: b or None for s, b in zip(SUBSCALES, baseline, strict=True)})
+        )
+        out.extend([matching.PastPair(intervention_id, needs, bool(better))] * n)
     return out
