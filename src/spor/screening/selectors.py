@@ -553,9 +553,16 @@ def _group_counts(
 
 
 def _informed_group_ids(actor: Actor, round: ScreeningRound, groups: list[Group]) -> set[int]:
-    notices = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
+    # Only the notices of these groups and their institutions: a round of a large
+    # municipality has thousands, a page shows a few groups.
+    notices = ParentNotice.objects.filter(
+        Q(group_id__in=[g.pk for g in groups])
+        | Q(institution_id__in={g.institution_id for g in groups}),
+        municipality_id=actor.municipality_id,
+        round=round,
+    )
     group_ids, institution_ids = set(), set()
-    for g, i in notices.values_list("group_id", "institution_id"):
+    for g, i in notices.values_list("group_id", "institution_id").order_by():
         if g:
             group_ids.add(g)
         if i:

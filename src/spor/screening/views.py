@@ -110,9 +110,11 @@ def round_overview(request: HttpRequest, actor: Actor, screeninground_id: int) -
             {"round": round, "lines": sel.group_lines(actor, round)},
         )
     overview = sel.round_overview(actor, round)
-    unrated = Paginator(sel.groups_not_done(actor, round), PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
+    paginator = Paginator(sel.groups_not_done(actor, round), PAGE_SIZE)
+    # The overview's figures already tell how many groups are not done (an open round):
+    # counting them again would read every group of the round.
+    paginator.__dict__["count"] = overview.groups - overview.groups_done if round.is_open else 0
+    unrated = paginator.get_page(request.GET.get("side"))
     unrated_lines = sel.lines_for_stored(actor, round, list(unrated.object_list))
     points = sel.trend(actor)
     return render(
