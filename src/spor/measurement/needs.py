@@ -12,12 +12,9 @@ What is read, and why it may be:
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
 
-from django.db import models
-from django.db.models import BooleanField, Count, F, FilteredRelation, Q, Value, When
+from django.db.models import Count, F, FilteredRelation, Q
 
 from spor import sdq
 from spor.accounts.access import Actor
@@ -59,12 +56,12 @@ def _critical(form: str, norm_set: str) -> float | None:
 
 def past_pairs(actor: Actor, intervention_ids: set[int]) -> list[matching.PastPair]:
     """The municipality's child deliveries of these interventions with a baseline and a
-    follow-up of the default informant (two queries, counted in the database): the
+    follow-up of the default informant (one query, counted in the database): the
     baseline's need areas and whether the total improved reliably (the baseline's norm set
     and informant)."""
     if not intervention_ids:
         return []
-    # Counted in the database, grouped by intervention, baseline bands and improvement, from
+    # Counted in the database, grouped by intervention, norm set, baseline bands and change, from
     # plain columns and the few JSON keys wanted: decoding every response's whole ``scores``
     # in Python made the "iværksæt indsats" page grow with the municipality.
     after = "delivery__measurement_responses"
@@ -90,37 +87,26 @@ def past_pairs(actor: Actor, intervention_ids: set[int]) -> list[matching.PastPa
             ),
         )
         .filter(after__score_total__isnull=False)
-        .alias(change=F("score_total") - F("after__score_total"))
-    )
-    limits = {}
-    for form, norm_set in pairs.order_by().values_list("form", "norm_set").distinct():
-        limit = _critical(form, norm_set)
-        if limit is not None and math.isfinite(limit):
-            limits[form, norm_set] = limit
-    if not limits:
-        return []
-    known = [Q(form=form, norm_set=norm_set) for form, norm_set in limits]
-    improved = models.Case(
-        *(
-            When(Q(form=form, norm_set=norm_set, change__gt=limit), then=Value(True))
-            for (form, norm_set), limit in limits.items()
-        ),
-        default=Value(False),
-        output_field=BooleanField(),
     )
     bands = {f"band_{s}": ScoreKey(f"{s}_band", numeric=False) for s in SUBSCALES}
     rows = (
-        pairs.filter(functools.reduce(operator.or_, known))
-        .annotate(improved=improved, **bands)
+        pairs.annotate(change=F("score_total") - F("after__score_total"), **bands)
         .order_by()
-        .values("delivery__intervention_id", "improved", *bands)
+        .values("delivery__intervention_id", "form", "norm_set", "change", *bands)
         .annotate(n=Count("pk"))
-        .values_list("delivery__intervention_id", "improved", "n", *bands)
+        .values_list("delivery__intervention_id", "form", "norm_set", "change", "n", *bands)
     )
     out = []
-    for intervention_id, better, n, *baseline in rows:
+    critical: dict[tuple[str, str], float | None] = {}
+    for intervention_id, form, norm_set, change, n, *baseline in rows:
+        key = (form, norm_set)
+        if key not in critical:
+            critical[key] = _critical(form, norm_set)
+        limit = critical[key]
+        if limit is None or not math.isfinite(limit):
+            continue
         needs = frozenset(
             matching.sdq_needs({s: b or None for s, b in zip(SUBSCALES, baseline, strict=True)})
         )
-        out.extend([matching.PastPair(intervention_id, needs, bool(better))] * n)
+        out.extend([matching.PastPair(intervention_id, needs, float(change) > limit)] * n)
     return out
