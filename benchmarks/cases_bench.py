@@ -96,7 +96,7 @@ def main() -> int:
             measure(client, label, "/forloeb/<id>/indsatser/", f"/forloeb/{case_id}/indsatser/")
         boss = Client()
         boss.force_login(lead)
-        boss.get("/forloeb/?vis=alle")
+        boss.get("/forloeb/?vis=alle&lukkede=1")  # warm-up, as the PPR's lists above
         for _ in range(args.requests):
             side = rng.choice([1, 2, 3])
             measure(
@@ -104,6 +104,15 @@ def main() -> int:
                 label,
                 "/forloeb/?vis=alle&side=N (leder)",
                 f"/forloeb/?vis=alle&lukkede=1&side={side}",
+            )
+        for _ in range(args.requests):
+            # The last page: OFFSET over all of the municipality's cases (get_page gives
+            # the last for a number past it).
+            measure(
+                boss,
+                label,
+                "/forloeb/?vis=alle&side=sidste (leder)",
+                "/forloeb/?vis=alle&lukkede=1&side=99999",
             )
         for _ in range(args.requests):
             measure(boss, label, "/forloeb/<id>/ (leder)", f"/forloeb/{rng.choice(every)}/")
