@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -99,6 +100,17 @@ def case_list(qs: QuerySet[Case], *, with_closed: bool = False) -> QuerySet[Case
     if not with_closed:
         qs = qs.filter(status=Status.OPEN)
     return qs.prefetch_related(_current_coordinator()).order_by("-opened_on", "-pk")
+
+
+def case_list_page(rows: QuerySet[Case], number: str | None, size: int) -> Page[Case]:
+    """One page of ``rows`` (:func:`case_list`): the page's ids first, along the index of the
+    list's order, then those rows with their relations. Read in one query, a deep page made
+    PostgreSQL join every child of the municipality before skipping to the page (OFFSET
+    3,000: 28 ms, the last page 1.9x the small municipality's)."""
+    ids: Page[int] = Paginator(rows.values_list("pk", flat=True), size).get_page(number)
+    # The ids' paginator gives the count and the page numbers; the rows are the page's.
+    paginator: Any = ids.paginator
+    return Page(list(rows.filter(pk__in=list(ids.object_list))), ids.number, paginator)
 
 
 def get_case_for_user(actor: Actor, case_id: int) -> Case:

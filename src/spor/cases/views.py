@@ -10,7 +10,6 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,8 +84,8 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     show_all = actor.is_lead and request.GET.get("vis") == "alle"
     with_closed = request.GET.get("lukkede") == "1"
     qs = selectors.cases_for(actor) if show_all else selectors.my_cases(actor)
-    page = Paginator(selectors.case_list(qs, with_closed=with_closed), PAGE_SIZE).get_page(
-        request.GET.get("side")
+    page = selectors.case_list_page(
+        selectors.case_list(qs, with_closed=with_closed), request.GET.get("side"), PAGE_SIZE
     )
     _log_list(request, actor, page.object_list, "Liste over forløb")
     return render(
