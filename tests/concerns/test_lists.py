@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from spor.concerns import selectors, views
 from spor.concerns.models import Concern, Outcome, State
+from spor.lib import paging
 from spor.registry.models import Enrolment
-from spor.web import paging
 from tests import factories as f
 from tests.concerns.helpers import days, member
 from tests.conftest import World

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Purpose
+from spor.lib import paging
 from spor.screening import services, views
 from spor.screening.models import (
     Assessment,
@@ -18,7 +19,6 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
-from spor.web import paging
 from tests import factories as f
 from tests.conftest import World
 from tests.screening.helpers import ALL_GREEN, screening_log

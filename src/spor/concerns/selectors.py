@@ -28,11 +28,11 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
 from spor.concerns.models import OPEN_STATES, Category, Concern, ConcernEvent, Outcome, State
+from spor.lib.paging import COUNT_CAP as COUNT_CAP
+from spor.lib.paging import CappedPage, capped_page
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import current_on, own_group_ids
-from spor.web.paging import COUNT_CAP as COUNT_CAP
-from spor.web.paging import CappedPage, capped_page
 
 
 def _with_relations(qs: QuerySet[Concern]) -> QuerySet[Concern]:
@@ -166,7 +166,7 @@ def concern_rows(qs: QuerySet[Concern], today: dt.date) -> list[ConcernRow]:
     return rows
 
 
-# A concern list's page (one pager helper for every capped list: spor.web.paging).
+# A concern list's page (one pager helper for every capped list: spor.lib.paging).
 ConcernPage = CappedPage[ConcernRow]
 
 

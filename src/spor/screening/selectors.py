@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
+from spor.lib import paging
 from spor.registry import selectors as registry
 from spor.registry.models import Child, Enrolment, Group, Institution
 from spor.registry.selectors import own_group_ids
@@ -45,7 +46,6 @@ from spor.screening.models import (
     RoundGroup,
     ScreeningRound,
 )
-from spor.web import paging
 
 # ---------------------------------------------------------------------------- who may
 

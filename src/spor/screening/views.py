@@ -21,6 +21,7 @@ from spor.accounts.access import Actor
 from spor.accounts.decorators import actor_required, lead_required
 from spor.audit.models import Action, Purpose
 from spor.audit.services import access_log_record
+from spor.lib import paging
 from spor.lib.ids import parse_id
 from spor.ops.proxies import request_context
 from spor.registry import selectors as registry
@@ -29,7 +30,6 @@ from spor.screening import areas, charts, forms, services
 from spor.screening import selectors as sel
 from spor.screening.models import ScreeningRound
 from spor.screening.services import ScreeningError
-from spor.web import paging
 
 AGREEMENT = "faelles"
 PAGE_SIZE = 50
