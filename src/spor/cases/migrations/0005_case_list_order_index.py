@@ -1,14 +1,6 @@
-from typing import Any
-
 from django.db import migrations, models
 
-
-def analyze_on_sqlite(apps: Any, schema_editor: Any) -> None:
-    """SQLite plans by the statistics ``ANALYZE`` keeps per index, and a new index comes
-    without them: a database in use could then take it for other case queries (see
-    concerns 0006). PostgreSQL keeps statistics per column."""
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("ANALYZE cases_case")
+from spor.lib.dbstats import analyze_on_sqlite
 
 
 class Migration(migrations.Migration):
@@ -23,5 +15,5 @@ class Migration(migrations.Migration):
                 fields=["municipality", "opened_on", "id"], name="case_muni_opened_id"
             ),
         ),
-        migrations.RunPython(analyze_on_sqlite, migrations.RunPython.noop),
+        analyze_on_sqlite("cases_case"),
     ]

@@ -1,17 +1,10 @@
-from typing import Any
+"""The registry's new enrolment index (municipality, start, id, child) came without SQLite's
+statistics, and a database in use then chose it for "current enrolments of these groups": a
+teacher's concern lists scanned every started enrolment of the municipality."""
 
 from django.db import migrations
 
-
-def analyze_on_sqlite(apps: Any, schema_editor: Any) -> None:
-    """SQLite plans by the statistics ``ANALYZE`` keeps per index. The registry's new
-    enrolment index (municipality, start, id, child) came without them, and a database that
-    has been in use (the benchmarks' ``--reuse``) then chose it for "current enrolments of
-    these groups": a teacher's concern lists scanned every enrolment of the municipality
-    that had started (200 ms at 60,000 children, 4× the small municipality's). PostgreSQL
-    keeps statistics per column (no need)."""
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("ANALYZE registry_enrolment")
+from spor.lib.dbstats import analyze_on_sqlite
 
 
 class Migration(migrations.Migration):
@@ -20,4 +13,4 @@ class Migration(migrations.Migration):
         ("registry", "0003_enrolment_start_index"),
     ]
 
-    operations = [migrations.RunPython(analyze_on_sqlite, migrations.RunPython.noop)]
+    operations = [analyze_on_sqlite("registry_enrolment")]
