@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -111,3 +112,64 @@ def test_children_written_by_the_import_are_found_at_once(world: World) -> None:
     lead.post("/import/", {"fil": SimpleUploadedFile("boern.csv", data)})
     assert "Dalgaard, Bo" in search(lead, "dalgaard")
     assert "Ingen børn fundet" in search(lead, "dahl")
+
+
+def _big_file(n: int) -> bytes:
+    """``n`` new children (synthetic CPR numbers, born 2010-2011), every name its own."""
+    header = "cpr;fornavn;efternavn;institution;institutionstype;gruppe;skoleaar;klassetrin;fra"
+    lines = [header]
+    for i in range(n):
+        day = dt.date(2010, 1, 1) + dt.timedelta(days=i)
+        group = "Aby Skole;skole;3.A;2026/27;3;2026-08-01"
+        lines.append(f"{day:%d%m%y}-4{i:03d};Barn{i:04d};Stor{i:04d}ø;{group}")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_a_big_import_fills_the_search_at_once_and_later_writes_are_still_found(
+    world: World,
+) -> None:
+    # From spor.lib.bulk.MANY (500) new children, SQLite's search table is filled in one
+    # statement after the insert rather than by its trigger per row (registry services).
+    lead = world.client_for(world.lead_a)
+    data = _big_file(600)
+    response = lead.post("/import/", {"fil": SimpleUploadedFile("boern.csv", data)})
+    assert "Importen er gemt" in response.content.decode()
+    for i in (0, 299, 599):
+        html = search(lead, f"barn{i:04d} stor{i:04d}Ø")
+        assert f"Stor{i:04d}ø, Barn{i:04d}" in html, i
+    assert "Barn0001" not in search(lead, "barn0000")
+    # The search table holds each child once (not once from the trigger and once more).
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM registry_child_name WHERE registry_child_name MATCH %s",
+                ['"Barn0"'],
+            )
+            assert cursor.fetchone() == (600,)
+    # The trigger is back for every other writer: a child made afterwards is found, and so
+    # is one written by a small import (the ordinary insert).
+    f.child(world.a, "010120-4001", "Trine", "Efterimport")
+    assert "Efterimport, Trine" in search(lead, "efterimp")
+    small = _big_file(1).replace(b"Barn0000", b"Lille").replace(b"010110-4000", b"020215-4002")
+    lead.post("/import/", {"fil": SimpleUploadedFile("boern.csv", small)})
+    assert "Stor0000ø, Lille" in search(lead, "lille")
+
+
+def test_a_big_import_that_fails_after_its_children_leaves_the_search_as_it_was(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spor.registry import services
+
+    def broken(**kwargs: object) -> int:
+        raise RuntimeError("the access log is down")
+
+    monkeypatch.setattr(services, "access_log_record", broken)
+    lead = world.client_for(world.lead_a)
+    lead.raise_request_exception = False
+    response = lead.post("/import/", {"fil": SimpleUploadedFile("boern.csv", _big_file(600))})
+    assert response.status_code == 500
+    monkeypatch.undo()
+    assert "Ingen børn fundet" in search(lead, "barn0001")
+    # The trigger was not lost with the rollback: new children are still found.
+    f.child(world.a, "010120-4001", "Trine", "Efterfejl")
+    assert "Efterfejl, Trine" in search(lead, "efterfejl")

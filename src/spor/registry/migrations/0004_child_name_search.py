@@ -3,8 +3,10 @@ does not read every child of the municipality with ``LIKE '%word%'`` (docs/scali
 
 SQLite: an FTS5 table with the ``trigram`` tokenizer (substring match, case folded, also
 æøå) over the first and last name, keyed by the child's id. Triggers keep it in step with
-``registry_child``, so every write path (the import's bulk insert, services, the demo, the
-organisation sync, retention's deletes) is covered without code.
+``registry_child``, so every write path (services, the demo, the organisation sync,
+retention's deletes) is covered without code. The import's bulk insert of many children is the
+one exception: it drops the insert trigger inside its transaction, fills the table in one
+statement and makes the trigger again from its stored SQL (``registry.services``, session 8).
 
 PostgreSQL: nothing here. GIN trigram indexes (``pg_trgm``) were tried and are of no use
 under row-level security: the planner may not evaluate a user's condition before the
