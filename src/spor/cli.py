@@ -2,17 +2,51 @@
 
 Sub-commands that need no database (``spor sdq …``) import no Django; the rest go through
 Django's management commands (``spor manage …``) so that they share the web app's settings.
+Each sub-command group is imported only when it is called (or listed by ``--help``): ``spor
+sdq score`` does not pay for the archive's commands, nor ``spor manage`` for NumPy and
+PyArrow (a command's start is part of its time: ``benchmarks/sdq_cli_bench.py``).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import Any
 
 import click
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """A group whose sub-commands named in ``lazy`` (name → ``module:attribute``) are
+    imported when first asked for."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy and cmd_name not in self.commands:
+            module, _, attr = self._lazy[cmd_name].partition(":")
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except ImportError:  # pragma: no cover - the SDQ engine is part of every install
+                return None
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_LazyGroup,
+    lazy={
+        "sdq": "spor.sdq.cli:sdq",
+        "backup": "spor.archive.cli:backup",
+        "restore": "spor.archive.cli:restore",
+    },
+)
 @click.version_option(package_name="spor")
 def main() -> None:
     """Spor: opsporing, bekymring, forløb, måling og evaluering for PPR."""
@@ -30,20 +64,6 @@ def manage(args: tuple[str, ...]) -> None:
 
     execute_from_command_line(["spor manage", *args])
 
-
-def _register_optional_groups() -> None:
-    try:
-        from spor.sdq.cli import sdq
-    except ImportError:  # pragma: no cover - the SDQ engine is part of every install
-        return
-    main.add_command(sdq)
-    from spor.archive.cli import backup, restore
-
-    main.add_command(backup)
-    main.add_command(restore)
-
-
-_register_optional_groups()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

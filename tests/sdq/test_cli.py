@@ -168,3 +168,9 @@ def test_semicolon_csv_to_stdout_and_form_without_norms(tmp_path):
 def test_listings(cmd):
     res = run([cmd])
     assert res.exit_code == 0 and ("parent-4-17" in res.output or "uk-3band@1" in res.output)
+
+
+def test_the_help_of_form_lists_the_shipped_forms():
+    result = CliRunner().invoke(sdq, ["score", "--help"])
+    assert result.exit_code == 0
+    assert "parent-4-17" in result.output and "teacher-2-4" in result.output

@@ -328,9 +328,36 @@ def _shipped_instruments() -> dict[str, Instrument]:
     out: dict[str, Instrument] = {}
     for entry in sorted(_data_dir("instruments").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".json"):
-            inst = parse_instrument(_read_json(entry, "skemafilen"), source=entry.name)
+            inst = _parse_shipped(entry)
             out[inst.form] = inst
     return dict(sorted(out.items()))
+
+
+def _shipped_instrument(form: str) -> Instrument | None:
+    """The shipped form ``form`` from its own file (``sdq-<form>.json``) without reading the
+    others: a command that scores one form starts without parsing all eight. ``None`` if
+    there is no such file or it holds another form (:func:`load_instrument` then looks
+    through them all)."""
+    if not form.replace("-", "").isalnum():
+        return None
+    entry = _data_dir("instruments").joinpath(f"sdq-{form}.json")
+    if not entry.is_file():
+        return None
+    inst = _parse_shipped(entry)
+    return inst if inst.form == form else None
+
+
+_PARSED: dict[str, Instrument] = {}
+"""The shipped forms parsed so far, by file name: one object per form however it was asked
+for (its engine tables are built once, ``Instrument._plan``)."""
+
+
+def _parse_shipped(entry: Any) -> Instrument:
+    inst = _PARSED.get(entry.name)
+    if inst is None:
+        parsed = parse_instrument(_read_json(entry, "skemafilen"), source=entry.name)
+        inst = _PARSED.setdefault(entry.name, parsed)
+    return inst
 
 
 def list_forms() -> list[str]:
@@ -342,8 +369,11 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """A shipped form by name (``parent-4-17`` or ``sdq-parent-4-17``) or a definition file."""
     if isinstance(name_or_path, Instrument):
         return name_or_path
-    shipped = _shipped_instruments()
     text = str(name_or_path)
+    one = _shipped_instrument(text)
+    if one is not None:
+        return one
+    shipped = _shipped_instruments()
     if text in shipped:
         return shipped[text]
     for inst in shipped.values():
