@@ -77,3 +77,12 @@ def test_a_demo_teacher_in_a_rated_group_sees_her_grid(sporby: Municipality) -> 
 
 def test_generating_twice_adds_nothing(sporby: Municipality) -> None:
     assert demo.generate(sporby, rng=random.Random(2), today=timezone.localdate()) == {}
+
+
+def test_the_demos_institution_figures_equal_a_recount(sporby: Municipality) -> None:
+    # The demo bulk-inserts its groups' figures and notices; the triggers kept each
+    # institution's row (screening migration 0004).
+    from tests.screening.test_round_institution import recount, stored
+
+    for r in ScreeningRound.objects.filter(municipality=sporby):
+        assert stored(r) == recount(r) and stored(r)

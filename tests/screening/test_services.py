@@ -369,9 +369,9 @@ def test_the_overview_counts_by_colour_per_institution_and_lists_unrated_groups(
     assert line.counts.enrolled == 2
     assert overview.groups == 2 and overview.groups_done == 1 and overview.groups_informed == 1
     r = world.extra["round"]
-    not_done = list(sel.groups_not_done(actor_for(world.ppr_a, world.a), r))
+    not_done = list(sel.groups_not_done(actor_for(world.ppr_a, world.a), r, overview))
     assert [rg.group for rg in not_done] == [world.class_a2]
-    assert sel.groups_not_done(actor_for(world.teacher_a, world.a), r).count() == 0
+    assert sel.groups_not_done(actor_for(world.teacher_a, world.a), r, overview).count() == 0
 
 
 def test_a_notice_for_the_whole_institution_counts_every_group_of_it_informed_once(

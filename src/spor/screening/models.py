@@ -99,6 +99,44 @@ class RoundGroup(TenantModel):
         ]
 
 
+class RoundInstitution(TenantModel):
+    """An institution's figures in a round: the sums of its groups' :class:`RoundGroup`
+    figures, how many of its groups are done (every child agreed) and how many have their
+    parents informed (a :class:`ParentNotice` for the group or the institution).
+
+    Kept by database triggers (migration 0004) on ``screening_roundgroup`` and
+    ``screening_parentnotice``, in the writing transaction: every writer (the services, the
+    demo's bulk inserts, retention's deletes, raw SQL) is covered without code, and the
+    round's overview reads one row per institution instead of summing every group of the
+    round (docs/scaling.md, "The round overview on PostgreSQL (session 8)")."""
+
+    round = models.ForeignKey(ScreeningRound, on_delete=models.CASCADE, related_name="institutions")
+    institution = models.ForeignKey(
+        "registry.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    groen = models.PositiveIntegerField(default=0)
+    gul = models.PositiveIntegerField(default=0)
+    roed = models.PositiveIntegerField(default=0)
+    own_only = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+    groups = models.PositiveIntegerField(default=0)
+    groups_done = models.PositiveIntegerField(default=0)
+    groups_informed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "institution i trivselsrunde"
+        verbose_name_plural = "institutioner i trivselsrunder"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "round", "institution"], name="round_institution_unique"
+            )
+        ]
+        indexes = [
+            # The trend of one institution over the rounds.
+            models.Index(fields=["municipality", "institution"], name="round_institution_inst"),
+        ]
+
+
 class Assessment(TenantModel):
     """One rating of one child in one round: a staff member's own (``rater`` set) or the
     team's agreement (``is_agreement``), which is the child's position."""

@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -44,6 +44,7 @@ from spor.screening.models import (
     ParentNotice,
     Recipient,
     RoundGroup,
+    RoundInstitution,
     ScreeningRound,
 )
 
@@ -587,19 +588,71 @@ def lines_for_groups(actor: Actor, round: ScreeningRound, groups: list[Group]) -
     return [GroupLine(g, counts.get(g.pk, Counts()), g.pk in informed) for g in groups]
 
 
-def groups_not_done(actor: Actor, round: ScreeningRound) -> QuerySet[RoundGroup]:
+class NotDoneGroups:
     """The groups of an open round where some child has no agreed position yet, for the
     overview (PPR): their rows in the round, with their stored counts and institution, by
-    institution and name."""
+    institution name and group name. A sequence for the overview's pager: its length is
+    the overview's figures' (each institution's groups less those done), and a page reads
+    only the groups of the institutions it spans (by those figures), not every group of
+    the round."""
+
+    def __init__(self, actor: Actor, round: ScreeningRound, overview: Overview) -> None:
+        self.actor, self.round = actor, round
+        # (institution, groups not done), in the overview's order: by name.
+        self.spans = [
+            (line.institution.pk, line.groups - line.groups_done)
+            for line in overview.institutions
+            if line.groups > line.groups_done
+        ]
+        self.ordered = True
+
+    def count(self) -> int:
+        return sum(n for _, n in self.spans)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[RoundGroup]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, part: int) -> RoundGroup: ...
+
+    @overload
+    def __getitem__(self, part: slice) -> list[RoundGroup]: ...
+
+    def __getitem__(self, part: int | slice) -> RoundGroup | list[RoundGroup]:
+        if isinstance(part, int):
+            return self[part : part + 1][0]
+        assert part.step is None, part
+        start, stop = part.start or 0, part.stop if part.stop is not None else self.count()
+        wanted: list[int] = []
+        skipped = seen = 0
+        for institution_id, n in self.spans:
+            if seen + n > start and seen < stop:
+                if not wanted:
+                    skipped = seen
+                wanted.append(institution_id)
+            seen += n
+        if not wanted:
+            return []
+        rows: list[RoundGroup] = list(
+            _stored(self.actor, self.round)
+            .filter(group__institution_id__in=wanted)
+            .exclude(_DONE)
+            .select_related("group__institution")
+            .order_by(
+                "group__institution__name", "group__institution_id", "group__name", "group_id"
+            )
+        )
+        return rows[start - skipped : stop - skipped]
+
+
+def groups_not_done(actor: Actor, round: ScreeningRound, overview: Overview) -> NotDoneGroups:
+    """:class:`NotDoneGroups` of the round (none for a closed round, or for staff)."""
     if not (round.is_open and actor.sees_whole_municipality):
-        return RoundGroup.objects.none()
-    return (
-        _stored(actor, round)
-        .annotate(rated=_RATED)
-        .exclude(_DONE)
-        .select_related("group__institution")
-        .order_by("group__institution__name", "group__name", "group_id")
-    )
+        overview = Overview(Counts(), [], 0, 0, 0)
+    return NotDoneGroups(actor, round, overview)
 
 
 def lines_for_stored(
@@ -627,47 +680,37 @@ class Overview:
 
 
 def round_overview(actor: Actor, round: ScreeningRound) -> Overview:
-    """The municipality's round in figures, per institution (no children). One query
-    over the stored figures, whatever the size of the municipality."""
-    # Groups whose parents are informed: a notice for the group or for its institution
-    # (two uncorrelated IN lists; an EXISTS with OR per group is slow).
-    notices = ParentNotice.objects.filter(municipality_id=actor.municipality_id, round=round)
-    informed_q = Q(group_id__in=notices.filter(group__isnull=False).values("group_id")) | Q(
-        group__institution_id__in=notices.filter(institution__isnull=False).values("institution_id")
-    )
+    """The municipality's round in figures, per institution (no children). One query over
+    the institutions' stored figures (:class:`RoundInstitution`, kept by triggers), one row
+    per institution, whatever the number of groups and children."""
     rows = (
-        _stored(actor, round)
-        .annotate(rated=_RATED)
-        .values("group__institution_id", "group__institution__name")
-        .annotate(
-            s_groen=Sum("groen"),
-            s_gul=Sum("gul"),
-            s_roed=Sum("roed"),
-            s_own=Sum("own_only"),
-            s_enrolled=Sum("enrolled"),
-            n_groups=Count("id"),
-            n_done=Count("id", filter=_DONE),
-            n_informed=Count("id", filter=informed_q),
+        RoundInstitution.objects.filter(
+            municipality_id=actor.municipality_id, round=round, groups__gt=0
         )
-        .order_by("group__institution__name")
+        .values_list(
+            "institution_id",
+            "institution__name",
+            "groen",
+            "gul",
+            "roed",
+            "own_only",
+            "enrolled",
+            "groups",
+            "groups_done",
+            "groups_informed",
+        )
+        .order_by("institution__name", "institution_id")
     )
     total = Counts()
     lines = []
     groups = done = informed = 0
-    for r in rows:
-        informed += r["n_informed"]
-        counts = Counts(r["s_groen"], r["s_gul"], r["s_roed"], r["s_own"], r["s_enrolled"])
+    for pk, name, groen, gul, roed, own_only, enrolled, n_groups, n_done, n_informed in rows:
+        counts = Counts(groen, gul, roed, own_only, enrolled)
         total.add(counts)
-        groups += r["n_groups"]
-        done += r["n_done"]
-        lines.append(
-            InstitutionLine(
-                InstitutionRef(r["group__institution_id"], r["group__institution__name"]),
-                counts,
-                r["n_groups"],
-                r["n_done"],
-            )
-        )
+        groups += n_groups
+        done += n_done
+        informed += n_informed
+        lines.append(InstitutionLine(InstitutionRef(pk, name), counts, n_groups, n_done))
     return Overview(total, lines, groups, done, informed)
 
 
@@ -679,11 +722,11 @@ class TrendPoint:
 
 def trend(actor: Actor, institution: Institution | None = None) -> list[TrendPoint]:
     """Agreed positions per round, oldest first (the municipality, or one institution).
-    Two queries, over the stored figures of the rounds' groups."""
+    Two queries, over the stored figures of the rounds' institutions."""
     rounds = list(rounds_for(actor).order_by("starts", "id"))
-    stored = RoundGroup.objects.filter(municipality_id=actor.municipality_id)
+    stored = RoundInstitution.objects.filter(municipality_id=actor.municipality_id)
     if institution is not None:
-        stored = stored.filter(group__institution=institution)
+        stored = stored.filter(institution=institution)
     counts: dict[int, Counts] = defaultdict(Counts)
     for round_id, groen, gul, roed in (
         stored.values("round_id")

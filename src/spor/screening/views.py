@@ -28,7 +28,7 @@ from spor.registry import selectors as registry
 from spor.registry.models import Group
 from spor.screening import areas, charts, forms, services
 from spor.screening import selectors as sel
-from spor.screening.models import ScreeningRound
+from spor.screening.models import RoundGroup, ScreeningRound
 from spor.screening.services import ScreeningError
 
 AGREEMENT = "faelles"
@@ -110,10 +110,11 @@ def round_overview(request: HttpRequest, actor: Actor, screeninground_id: int) -
             {"round": round, "lines": sel.group_lines(actor, round)},
         )
     overview = sel.round_overview(actor, round)
-    paginator = Paginator(sel.groups_not_done(actor, round), PAGE_SIZE)
-    # The overview's figures already tell how many groups are not done (an open round):
-    # counting them again would read every group of the round.
-    paginator.__dict__["count"] = overview.groups - overview.groups_done if round.is_open else 0
+    # The overview's figures tell how many groups of each institution are not done: the
+    # pager counts and pages by them, without reading every group of the round.
+    paginator: Paginator[RoundGroup] = Paginator(
+        sel.groups_not_done(actor, round, overview), PAGE_SIZE
+    )
     unrated = paginator.get_page(request.GET.get("side"))
     unrated_lines = sel.lines_for_stored(actor, round, list(unrated.object_list))
     points = sel.trend(actor)
