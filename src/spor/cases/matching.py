@@ -259,12 +259,15 @@ LOCAL_CAVEAT_DA = (
 
 @dataclass(frozen=True)
 class PastPair:
-    """One earlier delivery with a before and an after measurement (no child in it)."""
+    """Earlier deliveries (``n`` of them) of one intervention with a before and an after
+    measurement, the same baseline needs and the same outcome (no child in it)."""
 
     intervention_id: int
     baseline_needs: frozenset[str]
     improved: bool
     """A reliable improvement of the total difficulties score."""
+    n: int = 1
+    """How many such deliveries (the database counts them; docs/scaling.md)."""
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,7 @@ def local_outcomes(
     counts: dict[int, list[int]] = {}
     for p in similar(pairs, need):
         row = counts.setdefault(p.intervention_id, [0, 0])
-        row[0 if p.improved else 1] += 1
+        row[0 if p.improved else 1] += p.n
     if not counts:
         return {}
     ids = sorted(counts)

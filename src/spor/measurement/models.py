@@ -280,3 +280,63 @@ class LicensedWording(TenantModel):
 
     def __str__(self) -> str:
         return self.form
+
+
+class OutcomePair(TenantModel):
+    """One earlier delivery with a before and an after response of the evaluation's default
+    informant, as the local outcomes count it. Kept by the database's triggers, never by
+    code (:mod:`spor.measurement.outcomes`); no foreign key to the delivery, so that deleting
+    one is the triggers' business alone."""
+
+    delivery_id = models.BigIntegerField("iværksat indsats", primary_key=True)
+    intervention_id = models.BigIntegerField("indsats")
+    emotional = models.BooleanField("følelsesmæssige symptomer ved start")
+    peer = models.BooleanField("problemer med jævnaldrende ved start")
+    conduct = models.BooleanField("adfærdsproblemer ved start")
+    hyperactivity = models.BooleanField("hyperaktivitet/opmærksomhed ved start")
+    prosocial = models.BooleanField("få prosociale styrker ved start")
+    improved = models.BooleanField("pålideligt bedre (samlet score)")
+
+    class Meta:
+        verbose_name = "før/efter-par"
+        verbose_name_plural = "før/efter-par"
+
+    def __str__(self) -> str:
+        return f"Før/efter-par {self.pk}"
+
+
+class OutcomeCount(TenantModel):
+    """How many :class:`OutcomePair` rows have this municipality, intervention, baseline
+    needs and outcome: what the "iværksæt indsats" page reads (at most 64 rows per
+    intervention). Kept by the database's triggers (:mod:`spor.measurement.outcomes`)."""
+
+    intervention_id = models.BigIntegerField("indsats")
+    emotional = models.BooleanField("følelsesmæssige symptomer ved start")
+    peer = models.BooleanField("problemer med jævnaldrende ved start")
+    conduct = models.BooleanField("adfærdsproblemer ved start")
+    hyperactivity = models.BooleanField("hyperaktivitet/opmærksomhed ved start")
+    prosocial = models.BooleanField("få prosociale styrker ved start")
+    improved = models.BooleanField("pålideligt bedre (samlet score)")
+    n = models.IntegerField("antal")
+
+    class Meta:
+        verbose_name = "antal før/efter-par"
+        verbose_name_plural = "antal før/efter-par"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "municipality",
+                    "intervention_id",
+                    "emotional",
+                    "peer",
+                    "conduct",
+                    "hyperactivity",
+                    "prosocial",
+                    "improved",
+                ],
+                name="measurement_outcome_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Antal før/efter-par {self.pk}"

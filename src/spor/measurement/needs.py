@@ -12,16 +12,10 @@ What is read, and why it may be:
 
 from __future__ import annotations
 
-import math
-
-from django.db.models import Count, F, FilteredRelation, Q
-
-from spor import sdq
 from spor.accounts.access import Actor
 from spor.cases import matching
 from spor.cases.models import Case
-from spor.measurement import questionnaire
-from spor.measurement.models import Informant, Phase, Response, ScoreKey
+from spor.measurement.models import Informant, OutcomeCount, Phase, Response
 
 # The evaluation page's default informant (spor.evaluation.web.forms.DEFAULT_INFORMANT):
 # the same pairs as the evaluation counts.
@@ -46,67 +40,30 @@ def baseline_bands(actor: Actor, case: Case) -> dict[str, str | None]:
     return bands
 
 
-def _critical(form: str, norm_set: str) -> float | None:
-    try:
-        p = sdq.rci_details(questionnaire.sdq_informant(form), "total", norm_set.split("@", 1)[0])
-    except sdq.SDQError:
-        return None
-    return p.critical_change
-
-
 def past_pairs(actor: Actor, intervention_ids: set[int]) -> list[matching.PastPair]:
     """The municipality's child deliveries of these interventions with a baseline and a
-    follow-up of the default informant (one query, counted in the database): the
-    baseline's need areas and whether the total improved reliably (the baseline's norm set
-    and informant)."""
+    follow-up of the default informant, counted: the baseline's need areas and whether the
+    total improved reliably (the baseline's norm set and informant). Read from the counts
+    the database keeps on every write (:mod:`spor.measurement.outcomes`): at most 64 rows
+    per intervention, whatever the municipality's size."""
     if not intervention_ids:
         return []
-    # Counted in the database, grouped by intervention, norm set, baseline bands and change, from
-    # plain columns and the few JSON keys wanted: decoding every response's whole ``scores``
-    # in Python made the "iværksæt indsats" page grow with the municipality.
-    after = "delivery__measurement_responses"
-    pairs = (
-        Response.objects.filter(
-            municipality_id=actor.municipality_id,
-            informant=OUTCOME_INFORMANT,
-            phase=Phase.BEFORE,
-            delivery__case__child__isnull=False,
-            delivery__intervention_id__in=intervention_ids,
-            score_total__isnull=False,
-        )
-        .alias(
-            after=FilteredRelation(
-                after,
-                condition=Q(
-                    **{
-                        f"{after}__municipality_id": actor.municipality_id,
-                        f"{after}__phase": Phase.AFTER,
-                        f"{after}__informant": OUTCOME_INFORMANT,
-                    }
-                ),
-            ),
-        )
-        .filter(after__score_total__isnull=False)
-    )
-    bands = {f"band_{s}": ScoreKey(f"{s}_band", numeric=False) for s in SUBSCALES}
     rows = (
-        pairs.annotate(change=F("score_total") - F("after__score_total"), **bands)
+        OutcomeCount.objects.filter(
+            municipality_id=actor.municipality_id,
+            intervention_id__in=intervention_ids,
+            n__gt=0,
+        )
         .order_by()
-        .values("delivery__intervention_id", "form", "norm_set", "change", *bands)
-        .annotate(n=Count("pk"))
-        .values_list("delivery__intervention_id", "form", "norm_set", "change", "n", *bands)
+        .values_list("intervention_id", "improved", "n", *SUBSCALES)
     )
     out = []
-    critical: dict[tuple[str, str], float | None] = {}
-    for intervention_id, form, norm_set, change, n, *baseline in rows:
-        key = (form, norm_set)
-        if key not in critical:
-            critical[key] = _critical(form, norm_set)
-        limit = critical[key]
-        if limit is None or not math.isfinite(limit):
-            continue
+    for intervention_id, improved, n, *raised in rows:
         needs = frozenset(
-            matching.sdq_needs({s: b or None for s, b in zip(SUBSCALES, baseline, strict=True)})
+            need
+            for scale, flag in zip(SUBSCALES, raised, strict=True)
+            if flag
+            for need in matching.SDQ_NEEDS[scale]
         )
-        out.extend([matching.PastPair(intervention_id, needs, float(change) > limit)] * n)
+        out.append(matching.PastPair(intervention_id, needs, bool(improved), n))
     return out
