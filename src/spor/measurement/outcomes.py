@@ -308,6 +308,19 @@ def _installed(cursor: Any, vendor: str) -> bool:
     return dict(cursor.fetchall()) == _sqlite()
 
 
+def uninstall(schema_editor: Any) -> None:
+    """Drop the triggers (migration 0005 backwards, before its tables go)."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for name, (_, table, _, _) in PG_TRIGGERS.items():
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        for function in _pg_functions():
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    elif vendor == "sqlite":
+        for name in _sqlite():
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def _tables_exist(connection: Any) -> bool:
     names = set(connection.introspection.table_names())
     return {PAIRS, COUNTS, "measurement_response", "cases_delivery", "cases_case"} <= names
