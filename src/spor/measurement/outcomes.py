@@ -202,9 +202,13 @@ def _sqlite() -> dict[str, str]:
 
 
 def _pg_refresh() -> str:
+    # One delivery at a time: with a scalar parameter PL/pgSQL keeps one generic plan for the
+    # session; with an array it planned the statement again for every row (~2.5 ms a row).
     return (
-        f"DELETE FROM {PAIRS} WHERE delivery_id = ANY (deliveries); "
-        f"{_insert('postgresql', 'b.delivery_id = ANY (deliveries)')};"
+        "FOREACH one IN ARRAY deliveries LOOP\n"
+        f"    DELETE FROM {PAIRS} WHERE delivery_id = one;\n"
+        f"    {_insert('postgresql', 'b.delivery_id = one')};\n"
+        "  END LOOP;"
     )
 
 
@@ -213,7 +217,7 @@ def _pg_functions() -> dict[str, str]:
     on = f"'{INFORMANT}'"
     return {
         f"{PREFIX}response_changed": (
-            "\nDECLARE deliveries bigint[] := '{}';\nBEGIN\n"
+            "\nDECLARE deliveries bigint[] := '{}'; one bigint;\nBEGIN\n"
             "IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
             f"  IF OLD.informant = {on} THEN deliveries := deliveries || OLD.delivery_id; END IF;\n"
             "END IF;\n"
@@ -224,7 +228,7 @@ def _pg_functions() -> dict[str, str]:
             "RETURN NULL;\nEND\n"
         ),
         f"{PREFIX}delivery_changed": (
-            "\nDECLARE deliveries bigint[];\nBEGIN\n"
+            "\nDECLARE deliveries bigint[]; one bigint;\nBEGIN\n"
             "IF TG_OP = 'DELETE' THEN\n"
             f"  DELETE FROM {PAIRS} WHERE delivery_id = OLD.id;\n"
             "ELSE\n"
@@ -232,7 +236,7 @@ def _pg_functions() -> dict[str, str]:
             "END IF;\nRETURN NULL;\nEND\n"
         ),
         f"{PREFIX}case_changed": (
-            "\nDECLARE deliveries bigint[];\nBEGIN\n"
+            "\nDECLARE deliveries bigint[]; one bigint;\nBEGIN\n"
             "deliveries := ARRAY(SELECT id FROM cases_delivery WHERE case_id = NEW.id);\n"
             f"{_pg_refresh()}\nRETURN NULL;\nEND\n"
         ),
