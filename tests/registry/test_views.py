@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from spor.registry.models import Child
 from tests import factories as f
 from tests.conftest import World
 
@@ -105,3 +108,63 @@ def test_the_screens_are_danish(world: World) -> None:
     client = world.client_for(world.lead_a)
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Spring til indhold" in html and "Skip to content" not in html
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'href="/boern/(\d+)/"', html)]
+
+
+def _link(html: str, label: str) -> str:
+    """The query string of the pager's link named ``label`` ("Næste", "Forrige")."""
+    for href, text in re.findall(r'<a href="\?([^"]*)">([^<]*)</a>', html):
+        if label in text:
+            return href.replace("&amp;", "&")
+    raise AssertionError(f"no {label} link")
+
+
+def test_the_child_lists_pages_follow_each_other_by_key(world: World) -> None:
+    """The list's own links read the next page from the last child shown (``efter``) and
+    the previous from the first (``foer``): every child once, in the list's order, forwards
+    and back, with the page numbers and the count."""
+    for n in range(120):
+        # Many children of the same name: the order within a name is the id.
+        f.child(world.a, f"0101{n % 10 + 10:02d}-4{n:03d}", f"Barn{n % 7}", "Test")
+    client = world.client_for(world.lead_a)
+    everyone = list(
+        Child.objects.filter(municipality=world.a)
+        .order_by("last_name", "first_name", "id")
+        .values_list("pk", flat=True)
+    )
+    pages, html = [], client.get("/boern/").content.decode()
+    while True:
+        pages.append(_ids(html))
+        assert f"Side {len(pages)} af 3" in html and "123 børn" in html
+        if "Næste" not in html:
+            break
+        query = _link(html, "Næste")
+        assert f"efter={pages[-1][-1]}" in query
+        html = client.get(f"/boern/?{query}").content.decode()
+    assert [pk for page in pages for pk in page] == everyone
+    for number in (2, 1):
+        query = _link(html, "Forrige")
+        html = client.get(f"/boern/?{query}").content.decode()
+        assert _ids(html) == pages[number - 1] and f"Side {number} af 3" in html
+    assert "foer" not in query and "efter" not in query  # back to the first page: no key
+    # A page number typed by hand still works (read past an OFFSET).
+    assert _ids(client.get("/boern/", {"side": 3}).content.decode()) == pages[2]
+
+
+def test_a_bad_or_foreign_page_key_is_refused_or_gives_the_first_page(world: World) -> None:
+    client = world.client_for(world.lead_a)
+    first = _ids(client.get("/boern/").content.decode())
+    for bad in ("abc", "-1", "0", "²", "9" * 30):
+        response = client.get("/boern/", {"efter": bad})
+        assert response.status_code == 400 and "Ugyldig side." in response.content.decode()
+        assert _ids(response.content.decode()) == first
+    # Another municipality's child (or one deleted since) is no key here: the first page,
+    # and nothing of the other municipality shown.
+    for key in ("efter", "foer"):
+        html = client.get("/boern/", {key: world.child_b1.pk}).content.decode()
+        assert _ids(html) == first and "Pedersen" not in html
+    html = client.get("/boern/", {"side": "x"}).content.decode()
+    assert _ids(html) == first

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from spor.lib.forms import first_error
 from spor.ops.proxies import request_context
 from spor.registry import selectors
 from spor.registry.forms import ChildSearchForm, InstitutionSearchForm
+from spor.registry.models import Child
 
 PAGE_SIZE = 50
 
@@ -73,10 +74,13 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Children the actor may see, searchable by name (GET) or CPR (POST, so that the
     number never appears in a URL or a server log)."""
     search = ChildSearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    valid = search.is_valid()
+    query = search.cleaned_data["q"] if valid else ""
     query_error = first_error(search)
     cpr_error = ""
     searched_cpr = False
+    number = request.GET.get("side")
+    page: selectors.ChildPage | Page[Child] | None = None
     if request.method == "POST":
         searched_cpr = True
         try:
@@ -85,12 +89,22 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             cpr_error = str(exc)
             children_qs = selectors.children_for(actor).none()
     elif query:
+        page = selectors.search_children_page(actor, query, number, size=PAGE_SIZE)
         children_qs = selectors.search_children(actor, query)
     else:
-        children_qs = selectors.children_for(actor)
-    page = Paginator(children_qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("side")
-    )
+        # Read by key from the page's own links, so that a deep page costs as the first.
+        page = selectors.children_page(
+            actor,
+            number=number,
+            after=search.cleaned_data["efter"] if valid else None,
+            before=search.cleaned_data["foer"] if valid else None,
+            size=PAGE_SIZE,
+        )
+    if page is None:
+        page = Paginator(children_qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+            number
+        )
+    count = page.paginator.count if isinstance(page, Page) else page.count
     access_log_record(
         actor=actor,
         child_ids=[c.pk for c in page.object_list],
@@ -104,6 +118,7 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
         "registry/child_list.html",
         {
             "page": page,
+            "count": count,
             "query": query,
             "query_error": query_error,
             "cpr_error": cpr_error,
