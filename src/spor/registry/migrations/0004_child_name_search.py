@@ -8,7 +8,8 @@ retention's deletes) is covered without code. The import's bulk insert of many c
 one exception: it drops the insert trigger inside its transaction, fills the table in one
 statement and makes the trigger again from its stored SQL (``registry.services``, session 8).
 
-PostgreSQL: nothing here. GIN trigram indexes (``pg_trgm``) were tried and are of no use
+PostgreSQL: nothing here (migration 0005 gives PostgreSQL an index of name endings that row-level
+security lets the app role use). GIN trigram indexes (``pg_trgm``) were tried and are of no use
 under row-level security: the planner may not evaluate a user's condition before the
 policy's unless its operators are ``LEAKPROOF`` (which only a superuser may declare), and
 ``LIKE``/``UPPER`` are not, so the app role's query scans the municipality either way

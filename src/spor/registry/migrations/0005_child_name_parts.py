@@ -17,7 +17,7 @@ both the names (here) and the search words (in the query), so the matches are th
 Django's ``icontains`` (``UPPER(name) LIKE UPPER('%w%')``), æøå included.
 
 Statement triggers with transition tables keep it in step with ``registry_child`` (insert;
-an update that changes a name or the municipality; delete), so every write path (the
+an update that changes a name or the municipality; delete; truncate), so every write path (the
 import's bulk insert, services, the demo, the organisation sync, retention's deletes) is
 covered without code, and a bulk insert of 60,000 children fills it with one statement.
 The table has the tenant policy of every tenant table: the triggers run as the writer.
@@ -82,6 +82,12 @@ POSTGRES_FORWARD = [
         DELETE FROM {TABLE} p USING old_rows o WHERE p.child_id = o.id;
         RETURN NULL;
     END $fn$""",  # noqa: S608 - constant SQL
+    # A TRUNCATE (only the owner may: the test suite's flush) empties it too.
+    f"""CREATE FUNCTION {TABLE}_truncate() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+        TRUNCATE {TABLE};
+        RETURN NULL;
+    END $fn$""",
     f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON registry_child"
     f" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_insert()",
     f"CREATE TRIGGER {TABLE}_update AFTER UPDATE ON registry_child"
@@ -89,15 +95,19 @@ POSTGRES_FORWARD = [
     f" FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_update()",
     f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON registry_child"
     f" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_delete()",
+    f"CREATE TRIGGER {TABLE}_truncate AFTER TRUNCATE ON registry_child"
+    f" FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_truncate()",
     f"ANALYZE {TABLE}",
 ]
 POSTGRES_BACKWARD = [
     f"DROP TRIGGER IF EXISTS {TABLE}_insert ON registry_child",
     f"DROP TRIGGER IF EXISTS {TABLE}_update ON registry_child",
     f"DROP TRIGGER IF EXISTS {TABLE}_delete ON registry_child",
+    f"DROP TRIGGER IF EXISTS {TABLE}_truncate ON registry_child",
     f"DROP FUNCTION IF EXISTS {TABLE}_insert()",
     f"DROP FUNCTION IF EXISTS {TABLE}_update()",
     f"DROP FUNCTION IF EXISTS {TABLE}_delete()",
+    f"DROP FUNCTION IF EXISTS {TABLE}_truncate()",
     *disable_sql(TABLE),
     f"DROP TABLE IF EXISTS {TABLE}",
 ]
