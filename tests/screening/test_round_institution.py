@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import defaultdict
 
+import pytest
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +26,7 @@ from spor.screening.models import (
 )
 from tests import factories as f
 from tests.conftest import World
-from tests.screening.helpers import ALL_GREEN
+from tests.screening.helpers import ALL_GREEN, actor_for
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TODAY = timezone.localdate()
@@ -218,3 +221,75 @@ def test_the_groups_not_done_page_by_page_across_institutions_by_name(world: Wor
         assert f"Side {page} af 2" in html
         shown += [int(pk) for pk in re.findall(rf'href="/trivsel/{r.pk}/gruppe/(\d+)/"', html)]
     assert shown == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second", ["save_in_another_group", "notice_for_the_institution"])
+def test_two_writers_in_one_institution_at_once_both_count(world: World, second: str) -> None:
+    # A colleague's save in 3.A holds its transaction open; a save in 4.B of the same
+    # school, or the lead's notice for the whole school, waits for it and then counts it
+    # too (PostgreSQL: the institution's row is locked, the recount has a new snapshot).
+    r = world.extra["round"]
+    ParentNotice.objects.create(
+        municipality=world.a, round=r, group=world.class_a2, informed_on=TODAY, how="brev"
+    )
+    f.assign(world.teacher_a2, world.class_a)
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def colleague() -> None:
+        try:
+            with transaction.atomic():
+                services.assessment_save_row(
+                    actor=actor_for(world.teacher_a2, world.a),
+                    screeninground_id=r.pk,
+                    group_id=world.class_a.pk,
+                    child_id=world.child_a1.pk,
+                    row=services.RowInput(ratings={**ALL_GREEN, "relationer": "roed"}),
+                    agreement=True,
+                )
+                locked.set()
+                release.wait(timeout=120)
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    def other() -> None:
+        try:
+            if second == "save_in_another_group":
+                client = world.client_for(world.teacher_a2)
+                url = f"/trivsel/{r.pk}/gruppe/{world.class_a2.pk}/"
+                data = row(world.child_a2, ALL_GREEN, vurdering="faelles")
+                response = client.post(url, data, **HTMX)
+                assert response.content.decode().strip().startswith("Gemt "), response.content
+            else:
+                client = world.client_for(world.lead_a)
+                data = {
+                    "institution": world.school_a.pk,
+                    "informed_on": TODAY.isoformat(),
+                    "how": "aula",
+                }
+                assert client.post(f"/trivsel/{r.pk}/foraeldre/", data).status_code == 302
+            done.set()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=colleague)
+    first.start()
+    assert locked.wait(timeout=120) and not errors, errors
+    then = threading.Thread(target=other)
+    then.start()
+    assert not done.wait(timeout=1.5)  # waits for the colleague's transaction
+    release.set()
+    first.join(timeout=120)
+    then.join(timeout=120)
+    assert not errors, errors
+    assert done.is_set()
+    assert_kept(r)
+    figures = stored(r)[world.school_a.pk]
+    assert figures[:3] == ((1, 0, 1) if second == "save_in_another_group" else (0, 0, 1))
+    assert figures[7] == 2
