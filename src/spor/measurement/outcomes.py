@@ -5,8 +5,9 @@
 The "iværksæt indsats" page shows, per intervention, how many similar children of the
 municipality had a before and an after measurement of the evaluation's default informant
 (the PPR professional) and how many of them improved reliably. Reading every earlier pair of
-the municipality made the page grow with the municipality (docs/scaling.md, "Local outcomes
-kept on write"); so the database keeps two small tables in step with the responses:
+the municipality made the page grow with the municipality (docs/scaling.md, "The case's
+interventions page: local outcomes kept on write"); so the database keeps two small tables
+in step with the responses:
 
 * :class:`~spor.measurement.models.OutcomePair`: one row per delivery that has such a pair,
   with what the page needs of it: the intervention, which SDQ subscales the baseline had
