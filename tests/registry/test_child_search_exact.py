@@ -31,6 +31,7 @@ NAMES = [
     ("Ida", "Hansen"),  # the same name twice: ordered by id
     ("Åse", "Aagaard"),
     ("Emma", "Nielsen"),
+    ("Liam", "O'Neil\\Back"),
 ]
 QUERIES = [
     "an",
@@ -59,6 +60,10 @@ QUERIES = [
     "ann ann",
     "oliver",
     "noah",
+    "o'n",
+    "\\",
+    "l\\b",
+    "il\\back",
 ]
 
 
