@@ -37,6 +37,7 @@ the triggers; SQLite's backup copies pages).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from typing import Any
@@ -213,6 +214,10 @@ def _pg_refresh() -> str:
     )
 
 
+def _digest(value: object) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
 def _pg_functions() -> dict[str, str]:
     """Function name → its body (as PostgreSQL keeps it in ``pg_proc.prosrc``)."""
     on = f"'{INFORMANT}'"
@@ -242,7 +247,8 @@ def _pg_functions() -> dict[str, str]:
             f"{_pg_refresh()}\nRETURN NULL;\nEND\n"
         ),
         f"{PREFIX}pair_changed": (
-            "\nBEGIN\n"
+            # The triggers' definitions, so that ensure() sees a changed one in prosrc too.
+            f"\n-- triggers {_digest(PG_TRIGGERS)}\nBEGIN\n"
             f"IF TG_OP = 'INSERT' THEN\n  {_count_up('postgresql')};\n"
             f"ELSE\n  {_count_down()};\nEND IF;\n"
             "RETURN NULL;\nEND\n"
