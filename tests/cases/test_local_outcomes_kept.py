@@ -323,3 +323,19 @@ def test_the_limits_written_into_the_sql_are_the_engines(key: tuple[str, str]) -
     form, norm_set = key
     p = sdq.rci_details(questionnaire.sdq_informant(form), "total", norm_set)
     assert p.critical_change == limit
+
+
+def test_a_case_that_is_no_longer_about_one_child_takes_its_pairs_away(
+    world: World, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    case = setup(world)
+    play = Intervention.objects.get(municipality=world.a, name="Legegrupper")
+    assert outcome(world, play) == (12, 6)
+    # The earlier children's case becomes a child community's (no child): its deliveries'
+    # pairs are no child's outcome any more, as the earlier computation read it.
+    Case.objects.filter(title="Tidligere forløb").update(child=None, group=world.class_a)
+    rows = page_and_reference(world, world.ppr_a, case, monkeypatch)
+    assert "Legegrupper" not in rows and outcome(world, play) == (0, 0)
+    Case.objects.filter(title="Tidligere forløb").update(child=world.child_a3, group=None)
+    rows = page_and_reference(world, world.ppr_a, case, monkeypatch)
+    assert rows["Legegrupper"] == "12</td><td>6 af 12 (50 %)"
