@@ -339,3 +339,57 @@ def test_a_case_that_is_no_longer_about_one_child_takes_its_pairs_away(
     Case.objects.filter(title="Tidligere forløb").update(child=world.child_a3, group=None)
     rows = page_and_reference(world, world.ppr_a, case, monkeypatch)
     assert rows["Legegrupper"] == "12</td><td>6 af 12 (50 %)"
+
+
+def test_a_follow_up_answered_through_the_link_counts(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The PPR professional answers the eftermåling through the one-time link, with no
+    login: the public page writes as the app role in the link's municipality (PostgreSQL's
+    walls hold the trigger's writes too)."""
+    from django.test import Client
+
+    from tests.measurement.helpers import post_data, tokens_in_outbox
+
+    case = setup(world)
+    play = Intervention.objects.get(municipality=world.a, name="Legegrupper")
+    lead = actor(world, world.lead_a)
+    world.ppr_a.email = "psykolog@aby.example.org"
+    world.ppr_a.save()
+    old = Case.objects.get(title="Tidligere forløb")
+    CaseMember.objects.create(
+        municipality=world.a,
+        case=old,
+        membership=actor(world, world.ppr_a).membership,
+        role="Psykolog",
+        joined_on=timezone.localdate() - dt.timedelta(days=150),
+    )
+    d = Delivery.objects.create(
+        municipality=world.a,
+        case=old,
+        intervention=play,
+        start=timezone.localdate() - dt.timedelta(days=120),
+        end=timezone.localdate() - dt.timedelta(days=5),
+        status=DeliveryStatus.FINISHED,
+    )
+    services.enter_paper(
+        actor=lead,
+        delivery=d,
+        phase=Phase.BEFORE,
+        informant=Informant.PROFESSIONAL,
+        answers=SAD_AND_ALONE,
+        impact={"ebddiff": 0},
+        answered_on=timezone.localdate() - dt.timedelta(days=100),
+    )
+    services.send_requests(
+        actor=lead,
+        delivery=d,
+        phase=Phase.AFTER,
+        recipients=[
+            services.Recipient(
+                Informant.PROFESSIONAL, membership=actor(world, world.ppr_a).membership
+            )
+        ],
+    )
+    answered = Client().post(f"/svar/{tokens_in_outbox()[-1]}/", post_data(NEUTRAL, {"ebddiff": 0}))
+    assert answered.status_code == 302, answered.content.decode()[:2000]
+    rows = page_and_reference(world, world.ppr_a, case, monkeypatch)
+    assert rows["Legegrupper"] == "13</td><td>7 af 13 (54 %)"
