@@ -353,6 +353,14 @@ SPOR_WORKER_JOBS = [
     {"command": "spor_notify_due", "every_minutes": 60},
     {"command": "spor_concern_reminders", "at": "07:00"},
     {"command": "spor_measurement_reminders", "at": "07:00"},
+    # The programme's evaluation cells: the stale ones, and every one each night.
+    {"command": "spor_outcome_cells", "every_minutes": 5},
+    {
+        "command": "spor_outcome_cells",
+        "args": ["--all"],
+        "at": "03:45",
+        "name": "spor_outcome_cells_all",
+    },
 ]
 
 # The API's OpenAPI schema (spor.api, docs/api.md).

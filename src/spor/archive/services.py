@@ -38,6 +38,7 @@ from spor.audit.models import AccessLogEntry
 from spor.cases import kle
 from spor.cases.models import Case, Status
 from spor.concerns.models import OPEN_STATES, Concern, State
+from spor.evaluation.web.services import outcome_cells_mark_stale
 from spor.lib.forms import raise_errors
 from spor.measurement.models import MeasurementRequest, Response
 from spor.registry.models import Child, Enrolment
@@ -599,6 +600,10 @@ def _retention_run(municipality_id: int, today: dt.date | None, dry_run: bool) -
         _cases(m, rules[RecordType.CASE], today, protected, held, tally, dry_run)
     if rules.get(RecordType.SDQ):
         _sdq(m, rules[RecordType.SDQ], today, protected, held, tally, dry_run)
+    if not dry_run and (rules.get(RecordType.CASE) or rules.get(RecordType.SDQ)):
+        # Deleted in bulk (no signals): the programme's stored evaluation cells are built
+        # again by their job, the figures computed from the responses until then.
+        outcome_cells_mark_stale(municipality_id=m)
     # The child's own record last: it goes only when nothing else about the child is left.
     for record_type, step in (
         (RecordType.CONCERN, _concerns),

@@ -12,12 +12,13 @@ or delivery id.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
 from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web.forms import Filters
-from spor.evaluation.web.selectors import Cell, pair_cells_across
+from spor.evaluation.web.selectors import Cell, pair_cells_across, programme_cells
 from spor.programme.access import national_context
 from spor.programme.models import (
     Benchmark,
@@ -31,11 +32,15 @@ from spor.programme.models import (
 class ProgrammeData:
     municipality_ids: list[int]
     # The started deliveries, grouped in the database and kept apart by municipality,
-    # intervention type and intervention (spor.evaluation.web.selectors.Cell).
+    # intervention type and intervention, age group and half-year of the baseline
+    # (spor.evaluation.web.selectors.Cell; ``age`` is the age group's lowest age).
     cells: list[Cell]
     # Per pejlemærke number: the (municipality, intervention) pairs its initiatives use.
     benchmark_uses: dict[int, set[tuple[int, int]]]
     benchmarks: list[Benchmark]
+    # The oldest build of the stored cells read (selectors.programme_cells); None when
+    # every municipality was computed from its responses on this read.
+    refreshed_at: dt.datetime | None = None
 
 
 def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
@@ -47,7 +52,13 @@ def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
                 "municipality_id", flat=True
             )
         )
-        cells = pair_cells_across(municipality_ids, filters, by_origin=True)
+        refreshed_at = None
+        if filters == Filters(informant=filters.informant):
+            # The evaluator's one filter: the cells kept per municipality.
+            kept = programme_cells(municipality_ids, filters.informant)
+            cells, refreshed_at = kept.cells, kept.refreshed_at
+        else:
+            cells = pair_cells_across(municipality_ids, filters, by_origin=True)
         numbers: dict[int, set[int]] = defaultdict(set)
         for initiative_id, number in InitiativeBenchmark.objects.filter(
             initiative__plan__participation__programme=programme
@@ -63,4 +74,4 @@ def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
         ).values_list("initiative_id", "municipality_id", "intervention_id"):
             for number in numbers.get(initiative_id, ()):
                 uses[number].add((municipality_id, intervention_id))
-    return ProgrammeData(municipality_ids, cells, dict(uses), benchmarks)
+    return ProgrammeData(municipality_ids, cells, dict(uses), benchmarks, refreshed_at)

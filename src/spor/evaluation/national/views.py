@@ -38,9 +38,11 @@ def filter_text(f: Filters) -> str:
     return f"informant: {Informant(f.informant).label}; alle øvrige opdelinger som rækker"
 
 
-def _report(eactor: EvaluatorActor, filters: Filters) -> evaluation_tables.Report:
+def _report(
+    eactor: EvaluatorActor, filters: Filters
+) -> tuple[evaluation_tables.Report, evaluation_selectors.ProgrammeData]:
     data = evaluation_selectors.programme_data(eactor, filters)
-    return evaluation_tables.build_cached(data, eactor.programme.pk, filters)
+    return evaluation_tables.build_cached(data, eactor.programme.pk, filters), data
 
 
 @programme_evaluator_required
@@ -63,8 +65,11 @@ def evaluation(request: HttpRequest, eactor: EvaluatorActor) -> HttpResponse:
         context["message"] = MSG_INVALID
         return render(request, "programme/evaluation.html", context, status=400)
     filters = form.filters()
+    report, data = _report(eactor, filters)
     context.update(
-        report=_report(eactor, filters),
+        report=report,
+        # When the stored cells read were built (what a bulk change waits for).
+        refreshed_at=data.refreshed_at,
         filter_text=filter_text(filters),
         query=urlencode(query_of(filters)),
     )
@@ -76,7 +81,7 @@ def _export(request: HttpRequest, eactor: EvaluatorActor, kind: str) -> HttpResp
     if request.GET and not form.is_valid():
         return HttpResponse(MSG_INVALID, status=400, content_type="text/plain; charset=utf-8")
     filters = form.filters()
-    report = _report(eactor, filters)
+    report, _ = _report(eactor, filters)
     text = filter_text(filters)
     stamp = timezone.localdate().isoformat()
     if kind == "xlsx":

@@ -8,3 +8,8 @@ class EvaluationWebConfig(AppConfig):
     name = "spor.evaluation.web"
     label = "evaluation_web"
     verbose_name = "Evaluering"
+
+    def ready(self) -> None:
+        from spor.evaluation.web.services import connect_outcome_cells
+
+        connect_outcome_cells()

@@ -83,3 +83,76 @@ class ReportJob(TenantModel):
         if self.is_done:
             return 100
         return min(99, round(100 * self.step / max(self.steps, 1)))
+
+
+# ------------------------------------------- the evaluation's cells, kept per municipality
+
+# The five SDQ subscales and what a cell carries of each (spor.evaluation.web.selectors.Cell):
+# the pairs with both scores, Σ before, Σ after, Σ change, Σ change².
+SUBSCALES = ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
+SUBSCALE_PARTS = ("n", "before", "after", "change", "change2")
+SUBSCALE_COLUMNS = tuple(f"{s}_{p}" for s in SUBSCALES for p in SUBSCALE_PARTS)
+
+
+class OutcomeCell(TenantModel):
+    """The evaluation's grouped read, kept: the started deliveries of one municipality that
+    share informant, form, norm sets, totals and bands before and after, intervention (with
+    its type and level), age group and half-year of the baseline, counted
+    (:class:`spor.evaluation.web.selectors.Cell`). Counts and sums only, never a child.
+
+    Written only by :func:`spor.evaluation.web.services.outcome_cells_refresh`, which builds a
+    municipality's cells again from the responses; read by the programme's figures
+    (:func:`spor.evaluation.web.selectors.programme_cells`) while the municipality's
+    :class:`OutcomeCellsState` says nothing has changed since. A tenant table (row-level
+    security on PostgreSQL)."""
+
+    informant = models.CharField("informant", max_length=20)
+    form = models.CharField("skema", max_length=40)
+    norm_before = models.CharField("normsæt før", max_length=80, blank=True)
+    norm_after = models.CharField("normsæt efter", max_length=80, null=True, blank=True)
+    before = models.FloatField("total før")
+    after = models.FloatField("total efter", null=True, blank=True)
+    band_before = models.CharField("bånd før", max_length=40, null=True, blank=True)
+    band_after = models.CharField("bånd efter", max_length=40, null=True, blank=True)
+    intervention = models.ForeignKey(
+        "cases.Intervention", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField("indsatstype", max_length=25, blank=True)
+    level = models.CharField("niveau", max_length=15, blank=True)
+    # The lowest age of the baseline's age group (spor.evaluation.web.forms.AGE_GROUPS), or
+    # null for any other age: the publication shows age groups, nothing finer.
+    age = models.SmallIntegerField("aldersgruppe (laveste alder)", null=True, blank=True)
+    half = models.IntegerField("halvår (år·10 + 1|2)", null=True, blank=True)
+    n = models.IntegerField("antal")
+
+    class Meta:
+        verbose_name = "evalueringscelle"
+        verbose_name_plural = "evalueringsceller"
+        indexes = [models.Index(fields=["municipality", "informant"])]
+
+
+for _column in SUBSCALE_COLUMNS:
+    (
+        models.IntegerField(_column, default=0)
+        if _column.endswith("_n")
+        else models.FloatField(_column, default=0.0)
+    ).contribute_to_class(OutcomeCell, _column)
+
+
+class OutcomeCellsState(TenantModel):
+    """One row per municipality: when its :class:`OutcomeCell` rows were last built
+    (``refreshed_at``) and whether something they are built from has changed since
+    (``stale_since``: a response saved, a delivery, case, child or intervention changed, a
+    record deleted). While it is stale (or never built) the figures compute the municipality
+    from the responses instead, so what a service writes is on the next view; the job
+    ``spor_outcome_cells`` builds the stale ones again."""
+
+    refreshed_at = models.DateTimeField("opdateret", null=True, blank=True)
+    stale_since = models.DateTimeField("ændret siden", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "evalueringscellernes status"
+        verbose_name_plural = "evalueringscellernes status"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="evaluation_cells_state_once")
+        ]

@@ -3,6 +3,7 @@ SDQ responses behind the figures (never per child)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
@@ -27,7 +28,8 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.cases.models import Intervention
-from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.forms import AGE_GROUPS, Filters
+from spor.evaluation.web.models import SUBSCALE_COLUMNS, OutcomeCell, OutcomeCellsState
 from spor.measurement.models import Phase, Response
 
 
@@ -382,3 +384,133 @@ def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
          c.n, c.subscales, c.municipality_id, c.kind, c.intervention_id, c.level, c.age, c.half)
         for c in cells
     ]  # fmt: skip
+
+
+# ------------------------------------------- the programme's cells: kept per municipality
+
+_AGE_LOWEST = [(lo, hi) for _, _, lo, hi in AGE_GROUPS]
+
+
+def group_age(age: int | None) -> int | None:
+    """The lowest age of the age group an age at the baseline is in
+    (:data:`spor.evaluation.web.forms.AGE_GROUPS`), or None for any other age: what the
+    programme's publication needs of the age (it shows age groups, nothing finer)."""
+    if age is not None:
+        for lo, hi in _AGE_LOWEST:
+            if lo <= age <= hi:
+                return lo
+    return None
+
+
+def _order(c: Cell) -> tuple[Any, ...]:
+    """A fixed order of the cells of one read (a GROUP BY answers in any order), so that their
+    sums are added in the same order on every read, stored or live."""
+    return (
+        c.municipality_id or 0, c.form, c.norm_before, c.after is None, c.norm_after or "",
+        c.before, c.after or 0.0, c.band_before is None, c.band_before or "",
+        c.band_after is None, c.band_after or "", c.kind, c.intervention_id or 0, c.level,
+        c.age is None, c.age or 0, c.half is None, c.half or 0,
+    )  # fmt: skip
+
+
+def by_age_group(cells: list[Cell]) -> list[Cell]:
+    """``by_origin`` cells with the age replaced by its age group (:func:`group_age`) and the
+    cells that then agree in everything merged (their counts and sums added, in
+    :func:`_order`), in that order."""
+    merged: dict[tuple[Any, ...], tuple[Cell, int, list[list[Any]]]] = {}
+    for c in sorted(cells, key=_order):
+        g = Cell(
+            c.form, c.norm_before, c.norm_after, c.before, c.after, c.band_before,
+            c.band_after, 0, (), c.municipality_id, c.kind, c.intervention_id, c.level,
+            group_age(c.age), c.half,
+        )  # fmt: skip
+        key = _order(g)
+        found = merged.get(key)
+        if found is None:
+            merged[key] = (g, c.n, [list(s) for s in c.subscales])
+        else:
+            sums = found[2]
+            for acc, s in zip(sums, c.subscales, strict=True):
+                for k in range(5):
+                    acc[k] += s[k]
+            merged[key] = (found[0], found[1] + c.n, sums)
+    out = []
+    for key in sorted(merged):
+        g, n, sums = merged[key]
+        subs = cast(
+            "tuple[tuple[int, float, float, float, float], ...]", tuple(tuple(s) for s in sums)
+        )
+        out.append(dataclasses.replace(g, n=n, subscales=subs))
+    return out
+
+
+def grouped_cells(municipality_ids: list[int], informant: str) -> list[Cell]:
+    """The programme's cells of these municipalities computed from the responses now: the
+    ``by_origin`` read (:func:`pair_cells_across`) at the age group (:func:`by_age_group`).
+    What :func:`spor.evaluation.web.services.outcome_cells_refresh` stores."""
+    if not municipality_ids:
+        return []
+    return by_age_group(
+        pair_cells_across(municipality_ids, Filters(informant=informant), by_origin=True)
+    )
+
+
+_STORED = (
+    "municipality_id", "form", "norm_before", "norm_after", "before", "after", "band_before",
+    "band_after", "n", "kind", "intervention_id", "level", "age", "half", *SUBSCALE_COLUMNS,
+)  # fmt: skip
+
+
+def stored_cells(municipality_ids: list[int], informant: str) -> list[Cell]:
+    """The stored cells of these municipalities (:class:`OutcomeCell`) as they were last
+    built, in the order they were built in: a scan of one table, no join."""
+    rows = (
+        OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
+        .order_by("municipality_id", "pk")
+        .values_list(*_STORED)
+    )
+    out = []
+    for m, form, nb, na, tb, ta, bb, ba, n, kind, iv, level, age, half, *subs in rows:
+        per_scale = cast(
+            "tuple[tuple[int, float, float, float, float], ...]",
+            tuple(tuple(subs[k : k + 5]) for k in range(0, len(subs), 5)),
+        )
+        out.append(Cell(form, nb, na, tb, ta, bb, ba, n, per_scale, m, kind, iv, level, age, half))
+    return out
+
+
+@dataclass(frozen=True)
+class ProgrammeCells:
+    cells: list[Cell]
+    # The oldest build of the stored cells read (None: every municipality computed now).
+    # What a service writes is in the cells at once (the municipality is computed from the
+    # responses until it is built again); a bulk change (an import, a fix in the database)
+    # only from the next build.
+    refreshed_at: dt.datetime | None
+
+
+def programme_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
+    """The programme's cells of these municipalities (``by_origin``, at the age group): the
+    stored cells of every municipality whose cells are built and not stale
+    (:class:`OutcomeCellsState`), the others' computed from the responses now
+    (:func:`grouped_cells`), the same cells either way. Only for a national reader, as
+    :func:`pair_cells_across`."""
+    states = {
+        m: (refreshed, stale)
+        for m, refreshed, stale in OutcomeCellsState.objects.filter(
+            municipality_id__in=municipality_ids
+        ).values_list("municipality_id", "refreshed_at", "stale_since")
+    }
+    fresh = [
+        m
+        for m in municipality_ids
+        if m in states and states[m][0] is not None and states[m][1] is None
+    ]
+    live = [m for m in municipality_ids if m not in set(fresh)]
+    cells = stored_cells(fresh, informant) if fresh else []
+    if live:
+        cells += grouped_cells(live, informant)
+        # Each municipality's cells stay in their own order.
+        cells.sort(key=lambda c: c.municipality_id or 0)
+    built = [states[m][0] for m in fresh]
+    return ProgrammeCells(cells, min(b for b in built if b is not None) if built else None)

@@ -17,16 +17,27 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership
+from spor.cases.models import Case, Delivery, Intervention
 from spor.evaluation.web import lattice, reports, selectors
 from spor.evaluation.web.forms import FilterForm
-from spor.evaluation.web.models import ReportFormat, ReportJob, ReportStatus
+from spor.evaluation.web.models import (
+    SUBSCALE_COLUMNS,
+    OutcomeCell,
+    OutcomeCellsState,
+    ReportFormat,
+    ReportJob,
+    ReportStatus,
+)
+from spor.measurement.models import Informant, Response
+from spor.registry.models import Child
 from spor.tenancy import rls
 
 logger = logging.getLogger(__name__)
@@ -196,3 +207,103 @@ def _form_message(form: FilterForm) -> str:
 
 def lost_message(job: ReportJob) -> str:
     return MSG_LOST if job.is_lost else job.message
+
+
+# ----------------------------------------------- the programme's cells, kept per municipality
+
+
+def outcome_cells_mark_stale(*, municipality_id: int, now: dt.datetime | None = None) -> None:
+    """Something the municipality's stored cells are built from has changed: until they are
+    built again (:func:`outcome_cells_refresh`) the figures compute the municipality from its
+    responses. In the writer's transaction; one statement that creates or locks the
+    municipality's row, so that a build running at the same time either waits for this write
+    or is followed by this mark."""
+    OutcomeCellsState.objects.bulk_create(
+        [OutcomeCellsState(municipality_id=municipality_id, stale_since=now or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["municipality"],
+        update_fields=["stale_since"],
+    )
+
+
+@transaction.atomic
+def outcome_cells_refresh(*, municipality_id: int) -> int:
+    """Build the municipality's stored cells (:class:`OutcomeCell`) again from its responses,
+    for every informant, and mark them fresh; the number of cells. The municipality's state
+    row is locked first, so a response saved meanwhile is either read here or marks the
+    cells stale after (:func:`outcome_cells_mark_stale`). Run by ``spor_outcome_cells``."""
+    now = timezone.now()
+    outcome_cells_mark_stale(municipality_id=municipality_id, now=now)
+    OutcomeCellsState.objects.select_for_update().get(municipality_id=municipality_id)
+    rows = []
+    for informant in Informant.values:
+        for c in selectors.grouped_cells([municipality_id], informant):
+            row = OutcomeCell(
+                municipality_id=municipality_id, informant=informant, form=c.form,
+                norm_before=c.norm_before, norm_after=c.norm_after, before=c.before,
+                after=c.after, band_before=c.band_before, band_after=c.band_after,
+                # by_origin: every delivery has its intervention (not null).
+                intervention_id=cast("int", c.intervention_id), kind=c.kind, level=c.level,
+                age=c.age, half=c.half, n=c.n,
+            )  # fmt: skip
+            for column, value in zip(
+                SUBSCALE_COLUMNS, (v for s in c.subscales for v in s), strict=True
+            ):
+                setattr(row, column, value)
+            rows.append(row)
+    OutcomeCell.objects.filter(municipality_id=municipality_id).delete()
+    OutcomeCell.objects.bulk_create(rows, batch_size=1000)
+    OutcomeCellsState.objects.filter(municipality_id=municipality_id).update(
+        refreshed_at=now, stale_since=None
+    )
+    return len(rows)
+
+
+def outcome_cells_stale(municipality_ids: list[int]) -> list[int]:
+    """Those of these municipalities whose stored cells are stale, or were never built and
+    that have responses."""
+    fresh = set(
+        OutcomeCellsState.objects.filter(
+            municipality_id__in=municipality_ids, refreshed_at__isnull=False, stale_since=None
+        ).values_list("municipality_id", flat=True)
+    )
+    built = set(
+        OutcomeCellsState.objects.filter(
+            municipality_id__in=municipality_ids, refreshed_at__isnull=False
+        ).values_list("municipality_id", flat=True)
+    )
+    return [
+        m
+        for m in municipality_ids
+        if m not in fresh and (m in built or Response.objects.filter(municipality_id=m).exists())
+    ]
+
+
+def _changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """``post_save``: a saved response, or a changed delivery, case, child or intervention
+    (what the cells are built from: the intervention and its type and level, the case's
+    child, the child's birth date) marks its municipality's cells stale. A new delivery, case,
+    child or intervention has no responses yet; a save of other fields only is no change."""
+    if sender is not Response:
+        if created:
+            return
+        fields = kwargs.get("update_fields")
+        if fields is not None and not set(fields) & _WATCHED[sender]:
+            return
+    outcome_cells_mark_stale(municipality_id=instance.municipality_id)
+
+
+_WATCHED: dict[Any, set[str]] = {
+    Delivery: {"intervention", "intervention_id", "case", "case_id"},
+    Case: {"child", "child_id"},
+    Child: {"birth_date"},
+    Intervention: {"kind", "level"},
+}
+
+
+def connect_outcome_cells() -> None:
+    """Connect :func:`_changed` (from the app's ``ready``). Bulk writes send no signal (the
+    demo, the benchmarks, an update over a queryset); the archive marks what it deletes
+    itself, and the job builds every municipality again each night."""
+    for model in (Response, *_WATCHED):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"outcome_cells_{model.__name__}")

@@ -1,0 +1,331 @@
+"""The programme's evaluation cells kept per municipality (issue #18, goal 5): the stored
+cells (``OutcomeCell``, built by ``spor_outcome_cells``) are the cells computed from the
+responses, field by field, on random data; after each kind of write the figures are the
+live ones at once (a write through a service marks the municipality stale, and it is
+computed from its responses until the job builds it again); a bulk change waits for the
+job, and the page says when the cells were built; the evaluator's page from the stored
+cells is the page from the live read, row by row, with the same publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from spor.accounts.models import Membership
+from spor.archive.models import Disposal, RecordType, RetentionRule
+from spor.archive.services import retention_run
+from spor.cases.models import (
+    CLOSE_FIELDS,
+    Case,
+    Delivery,
+    DeliveryStatus,
+    InterventionType,
+    Level,
+    OpenedFrom,
+    Outcome,
+    Status,
+)
+from spor.demo import measurement as demo
+from spor.evaluation.national import selectors as national_selectors
+from spor.evaluation.national import tables
+from spor.evaluation.national.access import EvaluatorActor
+from spor.evaluation.web import selectors
+from spor.evaluation.web.forms import Filters
+from spor.evaluation.web.models import OutcomeCell, OutcomeCellsState
+from spor.measurement import questionnaire
+from spor.measurement.models import Informant, Phase, Response
+from spor.registry.models import Child
+from tests.cases.world import intervention
+from tests.conftest import World
+from tests.programme.test_evaluator import evaluator, url
+
+PRO = Informant.PROFESSIONAL
+LEVELS = list(Level)
+KINDS = list(InterventionType)
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def random_world(w: World, seed: int, per_municipality: int = 40) -> dict[str, Any]:
+    """Children in Aby and Bby with random birth dates (ages 1–19 at the baseline: every age
+    group and some outside them), interventions of every type and level, baselines in
+    2017–2020 (several half-years), random totals, by the PPR professional and (for some)
+    a parent, and about one in four without a follow-up."""
+    rng = random.Random(seed)
+    made: dict[str, Any] = {"deliveries": [], "interventions": [], "children": []}
+    for muni, user in ((w.a, w.ppr_a), (w.b, w.ppr_b)):
+        ppr = Membership.objects.get(user=user, municipality=muni)
+        ivs = [
+            intervention(muni, f"Indsats {k}", min_age=0, max_age=20, kind=KINDS[k % 3],
+                         level=LEVELS[(k // 3) % 3])
+            for k in range(4)
+        ]  # fmt: skip
+        made["interventions"] += ivs
+        for i in range(per_municipality):
+            baseline = dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(4 * 365))
+            age = rng.randint(1, 19)
+            born = baseline - dt.timedelta(days=365 * age + rng.randrange(365))
+            child = Child(municipality=muni, first_name=f"Tilfældig{i}", last_name="Testesen")
+            child.set_cpr(f"{1 + i % 28:02d}0{i % 9 + 1}16-4{i:03d}")
+            child.birth_date = born
+            child.save()
+            case = Case.objects.create(
+                municipality=muni, child=child, title="Forløb", level=Level.ANTICIPATORY,
+                opened_from=OpenedFrom.DIRECT, opened_on=baseline, opened_by=ppr,
+            )  # fmt: skip
+            d = Delivery.objects.create(
+                municipality=muni, case=case, intervention=rng.choice(ivs), start=baseline,
+                status=DeliveryStatus.RUNNING,
+            )  # fmt: skip
+            made["deliveries"].append(d)
+            made["children"].append(child)
+            informants = [PRO] + ([Informant.PARENT] if rng.random() < 0.3 else [])
+            for informant in informants:
+                form_age = min(max(age, 4), 17)
+                after = None if rng.random() < 0.25 else rng.randint(0, 40)
+                for phase, total, on in (
+                    (Phase.BEFORE, rng.randint(0, 40), baseline),
+                    (Phase.AFTER, after, baseline + dt.timedelta(days=rng.randint(60, 300))),
+                ):
+                    if total is None:
+                        continue
+                    form = questionnaire.form_for(informant, phase, form_age)
+                    answers = demo._items(form, total, rng.randint(0, 10), rng)
+                    scores = questionnaire.score(form, answers, {})
+                    Response.objects.create(
+                        municipality=muni, delivery=d, phase=phase, informant=informant,
+                        form=form, answers=answers, scores=scores,
+                        norm_set=scores["norm_set"], entered_by=ppr, answered_at=_at(on),
+                    )  # fmt: skip
+    return made
+
+
+def ids(w: World) -> list[int]:
+    return sorted([w.a.pk, w.b.pk])
+
+
+def build_all() -> None:
+    call_command("spor_outcome_cells", "--all", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def build_stale() -> None:
+    call_command("spor_outcome_cells", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def assert_figures_are_live(w: World) -> None:
+    """What the programme's figures read (stored where fresh, live where stale) is the
+    cells computed from the responses now, field by field, for every informant."""
+    for informant in (PRO, Informant.PARENT):
+        read = selectors.programme_cells(ids(w), informant).cells
+        assert read == selectors.grouped_cells(ids(w), informant)
+
+
+def assert_stored_are_live(w: World) -> None:
+    """Every municipality fresh and its stored cells the live ones, field by field."""
+    states = OutcomeCellsState.objects.filter(municipality_id__in=ids(w))
+    assert sorted(s.municipality_id for s in states if s.stale_since is None) == ids(w)
+    for informant in (PRO, Informant.PARENT):
+        stored = selectors.stored_cells(ids(w), informant)
+        assert stored == selectors.grouped_cells(ids(w), informant)
+        assert selectors.programme_cells(ids(w), informant).cells == stored
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_stored_cells_are_the_live_cells_field_by_field(world: World, seed: int) -> None:
+    random_world(world, seed)
+    build_all()
+    assert OutcomeCell.objects.exists()
+    assert_stored_are_live(world)
+    # And the age group is all they lose: the cells kept apart by age, added up per group,
+    # give every count and sum (an independent sum, not the code under test).
+    for informant in (PRO, Informant.PARENT):
+        fine = selectors.pair_cells_across(ids(world), Filters(informant=informant),
+                                           by_origin=True)  # fmt: skip
+        stored = selectors.stored_cells(ids(world), informant)
+
+        def totals(cells: list[selectors.Cell], age: Any) -> dict[Any, list[float]]:
+            out: dict[Any, list[float]] = {}
+            for c in cells:
+                key = (c.municipality_id, c.form, c.norm_before, c.norm_after, c.before,
+                       c.after, c.band_before, c.band_after, c.kind, c.intervention_id,
+                       c.level, age(c.age), c.half)  # fmt: skip
+                acc = out.setdefault(key, [0] * 26)
+                acc[0] += c.n
+                for k, v in enumerate(x for s in c.subscales for x in s):
+                    acc[k + 1] += v
+            return out
+
+        assert totals(stored, lambda a: a) == totals(fine, selectors.group_age)
+        assert sum(c.n for c in stored) == sum(c.n for c in fine) > 0
+    assert {c.age for c in selectors.stored_cells(ids(world), PRO)} <= {2, 6, 11, None}
+
+
+def _page_rows(report: tables.Report) -> list[Any]:
+    out: list[Any] = [(report.overall.cells, report.overall.change, report.overall.dz)]
+    for b in report.breakdowns:
+        for r in b.rows:
+            out.append((b.key, r.label, r.cells, r.started, r.paired, r.categorised, r.change,
+                        r.dz, r.unions, r.beyond))  # fmt: skip
+    if report.transitions is not None:
+        out.append(report.transitions.rows)
+    out.append(report.variation)
+    out.append(report.norm_titles)
+    return out
+
+
+def test_the_evaluators_page_from_the_stored_cells_is_the_page_from_the_live_read(
+    world: World,
+) -> None:
+    random_world(world, 7, per_municipality=60)
+    build_all()
+    client = evaluator(world)
+    r = client.get(url(world))
+    assert r.status_code == 200
+    report = r.context["report"]
+    # Read from the stored cells: the page says when they were built.
+    built = OutcomeCellsState.objects.get(municipality=world.a).refreshed_at
+    assert r.context["refreshed_at"] == min(
+        s.refreshed_at for s in OutcomeCellsState.objects.filter(municipality_id__in=ids(world))
+    )
+    assert built is not None and "Opdateret" in r.content.decode()
+    # The live read kept apart by age (as before the stored cells), built afresh.
+    eactor = EvaluatorActor(world.extra["programme_evaluator"], world.extra["programme"])
+    data = national_selectors.programme_data(eactor, Filters())
+    live = national_selectors.ProgrammeData(
+        data.municipality_ids,
+        selectors.pair_cells_across(data.municipality_ids, Filters(), by_origin=True),
+        data.benchmark_uses,
+        data.benchmarks,
+    )
+    assert len(live.cells) >= len(data.cells)
+    expected = tables.build(live, world.extra["programme"].pk, Filters())
+    assert _page_rows(report) == _page_rows(expected)
+    # The same publication: every published count and the same hidden ones.
+    assert report.hidden == expected.hidden
+    assert report.publication is not None and expected.publication is not None
+    keys = report.publication.keys
+    assert keys == expected.publication.keys
+    assert [report.publication.value(k) for k in keys] == [
+        expected.publication.value(k) for k in keys
+    ]
+
+
+def test_every_kind_of_write_is_in_the_figures_at_once_and_in_the_stored_cells_after_the_job(
+    world: World,
+) -> None:
+    made = random_world(world, 11)
+    build_all()
+    assert_stored_are_live(world)
+    rng = random.Random(5)
+    ppr = Membership.objects.get(user=world.ppr_a, municipality=world.a)
+
+    def after_write(stale: list[int]) -> None:
+        got = sorted(
+            OutcomeCellsState.objects.filter(
+                municipality_id__in=ids(world), stale_since__isnull=False
+            ).values_list("municipality_id", flat=True)
+        )
+        assert got == sorted(stale)
+        assert_figures_are_live(world)
+        build_stale()
+        assert_stored_are_live(world)
+
+    # A response saved (a follow-up where there was none).
+    d = next(
+        d for d in made["deliveries"]
+        if d.municipality_id == world.a.pk
+        and not Response.objects.filter(delivery=d, phase=Phase.AFTER, informant=PRO).exists()
+    )  # fmt: skip
+    before = Response.objects.get(delivery=d, phase=Phase.BEFORE, informant=PRO)
+    form = questionnaire.form_for(PRO, Phase.AFTER, 10)
+    answers = demo._items(form, 9, 6, rng)
+    scores = questionnaire.score(form, answers, {})
+    Response.objects.create(
+        municipality=world.a, delivery=d, phase=Phase.AFTER, informant=PRO, form=form,
+        answers=answers, scores=scores, norm_set=scores["norm_set"], entered_by=ppr,
+        answered_at=before.answered_at + dt.timedelta(days=90),
+    )  # fmt: skip
+    after_write([world.a.pk])
+    # A response changed (its scores).
+    r = Response.objects.filter(municipality=world.b, informant=PRO).first()
+    assert r is not None
+    answers = demo._items(r.form, 30, 2, rng)
+    r.answers, r.scores = answers, questionnaire.score(r.form, answers, {})
+    r.save()
+    after_write([world.b.pk])
+    # A delivery moved to another intervention.
+    d = made["deliveries"][-1]
+    d.intervention = next(
+        iv for iv in made["interventions"]
+        if iv.municipality_id == d.municipality_id and iv.pk != d.intervention_id
+    )  # fmt: skip
+    d.save()
+    after_write([d.municipality_id])
+    # An intervention's type and level changed.
+    iv = made["interventions"][0]
+    iv.kind, iv.level = InterventionType.TREATMENT, Level.INTERVENING
+    iv.save()
+    after_write([iv.municipality_id])
+    # A child's birth date corrected (another age group).
+    child = made["children"][3]
+    child.birth_date = child.birth_date - dt.timedelta(days=365 * 6)
+    child.save()
+    after_write([child.municipality_id])
+    # A case given another child.
+    case = Case.objects.filter(municipality=world.b).order_by("pk").first()
+    other = [c for c in made["children"] if c.municipality_id == world.b.pk][-1]
+    assert case is not None and case.child_id != other.pk
+    case.child = other
+    case.save()
+    after_write([world.b.pk])
+    # Retention deletes old SDQ responses of closed cases (in bulk, without signals).
+    Case.objects.filter(pk__in=[d.case_id for d in made["deliveries"]]).update(
+        status=Status.CLOSED, outcome=Outcome.ACHIEVED, closed_on=dt.date(2021, 1, 1),
+        **dict.fromkeys(CLOSE_FIELDS, False),
+    )  # fmt: skip
+    RetentionRule.objects.create(
+        municipality=world.a, record_type=RecordType.SDQ, months=6 * 12,
+        disposal=Disposal.DELETE, updated_by=ppr,
+    )  # fmt: skip
+    n = Response.objects.filter(municipality=world.a).count()
+    retention_run(municipality_id=world.a.pk, today=dt.date(2025, 1, 1))
+    assert 0 < Response.objects.filter(municipality=world.a).count() < n
+    after_write([world.a.pk])
+
+
+def test_a_bulk_change_waits_for_the_job_and_the_page_says_when_the_cells_were_built(
+    world: World,
+) -> None:
+    made = random_world(world, 13)
+    build_all()
+    stored = selectors.programme_cells(ids(world), PRO)
+    assert stored.refreshed_at is not None
+    # An update over a queryset sends no signal: every child of Aby ten years younger.
+    Child.objects.filter(pk__in=[c.pk for c in made["children"]]).update(
+        birth_date=dt.date(2016, 1, 1)
+    )
+    now = selectors.programme_cells(ids(world), PRO)
+    assert now == stored  # not yet: the stored cells, with the time they were built
+    assert now.cells != selectors.grouped_cells(ids(world), PRO)
+    build_stale()  # nothing stale: nothing built
+    assert selectors.programme_cells(ids(world), PRO) == stored
+    build_all()  # the night's job
+    again = selectors.programme_cells(ids(world), PRO)
+    assert again.cells == selectors.grouped_cells(ids(world), PRO)
+    assert again.refreshed_at is not None and again.refreshed_at > stored.refreshed_at
+
+
+def test_a_municipality_never_built_is_computed_from_its_responses(world: World) -> None:
+    random_world(world, 17, per_municipality=10)
+    read = selectors.programme_cells(ids(world), PRO)
+    assert read.refreshed_at is None  # nothing stored: nothing to date
+    assert read.cells == selectors.grouped_cells(ids(world), PRO) != []
+    r = evaluator(world).get(url(world))
+    assert r.status_code == 200 and "Opdateret" not in r.content.decode()
