@@ -34,7 +34,7 @@ from spor.demo import measurement as demo
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
 from spor.evaluation.national.access import EvaluatorActor
-from spor.evaluation.web import selectors
+from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.models import OutcomeCell, OutcomeCellsState
 from spor.measurement import questionnaire
@@ -119,12 +119,38 @@ def build_stale() -> None:
     call_command("spor_outcome_cells", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
+def pooled(cells: list[selectors.Cell]) -> dict[Any, list[float]]:
+    """Cells added up by everything but their origin: every count and sum."""
+    out: dict[Any, list[float]] = {}
+    for c in cells:
+        key = (c.form, c.norm_before, c.norm_after, c.before, c.after, c.band_before,
+               c.band_after)  # fmt: skip
+        acc = out.setdefault(key, [0] * 26)
+        acc[0] += c.n
+        for k, v in enumerate(x for s in c.subscales for x in s):
+            acc[k + 1] += v
+    return out
+
+
 def assert_figures_are_live(w: World) -> None:
     """What the programme's figures read (stored where fresh, live where stale) is the
-    cells computed from the responses now, field by field, for every informant."""
+    cells computed from the responses now, field by field, for every informant; and so are
+    the pooled cells, and the pooled figures computed from them."""
     for informant in (PRO, Informant.PARENT):
         read = selectors.programme_cells(ids(w), informant).cells
         assert read == selectors.grouped_cells(ids(w), informant)
+        live = selectors.pair_cells_across(ids(w), Filters(informant=informant))
+        kept = selectors.pooled_cells(ids(w), informant).cells
+        assert pooled(kept) == pooled(live)
+        filters = Filters(informant=informant)
+        got, want = figures.compute_cells(kept, filters), figures.compute_cells(live, filters)
+
+        def fields(f: figures.Figures) -> tuple[Any, ...]:
+            return (f.n_started, f.n_paired, f.total, f.effects, f.categories, f.unions,
+                    f.n_categorised, f.transitions, f.subscales, f.attrition, f.regression,
+                    f.norm_titles, sorted(zip(f.before, f.after, strict=True)))  # fmt: skip
+
+        assert fields(got) == fields(want)
 
 
 def assert_stored_are_live(w: World) -> None:
@@ -135,6 +161,11 @@ def assert_stored_are_live(w: World) -> None:
         stored = selectors.stored_cells(ids(w), informant)
         assert stored == selectors.grouped_cells(ids(w), informant)
         assert selectors.programme_cells(ids(w), informant).cells == stored
+        live = selectors.pair_cells_across(ids(w), Filters(informant=informant))
+        kept = selectors.pooled_cells(ids(w), informant).cells
+        # Built and fresh: one cell per key, as the live read gives them.
+        assert sorted(kept, key=repr) == sorted(live, key=repr)
+    assert_figures_are_live(w)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -21,6 +21,7 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    Sum,
     When,
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate
@@ -469,13 +470,11 @@ def stored_cells(municipality_ids: list[int], informant: str) -> list[Cell]:
         .order_by("municipality_id", "pk")
         .values_list(*_STORED)
     )
+    # Each subscale's five sums are a slice of the row (a tuple already): no work per value.
     out = []
-    for m, form, nb, na, tb, ta, bb, ba, n, kind, iv, level, age, half, *subs in rows:
-        per_scale = cast(
-            "tuple[tuple[int, float, float, float, float], ...]",
-            tuple(tuple(subs[k : k + 5]) for k in range(0, len(subs), 5)),
-        )
-        out.append(Cell(form, nb, na, tb, ta, bb, ba, n, per_scale, m, kind, iv, level, age, half))
+    for r in rows:
+        subs = (r[14:19], r[19:24], r[24:29], r[29:34], r[34:39])
+        out.append(Cell(*r[1:9], subs, r[0], *r[9:14]))  # type: ignore[call-arg]
     return out
 
 
@@ -489,28 +488,65 @@ class ProgrammeCells:
     refreshed_at: dt.datetime | None
 
 
-def programme_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
-    """The programme's cells of these municipalities (``by_origin``, at the age group): the
-    stored cells of every municipality whose cells are built and not stale
-    (:class:`OutcomeCellsState`), the others' computed from the responses now
-    (:func:`grouped_cells`), the same cells either way. Only for a national reader, as
-    :func:`pair_cells_across`."""
+def _split(municipality_ids: list[int]) -> tuple[list[int], list[int], dt.datetime | None]:
+    """The municipalities whose stored cells are built and not stale, the others, and the
+    oldest build of the first."""
     states = {
         m: (refreshed, stale)
         for m, refreshed, stale in OutcomeCellsState.objects.filter(
             municipality_id__in=municipality_ids
         ).values_list("municipality_id", "refreshed_at", "stale_since")
     }
-    fresh = [
-        m
-        for m in municipality_ids
-        if m in states and states[m][0] is not None and states[m][1] is None
-    ]
-    live = [m for m in municipality_ids if m not in set(fresh)]
+    built = {m: r for m, (r, stale) in states.items() if r is not None and stale is None}
+    fresh = [m for m in municipality_ids if m in built]
+    live = [m for m in municipality_ids if m not in built]
+    return fresh, live, min(built.values()) if built else None
+
+
+def programme_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
+    """The programme's cells of these municipalities (``by_origin``, at the age group): the
+    stored cells of every municipality whose cells are built and not stale
+    (:class:`OutcomeCellsState`), the others' computed from the responses now
+    (:func:`grouped_cells`), the same cells either way. Only for a national reader, as
+    :func:`pair_cells_across`."""
+    fresh, live, built = _split(municipality_ids)
     cells = stored_cells(fresh, informant) if fresh else []
     if live:
         cells += grouped_cells(live, informant)
         # Each municipality's cells stay in their own order.
         cells.sort(key=lambda c: c.municipality_id or 0)
-    built = [states[m][0] for m in fresh]
-    return ProgrammeCells(cells, min(b for b in built if b is not None) if built else None)
+    return ProgrammeCells(cells, built)
+
+
+_POOLED = ("form", "norm_before", "norm_after", "before", "after", "band_before", "band_after")
+
+
+def pooled_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
+    """The programme's pooled cells (no origin: :func:`pair_cells_across` without
+    ``by_origin``) of these municipalities: the stored cells of the fresh ones added up in
+    the database (a scan of one table, grouped: a few thousand cells for the whole country),
+    and the stale ones' computed from their responses now. The same counts and sums as
+    :func:`pair_cells_across` (sums of whole scores exactly; of prorated ones up to the
+    order of addition)."""
+    fresh, live, built = _split(municipality_ids)
+    cells = []
+    if fresh:
+        rows = (
+            OutcomeCell.objects.filter(municipality_id__in=fresh, informant=informant)
+            .values(*_POOLED)
+            .annotate(total=Sum("n"), **{f"s_{c}": Sum(c) for c in SUBSCALE_COLUMNS})
+            .order_by()
+            .values_list(*_POOLED, "total", *(f"s_{c}" for c in SUBSCALE_COLUMNS))
+        )
+        for form, nb, na, tb, ta, bb, ba, n, *subs in rows:
+            per_scale = cast(
+                "tuple[tuple[int, float, float, float, float], ...]",
+                tuple(
+                    (int(subs[k]), *(float(v) for v in subs[k + 1 : k + 5]))
+                    for k in range(0, len(subs), 5)
+                ),
+            )
+            cells.append(Cell(form, nb, na, tb, ta, bb, ba, int(n), per_scale))
+    if live:
+        cells += pair_cells_across(live, Filters(informant=informant))
+    return ProgrammeCells(cells, built)
