@@ -946,12 +946,15 @@ def attrition(baseline: Any, has_followup: Any, confidence: float = 0.95) -> Att
     """
     _check_confidence(confidence)
     x = _vector(baseline, "baseline")
-    flags = np.asarray(has_followup, dtype=object).ravel()
+    if isinstance(has_followup, np.ndarray) and has_followup.dtype == np.bool_:
+        flags = has_followup.ravel()  # booleans already: nothing to check per child
+    else:
+        flags = np.asarray(has_followup, dtype=object).ravel()
     if flags.size != x.size:
         raise EvaluationError(
             f"baseline og opfølgning skal være lige lange ({x.size}, {flags.size}) / lengths"
         )
-    if not all(isinstance(f, bool | np.bool_) for f in flags.tolist()):
+    if flags.dtype != np.bool_ and not all(isinstance(f, bool | np.bool_) for f in flags.tolist()):
         raise EvaluationError("has_followup skal være True/False / has_followup must be booleans")
     done = flags.astype(bool)
     keep = ~np.isnan(x)

@@ -19,10 +19,13 @@ a child.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -245,42 +248,51 @@ class _Tables:
     put them together independently within each column); the publication states exactly
     those links (``same``)."""
 
-    def __init__(self, chosen: Sequence[Cell], codes: dict[int, int], uses: dict[int, set[Any]]):
+    def __init__(self, cols: figures.Columns):
         self.pub = disclosure.Publication(threshold=THRESHOLD)
         self.ncol = len(COLUMN_KEYS)
-        self.uses = uses
-        self.chosen = chosen
-        self.codes = codes
+        self.cols = cols
+        # Each cell's column: its change category, or no category, or no follow-up.
+        self.column = np.where(
+            ~cols.paired, self.ncol - 1, np.where(cols.codes < 0, self.ncol - 2, cols.codes)
+        ).astype(np.int64)
         self.arms: dict[str, dict[tuple[Any, int], int]] = {}
         self.rows: dict[str, list[Any]] = {}
         # (prefix, row) -> the row's published keys, as :meth:`row` returns them.
         self.index: dict[tuple[str, Any], list[Any]] = {}
 
-    def arm(self, name: str, key: Any, *, present_only: bool = False) -> dict[tuple[Any, int], int]:
-        """Unknowns for the children per (``key(cell)``, column), every column of every key
-        seen (with ``present_only``, only the combinations that hold children: the band
+    def arm(
+        self,
+        name: str,
+        codes: np.ndarray,
+        values: list[Any],
+        *,
+        present_only: bool = False,
+    ) -> dict[tuple[Any, int], int]:
+        """Unknowns for the children per (key, column), every column of every key seen
+        (with ``present_only``, only the combinations that hold children: the band
         transitions, where a category rules some out, and the attacker knows which);
-        linked to the first arm by the column totals."""
-        counts: dict[tuple[Any, int], int] = defaultdict(int)
-        seen = []
-        for c in self.chosen:
-            k = key(c)
-            if k not in seen:
-                seen.append(k)
-            counts[(k, _column(c, self.codes))] += c.n
+        linked to the first arm by the column totals. ``codes``: each cell's key, as an
+        index into ``values``; a value may stand for several codes."""
+        n = self.ncol
+        dense, keys = _merge(codes, values)
+        counts = np.bincount(
+            dense * n + self.column, weights=self.cols.n, minlength=len(keys) * n
+        ).astype(np.int64)
+        seen = np.unique(dense).tolist()
         # In a fixed order, not the database's (a GROUP BY answers in any order): the same
         # children give the same publication, and so the same hidden cells, on every request;
         # two patterns side by side could give a hidden cell back.
-        out = {
-            (k, j): self.pub.unknown(counts.get((k, j), 0))
-            for k in sorted(seen, key=repr)
-            for j in range(self.ncol)
-            if not present_only or counts.get((k, j), 0) > 0
-        }
+        out = {}
+        for k in sorted(seen, key=lambda i: repr(keys[i])):
+            for j in range(n):
+                c = int(counts[k * n + j])
+                if not present_only or c > 0:
+                    out[(keys[k], j)] = self.pub.unknown(c)
         self.arms[name] = out
         if len(self.arms) > 1:
             first = next(iter(self.arms.values()))
-            for j in range(self.ncol):
+            for j in range(n):
                 self.pub.same(
                     [v for (_, jj), v in out.items() if jj == j],
                     [v for (_, jj), v in first.items() if jj == j],
@@ -312,20 +324,30 @@ class _Tables:
         prefix: str,
         arm: dict[tuple[Any, int], int],
         rows: list[Any],
-        member: Any,
-        total: list[Any],
-    ) -> None:
-        """A table whose rows partition the children: its columns add up to the totals."""
-        keyed = []
-        for r in rows:
-            parts: dict[int, list[int]] = defaultdict(list)
-            for (k, j), v in arm.items():
-                if member(k, r):
-                    parts[j].append(v)
-            keyed.append(self.row(prefix, r, parts))
-        for j in range(len(total)):
-            self.pub.line([*(k[j] for k in keyed), total[j]])
+        row_of: Any,
+        total: list[Any] | None,
+    ) -> list[list[Any]]:
+        """A table whose rows group the children: ``row_of(key)`` is the rows a key counts
+        under. With ``total`` the rows partition the children: its columns add up to it."""
+        parts: dict[Any, dict[int, list[int]]] = {r: defaultdict(list) for r in rows}
+        for (k, j), v in arm.items():
+            for r in row_of(k):
+                found = parts.get(r)
+                if found is not None:
+                    found[j].append(v)
+        keyed = [self.row(prefix, r, parts[r]) for r in rows]
+        if total is not None:
+            for j in range(len(total)):
+                self.pub.line([*(k[j] for k in keyed), total[j]])
         self.rows[prefix] = keyed
+        return keyed
+
+
+def _merge(codes: np.ndarray, values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes of equal values made one, numbered in the order first met."""
+    index: dict[Any, int] = {}
+    remap = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
+    return (remap[codes] if len(codes) else codes), list(index)
 
 
 @dataclass
@@ -386,64 +408,92 @@ def pattern_of(data: ProgrammeData) -> Any:
     return pattern
 
 
-def protect(data: ProgrammeData, programme_id: int) -> Protected:
+class _Origins:
+    """Where and when each cell's children were helped, as codes per cell (indices into the
+    values beside them): municipality, intervention type, level, the group of the
+    publication (municipality × type × level × pejlemærker), age group and half-year."""
+
+    def __init__(self, data: ProgrammeData, cols: figures.Columns) -> None:
+        cells, size = data.cells, len(data.cells)
+        uses = data.benchmark_uses
+        where, places = figures._factorize(
+            map(attrgetter("municipality_id", "intervention_id", "kind", "level"), cells), size
+        )
+        self.where, self.places = where, places
+        # A cell's pejlemærker, as :func:`pattern_of` finds them.
+        self.patterns = [
+            frozenset(b for b, s in uses.items() if (m, i) in s) for m, i, _, _ in places
+        ]
+        self.group = where, [
+            (m, kind, level, pat) for (m, _, kind, level), pat in zip(places, self.patterns,
+                                                                     strict=True)
+        ]  # fmt: skip
+        self.muni = where, [m for m, _, _, _ in places]
+        self.kind = where, [kind for _, _, kind, _ in places]
+        self.level = where, [level for _, _, _, level in places]
+        ages, age_values = figures._factorize(map(attrgetter("age"), cells), size)
+        self.age = ages, [age_group(a) for a in age_values]
+        self.half = figures._factorize(map(attrgetter("half"), cells), size)
+
+
+def _members(codes: np.ndarray, values: list[Any]) -> dict[Any, np.ndarray]:
+    """The positions of the cells per value, each in the cells' order."""
+    dense, keys = _merge(codes, values)
+    order = np.argsort(dense, kind="stable")
+    bounds = np.searchsorted(dense[order], np.arange(len(keys) + 1))
+    return {key: order[bounds[i] : bounds[i + 1]] for i, key in enumerate(keys)}
+
+
+def protect(
+    data: ProgrammeData, programme_id: int, cols: figures.Columns | None = None
+) -> Protected:
     """Every count the evaluator's tables publish for one informant, as one
     :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides."""
     chosen = data.cells
-    pairs = [c for c in chosen if c.after is not None]
-    codes = {id(c): code for c, code in zip(pairs, figures.categories(pairs), strict=True)}
-    uses = data.benchmark_uses
-    pattern = pattern_of(data)
+    cols = cols if cols is not None else figures.Columns(chosen)
+    origins = _Origins(data, cols)
 
-    t = _Tables(chosen, codes, uses)
-    groups = t.arm("group", lambda c: (c.municipality_id, c.kind, c.level, pattern(c)))
-    ages = t.arm("age", lambda c: age_group(c.age))
-    halves = t.arm("half", lambda c: c.half)
-    ref, bands = _transition_ref(pairs)
-
-    def band_key(c: Cell) -> Any:
-        if (
-            c.after is not None
-            and c.norm_before == ref
-            and c.norm_after == ref
-            and c.band_before
-            and c.band_after
-        ):
-            return (c.band_before, c.band_after)
-        return None
-
-    trans = t.arm("transitions", band_key, present_only=True) if ref else {}
+    t = _Tables(cols)
+    groups = t.arm("group", *origins.group)
+    ages = t.arm("age", *origins.age)
+    halves = t.arm("half", *origins.half)
+    ref, bands = _transition_ref_columns(cols)
+    trans: dict[tuple[Any, int], int] = {}
+    if ref:
+        code = cols.norms.index(ref)
+        truthy = np.array([bool(b) for b in cols.bands], dtype=bool)
+        banded = (
+            cols.paired
+            & (cols.norm_before == code)
+            & (cols.norm_after == code)
+            & truthy[cols.band_before]
+            & truthy[cols.band_after]
+        )
+        nb = len(cols.bands)
+        pair = np.where(banded, cols.band_before * nb + cols.band_after, nb * nb)
+        values = [(cols.bands[k // nb], cols.bands[k % nb]) for k in range(nb * nb)] + [None]
+        trans = t.arm("transitions", pair, values, present_only=True)
     total_parts: dict[int, list[int]] = defaultdict(list)
     for (_, j), v in groups.items():
         total_parts[j].append(v)
     total = t.row("all", "all", total_parts)
 
     munis = sorted((municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids)
-    t.partition("kommune", groups, [m for _, m in munis], lambda k, r: k[0] == r, total)
+    t.partition("kommune", groups, [m for _, m in munis], lambda k: (k[0],), total)
     kinds = list(InterventionType)
-    t.partition("type", groups, [k.value for k in kinds], lambda k, r: k[1] == r, total)
+    t.partition("type", groups, [k.value for k in kinds], lambda k: (k[1],), total)
     levels = [lvl.value for lvl in Level] + ([""] if any(not c.level for c in chosen) else [])
-    t.partition("niveau", groups, levels, lambda k, r: k[2] == r, total)
+    t.partition("niveau", groups, levels, lambda k: (k[2],), total)
     age_rows = [code for code, *_ in AGE_GROUPS] + (
         [OTHER_AGE] if any(k == OTHER_AGE for k, _ in ages) else []
     )
-    t.partition("alder", ages, age_rows, lambda k, r: k == r, total)
+    t.partition("alder", ages, age_rows, lambda k: (k,), total)
     half_rows = sorted({k for k, _ in halves}, key=lambda h: (h is None, h or 0))
-    t.partition("halvaar", halves, half_rows, lambda k, r: k == r, total)
+    t.partition("halvaar", halves, half_rows, lambda k: (k,), total)
     # Per pejlemærke: a child counts under every pejlemærke its intervention serves, so the
     # rows overlap; no totals row.
     numbers = [b.number for b in data.benchmarks]
-    t.rows["pejlemaerke"] = [
-        t.row(
-            "pejlemaerke",
-            n,
-            {
-                j: [v for (k, jj), v in groups.items() if jj == j and n in k[3]]
-                for j in range(t.ncol)
-            },
-        )
-        for n in numbers
-    ]
+    t.partition("pejlemaerke", groups, numbers, lambda k: k[3], None)
     tr_keys: list[list[Any]] = []
     if trans:
         tr_keys = _transition_cells(t, trans, bands)
@@ -453,80 +503,78 @@ def protect(data: ProgrammeData, programme_id: int) -> Protected:
     )  # fmt: skip
 
 
-def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
+def build(
+    data: ProgrammeData,
+    programme_id: int,
+    filters: Filters,
+    *,
+    data_key: tuple[Any, ...] | None = None,
+) -> Report:
     """The evaluator's tables for one informant: pooled, per municipality, type, level,
-    pejlemærke, age group and half-year of the baseline, protected together."""
+    pejlemærke, age group and half-year of the baseline, protected together.
+    ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
     chosen = data.cells
-    pooled = figures.compute_cells(chosen, filters)
-    pattern = pattern_of(data)
-    p = protect_cached(data, programme_id)
+    cols = figures.Columns(chosen)
+    pooled = figures.compute_columns(cols, np.arange(len(chosen)), filters)
+    p = protect_cached(data, programme_id, cols, data_key)
     t, hidden, total, munis = p.tables, p.hidden, p.total, p.munis
     kinds = list(InterventionType)
     levels, age_rows, half_rows = p.levels, p.age_rows, p.half_rows
     ref, bands, tr_keys = p.ref, p.bands, p.tr_keys
     shown = p.shown
+    origins = _Origins(data, cols)
 
     overall = _row("Alle", [shown(k) for k in total], pooled)
     breakdowns = []
+    # Each breakdown's cells per row value, in the cells' order (the figures add up in that
+    # order).
+    by_pattern: dict[Any, list[np.ndarray]] = defaultdict(list)
+    for pat, idx in _members(origins.where, list(range(len(origins.places)))).items():
+        for number in origins.patterns[pat]:
+            by_pattern[number].append(idx)
+    pejlemaerker = {k: np.sort(np.concatenate(v)) for k, v in by_pattern.items()}
+    members = {
+        "kommune": _members(*origins.muni),
+        "type": _members(*origins.kind),
+        "niveau": _members(*origins.level),
+        "alder": _members(*origins.age),
+        "halvaar": _members(*origins.half),
+        "pejlemaerke": pejlemaerker,
+    }
+    nothing = np.zeros(0, dtype=np.int64)
 
-    def is_muni(c: Cell) -> Any:
-        return c.municipality_id
-
-    def is_kind(c: Cell) -> Any:
-        return c.kind
-
-    def is_level(c: Cell) -> Any:
-        return c.level
-
-    def is_age(c: Cell) -> Any:
-        return age_group(c.age)
-
-    def is_half(c: Cell) -> Any:
-        return c.half
-
-    specs: list[tuple[str, str, str, str, list[tuple[str, Any, Any]]]] = [
+    specs: list[tuple[str, str, str, str, list[tuple[str, Any]]]] = [
         ("kommune", "Pr. kommune", "Kommune (pseudonym)",
          "Kommunerne er vist ved et pseudonym, der er det samme i hele programmet, men ikke "
          "afslører, hvilken kommune det er.",
-         [(lbl, is_muni, m) for lbl, m in munis]),
+         [(lbl, m) for lbl, m in munis]),
         ("type", "Pr. indsatstype", "Indsatstype",
          "Den nationale evaluerings typologi af PPR's indsatser.",
-         [(str(k.label), is_kind, k.value) for k in kinds]),
+         [(str(k.label), k.value) for k in kinds]),
         ("niveau", "Pr. niveau", "Niveau", "Indsatsens niveau i indsatsviften.",
-         [(str(Level(v).label) if v else "Uden niveau", is_level, v) for v in levels]),
+         [(str(Level(v).label) if v else "Uden niveau", v) for v in levels]),
         ("alder", "Pr. aldersgruppe", "Aldersgruppe ved førmålingen",
          "Barnets alder ved førmålingen.",
-         [(AGE_LABELS.get(a, "Anden alder"), is_age, a) for a in age_rows]),
+         [(AGE_LABELS.get(a, "Anden alder"), a) for a in age_rows]),
         ("halvaar", "Pr. halvår", "Førmåling i halvåret",
          "Halvåret, hvor førmålingen blev udfyldt. Perioder finere end et halvår vises ikke.",
-         [(half_label(h), is_half, h) for h in half_rows]),
+         [(half_label(h), h) for h in half_rows]),
         ("pejlemaerke", "Pr. pejlemærke", "Pejlemærke",
          "Forløb med de indsatser fra indsatsviften, som kommunernes initiativer under "
          "pejlemærket bruger. Et initiativ kan tjene flere pejlemærker, så et barn kan tælle "
          "under flere, og rækkerne lægges ikke sammen.",
-         [(str(b), pattern, b.number) for b in data.benchmarks]),
+         [(str(b), b.number) for b in data.benchmarks]),
     ]  # fmt: skip
 
-    # Each breakdown's cells per row value, in one pass over the cells and in their order
-    # (the figures add up in that order).
-    members: dict[Any, dict[Any, list[Cell]]] = {}
-    for key in (is_muni, is_kind, is_level, is_age, is_half, pattern):
-        groups: dict[Any, list[Cell]] = defaultdict(list)
-        for c in chosen:
-            if key is pattern:
-                for number in pattern(c):
-                    groups[number].append(c)
-            else:
-                groups[key(c)].append(c)
-        members[key] = groups
-
-    def group_figs(key: Any, value: Any) -> figures.Figures:
-        return figures.compute_cells(members[key].get(value, []), filters)
-
     for key, title, heading, note, rows in specs:
+        found = members[key]
         published = [
-            _row(label, [shown(k) for k in keys], group_figs(by, value))
-            for (label, by, value), keys in zip(rows, t.rows[key], strict=True)
+            _row(
+                label,
+                [shown(k) for k in keys],
+                figures.compute_columns(cols, found.get(value, nothing), filters),
+            )
+            for (label, value), keys in zip(rows, t.rows[key], strict=True)
         ]
         breakdowns.append(
             Breakdown(key, title, heading, note, [r[0] for r in rows], published, overall,
@@ -541,18 +589,34 @@ def build(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
             labels,
             [(labels[i] if i < len(labels) else "I alt", r) for i, r in enumerate(cells)],
         )
-    refs = sorted({r for c in chosen for r in (c.norm_before, c.norm_after) if r})
+    present = np.unique(np.concatenate([cols.norm_before, cols.norm_after]))
+    refs = sorted({r for r in (cols.norms[i] for i in present.tolist()) if r})
     return Report(
         filters=filters,
         pooled=pooled,
         breakdowns=breakdowns,
         norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
-        variation=_variation(chosen, munis, breakdowns[0]),
+        variation=_variation(cols, origins, munis, breakdowns[0]),
         overall_row=overall,
         band_transitions=transitions,
         publication=t.pub,
         hidden=hidden,
     )
+
+
+def _transition_ref_columns(cols: figures.Columns) -> tuple[str, list[str]]:
+    """:func:`_transition_ref` of the cells' pairs."""
+    if not cols.same.any():
+        return "", []
+    per_ref = np.bincount(cols.norm_before[cols.same], weights=cols.n[cols.same])
+    seen = np.unique(cols.norm_before[cols.same]).tolist()
+    refs = {cols.norms[i]: int(per_ref[i]) for i in seen}
+    ref = max(sorted(refs), key=lambda r: refs[r])
+    try:
+        ns = sdq.load_norm_set(ref.split("@", 1)[0])
+    except sdq.SDQError:
+        return "", []
+    return ref, list(ns.codes)
 
 
 def _transition_ref(pairs: Sequence[Cell]) -> tuple[str, list[str]]:
@@ -597,7 +661,10 @@ def _transition_cells(
 
 
 def _variation(
-    chosen: Sequence[Cell], munis: list[tuple[str, int]], by_municipality: Breakdown | None
+    cols: figures.Columns,
+    origins: _Origins,
+    munis: list[tuple[str, int]],
+    by_municipality: Breakdown | None,
 ) -> list[tuple[str, str]]:
     """How much the change in total score varies between municipalities
     (:func:`spor.evaluation.stats.between_municipalities`), over the municipalities whose
@@ -610,12 +677,14 @@ def _variation(
         for (_, m), row in zip(munis, by_municipality.rows, strict=True)
         if isinstance(row.paired, int) and row.paired >= THRESHOLD
     }
-    pairs = [c for c in chosen if c.after is not None and c.municipality_id in included]
     if len(included) < 2:
         return []
-    weights = np.array([c.n for c in pairs], dtype=np.int64)
-    change = np.repeat(np.array([c.after - c.before for c in pairs]), weights)  # type: ignore[operator]
-    ids = np.repeat(np.array([c.municipality_id for c in pairs]), weights)
+    codes, values = origins.muni
+    inside = np.array([v in included for v in values], dtype=bool)
+    pairs = np.flatnonzero(cols.paired & inside[codes]) if len(codes) else codes
+    weights = cols.n[pairs]
+    change = np.repeat(cols.after[pairs] - cols.before[pairs], weights)
+    ids = np.repeat(np.array([values[i] for i in codes[pairs].tolist()], dtype=np.int64), weights)
     v = stats.between_municipalities(change, ids.tolist())
     num = figures.num
     lines = [
@@ -645,16 +714,32 @@ def _data_key(data: ProgrammeData, programme_id: int) -> tuple[Any, ...]:
         [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
         [(b.pk, b.number, str(b)) for b in data.benchmarks],
         sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
-        cells_key(data.cells),
+        cells_digest(data.cells),
     )
 
 
-def protect_cached(data: ProgrammeData, programme_id: int) -> Protected:
+def cells_digest(cells: list[Cell]) -> str:
+    """Every field of every cell (:func:`~spor.evaluation.web.selectors.cells_key`), hashed:
+    :mod:`marshal` writes the plain tuples four times faster than their ``repr``, and tells
+    an int from a float as ``repr`` does. Version 2 has no references to earlier objects:
+    equal bytes decode to equal cells (an interned string is marked as such, so equal cells
+    could at worst hash apart: computed again, never another's result)."""
+    return hashlib.sha256(marshal.dumps(cells_key(cells), 2)).hexdigest()
+
+
+def protect_cached(
+    data: ProgrammeData,
+    programme_id: int,
+    cols: figures.Columns | None = None,
+    data_key: tuple[Any, ...] | None = None,
+) -> Protected:
     """:func:`protect`, kept in the process under its inputs (:mod:`spor.lib.memo`): the
     same cells give the same publication, so a second page or file about them does not
-    solve the linear programmes again; any change to the data gives new cells."""
-    key = memo.digest("national.protect", _data_key(data, programme_id))
-    return memo.cached(key, lambda: protect(data, programme_id))
+    solve the linear programmes again; any change to the data gives new cells.
+    ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
+    found = data_key if data_key is not None else _data_key(data, programme_id)
+    key = memo.digest("national.protect", found)
+    return memo.cached(key, lambda: protect(data, programme_id, cols))
 
 
 def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
@@ -664,5 +749,6 @@ def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Re
         f.intervention.pk if f.intervention is not None else None,
         f.kind, f.level, f.target, f.age_group, f.informant, f.date_from, f.date_to,
     )  # fmt: skip
-    key = memo.digest("national.build", wanted, _data_key(data, programme_id))
-    return memo.cached(key, lambda: build(data, programme_id, filters))
+    data_key = _data_key(data, programme_id)
+    key = memo.digest("national.build", wanted, data_key)
+    return memo.cached(key, lambda: build(data, programme_id, filters, data_key=data_key))

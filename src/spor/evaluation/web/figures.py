@@ -6,9 +6,12 @@ disclosure threshold, and those that would give them away, are hidden: shown as
 from __future__ import annotations
 
 import inspect
+import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -393,6 +396,16 @@ def _transitions(
     for c in pairs:
         if c.norm_before == ref and c.norm_after == ref:
             summed[(c.band_before, c.band_after)] += c.n
+    return _transition_table(ref, codes, labels, summed)
+
+
+def _transition_table(
+    ref: str,
+    codes: Sequence[str],
+    labels: list[str],
+    summed: Mapping[tuple[str | None, str | None], int],
+) -> Transitions | None:
+    """The band table protected by itself, from the children per (band before, after)."""
     table = stats.band_transitions(
         [b for b, _ in summed],
         [a for _, a in summed],
@@ -479,9 +492,26 @@ def _honest(
     w = [c.n for c in chosen]
     if sum(w) < THRESHOLD:
         return
-    out = outcome.evaluate_pairs(
-        _repeat([c.before for c in chosen], w), _repeat([c.after for c in chosen], w), params=params
+    _reliable(
+        fig,
+        params,
+        _repeat([c.before for c in chosen], w),
+        _repeat([c.after for c in chosen], w),
+        shown,
+        published,
     )
+
+
+def _reliable(
+    fig: Figures,
+    params: sdq.RciParameters,
+    before: np.ndarray,
+    after: np.ndarray,
+    shown: dict[str, bool],
+    published: Mapping[str, int | None] | None,
+) -> None:
+    """:func:`_honest` from the pairs of the chosen parameters, one entry per child."""
+    out = outcome.evaluate_pairs(before, after, params=params)
     fig.outcome = out
     fig.rci_label = params.label_da()
     fig.rci_threshold = num(params.critical_change)
@@ -770,3 +800,264 @@ def _labelled(es: stats.EffectSizes) -> list[tuple[str, float]]:
 
 def _cell(v: Any) -> str:
     return SUPPRESSED if v is None else str(v)
+
+
+# ------------------------------------------------------------ many groups of the same cells
+
+
+def _factorize(values: Iterable[Any], size: int) -> tuple[np.ndarray, list[Any]]:
+    """Each value's code (dense, in the order first met) and the values by code."""
+    seen: dict[Any, int] = {}
+    first = np.fromiter(map(seen.setdefault, values, itertools.count()), np.int64, count=size)
+    dense = np.zeros(size + 1, dtype=np.int64)
+    dense[np.fromiter(seen.values(), np.int64, count=len(seen))] = np.arange(len(seen))
+    return dense[first], list(seen)
+
+
+def _firsts(codes: np.ndarray, weights: np.ndarray) -> tuple[list[int], list[int]]:
+    """The distinct codes in the order first met, and the weights summed per code."""
+    uniq, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    sums = np.bincount(inv.ravel(), weights=weights, minlength=len(uniq)).astype(np.int64)
+    order = np.argsort(first, kind="stable")
+    return [int(uniq[i]) for i in order], [int(sums[i]) for i in order]
+
+
+class Columns:
+    """Cells as arrays, one entry per cell in their order, with what :func:`compute_cells`
+    works out per cell (change category, reliable-change parameters) worked out once: the
+    figures of many groups of the same cells (:func:`compute_columns`, the programme
+    evaluator's rows) then cost NumPy per group, not Python per cell."""
+
+    def __init__(self, cells: Sequence[Cell]) -> None:
+        size = len(cells)
+        self.cells = cells
+        self.n = np.fromiter(map(attrgetter("n"), cells), np.int64, count=size)
+        self.before = np.array(list(map(attrgetter("before"), cells)), dtype=float)
+        afters = list(map(attrgetter("after"), cells))
+        self.paired = np.fromiter(map(operator.is_not, afters, itertools.repeat(None)), bool, size)
+        self.after = np.array([0.0 if a is None else a for a in afters], dtype=float)
+        norms, self.norms = _factorize(
+            itertools.chain(
+                map(attrgetter("norm_before"), cells), map(attrgetter("norm_after"), cells)
+            ),
+            2 * size,
+        )
+        self.norm_before, self.norm_after = norms[:size], norms[size:]
+        # A cell banded with one norm set before and after (a change category, reliable change
+        # and the band table are about those).
+        truthy = np.array([bool(v) for v in self.norms], dtype=bool)
+        self.same = (
+            self.paired & (self.norm_before == self.norm_after) & truthy[self.norm_before]
+            if size
+            else np.zeros(0, dtype=bool)
+        )
+        bands, self.bands = _factorize(
+            itertools.chain(
+                map(attrgetter("band_before"), cells), map(attrgetter("band_after"), cells)
+            ),
+            2 * size,
+        )
+        self.band_before, self.band_after = bands[:size], bands[size:]
+        self.form, self.forms = _factorize(map(attrgetter("form"), cells), size)
+        self.subs: np.ndarray | None = None
+        self.subs_n: np.ndarray | None = None
+        subs = list(map(attrgetter("subscales"), cells))
+        width = len(SUBSCALES)
+        if size and all(len(s) == width for s in subs):
+            flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(subs)))
+            # As the grouped read gives them: whole counts and float sums. Anything else
+            # (a sum of ints, a Decimal) is added as Python adds it (_subscale_changes).
+            if len(flat) == size * width * 5 and set(map(type, flat[0::5])) <= {int}:
+                sums = [flat[k::5] for k in range(1, 5)]
+                if all(set(map(type, col)) <= {float} for col in sums):
+                    arr = np.array(flat, dtype=float).reshape(size, width, 5)
+                    self.subs = arr[:, :, 1:]
+                    self.subs_n = np.array(flat[0::5], dtype=np.int64).reshape(size, width)
+        self._categories()
+        self._rci()
+
+    def _categories(self) -> None:
+        """:func:`categories` of every pair: per norm set and form, as it groups them."""
+        self.codes = np.full(len(self.n), -1, dtype=np.int64)
+        size = len(self.forms)
+        key = self.norm_before * size + self.form
+        for k in np.unique(key[self.same]).tolist():
+            idx = np.flatnonzero(self.same & (key == k))
+            ref, form = self.norms[k // size], self.forms[k % size]
+            try:
+                cats = sdq.change_category(
+                    self.before[idx].tolist(),
+                    self.after[idx].tolist(),
+                    informant=questionnaire.sdq_informant(form),
+                    scale="total",
+                    norm_set=ref.split("@", 1)[0],
+                )
+            except sdq.SDQError:
+                continue
+            self.codes[idx] = np.asarray(cats, dtype=np.int64)
+
+    def _rci(self) -> None:
+        """Per cell, as :func:`rci_group` sees it: the parameters of its form and norm set
+        (an index into ``params``) and which of them share (sd, mean, reliability)."""
+        self.params: list[sdq.RciParameters] = []
+        self.rci_param = np.full(len(self.n), -1, dtype=np.int64)
+        self.rci_key = np.full(len(self.n), -1, dtype=np.int64)
+        keys: dict[tuple[float, float, float], int] = {}
+        size = len(self.forms)
+        key = self.norm_before * size + self.form
+        for k in np.unique(key[self.same]).tolist():
+            ref, form = self.norms[k // size], self.forms[k % size]
+            try:
+                p = sdq.rci_details(
+                    questionnaire.sdq_informant(form), "total", ref.split("@", 1)[0]
+                )
+            except sdq.SDQError:
+                continue
+            idx = self.same & (key == k)
+            self.rci_param[idx] = len(self.params)
+            self.params.append(p)
+            self.rci_key[idx] = keys.setdefault((p.sd, p.mean, p.reliability), len(keys))
+
+
+def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures:
+    """:func:`compute_cells` of the cells ``idx`` (positions in ``cols``, in order), each
+    table protected by itself: the same figures to the last bit (every sum over the
+    children is taken in the same order, over the same arrays)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    n = cols.n[idx]
+    paired = cols.paired[idx]
+    pidx = idx[paired]
+    weights = cols.n[pidx]
+    present = np.unique(np.concatenate([cols.norm_before[idx], cols.norm_after[idx]]))
+    refs = sorted({r for r in (cols.norms[i] for i in present.tolist()) if r})
+    fig = Figures(
+        filters=filters,
+        n_started=int(n.sum()),
+        n_paired=int(weights.sum()),
+        norm_titles=[questionnaire.norm_set_title(ref) for ref in refs],
+        published=None,
+    )
+    fig.started_shown = fig.n_started >= THRESHOLD
+    fig.shown = fig.n_paired >= THRESHOLD
+    if fig.started_shown:
+        att = stats.attrition(np.repeat(cols.before[idx], n), np.repeat(paired, n))
+        vals = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
+        done = vals[0] if isinstance(vals[0], int) else None
+        gone = vals[1] if isinstance(vals[1], int) else None
+        fig.attrition = [
+            ("Med eftermåling", f"{_cell(done)} af {fig.started_text}"),
+            ("Uden eftermåling", f"{_cell(gone)} af {fig.started_text}"),
+        ]
+        if _big(done) and _big(gone):
+            fig.attrition += [
+                ("Gennemsnit ved start, med eftermåling", num(att.mean_completers)),
+                ("Gennemsnit ved start, uden eftermåling", num(att.mean_noncompleters)),
+                (
+                    "Forskel (med − uden), 95 %-interval",
+                    f"{num(att.difference)} ({num(att.ci_low)} til {num(att.ci_high)})",
+                ),
+            ]
+    if not fig.shown:
+        return fig
+    before = np.repeat(cols.before[pidx], weights)
+    after = np.repeat(cols.after[pidx], weights)
+    fig.before, fig.after = before.tolist(), after.tolist()
+    fig.total = _change("Samlet vanskelighedsscore", stats.paired_change(before, after))
+    es = stats.effect_sizes(before, after)
+    fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
+    codes = cols.codes[pidx]
+    fig.category_codes = np.repeat(codes, weights).tolist()
+    first_codes, per_code = _firsts(codes, weights)
+    shares = stats.change_categories(first_codes, weights=per_code)
+    n_cat = next(iter(shares.values())).n
+    fig.n_categorised = n_cat
+    suppressed = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
+    hidden = dict(zip(EXCLUSIVE, suppressed.hidden, strict=False))
+    fig.categories = [_share(k, shares[k].k, n_cat, bool(hidden[k])) for k in EXCLUSIVE]
+    for key, parts in UNIONS.items():
+        k = shares[key].k
+        hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
+        fig.unions.append(_share(key, k, n_cat, hide))
+    shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
+    _columns_honest(fig, cols, pidx, shown)
+    fig.transitions = _columns_transitions(cols, pidx)
+    if cols.subs is None or cols.subs_n is None:
+        changes = _subscale_changes([cols.cells[i] for i in pidx.tolist()])
+    else:
+        changes = []
+        if len(pidx):
+            # A running sum is added left to right, as Python's ``sum`` over the cells.
+            sums = np.cumsum(cols.subs[pidx], axis=0)[-1]
+            counts = cols.subs_n[pidx].sum(axis=0)  # whole numbers: exact in any order
+            for i in range(len(SUBSCALES)):
+                k = int(counts[i])
+                sb, sa, sd, sd2 = (_plain(v) for v in sums[i])
+                changes.append(
+                    None if k < THRESHOLD else stats.paired_change_from_sums(k, sb, sa, sd, sd2)
+                )
+        else:
+            changes = [None] * len(SUBSCALES)
+    for (_, label), pc in zip(SUBSCALES, changes, strict=True):
+        change = _change(label, pc)
+        if change is not None:
+            fig.subscales.append(change)
+    return fig
+
+
+def _plain(v: Any) -> float | int:
+    """A NumPy sum as the Python number ``sum`` over the same values gives."""
+    return int(v) if isinstance(v, np.integer) else float(v)
+
+
+def _columns_honest(fig: Figures, cols: Columns, pidx: np.ndarray, shown: dict[str, bool]) -> None:
+    """:func:`_honest` (its :func:`rci_group`) over the pairs ``pidx``."""
+    keys = cols.rci_key[pidx]
+    valid = keys >= 0
+    if not valid.any():
+        return
+    kept = pidx[valid]
+    first_keys, totals = _firsts(keys[valid], cols.n[kept])
+    best = max(range(len(first_keys)), key=lambda i: totals[i])  # ties: the first met
+    chosen = kept[keys[valid] == first_keys[best]]
+    params = cols.params[int(cols.rci_param[chosen[0]])]
+    w = cols.n[chosen]
+    if int(w.sum()) < THRESHOLD:
+        return
+    _reliable(
+        fig, params, np.repeat(cols.before[chosen], w), np.repeat(cols.after[chosen], w), shown,
+        None,
+    )  # fmt: skip
+
+
+_NORM_SETS: dict[str, tuple[str, ...] | None] = {}
+
+
+def _columns_transitions(cols: Columns, pidx: np.ndarray) -> Transitions | None:
+    """:func:`_transitions` over the pairs ``pidx``."""
+    same = cols.same[pidx]
+    if not same.any():
+        return None
+    kept = pidx[same]
+    first_refs, totals = _firsts(cols.norm_before[kept], cols.n[kept])
+    best = max(range(len(first_refs)), key=lambda i: totals[i])  # ties: the first met
+    ref_code = first_refs[best]
+    ref = cols.norms[ref_code]
+    if ref not in _NORM_SETS:
+        try:
+            _NORM_SETS[ref] = tuple(sdq.load_norm_set(ref.split("@", 1)[0]).codes)
+        except sdq.SDQError:
+            _NORM_SETS[ref] = None
+    codes = _NORM_SETS[ref]
+    if codes is None:
+        return None
+    labels = [questionnaire.band_label(ref, c) or c for c in codes]
+    on_ref = pidx[(cols.norm_before[pidx] == ref_code) & (cols.norm_after[pidx] == ref_code)]
+    nb = len(cols.bands)
+    pair_codes, per_pair = _firsts(
+        cols.band_before[on_ref] * nb + cols.band_after[on_ref], cols.n[on_ref]
+    )
+    summed = {
+        (cols.bands[k // nb], cols.bands[k % nb]): w
+        for k, w in zip(pair_codes, per_pair, strict=True)
+    }
+    return _transition_table(ref, codes, labels, summed)
