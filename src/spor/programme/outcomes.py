@@ -162,13 +162,17 @@ def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.F
     gives the same figures and any new response or changed delivery gives new cells and a
     fresh computation (:mod:`spor.lib.memo`)."""
 
+    # The cells in one fixed order (the database's differs from read to read), so that what
+    # is kept under the key is computed from the cells in the key's order.
+    ordered, data_key = tables.in_order(data, programme_id)
+
     def compute() -> list[figures.Figures]:
-        protected = tables.protect_cached(data, programme_id)
-        pattern = tables.pattern_of(data)
+        protected = tables.protect_cached(ordered, programme_id, data_key=data_key)
+        pattern = tables.pattern_of(ordered)
         out = []
-        for b in data.benchmarks:
+        for b in ordered.benchmarks:
             # Each cell belongs to one intervention, so a delivery counts once per pejlemærke.
-            pooled = [c for c in data.cells if b.number in pattern(c)]
+            pooled = [c for c in ordered.cells if b.number in pattern(c)]
             out.append(
                 figures.compute_cells(
                     pooled, Filters(), published=protected.published("pejlemaerke", b.number)
@@ -178,7 +182,7 @@ def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.F
 
     # The publication's key (private to tables, used here so that the figures can never be
     # kept under less than the protection they depend on).
-    key = memo.digest("programme.outcomes", tables._data_key(data, programme_id))
+    key = memo.digest("programme.outcomes", data_key)
     return memo.cached(key, compute)
 
 

@@ -19,7 +19,9 @@ a child.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
 import marshal
 import math
 from collections import defaultdict
@@ -705,26 +707,41 @@ def _variation(
 # ----------------------------------------------------------------------- kept per process
 
 
-def _data_key(data: ProgrammeData, programme_id: int) -> tuple[Any, ...]:
+def _data_key(data: ProgrammeData, programme_id: int, digest: str | None = None) -> tuple[Any, ...]:
     """Everything the publication is computed from, as plain data: the cells (counts and
-    sums, no child), the participating municipalities with their pseudonyms (which follow
-    the key in settings), the pejlemærker and what their initiatives use."""
+    sums, no child; in any order), the participating municipalities with their pseudonyms
+    (which follow the key in settings), the pejlemærker and what their initiatives use.
+    ``digest``: the cells' :func:`in_order` digest, when the caller has it."""
     return (
         programme_id,
         [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
         [(b.pk, b.number, str(b)) for b in data.benchmarks],
         sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
-        cells_digest(data.cells),
+        digest if digest is not None else _in_order(data.cells)[1],
     )
 
 
-def cells_digest(cells: list[Cell]) -> str:
-    """Every field of every cell (:func:`~spor.evaluation.web.selectors.cells_key`), hashed:
-    :mod:`marshal` writes the plain tuples four times faster than their ``repr``, and tells
-    an int from a float as ``repr`` does. Version 2 has no references to earlier objects:
-    equal bytes decode to equal cells (an interned string is marked as such, so equal cells
-    could at worst hash apart: computed again, never another's result)."""
-    return hashlib.sha256(marshal.dumps(cells_key(cells), 2)).hexdigest()
+def _in_order(cells: list[Cell]) -> tuple[list[Cell], str]:
+    """The cells in one fixed order, whatever order the database's ``GROUP BY`` gave them
+    in (PostgreSQL's differs from one read to the next), and a digest of every field of
+    every cell (:func:`~spor.evaluation.web.selectors.cells_key`). Each cell is written by
+    :mod:`marshal` (version 2: no references to earlier objects; an int and a float differ,
+    as in their ``repr``), the cells sorted by those bytes and the bytes hashed: equal bytes
+    are equal cells (an interned string is marked as such, so equal cells could at worst
+    hash apart: computed again, never another's result)."""
+    blobs = list(map(marshal.dumps, cells_key(cells), itertools.repeat(2)))
+    order = sorted(range(len(blobs)), key=blobs.__getitem__)
+    digest = hashlib.sha256(b"".join([blobs[i] for i in order])).hexdigest()
+    return [cells[i] for i in order], digest
+
+
+def in_order(data: ProgrammeData, programme_id: int) -> tuple[ProgrammeData, tuple[Any, ...]]:
+    """``data`` with its cells in one fixed order, and its key (:func:`_data_key`): what is
+    kept under the key is then computed from the cells in the same order, so the figures
+    (whose sums depend on the order to the last bit) are those of the key on every read."""
+    cells, digest = _in_order(data.cells)
+    ordered = dataclasses.replace(data, cells=cells)
+    return ordered, _data_key(ordered, programme_id, digest)
 
 
 def protect_cached(
@@ -735,20 +752,23 @@ def protect_cached(
 ) -> Protected:
     """:func:`protect`, kept in the process under its inputs (:mod:`spor.lib.memo`): the
     same cells give the same publication, so a second page or file about them does not
-    solve the linear programmes again; any change to the data gives new cells.
-    ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
+    solve the linear programmes again; any change to the data gives new cells. The
+    publication does not depend on the cells' order (its unknowns and rows are in a fixed
+    order), so the key has none. ``data_key``: :func:`_data_key` of ``data``, when the caller
+    has it."""
     found = data_key if data_key is not None else _data_key(data, programme_id)
     key = memo.digest("national.protect", found)
     return memo.cached(key, lambda: protect(data, programme_id, cols))
 
 
 def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
-    """:func:`build`, kept in the process under its inputs, as :func:`protect_cached`."""
+    """:func:`build`, kept in the process under its inputs, as :func:`protect_cached`; of
+    the cells in :func:`in_order`."""
     f = filters
     wanted = (
         f.intervention.pk if f.intervention is not None else None,
         f.kind, f.level, f.target, f.age_group, f.informant, f.date_from, f.date_to,
     )  # fmt: skip
-    data_key = _data_key(data, programme_id)
+    ordered, data_key = in_order(data, programme_id)
     key = memo.digest("national.build", wanted, data_key)
-    return memo.cached(key, lambda: build(data, programme_id, filters, data_key=data_key))
+    return memo.cached(key, lambda: build(ordered, programme_id, filters, data_key=data_key))
