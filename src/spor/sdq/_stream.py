@@ -33,6 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -372,15 +373,20 @@ def score_csv(
     lay = layout(inst, path)
     if lay is None:
         raise NotCommon
-    pl = plan(inst, lay, norms)
-    if pl is None:
-        raise NotCommon
-    out.write(csv_header(pl.header))
-    sink = _Sink(out, lay.header_bytes)
     rows = 0
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        # The reader opens the file and parses its first block on a worker while this thread
+        # makes the plan (the engine's tables, the norms): the two overlap on two cores.
+        todo = jobs(lay)
+        first = pool.submit(next, todo, None)
+        pl = plan(inst, lay, norms)
+        if pl is None:
+            raise NotCommon
+        head = first.result()  # NotCommon if the reader refuses the file
+        out.write(csv_header(pl.header))
+        sink = _Sink(out, lay.header_bytes)
         ahead: deque[Future[None]] = deque()
-        for seq, (batch, keep, count) in enumerate(jobs(lay)):
+        for seq, (batch, keep, count) in enumerate(chain([head] if head else [], todo)):
             if sink.error is not None:
                 break
             rows += keep

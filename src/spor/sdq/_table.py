@@ -624,8 +624,20 @@ class CsvLines:
             else:
                 np.add(idx, np.int32(start), out=entries[:, g])
         lines = _take(pa.concat_arrays([texts, ids]), entries.reshape(-1))
-        offsets, data = _utf8(lines)
-        return data[offsets[0] : offsets[-1]].data  # no copy
+        return _text_bytes(lines)
+
+
+def _text_bytes(arr: pa.Array) -> memoryview:
+    """The bytes of a string array's texts, end to end, without a copy (nor one of its
+    offsets, which :func:`_utf8` makes)."""
+    if not len(arr):
+        return memoryview(b"")
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)
+    start, stop = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
+    if bufs[2] is None or start == stop:
+        return memoryview(b"")
+    return np.frombuffer(bufs[2], dtype=np.uint8)[start:stop].data
 
 
 def _threads() -> int:
@@ -700,14 +712,23 @@ def csv_header(header: Sequence[str]) -> bytes:
 
 
 _FORMULA = "^[" + re.escape("".join(FORMULA_START)) + "]"
+_FORMULA_FIRST = np.zeros(256, dtype=bool)
+_FORMULA_FIRST[np.frombuffer("".join(FORMULA_START).encode(), np.uint8)] = True
+"""Whether a byte is one an id that a spreadsheet would run as a formula starts with."""
 
 
 def _formula_guarded(ids: pa.Array) -> pa.Array:
     """The ids with :data:`spor.cells.FORMULA_START`'s leading ``'`` where a spreadsheet would
     run one as a formula (the same guard as every export), column-wise."""
-    offsets, data = _utf8(ids)
-    first = data[offsets[:-1][offsets[1:] > offsets[:-1]]]  # the first byte of every id
-    if not np.isin(first, np.frombuffer("".join(FORMULA_START).encode(), np.uint8)).any():
+    n = len(ids)
+    bufs = ids.buffers()
+    if not n or bufs[2] is None or not bufs[2].size:
+        return ids
+    starts = np.frombuffer(bufs[1], dtype=np.int32, count=n, offset=4 * ids.offset)
+    # the byte each id starts at (an empty id's is the next id's first byte, or the last byte:
+    # at worst a needless look with the regular expression below); one table look-up per id
+    first = np.frombuffer(bufs[2], dtype=np.uint8).take(starts, mode="clip")
+    if not _FORMULA_FIRST.take(first).any():
         return ids
     import pyarrow.compute as pc  # only for ids that start like a formula (see _call)
 
