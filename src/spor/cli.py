@@ -16,6 +16,14 @@ from typing import Any
 
 import click
 
+_GROUP_ENVIRONMENT = {"sdq": {"OPENBLAS_NUM_THREADS": "1"}}
+"""Environment set (unless already set) before a group's module is imported. ``spor sdq``:
+NumPy's OpenBLAS starts a thread per core when NumPy is imported, and those threads spin
+before they sleep, which took ~0.025 s of CPU of ``spor sdq score``'s ~0.22 s start on two
+cores (``blas_thread_server`` under ``perf``). Nothing the group does uses a multi-threaded
+BLAS (no matrix products: the engine and the statistics work element-wise). Read by OpenBLAS
+when NumPy loads it, hence here, before the group's module imports NumPy."""
+
 
 class _LazyGroup(click.Group):
     """A group whose sub-commands named in ``lazy`` (name → ``module:attribute``) are
@@ -31,6 +39,9 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._lazy and cmd_name not in self.commands:
             module, _, attr = self._lazy[cmd_name].partition(":")
+            if "numpy" not in sys.modules:  # once loaded, OpenBLAS has its threads
+                for key, value in _GROUP_ENVIRONMENT.get(cmd_name, {}).items():
+                    os.environ.setdefault(key, value)
             try:
                 command = getattr(importlib.import_module(module), attr)
             except ImportError:  # pragma: no cover - the SDQ engine is part of every install

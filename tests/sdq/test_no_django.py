@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -35,14 +36,16 @@ SCORE_ONLY = (
     "'pyarrow.compute', 'openpyxl', 'tqdm', 'pandas'))); "
     "assert not loaded, loaded; "
     "import spor.sdq._instrument as i; assert list(i._PARSED) == ['sdq-parent-4-17.json'], "
-    "list(i._PARSED)"
+    "list(i._PARSED); "
+    "import os; assert os.environ.get('OPENBLAS_NUM_THREADS') == '1'"
 )
 
 
 def test_spor_sdq_score_of_a_common_csv_loads_only_what_it_needs(tmp_path):
     # A command's start is part of its time (benchmarks/sdq_cli_bench.py): scoring the common
     # CSV file imports no Django, none of the other commands, not pyarrow.compute's thousand
-    # wrappers, no spreadsheet library, and reads only its own form's definition.
+    # wrappers, no spreadsheet library, and reads only its own form's definition; NumPy's
+    # OpenBLAS is loaded with one thread (its threads spin at the start: spor.cli).
     items = [f"sdq{n}" for n in range(1, 26)]
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     src.write_text(",".join(["id", *items]) + "\n" + ",".join(["a", *["1"] * 25]) + "\n")
@@ -51,6 +54,7 @@ def test_spor_sdq_score_of_a_common_csv_loads_only_what_it_needs(tmp_path):
         capture_output=True,
         text=True,
         check=False,
+        env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"},
     )
     assert proc.returncode == 0, proc.stderr
     assert out.read_text().splitlines()[1].startswith("a,parent-4-17,")
