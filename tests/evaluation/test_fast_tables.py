@@ -532,3 +532,23 @@ def test_the_kept_report_does_not_depend_on_the_order_the_database_gives_the_cel
         dataclasses.replace(old, publication=None)
     )
     assert tables.build_cached(shuffled, 7, Filters()) is second
+
+
+def test_the_fixed_order_is_keyed_on_every_field_of_every_cell() -> None:
+    """:func:`tables.in_order` hashes the tuples of ``cells_key`` (made in C): a change to
+    any one field of one cell gives another key."""
+    data = random_data(random.Random(9), 50)
+    _, key = tables.in_order(data, 7)
+    cell = data.cells[17]
+    for f in dataclasses.fields(Cell):
+        value = getattr(cell, f.name)
+        other: Any = (
+            (value or 0) + 1
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else ((0, 0.0, 0.0, 0.0, 1.0),) * 5
+            if f.name == "subscales"
+            else f"{value}x"
+        )
+        changed = dataclasses.replace(cell, **{f.name: other})
+        cells = [*data.cells[:17], changed, *data.cells[18:]]
+        assert tables.in_order(dataclasses.replace(data, cells=cells), 7)[1] != key, f.name

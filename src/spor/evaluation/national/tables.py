@@ -39,7 +39,7 @@ from spor.evaluation.national.access import municipality_pseudonym
 from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
-from spor.evaluation.web.selectors import Cell, cells_key
+from spor.evaluation.web.selectors import Cell
 from spor.lib import memo
 from spor.measurement import questionnaire
 
@@ -447,13 +447,17 @@ def _members(codes: np.ndarray, values: list[Any]) -> dict[Any, np.ndarray]:
 
 
 def protect(
-    data: ProgrammeData, programme_id: int, cols: figures.Columns | None = None
+    data: ProgrammeData,
+    programme_id: int,
+    cols: figures.Columns | None = None,
+    origins: _Origins | None = None,
 ) -> Protected:
     """Every count the evaluator's tables publish for one informant, as one
-    :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides."""
+    :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides. ``cols`` and
+    ``origins``: the cells' arrays, when the caller has them."""
     chosen = data.cells
     cols = cols if cols is not None else figures.Columns(chosen)
-    origins = _Origins(data, cols)
+    origins = origins if origins is not None else _Origins(data, cols)
 
     t = _Tables(cols)
     groups = t.arm("group", *origins.group)
@@ -517,14 +521,14 @@ def build(
     ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
     chosen = data.cells
     cols = figures.Columns(chosen)
+    origins = _Origins(data, cols)
     pooled = figures.compute_columns(cols, np.arange(len(chosen)), filters)
-    p = protect_cached(data, programme_id, cols, data_key)
+    p = protect_cached(data, programme_id, cols, data_key, origins)
     t, hidden, total, munis = p.tables, p.hidden, p.total, p.munis
     kinds = list(InterventionType)
     levels, age_rows, half_rows = p.levels, p.age_rows, p.half_rows
     ref, bands, tr_keys = p.ref, p.bands, p.tr_keys
     shown = p.shown
-    origins = _Origins(data, cols)
 
     overall = _row("Alle", [shown(k) for k in total], pooled)
     breakdowns = []
@@ -729,7 +733,9 @@ def _in_order(cells: list[Cell]) -> tuple[list[Cell], str]:
     as in their ``repr``), the cells sorted by those bytes and the bytes hashed: equal bytes
     are equal cells (an interned string is marked as such, so equal cells could at worst
     hash apart: computed again, never another's result)."""
-    blobs = list(map(marshal.dumps, cells_key(cells), itertools.repeat(2)))
+    # The tuples of cells_key, made in C.
+    fields = attrgetter(*(f.name for f in dataclasses.fields(Cell)))
+    blobs = list(map(marshal.dumps, map(fields, cells), itertools.repeat(2)))
     order = sorted(range(len(blobs)), key=blobs.__getitem__)
     digest = hashlib.sha256(b"".join([blobs[i] for i in order])).hexdigest()
     return [cells[i] for i in order], digest
@@ -749,6 +755,7 @@ def protect_cached(
     programme_id: int,
     cols: figures.Columns | None = None,
     data_key: tuple[Any, ...] | None = None,
+    origins: _Origins | None = None,
 ) -> Protected:
     """:func:`protect`, kept in the process under its inputs (:mod:`spor.lib.memo`): the
     same cells give the same publication, so a second page or file about them does not
@@ -758,7 +765,7 @@ def protect_cached(
     has it."""
     found = data_key if data_key is not None else _data_key(data, programme_id)
     key = memo.digest("national.protect", found)
-    return memo.cached(key, lambda: protect(data, programme_id, cols))
+    return memo.cached(key, lambda: protect(data, programme_id, cols, origins))
 
 
 def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
