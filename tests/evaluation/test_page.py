@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from spor.accounts.models import Membership
 from spor.cases.models import Case, Delivery, DeliveryStatus, InterventionType, Level, OpenedFrom
 from spor.demo import measurement as demo
 from spor.evaluation import stats
-from spor.evaluation.web import figures
+from spor.evaluation.web import figures, lattice, selectors
 from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child
@@ -351,3 +352,41 @@ def test_the_api_carries_the_same_honest_figures(world: World) -> None:
     assert [x["reliability"] for x in body["reliability_sensitivity"]] == [
         "0,62", "0,70", "0,80", "0,87"
     ]  # fmt: skip
+
+
+def test_a_second_view_of_the_page_is_served_from_the_store(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lattice and its protection are kept per process under the cells they are
+    computed from (``spor.lib.memo``): a second view of the same data is served from the
+    store, whatever order the database's ``GROUP BY`` gives the cells in (PostgreSQL's
+    differs from one read to the next), and a new child's responses make a new one."""
+    made: list[lattice.Lattice] = []
+
+    class Counted(lattice.Lattice):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(lattice, "Lattice", Counted)
+    # The grouped read in another order on every read, as PostgreSQL gives it for a large
+    # municipality (a small test set comes back in one order).
+    read = selectors.lattice_cells
+    rng = random.Random(8)
+
+    def shuffled(*args: Any, **kwargs: Any) -> list[selectors.Cell]:
+        cells = read(*args, **kwargs)
+        rng.shuffle(cells)
+        return cells
+
+    monkeypatch.setattr(selectors, "lattice_cells", shuffled)
+    make_children(world, SPEC)
+    make_children(world, SPEC, born_year=2012, name="Ældre samtaler", start=100)
+    assert get(world).status_code == 200
+    assert len(made) == 1
+    for _ in range(3):
+        assert get(world).status_code == 200
+    assert len(made) == 1  # kept: the same data
+    make_children(world, [(20, 12), (18, 15)], name="Nye samtaler", start=200)
+    get(world)
+    assert len(made) == 2

@@ -20,9 +20,6 @@ a child.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import itertools
-import marshal
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -37,7 +34,7 @@ from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure, stats
 from spor.evaluation.national.access import municipality_pseudonym
 from spor.evaluation.national.selectors import ProgrammeData
-from spor.evaluation.web import figures
+from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
 from spor.lib import memo
@@ -721,31 +718,15 @@ def _data_key(data: ProgrammeData, programme_id: int, digest: str | None = None)
         [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
         [(b.pk, b.number, str(b)) for b in data.benchmarks],
         sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
-        digest if digest is not None else _in_order(data.cells)[1],
+        digest if digest is not None else selectors.cells_in_order(data.cells)[1],
     )
-
-
-def _in_order(cells: list[Cell]) -> tuple[list[Cell], str]:
-    """The cells in one fixed order, whatever order the database's ``GROUP BY`` gave them
-    in (PostgreSQL's differs from one read to the next), and a digest of every field of
-    every cell (:func:`~spor.evaluation.web.selectors.cells_key`). Each cell is written by
-    :mod:`marshal` (version 2: no references to earlier objects; an int and a float differ,
-    as in their ``repr``), the cells sorted by those bytes and the bytes hashed: equal bytes
-    are equal cells (an interned string is marked as such, so equal cells could at worst
-    hash apart: computed again, never another's result)."""
-    # The tuples of cells_key, made in C.
-    fields = attrgetter(*(f.name for f in dataclasses.fields(Cell)))
-    blobs = list(map(marshal.dumps, map(fields, cells), itertools.repeat(2)))
-    order = sorted(range(len(blobs)), key=blobs.__getitem__)
-    digest = hashlib.sha256(b"".join([blobs[i] for i in order])).hexdigest()
-    return [cells[i] for i in order], digest
 
 
 def in_order(data: ProgrammeData, programme_id: int) -> tuple[ProgrammeData, tuple[Any, ...]]:
     """``data`` with its cells in one fixed order, and its key (:func:`_data_key`): what is
     kept under the key is then computed from the cells in the same order, so the figures
     (whose sums depend on the order to the last bit) are those of the key on every read."""
-    cells, digest = _in_order(data.cells)
+    cells, digest = selectors.cells_in_order(data.cells)
     ordered = dataclasses.replace(data, cells=cells)
     return ordered, _data_key(ordered, programme_id, digest)
 

@@ -412,8 +412,10 @@ def read(actor: Actor, informant: str) -> Lattice:
         .order_by("pk")
         .values_list("pk", "targets")
     }
-    cells = selectors.lattice_cells(actor, informant)
-    key = memo.digest("lattice", sorted(catalogue.items()), selectors.cells_key(cells))
+    # In one fixed order (PostgreSQL's grouped read gives them in another on every read),
+    # keyed on that order, so the lattice kept is the one computed from these cells.
+    cells, found = selectors.cells_in_order(selectors.lattice_cells(actor, informant))
+    key = memo.digest("lattice", sorted(catalogue.items()), found)
     return memo.cached(key, lambda: Lattice(cells, catalogue))
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import itertools
+import marshal
 import zoneinfo
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, cast
 
 from django.conf import settings
@@ -385,6 +389,24 @@ def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
          c.n, c.subscales, c.municipality_id, c.kind, c.intervention_id, c.level, c.age, c.half)
         for c in cells
     ]  # fmt: skip
+
+
+def cells_in_order(cells: list[Cell]) -> tuple[list[Cell], str]:
+    """The cells in one fixed order, whatever order the database's ``GROUP BY`` gave them
+    in (PostgreSQL's differs from one read to the next), and a digest of every field of
+    every cell (:func:`cells_key`). Each cell is written by
+    :mod:`marshal` (version 2: no references to earlier objects; an int and a float differ,
+    as in their ``repr``), the cells sorted by those bytes and the bytes hashed: equal bytes
+    are equal cells (an interned string is marked as such, so equal cells could at worst
+    hash apart: computed again, never another's result). The key of every result kept
+    from the cells (:mod:`spor.evaluation.web.lattice`, the programme's figures and
+    publication): what is kept under it is computed from the cells in this order."""
+    # The tuples of cells_key, made in C.
+    fields = attrgetter(*(f.name for f in dataclasses.fields(Cell)))
+    blobs = list(map(marshal.dumps, map(fields, cells), itertools.repeat(2)))
+    order = sorted(range(len(blobs)), key=blobs.__getitem__)
+    digest = hashlib.sha256(b"".join([blobs[i] for i in order])).hexdigest()
+    return [cells[i] for i in order], digest
 
 
 # ------------------------------------------- the programme's cells: kept per municipality
