@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.db.models import QuerySet
 
@@ -15,8 +15,37 @@ COUNT_CAP = 1000
 T = TypeVar("T")
 
 
+class _Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def has_next(self) -> bool: ...
+
+
+class PageLinks:
+    """What ``_pager.html`` asks a page besides its own fields, from ``number`` (1 is the
+    first) and ``has_next``: shared by the pages that are not Django's."""
+
+    @property
+    def has_previous(self: _Numbered) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self: _Numbered) -> bool:
+        return self.number > 1 or self.has_next
+
+    @property
+    def previous_page_number(self: _Numbered) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self: _Numbered) -> int:
+        return self.number + 1
+
+
 @dataclass
-class CappedPage(Generic[T]):
+class CappedPage(PageLinks, Generic[T]):
     """A page of a list. ``count`` is exact unless ``capped`` (then there are more than
     :data:`COUNT_CAP` and the number of pages is not known). Fits ``_pager.html``."""
 
@@ -26,22 +55,6 @@ class CappedPage(Generic[T]):
     count: int
     capped: bool
     has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
     @property
     def num_pages(self) -> int | None:

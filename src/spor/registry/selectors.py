@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import GroupAssignment, Role
+from spor.lib.paging import PageLinks
 from spor.registry import cpr_vault
 from spor.registry.models import Child, Enrolment, Group, Institution
 
@@ -200,7 +201,7 @@ def _contains(word: str) -> Q:
 
 
 @dataclass(frozen=True)
-class ChildPage:
+class ChildPage(PageLinks):
     """A page of the child list, for ``_pager.html``: numbered (``side``), and, when
     ``keyed``, with the keys of the pages on either side (``efter``/``foer``: a child's id),
     so that a deep page is read from its key along the index, not past an ``OFFSET``."""
@@ -217,22 +218,6 @@ class ChildPage:
     @property
     def object_list(self) -> list[Child]:
         return self.children
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
     @property
     def num_pages(self) -> int:

@@ -717,25 +717,8 @@ def compute_cells(
             np.array([c.n for c in chosen], dtype=np.int64),
         )
         att = stats.attrition(base, done_flags)
-        if pub is None:
-            vals = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
-            done = vals[0] if isinstance(vals[0], int) else None
-            gone = vals[1] if isinstance(vals[1], int) else None
-        else:
-            done, gone = pub.get("paired"), pub.get("noncompleted")
-        fig.attrition = [
-            ("Med eftermåling", f"{_cell(done)} af {fig.started_text}"),
-            ("Uden eftermåling", f"{_cell(gone)} af {fig.started_text}"),
-        ]
-        if _big(done) and _big(gone):
-            fig.attrition += [
-                ("Gennemsnit ved start, med eftermåling", num(att.mean_completers)),
-                ("Gennemsnit ved start, uden eftermåling", num(att.mean_noncompleters)),
-                (
-                    "Forskel (med − uden), 95 %-interval",
-                    f"{num(att.difference)} ({num(att.ci_low)} til {num(att.ci_high)})",
-                ),
-            ]
+        counts = None if pub is None else (pub.get("paired"), pub.get("noncompleted"))
+        fig.attrition = _attrition_lines(att, fig.started_text, counts)
     if not fig.shown:
         return fig
     weights = [c.n for c in pairs]
@@ -796,6 +779,34 @@ def _category_shares(codes: Sequence[int], weights: Sequence[int]) -> dict[str, 
 def _labelled(es: stats.EffectSizes) -> list[tuple[str, float]]:
     keys = ("dz", "d_av", "hedges_g_av")
     return [(stats.EFFECT_LABELS_DA[k], float(getattr(es, k))) for k in keys]
+
+
+def _attrition_lines(
+    att: stats.Attrition, started_text: str, shown: tuple[Any, Any] | None
+) -> list[tuple[str, str]]:
+    """The attrition's lines: with and without a follow-up as published (``shown``: the
+    publication's paired and non-completed cells) or, unpublished, small-count suppressed
+    here; their means at the start and the difference only when neither count is hidden."""
+    if shown is None:
+        vals = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
+        done = vals[0] if isinstance(vals[0], int) else None
+        gone = vals[1] if isinstance(vals[1], int) else None
+    else:
+        done, gone = shown
+    lines = [
+        ("Med eftermåling", f"{_cell(done)} af {started_text}"),
+        ("Uden eftermåling", f"{_cell(gone)} af {started_text}"),
+    ]
+    if _big(done) and _big(gone):
+        lines += [
+            ("Gennemsnit ved start, med eftermåling", num(att.mean_completers)),
+            ("Gennemsnit ved start, uden eftermåling", num(att.mean_noncompleters)),
+            (
+                "Forskel (med − uden), 95 %-interval",
+                f"{num(att.difference)} ({num(att.ci_low)} til {num(att.ci_high)})",
+            ),
+        ]
+    return lines
 
 
 def _cell(v: Any) -> str:
@@ -941,22 +952,7 @@ def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures
     fig.shown = fig.n_paired >= THRESHOLD
     if fig.started_shown:
         att = stats.attrition(np.repeat(cols.before[idx], n), np.repeat(paired, n))
-        vals = disclosure.suppress([att.n_completers, att.n_noncompleters]).values
-        done = vals[0] if isinstance(vals[0], int) else None
-        gone = vals[1] if isinstance(vals[1], int) else None
-        fig.attrition = [
-            ("Med eftermåling", f"{_cell(done)} af {fig.started_text}"),
-            ("Uden eftermåling", f"{_cell(gone)} af {fig.started_text}"),
-        ]
-        if _big(done) and _big(gone):
-            fig.attrition += [
-                ("Gennemsnit ved start, med eftermåling", num(att.mean_completers)),
-                ("Gennemsnit ved start, uden eftermåling", num(att.mean_noncompleters)),
-                (
-                    "Forskel (med − uden), 95 %-interval",
-                    f"{num(att.difference)} ({num(att.ci_low)} til {num(att.ci_high)})",
-                ),
-            ]
+        fig.attrition = _attrition_lines(att, fig.started_text, None)
     if not fig.shown:
         return fig
     before = np.repeat(cols.before[pidx], weights)
