@@ -262,16 +262,11 @@ def outcome_cells_refresh(*, municipality_id: int) -> int:
 def outcome_cells_stale(municipality_ids: list[int]) -> list[int]:
     """Those of these municipalities whose stored cells are stale, or were never built and
     that have responses."""
-    fresh = set(
-        OutcomeCellsState.objects.filter(
-            municipality_id__in=municipality_ids, refreshed_at__isnull=False, stale_since=None
-        ).values_list("municipality_id", flat=True)
-    )
-    built = set(
-        OutcomeCellsState.objects.filter(
-            municipality_id__in=municipality_ids, refreshed_at__isnull=False
-        ).values_list("municipality_id", flat=True)
-    )
+    states = OutcomeCellsState.objects.filter(
+        municipality_id__in=municipality_ids, refreshed_at__isnull=False
+    ).values_list("municipality_id", "stale_since")
+    built = {m: stale is None for m, stale in states}
+    fresh = {m for m, is_fresh in built.items() if is_fresh}
     return [
         m
         for m in municipality_ids
