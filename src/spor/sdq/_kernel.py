@@ -2,18 +2,21 @@
 
 Reading one column of a row-ordered array touches one byte in every row, so scoring column by
 column reads the whole array once per item. Here each block of rows is read a few bytes at a
-time instead: every row is covered by at most four unaligned 8-byte windows (offsets 0, 8, 16 and
-``k - 8`` for 25 items), read as uint64. The low two bits of an answer byte identify the answer
-(``-1`` → 3, ``0``, ``1``, ``2``) once the values are known to be in range, so the four windows,
-masked to those bits and shifted by 0, 2, 4 and 6, are OR-ed into one uint64 per row holding
-every answer. A scale's answers are then turned into a table index with one multiply
-("magic" multiplication, as for chess bitboards): ``((packed & mask) * magic) >> (64 - b)``;
+time instead. One pass over the contiguous block adds 1 to every byte (as uint8: blank → 0,
+answers → 1…codes, any other value wraps above codes, so the block's maximum is the range check),
+then every row is covered by at most four unaligned 8-byte windows of those bytes (offsets 0, 8,
+16 and ``k - 8`` for 25 items), read as uint64, shifted by 0, 2, 4 and 6 and OR-ed into one
+uint64 per row holding every answer in two bits. A scale's answers are then turned into a table
+index with one multiply ("magic" multiplication, as for chess bitboards):
+``((packed & mask) * magic) >> (64 - b)``;
 each magic is found by a small search and checked to give distinct indices for every combination
 of the scale's answers, and its table is filled from the engine's exact table for the scale, so
 the tables are correct by construction.
 
-The impact supplement (``1 + j`` columns, up to 7 codes) is packed the same way from unaligned
-4-byte windows, with three bits an answer, into an index of a table filled by the plain rule.
+The impact supplement (``1 + j`` columns, up to 7 codes) has three bits an answer (``v & 7``).
+For the layouts in :data:`_KNOWN_IMPACT_MAGICS` a row is one unaligned 8-byte word, masked and
+multiplied into a table index as above; other layouts are packed from unaligned 4-byte windows by
+shifts and ORs. Both tables are filled by the plain rule.
 
 Nothing here knows the SDQ: the engine passes the item layout and its exact tables in, and uses
 this path only when the instrument fits it (see :func:`build_item_kernel`).
@@ -40,7 +43,6 @@ COMPOSITE_BLOCK = 1 << 16
 IMPACT_BLOCK = 1 << 15
 """Rows per impact block (as the general path, so a bad value is reported the same way)."""
 
-_LOW2 = 0x0303030303030303
 _MAX_INDEX_BITS = 13
 _SEARCH_TRIES = 3000
 
@@ -65,6 +67,7 @@ class ImpactKernel:
     shifts: U32  # (windows, 1)
     limit: int
     table: I8
+    magic: tuple[int, int, I8] | None = None  # multiplier, index bits, its table (see below)
 
 
 def _windows(width: int, size: int) -> tuple[int, ...]:
@@ -83,6 +86,15 @@ _KNOWN_MAGICS: dict[tuple[int, ...], tuple[int, int]] = {
 }
 """Multipliers the search below found for the SDQ's five scales (every form has the same
 layout), so that a process does not search again; each is checked like a found one."""
+
+
+_KNOWN_IMPACT_MAGICS: dict[tuple[int, ...], tuple[int, int]] = {
+    (4, 4, 4, 4, 4, 4): (0x30000600800040, 19),
+}
+"""Multipliers for the impact supplement, by the number of codes of each column: the 3-bit
+fields of a row read as one 8-byte word (at bits 0, 8, 16 …) go to a distinct index for every
+valid row. A random search found this one in minutes, too slow for a process to repeat, so an
+impact layout not listed here takes the shift-and-OR path; each is checked at build."""
 
 
 def _distinct(packed: U64, magic: int, bits: int) -> bool:
@@ -141,13 +153,12 @@ def build_item_kernel(
             return None
         magic, bits = found
         fast = np.full(1 << bits, -1, dtype=np.int8)
-        # every combination of the scale's low bits at once (3 = blank → 0, v → v + 1)
-        combo = np.array(list(itertools.product(range(4), repeat=len(items))), dtype=np.uint64)
-        t = (combo + np.uint64(1)) & np.uint64(3)
+        # every combination of the scale's fields at once (t = v + 1: 0 = blank)
+        t = np.array(list(itertools.product(range(4), repeat=len(items))), dtype=np.uint64)
         keep = t.max(axis=1) <= codes  # other values the range check rejects
         shift_p = np.array(positions, dtype=np.uint64)
         shift_t = np.arange(0, 2 * len(items), 2, dtype=np.uint64)
-        packed = np.bitwise_or.reduce(combo << shift_p, axis=1)
+        packed = np.bitwise_or.reduce(t << shift_p, axis=1)
         idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)  # wraps like the kernel
         code = np.bitwise_or.reduce(t << shift_t, axis=1)
         fast[idx[keep].astype(np.intp)] = table[code[keep].astype(np.intp)]
@@ -189,36 +200,39 @@ def score_items(
     one per composite, which sums the arrays it names and is -1 if any of them is -1).
     ``on_bad(start, stop)`` is called (and must raise) for a block with a value out of range."""
     n, k = a.shape
-    flat = a.reshape(-1)
     block = min(BLOCK, max(n, 1))
     nw, ns = len(kern.offsets), len(kern.tables)
     win = np.empty((nw, block), dtype=np.uint64)
     packed = np.empty(block, dtype=np.uint64)
     idx = np.empty((ns, block), dtype=np.uint64)
-    low = np.uint64(_LOW2)
-    hi = kern.codes - 1
+    plus1 = np.empty(block * k, dtype=np.uint8)
+    one, codes = np.uint8(1), kern.codes
     # the windows at a constant step are read with one copy, the last (overlapping) one apart
     step = kern.offsets[1] - kern.offsets[0] if nw > 1 else 8
     regular = 1
     while regular < nw and kern.offsets[regular] - kern.offsets[regular - 1] == step:
         regular += 1
+    sums = _composite_sums(composites, ns)
     done = 0  # rows whose composites are computed
     chunk = min(COMPOSITE_BLOCK + block, n) if composites else 0
     scratch, zero = np.empty(chunk, dtype=np.int8), np.zeros(chunk, dtype=np.int8)
     for start in range(0, n, block):
         stop = min(start + block, n)
         w = stop - start
-        blk = a[start:stop]
-        if blk.min() < -1 or blk.max() > hi:
+        # t = v + 1 as a byte (blank 0, answers 1…codes; anything else wraps above codes),
+        # on the contiguous block: one pass gives the fields and, with its maximum, the check
+        t = plus1[: w * k]
+        np.add(a[start:stop].reshape(-1).view(np.uint8), one, out=t)
+        if t.max() > codes:
             on_bad(start, stop)
         wb, pb, ib = win[:, :w], packed[:w], idx[:, :w]
-        base = start * k
-        np.copyto(wb[:regular], _window_view(flat, "<u8", base, (regular, w), (step, k)))
+        np.copyto(wb[:regular], _window_view(t, "<u8", 0, (regular, w), (step, k)))
         for q in range(regular, nw):
-            np.copyto(wb[q], _window_view(flat, "<u8", base + kern.offsets[q], (w,), (k,)))
-        np.bitwise_and(wb, low, out=wb)
+            np.copyto(wb[q], _window_view(t, "<u8", kern.offsets[q], (w,), (k,)))
         np.left_shift(wb[1:], kern.shifts, out=wb[1:])
-        np.bitwise_or.reduce(wb, axis=0, out=pb)
+        np.bitwise_or(wb[0], wb[1], out=pb)  # pairwise: faster than or.reduce over axis 0
+        for q in range(2, nw):
+            np.bitwise_or(pb, wb[q], out=pb)
         np.bitwise_and(pb, kern.masks, out=ib)
         np.multiply(ib, kern.magics, out=ib)
         np.right_shift(ib, kern.out_shifts, out=ib)
@@ -227,9 +241,38 @@ def score_items(
             np.take(table, ii[s], out=outs[s][start:stop], mode="wrap")
         if composites and (stop - done >= COMPOSITE_BLOCK or stop == n):
             lw, zw = scratch[: stop - done], zero[: stop - done]
-            for c, parts in enumerate(composites):
-                _composite(outs[ns + c][done:stop], [outs[p][done:stop] for p in parts], lw, zw)
+            for dest, parts in sums:
+                _composite(outs[dest][done:stop], [outs[p][done:stop] for p in parts], lw, zw)
             done = stop
+
+
+def _composite_sums(
+    composites: Sequence[Sequence[int]], ns: int
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Each composite (its position in ``outs``) with the arrays to add for it, in the order to
+    compute them: a composite whose scales are those of other composites together (the SDQ's
+    total is externalising + internalising) adds those, which is fewer passes. Either sum is -1
+    exactly when one of the scales is -1."""
+    scales = [frozenset([i]) for i in range(ns)]
+    for parts in composites:
+        scales.append(frozenset().union(*(scales[p] for p in parts)))
+    order = sorted(range(len(composites)), key=lambda c: len(scales[ns + c]))
+    done: list[int] = []
+    sums = []
+    for c in order:
+        if sum(len(scales[p]) for p in composites[c]) != len(scales[ns + c]):
+            sums.append((ns + c, tuple(composites[c])))  # a scale counted twice: as given
+            continue
+        left = set(scales[ns + c])
+        picked = []
+        for d in sorted(done, key=lambda d: -len(scales[d])):
+            if scales[d] <= left and len(scales[d]) > 1:
+                picked.append(d)
+                left -= scales[d]
+        picked += sorted(left)  # single scales
+        sums.append((ns + c, tuple(picked)))
+        done.append(ns + c)
+    return sums
 
 
 def _composite(dest: I8, parts: Sequence[I8], low: I8, zero: I8) -> None:
@@ -276,13 +319,38 @@ def build_impact_kernel(
         shifts=np.array(shifts, dtype=np.uint32).reshape(-1, 1),
         limit=min(limits),
         table=table,
+        magic=_impact_magic(tuple(limits), values, table[index]),
     )
+
+
+def _impact_magic(
+    limits: tuple[int, ...], values: npt.NDArray[np.int64], scores: I8
+) -> tuple[int, int, I8] | None:
+    """The multiplier path's table (``scores`` are those of the rows of ``values``, every valid
+    row), when a known multiplier gives every valid row its own index."""
+    known = _KNOWN_IMPACT_MAGICS.get(limits)
+    if known is None:
+        return None
+    magic, bits = known
+    packed = np.bitwise_or.reduce(
+        (values & 7).astype(np.uint64) << np.arange(0, 8 * len(limits), 8, dtype=np.uint64),
+        axis=1,
+    )
+    if not _distinct(packed.copy(), magic, bits):
+        return None
+    idx = (packed * np.uint64(magic)) >> np.uint64(64 - bits)
+    fast = np.full(1 << bits, -1, dtype=np.int8)
+    fast[idx.astype(np.intp)] = scores
+    return magic, bits, fast
 
 
 def score_impact(kern: ImpactKernel, imp: I8, out: I8, check: Callable[[int, int], None]) -> None:
     """Score the C-contiguous ``n × width`` int8 ``imp`` into ``out``; ``check(start, stop)`` is
     called for a block whose values are not all within every column's codes (it raises if one is
     invalid for its own column)."""
+    if kern.magic is not None:
+        _score_impact_magic(kern, imp, out, check)
+        return
     n, k = imp.shape
     flat = imp.reshape(-1)
     block = min(IMPACT_BLOCK, max(n, 1))
@@ -316,3 +384,38 @@ def score_impact(kern: ImpactKernel, imp: I8, out: I8, check: Callable[[int, int
         else:
             np.copyto(ib, wb[0])
         np.take(kern.table, ib, out=out[start:stop], mode="wrap")
+
+
+def _score_impact_magic(
+    kern: ImpactKernel, imp: I8, out: I8, check: Callable[[int, int], None]
+) -> None:
+    """:func:`score_impact` with one unaligned 8-byte word a row (the row and the start of the
+    next), masked to the row's 3-bit fields and turned into a table index by one multiply. The
+    last row has no next row to read into, so it is scored from a padded copy."""
+    assert kern.magic is not None
+    magic, bits, table = kern.magic
+    n, k = imp.shape
+    flat = imp.reshape(-1)
+    block = min(IMPACT_BLOCK, max(n, 1))
+    win = np.empty(block, dtype=np.uint64)
+    mask = np.uint64(sum(7 << (8 * lane) for lane in range(k)))
+    mul, shift = np.uint64(magic), np.uint64(64 - bits)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        blk = imp[start:stop]
+        if blk.min() < -1 or blk.max() >= kern.limit:
+            check(start, stop)
+        if stop == n:  # the last row: from a copy with room for the whole word
+            pad = np.zeros(8, dtype=np.int8)
+            pad[:k] = imp[n - 1]
+            np.copyto(win[stop - 1 - start : stop - start], pad.view("<u8")[:1])
+            rows = stop - start
+            w = rows - 1
+        else:
+            w = rows = stop - start
+        wb = win[:rows]
+        np.copyto(wb[:w], _window_view(flat, "<u8", start * k, (w,), (k,)))
+        np.bitwise_and(wb, mask, out=wb)
+        np.multiply(wb, mul, out=wb)
+        np.right_shift(wb, shift, out=wb)
+        np.take(table, wb.view(np.intp), out=out[start:stop], mode="wrap")
