@@ -10,13 +10,19 @@ unknowns are the forløb, concerns and children per *signature* (the set of view
 they fall in, which is the finest grouping the views distinguish). Every count of every view
 is a sum of signatures; :meth:`Publication.protect` hides each count of 1–4 and as many more
 as it takes for no hidden count to be narrowed below 1–4 by comparing the views. A share,
-median or rate is shown only when the counts it rests on are shown. Read in three scoped
-queries per page."""
+median or rate is shown only when the counts it rests on are shown.
+
+The publication is kept in the process under a digest of everything it is computed from
+(:mod:`spor.lib.memo`): the read's forløb, concerns and catalogue, whether the municipality
+has funded positions, and today (the half-years and the year back). The read (four scoped
+queries) runs on every view and is made cheap; a new concern, forløb, delivery or closing
+changes it, so the next view computes afresh. The counts of every view are grouped per
+signature item by item (one pass over the forløb, concerns and children), not view by view."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +38,7 @@ from spor.evaluation import disclosure, stats
 from spor.evaluation.web import selectors
 from spor.evaluation.web.figures import SUPPRESSED, THRESHOLD, num, pct
 from spor.evaluation.web.forms import Filters, half_end, half_start, half_years
+from spor.lib import memo
 from spor.programme.models import ProgrammeParticipation
 
 SPECIALISED_FIELDS = ("close_psychiatry", "close_special_education", "close_social_measures")
@@ -164,12 +171,8 @@ def _share_flags(c: _Case) -> dict[str, bool | None]:
     return {"specialised": spec, "medication": med, "either": either}
 
 
-def _days(start: dt.datetime | dt.date, end: dt.datetime | dt.date | None) -> int | None:
-    if end is None:
-        return None
-    a = timezone.localtime(start).date() if isinstance(start, dt.datetime) else start
-    b = timezone.localtime(end).date() if isinstance(end, dt.datetime) else end
-    return max(0, (b - a).days)
+def _days(start: dt.date, end: dt.date | None) -> int | None:
+    return None if end is None else max(0, (end - start).days)
 
 
 @dataclass
@@ -183,13 +186,18 @@ class _Read:
 
 
 def _read(actor: Actor) -> _Read:
+    """The forløb (in the order of their ids) and the concerns (likewise): a fixed order
+    whatever order the database would give the rows in, so that the key is the same for the
+    same data."""
     cases: dict[int, _Case] = {}
-    rows = Case.objects.filter(
-        municipality_id=actor.municipality_id, child__isnull=False
-    ).values_list(
-        "pk", "child_id", "opened_on", "status", "closed_on", *SPECIALISED_FIELDS,
-        "close_medication", "deliveries__intervention_id", "deliveries__intervention__kind",
-        "deliveries__intervention__level",
+    rows = (
+        Case.objects.filter(municipality_id=actor.municipality_id, child__isnull=False)
+        .order_by("pk")
+        .values_list(
+            "pk", "child_id", "opened_on", "status", "closed_on", *SPECIALISED_FIELDS,
+            "close_medication", "deliveries__intervention_id",
+            "deliveries__intervention__kind", "deliveries__intervention__level",
+        )
     )  # fmt: skip
     for pk, child, opened, status, closed, *rest in rows:
         flags, (iv, kind, level) = tuple(rest[:4]), rest[4:]
@@ -206,63 +214,162 @@ def _read(actor: Actor) -> _Read:
         "events__at",
         filter=Q(events__author__role__in=PPR_ROLES) & ~Q(events__kind=EventKind.CREATED),
     )
-    concerns = [
-        (timezone.localtime(created).date(), _days(created, f), _days(created, s))
-        for created, f, s in Concern.objects.filter(
-            municipality_id=actor.municipality_id, child__isnull=False
-        )
+    # The local dates with the zone looked up once (timezone.localtime looks it up for every
+    # value, which was most of the read's time).
+    tz = timezone.get_current_timezone()
+    concerns = []
+    for created, first, start in (
+        Concern.objects.filter(municipality_id=actor.municipality_id, child__isnull=False)
         .annotate(first_ppr=first_ppr, case_start=Min("cases__opened_on"))
+        .order_by("pk")
         .values_list("created_at", "first_ppr", "case_start")
-    ]
+    ):
+        day = created.astimezone(tz).date()
+        wait = None if first is None else _days(day, first.astimezone(tz).date())
+        concerns.append((day, wait, _days(day, start)))
     participation = (
         ProgrammeParticipation.objects.filter(municipality_id=actor.municipality_id)
         .select_related("programme")
         .order_by("-programme__start_on")
         .first()
     )
-    ids = list(selectors.interventions_for(actor).values_list("pk", flat=True))
+    ids = sorted(selectors.interventions_for(actor).values_list("pk", flat=True))
     return _Read(cases, concerns, participation, ids)
 
 
-class _Counts:
-    """The published counts of every view, as one Publication over signatures."""
+def _reaches(data: _Read) -> bool:
+    """Whether the children reached are counted (the municipality has funded positions)."""
+    return data.participation is not None and bool(data.participation.extra_staff)
 
-    def __init__(self) -> None:
-        # (population, item) -> the (view, name) counts it falls in.
-        self.falls: dict[tuple[str, Any], set[tuple[View, str]]] = defaultdict(set)
-        self.names: dict[View, list[tuple[str, str]]] = defaultdict(list)
-        self.lines: list[tuple[View, list[str]]] = []
 
-    def count(self, view: View, population: str, name: str, items: Iterable[Any]) -> None:
-        self.names[view].append((population, name))
-        for item in items:
-            self.falls[(population, item)].add((view, name))
+def _key(data: _Read, today: dt.date) -> str:
+    """A digest of everything :func:`publish` computes from, in the read's fixed order."""
+    cases = [
+        (
+            pk, c.child, c.opened_on, c.closed_on, c.flags,
+            sorted(c.interventions), sorted(c.kinds), sorted(c.levels),
+        )
+        for pk, c in data.cases.items()
+    ]  # fmt: skip
+    return memo.digest("beyond", today, cases, data.concerns, _reaches(data), data.intervention_ids)
 
-    def protect(self) -> tuple[disclosure.Publication, frozenset[Any], dict[Any, Any]]:
-        pub = disclosure.Publication(threshold=THRESHOLD)
-        signatures: dict[tuple[str, frozenset[Any]], int] = defaultdict(int)
-        for (population, _), falls in self.falls.items():
-            signatures[(population, frozenset(falls))] += 1
-        # In an order that does not depend on the process (a frozenset of strings iterates
-        # in the order of their hashes, which differ between processes): the same data give
-        # the same pattern on every worker.
-        atoms = {
-            sig: pub.unknown(signatures[sig])
-            for sig in sorted(signatures, key=lambda s: (s[0], sorted(map(repr, s[1]))))
-        }
-        containing: dict[tuple[View, str], list[int]] = defaultdict(list)
-        for (_, sig), atom in atoms.items():
-            for vn in sig:
-                containing[vn].append(atom)
-        keys: dict[Any, Any] = {}
-        canonical: dict[tuple[int, ...], Any] = {}
-        for view, names in self.names.items():
-            for _, name in names:
-                parts = tuple(sorted(containing.get((view, name), [])))
-                keys[(view, name)] = pub.cell(canonical.setdefault(parts, (view, name)), parts)
-        for view, line in self.lines:
+
+def _names(reach: bool) -> list[str]:
+    """The counts of every view, in the order the publication is built in."""
+    out = ["closed"]
+    for key in SHARES:
+        out += [f"k:{key}", f"nk:{key}", f"n:{key}", f"u:{key}"]
+    out += ["w1:done", "w1:missing", "w2:done"]
+    return [*out, "children"] if reach else out
+
+
+# The additive lines within a view, for choosing complements.
+_LINES = [
+    line
+    for key in SHARES
+    for line in ([f"k:{key}", f"nk:{key}", f"n:{key}"], [f"n:{key}", f"u:{key}", "closed"])
+]
+
+
+def _forloeb_names(c: _Case) -> tuple[str, ...]:
+    out = ["closed"]
+    for key, flag in _share_flags(c).items():
+        if flag is None:
+            out.append(f"u:{key}")
+        else:
+            out += [f"k:{key}" if flag else f"nk:{key}", f"n:{key}"]
+    return tuple(out)
+
+
+def _signatures(
+    data: _Read, today: dt.date, views: list[View]
+) -> Counter[tuple[str, frozenset[tuple[View, str]]]]:
+    """How many forløb, concerns and children fall in exactly the same counts of every view
+    (their *signature*), item by item: a forløb is counted in the views it matches (all, its
+    interventions, types and levels) and the half-year it closed in, under the names of its
+    flags; a concern in every view but the half-years other than its own; a child in the
+    views of its forløb started in each view's window."""
+    known = set(views)
+    halves = [(v, half_start(v[1]), half_end(v[1])) for v in views if v[0] == "halvaar"]
+
+    def half(day: dt.date | None) -> tuple[View, ...]:
+        return tuple(v for v, lo, hi in halves if day is not None and lo <= day <= hi)
+
+    def grouped(c: _Case) -> list[View]:
+        out: list[View] = [ALL]
+        out += [("indsats", i) for i in c.interventions]
+        out += [("type", k) for k in c.kinds]
+        out += [("niveau", lvl) for lvl in c.levels]
+        return [v for v in out if v in known]
+
+    groups: Counter[tuple[str, frozenset[View], tuple[str, ...]]] = Counter()
+    for c in data.cases.values():
+        if c.closed_on is not None:
+            where = frozenset([*grouped(c), *half(c.closed_on)])
+            groups[("forløb", where, _forloeb_names(c))] += 1
+    # Concerns are not tied to an intervention: only the half-year narrows them.
+    plain = [v for v in views if v[0] != "halvaar"]
+    halves_of: dict[dt.date, tuple[View, ...]] = {}
+    concerns: Counter[tuple[tuple[View, ...], bool, bool]] = Counter()
+    for day, first, start in data.concerns:
+        if day not in halves_of:
+            halves_of[day] = half(day)
+        concerns[(halves_of[day], first is not None, start is not None)] += 1
+    for (in_half, done, started), n in concerns.items():
+        w1 = "w1:done" if done else "w1:missing"
+        names: tuple[str, ...] = (w1, "w2:done") if started else (w1,)
+        groups[("bekymring", frozenset([*plain, *in_half]), names)] += n
+    if _reaches(data):
+        lo, hi = today - dt.timedelta(days=365), today
+        reached: dict[int, set[View]] = defaultdict(set)
+        for c in data.cases.values():
+            if c.opened_on is None:
+                continue
+            if lo <= c.opened_on <= hi:
+                reached[c.child].update(grouped(c))
+            reached[c.child].update(half(c.opened_on))
+        for views_of_child in reached.values():
+            if views_of_child:
+                groups[("barn", frozenset(views_of_child), ("children",))] += 1
+    out: Counter[tuple[str, frozenset[tuple[View, str]]]] = Counter()
+    for (population, where, counted), n in groups.items():
+        out[(population, frozenset((v, name) for v in where for name in counted))] += n
+    return out
+
+
+def _publication(
+    data: _Read, today: dt.date
+) -> tuple[disclosure.Publication, frozenset[Any], dict[tuple[View, str], Any]]:
+    """The publication of every view's counts (keys ``(view, name)``), the keys it hides,
+    and each count's key (the same items counted twice are one published number)."""
+    views = _views(data.intervention_ids, today)
+    signatures = _signatures(data, today, views)
+    pub = disclosure.Publication(threshold=THRESHOLD)
+    # In an order that does not depend on the process (a frozenset of strings iterates in
+    # the order of their hashes, which differ between processes): the same data give the
+    # same pattern on every worker.
+    atoms = {
+        sig: pub.unknown(signatures[sig])
+        for sig in sorted(signatures, key=lambda s: (s[0], sorted(map(repr, s[1]))))
+    }
+    containing: dict[tuple[View, str], list[int]] = defaultdict(list)
+    for (_, sig), atom in atoms.items():
+        for vn in sig:
+            containing[vn].append(atom)
+    keys: dict[tuple[View, str], Any] = {}
+    canonical: dict[tuple[int, ...], Any] = {}
+    names = _names(_reaches(data))
+    for view in views:
+        for name in names:
+            parts = tuple(sorted(containing.get((view, name), [])))
+            key = canonical.get(parts)
+            if key is None:
+                key = canonical[parts] = pub.cell((view, name), parts)
+            keys[(view, name)] = key
+    for view in views:
+        for line in _LINES:
             pub.line([keys[(view, n)] for n in line])
-        return pub, pub.protect(), keys
+    return pub, pub.protect(), keys
 
 
 @dataclass
@@ -277,54 +384,7 @@ class Published:
 
 def publish(data: _Read, today: dt.date) -> Published:
     """The counts of every view the lead can set, protected together."""
-    counts = _Counts()
-    views = _views(data.intervention_ids, today)
-    flags = {pk: _share_flags(c) for pk, c in data.cases.items() if c.closed_on is not None}
-    for view in views:
-        start, end, _ = _period(view)
-        closed = [
-            pk
-            for pk, c in data.cases.items()
-            if c.closed_on is not None and c.matches(view) and _within(c.closed_on, start, end)
-        ]
-        counts.count(view, "forløb", "closed", closed)
-        for key in SHARES:
-            counts.count(view, "forløb", f"k:{key}", [pk for pk in closed if flags[pk][key]])
-            counts.count(
-                view, "forløb", f"nk:{key}", [pk for pk in closed if flags[pk][key] is False]
-            )
-            counts.count(
-                view, "forløb", f"n:{key}", [pk for pk in closed if flags[pk][key] is not None]
-            )
-            counts.count(
-                view, "forløb", f"u:{key}", [pk for pk in closed if flags[pk][key] is None]
-            )
-            counts.lines.append((view, [f"k:{key}", f"nk:{key}", f"n:{key}"]))
-            counts.lines.append((view, [f"n:{key}", f"u:{key}", "closed"]))
-        # Concerns are not tied to an intervention: only the half-year narrows them.
-        mine = [i for i, (day, _, _) in enumerate(data.concerns) if _within(day, start, end)]
-        counts.count(
-            view, "bekymring", "w1:done", [i for i in mine if data.concerns[i][1] is not None]
-        )
-        counts.count(
-            view, "bekymring", "w1:missing", [i for i in mine if data.concerns[i][1] is None]
-        )
-        counts.count(
-            view, "bekymring", "w2:done", [i for i in mine if data.concerns[i][2] is not None]
-        )
-        if data.participation is not None and data.participation.extra_staff:
-            lo, hi = _window(view, today)
-            counts.count(
-                view,
-                "barn",
-                "children",
-                {
-                    c.child
-                    for c in data.cases.values()
-                    if c.matches(view) and c.opened_on is not None and lo <= c.opened_on <= hi
-                },
-            )
-    pub, hidden, keys = counts.protect()
+    pub, hidden, keys = _publication(data, today)
     return Published({vn: None if key in hidden else pub.value(key) for vn, key in keys.items()})
 
 
@@ -435,7 +495,8 @@ def compute(actor: Actor, filters: Filters) -> Beyond:
     every other view the lead can set."""
     today = timezone.localdate()
     data = _read(actor)
-    pub = publish(data, today)
+    # Kept under everything it is computed from: a view of the same data finds it.
+    pub = memo.cached(_key(data, today), lambda: publish(data, today))
     view = view_of(filters)
     out = Beyond(period=_period(view)[2])
     _specialised(data, view, pub, out)
