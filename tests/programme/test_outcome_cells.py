@@ -8,12 +8,17 @@ cells is the page from the live read, row by row, with the same publication."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import random
+import zipfile
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spor.accounts.models import Membership
@@ -37,9 +42,12 @@ from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.models import OutcomeCell, OutcomeCellsState
+from spor.evaluation.web.services import outcome_cells_refresh
+from spor.lib import memo
 from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child
+from spor.tenancy import rls
 from tests.cases.world import intervention
 from tests.conftest import World
 from tests.programme.test_evaluator import evaluator, url
@@ -360,3 +368,178 @@ def test_a_municipality_never_built_is_computed_from_its_responses(world: World)
     assert read.cells == selectors.grouped_cells(ids(world), PRO) != []
     r = evaluator(world).get(url(world))
     assert r.status_code == 200 and "Opdateret" not in r.content.decode()
+
+
+# ------------------------------------- the kept results keyed by the builds (session 9)
+
+
+def _reads_stored_cells(queries: CaptureQueriesContext) -> bool:
+    table = OutcomeCell._meta.db_table
+    return any(f'"{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def _view(client: Any, path: str) -> tuple[Any, bool]:
+    """The page, and whether it read the stored cells."""
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(path)
+    assert r.status_code == 200
+    return r, _reads_stored_cells(queries)
+
+
+def _unzipped(body: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(body)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _oldest_build(w: World) -> dt.datetime | None:
+    return min(
+        s.refreshed_at
+        for s in OutcomeCellsState.objects.filter(municipality_id__in=ids(w))
+        if s.refreshed_at is not None
+    )
+
+
+def _live_report(w: World) -> tables.Report:
+    """The evaluator's report built afresh from the cells computed from the responses now,
+    in the kept results' order (nothing kept)."""
+    eactor = EvaluatorActor(w.extra["programme_evaluator"], w.extra["programme"])
+    data = national_selectors.programme_data(eactor, Filters())
+    live = dataclasses.replace(data, cells=selectors.grouped_cells(ids(w), PRO))
+    ordered, _ = tables.in_order(live, w.extra["programme"].pk)
+    memo.clear()
+    return tables.build(ordered, w.extra["programme"].pk, Filters())
+
+
+def test_after_the_job_a_second_view_does_not_read_the_stored_cells(world: World) -> None:
+    random_world(world, 19)
+    build_all()
+    memo.clear()
+    client = evaluator(world)
+    admin = world.client_for(world.extra["programme_admin"])
+    pages = [
+        (client, url(world)),
+        (client, url(world, "evaluering.xlsx")),
+        (client, url(world, "evaluering-csv.zip")),
+        (admin, url(world)),  # the administrator's evaluation page
+        (admin, url(world, "initiativer/")),  # the figures per pejlemærke
+    ]
+    first, read = _view(client, url(world))
+    assert read  # nothing kept yet: computed from the stored cells
+    assert first.context["refreshed_at"] == _oldest_build(world) is not None
+    for who, path in pages:
+        r, read = _view(who, path)
+        r2, read2 = _view(who, path)
+        assert not read2, path
+        if path.endswith("evaluering/"):
+            assert not read
+            assert _page_rows(r2.context["report"]) == _page_rows(first.context["report"])
+            assert r2.context["refreshed_at"] == first.context["refreshed_at"]
+            assert "Opdateret" in r2.content.decode()
+        elif path.endswith("initiativer/"):
+            assert [o.fig.n_paired for o in r2.context["outcomes"].rows] == [
+                o.fig.n_paired for o in r.context["outcomes"].rows
+            ]
+        elif path.endswith(".zip"):  # the same files (the archive's times aside)
+            assert _unzipped(r2.content) == _unzipped(r.content)
+    # The same figures as the report computed afresh from the live read.
+    assert _page_rows(first.context["report"]) == _page_rows(_live_report(world))
+
+
+def test_a_new_response_shows_at_once_and_the_next_build_keys_the_page_anew(
+    world: World,
+) -> None:
+    made = random_world(world, 23)
+    build_all()
+    memo.clear()
+    client = evaluator(world)
+    before, _ = _view(client, url(world))
+    _view(client, url(world))  # kept
+    # A follow-up saved where there was none: Aby is stale and computed from its responses.
+    ppr = Membership.objects.get(user=world.ppr_a, municipality=world.a)
+    d = next(
+        d for d in made["deliveries"]
+        if d.municipality_id == world.a.pk
+        and not Response.objects.filter(delivery=d, phase=Phase.AFTER, informant=PRO).exists()
+    )  # fmt: skip
+    baseline = Response.objects.get(delivery=d, phase=Phase.BEFORE, informant=PRO)
+    form = questionnaire.form_for(PRO, Phase.AFTER, 10)
+    answers = demo._items(form, 3, 6, random.Random(3))
+    scores = questionnaire.score(form, answers, {})
+    Response.objects.create(
+        municipality=world.a, delivery=d, phase=Phase.AFTER, informant=PRO, form=form,
+        answers=answers, scores=scores, norm_set=scores["norm_set"], entered_by=ppr,
+        answered_at=baseline.answered_at + dt.timedelta(days=90),
+    )  # fmt: skip
+    stale, _ = _view(client, url(world))
+    live = _page_rows(_live_report(world))
+    assert _page_rows(stale.context["report"]) == live != _page_rows(before.context["report"])
+    # Bby's stored cells still: the page says when they were built.
+    b_built = OutcomeCellsState.objects.get(municipality=world.b).refreshed_at
+    assert stale.context["refreshed_at"] == b_built
+    # The job builds Aby again: the next view is keyed by the new build (a miss: it reads
+    # the stored cells) and shows the same figures, to the last bit; the one after reads none.
+    build_stale()
+    assert OutcomeCellsState.objects.get(municipality=world.a).stale_since is None
+    built, read = _view(client, url(world))
+    assert read
+    assert _page_rows(built.context["report"]) == live
+    assert built.context["refreshed_at"] == _oldest_build(world)
+    again, read = _view(client, url(world))
+    assert not read and _page_rows(again.context["report"]) == live
+
+
+def test_another_municipalitys_build_does_not_disturb_the_others(world: World) -> None:
+    random_world(world, 29)
+    build_all()
+    memo.clear()
+    client = evaluator(world)
+    first, _ = _view(client, url(world))
+    a_build = OutcomeCellsState.objects.get(municipality=world.a).build
+    b_build = OutcomeCellsState.objects.get(municipality=world.b).build
+    # Bby built again (nothing changed): a new identity, the same cells; Aby's untouched.
+    with rls.job(world.b.pk):
+        outcome_cells_refresh(municipality_id=world.b.pk)
+    assert OutcomeCellsState.objects.get(municipality=world.b).build not in (b_build, None)
+    assert OutcomeCellsState.objects.get(municipality=world.a).build == a_build
+    after, read = _view(client, url(world))
+    assert read  # keyed by the new builds: computed from their cells
+    assert _page_rows(after.context["report"]) == _page_rows(first.context["report"])
+    assert after.context["refreshed_at"] == _oldest_build(world)
+    again, read = _view(client, url(world))
+    assert not read and _page_rows(again.context["report"]) == _page_rows(first.context["report"])
+
+
+def test_a_build_between_the_state_and_the_cells_is_kept_under_the_cells_not_the_builds(
+    world: World,
+) -> None:
+    random_world(world, 31)
+    build_all()
+    memo.clear()
+    eactor = EvaluatorActor(world.extra["programme_evaluator"], world.extra["programme"])
+    pid = world.extra["programme"].pk
+    data = national_selectors.programme_data(eactor, Filters(), stored=False)
+    assert [m for m, _ in data.builds] == ids(world) and data.cells == []
+    builds_key = memo.digest(
+        "national.build", (None, "", "", "", "", PRO, None, None), tables._data_key(data, pid)
+    )
+    # A build commits after the states were read, before the cells are.
+    with rls.job(world.a.pk):
+        outcome_cells_refresh(municipality_id=world.a.pk)
+    report = tables.build_cached(data, pid, Filters())
+    assert builds_key not in memo._store  # never kept under builds it is not
+    assert _page_rows(report) == _page_rows(_live_report(world))
+    # The page, keyed by the builds read now, computes afresh and shows the same.
+    r, read = _view(evaluator(world), url(world))
+    assert read and _page_rows(r.context["report"]) == _page_rows(report)
+
+
+def test_an_intervention_deleted_gives_its_municipality_a_new_identity(world: World) -> None:
+    random_world(world, 37, per_municipality=5)
+    unused = intervention(world.a, "Ubrugt", min_age=0, max_age=20)
+    build_all()
+    state = OutcomeCellsState.objects.get(municipality=world.a)
+    unused.delete()
+    now = OutcomeCellsState.objects.get(municipality=world.a)
+    assert now.build != state.build and now.stale_since is not None
+    other = OutcomeCellsState.objects.get(municipality=world.b)
+    assert other.stale_since is None

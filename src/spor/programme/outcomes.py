@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from spor.accounts.access import Actor
 from spor.evaluation import disclosure, stats
@@ -40,7 +41,6 @@ from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures, lattice
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
-from spor.lib import memo
 from spor.measurement.models import Informant
 from spor.programme.access import ProgrammeActor, national_context
 from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention
@@ -157,16 +157,16 @@ def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
 def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.Figures]:
     """The figures per pejlemærke (in the order of ``data.benchmarks``), kept in the process
     under everything the evaluator's protected publication is computed from
-    (:func:`spor.evaluation.national.tables.protect_cached`'s own key): the figures are a
+    (:func:`spor.evaluation.national.tables.kept`, with the key
+    :func:`~spor.evaluation.national.tables.protect_cached` is given): the figures are a
     function of the cells, the pejlemærker's uses and that publication, so the same key
-    gives the same figures and any new response or changed delivery gives new cells and a
-    fresh computation (:mod:`spor.lib.memo`)."""
+    gives the same figures and any new response or changed delivery gives new cells (or a
+    stale municipality, computed live) and a fresh computation (:mod:`spor.lib.memo`). The
+    stored cells are read only when nothing is kept under their builds."""
 
-    # The cells in one fixed order (the database's differs from read to read), so that what
-    # is kept under the key is computed from the cells in the key's order.
-    ordered, data_key = tables.in_order(data, programme_id)
-
-    def compute() -> list[figures.Figures]:
+    def compute(ordered: ProgrammeData, data_key: tuple[Any, ...]) -> list[figures.Figures]:
+        # The publication's key (private to tables, passed here so that the figures can
+        # never be kept under less than the protection they depend on).
         protected = tables.protect_cached(ordered, programme_id, data_key=data_key)
         pattern = tables.pattern_of(ordered)
         out = []
@@ -180,10 +180,7 @@ def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.F
             )
         return out
 
-    # The publication's key (private to tables, used here so that the figures can never be
-    # kept under less than the protection they depend on).
-    key = memo.digest("programme.outcomes", data_key)
-    return memo.cached(key, compute)
+    return tables.kept(data, programme_id, "programme.outcomes", compute)
 
 
 def for_programme(pactor: ProgrammeActor) -> Outcomes:
@@ -194,7 +191,7 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
     (:func:`spor.evaluation.national.tables.protect`)."""
     programme = pactor.programme
     eactor = EvaluatorActor(user=pactor.user, programme=programme, is_admin=True)
-    data = national_selectors.programme_data(eactor, Filters())
+    data = national_selectors.programme_data(eactor, Filters(), stored=False)
     # Per pejlemærke number: the initiatives, and the interventions they use.
     initiatives: dict[int, set[int]] = defaultdict(set)
     names: dict[int, dict[int, str]] = defaultdict(dict)

@@ -12,13 +12,19 @@ or delivery id.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web.forms import Filters
-from spor.evaluation.web.selectors import Cell, pair_cells_across, programme_cells
+from spor.evaluation.web.selectors import (
+    Cell,
+    builds_cells,
+    pair_cells_across,
+    programme_cells,
+)
 from spor.programme.access import national_context
 from spor.programme.models import (
     Benchmark,
@@ -41,9 +47,43 @@ class ProgrammeData:
     # The oldest build of the stored cells read (selectors.programme_cells); None when
     # every municipality was computed from its responses on this read.
     refreshed_at: dt.datetime | None = None
+    # With ``stored=False`` (programme_data): the fresh municipalities whose stored cells are
+    # *not* in ``cells`` yet, each with its build, which stands for them in the kept results'
+    # key (spor.evaluation.national.tables.kept); :func:`with_stored` reads them. Empty:
+    # ``cells`` are all the cells.
+    builds: tuple[tuple[int, str], ...] = ()
+    informant: str = ""
+    eactor: EvaluatorActor | None = field(default=None, repr=False, compare=False)
 
 
-def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
+def programme_data(
+    eactor: EvaluatorActor, filters: Filters, *, stored: bool = True
+) -> ProgrammeData:
+    """Everything the evaluator's publication is computed from. ``stored=False``: the stored
+    cells of the fresh municipalities are not read, their builds stand for them
+    (``ProgrammeData.builds``): for a reader that keeps its results under them and reads the
+    cells only when it computes (:func:`with_stored`)."""
+    data = _programme_data(eactor, filters, stored=stored)
+    data.eactor = eactor
+    return data
+
+
+def with_stored(data: ProgrammeData) -> tuple[ProgrammeData, bool]:
+    """``data`` with every cell (the stored cells of its builds read, each municipality's
+    cells together as :func:`programme_data` gives them), and whether the stored cells read
+    are those builds' (:func:`spor.evaluation.web.selectors.builds_cells`: not when a build
+    committed since the builds were read)."""
+    if not data.builds:
+        return data, True
+    assert data.eactor is not None
+    with national_context(data.eactor):
+        stored, same = builds_cells(data.builds, data.informant)
+    cells = stored + data.cells
+    cells.sort(key=lambda c: c.municipality_id or 0)
+    return dataclasses.replace(data, cells=cells, builds=()), same
+
+
+def _programme_data(eactor: EvaluatorActor, filters: Filters, *, stored: bool) -> ProgrammeData:
     programme = eactor.programme
     benchmarks = list(Benchmark.objects.filter(framework_id=programme.framework_id))
     with national_context(eactor):
@@ -53,10 +93,11 @@ def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
             )
         )
         refreshed_at = None
+        builds: tuple[tuple[int, str], ...] = ()
         if filters == Filters(informant=filters.informant):
             # The evaluator's one filter: the cells kept per municipality.
-            kept = programme_cells(municipality_ids, filters.informant)
-            cells, refreshed_at = kept.cells, kept.refreshed_at
+            kept = programme_cells(municipality_ids, filters.informant, stored=stored)
+            cells, refreshed_at, builds = kept.cells, kept.refreshed_at, kept.builds
         else:
             cells = pair_cells_across(municipality_ids, filters, by_origin=True)
         numbers: dict[int, set[int]] = defaultdict(set)
@@ -74,4 +115,6 @@ def programme_data(eactor: EvaluatorActor, filters: Filters) -> ProgrammeData:
         ).values_list("initiative_id", "municipality_id", "intervention_id"):
             for number in numbers.get(initiative_id, ()):
                 uses[number].add((municipality_id, intervention_id))
-    return ProgrammeData(municipality_ids, cells, dict(uses), benchmarks, refreshed_at)
+    return ProgrammeData(
+        municipality_ids, cells, dict(uses), benchmarks, refreshed_at, builds, filters.informant
+    )

@@ -22,10 +22,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from spor import sdq
 from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure, stats
 from spor.evaluation.national.access import municipality_pseudonym
-from spor.evaluation.national.selectors import ProgrammeData
+from spor.evaluation.national.selectors import ProgrammeData, with_stored
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
@@ -707,28 +707,88 @@ def _variation(
 
 # ----------------------------------------------------------------------- kept per process
 
+T = TypeVar("T")
+
 
 def _data_key(data: ProgrammeData, programme_id: int, digest: str | None = None) -> tuple[Any, ...]:
     """Everything the publication is computed from, as plain data: the cells (counts and
     sums, no child; in any order), the participating municipalities with their pseudonyms
     (which follow the key in settings), the pejlemærker and what their initiatives use.
-    ``digest``: the cells' :func:`in_order` digest, when the caller has it."""
+    ``digest``: the cells' :func:`in_order` digest, when the caller has it.
+
+    While ``data`` has builds (``ProgrammeData.builds``: fresh municipalities whose stored
+    cells were not read), they stand for those cells: (informant, (municipality, build) …)
+    and the digest of the other municipalities' cells, computed live. A build's stored cells
+    are exactly what it wrote (only a build writes them, in its transaction, with a new
+    identity), so the same builds are the same cells, and the cells need not be read to
+    find what is kept. Never equal to a key of cells (a tuple, not a digest): a result kept
+    under builds is found only by the same builds."""
+    if digest is not None:
+        cells: Any = digest
+    elif data.builds:
+        cells = ("builds", data.informant, data.builds, selectors.cells_in_order(data.cells)[1])
+    else:
+        cells = selectors.cells_in_order(data.cells)[1]
     return (
         programme_id,
         [(municipality_pseudonym(programme_id, m), m) for m in data.municipality_ids],
         [(b.pk, b.number, str(b)) for b in data.benchmarks],
         sorted((n, sorted(s)) for n, s in data.benchmark_uses.items()),
-        digest if digest is not None else selectors.cells_in_order(data.cells)[1],
+        cells,
     )
 
 
 def in_order(data: ProgrammeData, programme_id: int) -> tuple[ProgrammeData, tuple[Any, ...]]:
     """``data`` with its cells in one fixed order, and its key (:func:`_data_key`): what is
     kept under the key is then computed from the cells in the same order, so the figures
-    (whose sums depend on the order to the last bit) are those of the key on every read."""
+    (whose sums depend on the order to the last bit) are those of the key on every read.
+    Of every cell (no builds: :func:`kept` reads them first)."""
+    assert not data.builds
     cells, digest = selectors.cells_in_order(data.cells)
     ordered = dataclasses.replace(data, cells=cells)
     return ordered, _data_key(ordered, programme_id, digest)
+
+
+class _Moved(Exception):
+    """The stored cells read on a miss are not the builds' the key was made of (a build
+    committed in between): ``data`` has them, to be kept under what they are."""
+
+    def __init__(self, data: ProgrammeData) -> None:
+        super().__init__()
+        self.data = data
+
+
+def kept(
+    data: ProgrammeData,
+    programme_id: int,
+    name: str,
+    compute: Callable[[ProgrammeData, tuple[Any, ...]], T],
+    *parts: Any,
+) -> T:
+    """``compute(ordered, data_key)``, kept in the process (:mod:`spor.lib.memo`) under
+    ``name``, ``parts`` and ``data``'s key (:func:`_data_key`), where ``ordered`` is ``data``
+    with every cell in :func:`in_order`'s order. With builds (``ProgrammeData.builds``) the
+    key is made of them and the stored cells are read only when nothing is kept under it:
+    then from the same cells in the same order as the cells' own key would give, so the
+    figures are the same to the last bit. If a build committed between the read of the
+    builds and of their cells (``with_stored`` says so), the cells read are kept under their
+    own digest instead, never under builds they are not (the page's "Opdateret" then names
+    the older build it read the state of, while the figures may be a newer one's)."""
+    if not data.builds:
+        ordered, data_key = in_order(data, programme_id)
+        return memo.cached(memo.digest(name, *parts, data_key), lambda: compute(ordered, data_key))
+    data_key = _data_key(data, programme_id)
+
+    def fill() -> T:
+        full, same = with_stored(data)
+        if not same:
+            raise _Moved(full)
+        return compute(in_order(full, programme_id)[0], data_key)
+
+    try:
+        return memo.cached(memo.digest(name, *parts, data_key), fill)
+    except _Moved as moved:  # raised before anything is kept
+        return kept(moved.data, programme_id, name, compute, *parts)
 
 
 def protect_cached(
@@ -743,7 +803,8 @@ def protect_cached(
     solve the linear programmes again; any change to the data gives new cells. The
     publication does not depend on the cells' order (its unknowns and rows are in a fixed
     order), so the key has none. ``data_key``: :func:`_data_key` of ``data``, when the caller
-    has it."""
+    has it (:func:`kept`'s, which may be of builds: ``data`` are then their cells)."""
+    assert not data.builds  # the cells themselves are protected, never a part of them
     found = data_key if data_key is not None else _data_key(data, programme_id)
     key = memo.digest("national.protect", found)
     return memo.cached(key, lambda: protect(data, programme_id, cols, origins))
@@ -751,12 +812,17 @@ def protect_cached(
 
 def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
     """:func:`build`, kept in the process under its inputs, as :func:`protect_cached`; of
-    the cells in :func:`in_order`."""
+    the cells in :func:`in_order` (:func:`kept`: with builds, their cells are read only when
+    nothing is kept)."""
     f = filters
     wanted = (
         f.intervention.pk if f.intervention is not None else None,
         f.kind, f.level, f.target, f.age_group, f.informant, f.date_from, f.date_to,
     )  # fmt: skip
-    ordered, data_key = in_order(data, programme_id)
-    key = memo.digest("national.build", wanted, data_key)
-    return memo.cached(key, lambda: build(ordered, programme_id, filters, data_key=data_key))
+    return kept(
+        data,
+        programme_id,
+        "national.build",
+        lambda ordered, data_key: build(ordered, programme_id, filters, data_key=data_key),
+        wanted,
+    )

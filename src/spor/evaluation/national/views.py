@@ -41,7 +41,8 @@ def filter_text(f: Filters) -> str:
 def _report(
     eactor: EvaluatorActor, filters: Filters
 ) -> tuple[evaluation_tables.Report, evaluation_selectors.ProgrammeData]:
-    data = evaluation_selectors.programme_data(eactor, filters)
+    # The stored cells are read only if nothing is kept under their builds (tables.kept).
+    data = evaluation_selectors.programme_data(eactor, filters, stored=False)
     return evaluation_tables.build_cached(data, eactor.programme.pk, filters), data
 
 

@@ -143,12 +143,19 @@ class OutcomeCellsState(TenantModel):
     """One row per municipality: when its :class:`OutcomeCell` rows were last built
     (``refreshed_at``) and whether something they are built from has changed since
     (``stale_since``: a response saved, a delivery, case, child or intervention changed, a
-    record deleted). While it is stale (or never built) the figures compute the municipality
-    from the responses instead, so what a service writes is on the next view; the job
-    ``spor_outcome_cells`` builds the stale ones again."""
+    record deleted), and which build they are (``build``). While it is stale (or never
+    built) the figures compute the municipality from the responses instead, so what a
+    service writes is on the next view; the job ``spor_outcome_cells`` builds the stale ones
+    again."""
 
     refreshed_at = models.DateTimeField("opdateret", null=True, blank=True)
     stale_since = models.DateTimeField("ændret siden", null=True, blank=True)
+    # Which build the stored cells are (a new random one for each, written in the same
+    # transaction as the cells; null: never built): while the municipality is not stale its
+    # stored cells are exactly this build's, so the programme's kept results are found under
+    # it without reading them (spor.evaluation.national.tables.kept). A time could repeat
+    # (two builds within the clock's resolution, a clock set back); this cannot.
+    build = models.UUIDField("bygning", null=True, blank=True)
 
     class Meta:
         verbose_name = "evalueringscellernes status"

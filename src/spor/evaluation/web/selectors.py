@@ -508,36 +508,71 @@ class ProgrammeCells:
     # responses until it is built again); a bulk change (an import, a fix in the database)
     # only from the next build.
     refreshed_at: dt.datetime | None
+    # With ``stored=False``: the fresh municipalities whose stored cells are *not* in
+    # ``cells``, each with its build (``OutcomeCellsState.build``, hex): their stored cells
+    # are exactly that build's (only a build writes them), read by :func:`builds_cells`.
+    builds: tuple[tuple[int, str], ...] = ()
 
 
-def _split(municipality_ids: list[int]) -> tuple[list[int], list[int], dt.datetime | None]:
-    """The municipalities whose stored cells are built and not stale, the others, and the
-    oldest build of the first."""
+def _split(
+    municipality_ids: list[int],
+) -> tuple[list[int], list[int], dt.datetime | None, dict[int, str]]:
+    """The municipalities whose stored cells are built and not stale, the others, the oldest
+    build of the first, and the first's builds."""
     states = {
-        m: (refreshed, stale)
-        for m, refreshed, stale in OutcomeCellsState.objects.filter(
+        m: (refreshed, stale, build)
+        for m, refreshed, stale, build in OutcomeCellsState.objects.filter(
             municipality_id__in=municipality_ids
-        ).values_list("municipality_id", "refreshed_at", "stale_since")
+        ).values_list("municipality_id", "refreshed_at", "stale_since", "build")
     }
-    built = {m: r for m, (r, stale) in states.items() if r is not None and stale is None}
+    # A build without its identity (none is written so) is read live: right, only slower.
+    built = {
+        m: (r, b.hex)
+        for m, (r, stale, b) in states.items()
+        if r is not None and stale is None and b is not None
+    }
     fresh = [m for m in municipality_ids if m in built]
     live = [m for m in municipality_ids if m not in built]
-    return fresh, live, min(built.values()) if built else None
+    oldest = min(r for r, _ in built.values()) if built else None
+    return fresh, live, oldest, {m: b for m, (_, b) in built.items()}
 
 
-def programme_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
+def programme_cells(
+    municipality_ids: list[int], informant: str, *, stored: bool = True
+) -> ProgrammeCells:
     """The programme's cells of these municipalities (``by_origin``, at the age group): the
     stored cells of every municipality whose cells are built and not stale
     (:class:`OutcomeCellsState`), the others' computed from the responses now
     (:func:`grouped_cells`), the same cells either way. Only for a national reader, as
-    :func:`pair_cells_across`."""
-    fresh, live, built = _split(municipality_ids)
-    cells = stored_cells(fresh, informant) if fresh else []
+    :func:`pair_cells_across`. With ``stored=False`` the stored cells are not read: their
+    builds stand for them (``ProgrammeCells.builds``; :func:`builds_cells` reads them)."""
+    fresh, live, built, builds = _split(municipality_ids)
+    cells = stored_cells(fresh, informant) if fresh and stored else []
     if live:
         cells += grouped_cells(live, informant)
         # Each municipality's cells stay in their own order.
         cells.sort(key=lambda c: c.municipality_id or 0)
-    return ProgrammeCells(cells, built)
+    return ProgrammeCells(cells, built, () if stored else tuple((m, builds[m]) for m in fresh))
+
+
+def builds_cells(builds: tuple[tuple[int, str], ...], informant: str) -> tuple[list[Cell], bool]:
+    """The stored cells of these municipalities (:func:`stored_cells`), and whether they are
+    the given builds' (:attr:`ProgrammeCells.builds`). They are not when a build committed
+    after the builds were read: the states are read again *after* the cells, and each build's
+    identity is new (a UUID, never repeated), written with its cells in one transaction, so
+    the same fresh build before and after the cells' one statement (which sees one snapshot)
+    means the cells read are that build's. A change of build in between, or the municipality
+    made stale (an intervention deleted takes its stored cells with it: that marks it stale
+    and gives it a new identity, in the deleting transaction), answers False: the caller then
+    keys the cells by what they are (their digest), never by the builds. One re-read of a
+    dozen state rows instead of a transaction held across the report's computation (a
+    REPEATABLE READ snapshot would have to last from the state's read to the cells' read,
+    which on a miss is the whole computation of the report, and on SQLite a read transaction
+    that long holds back the WAL's checkpoints)."""
+    ids = [m for m, _ in builds]
+    cells = stored_cells(ids, informant)
+    _, _, _, now = _split(ids)
+    return cells, all(now.get(m) == b for m, b in builds)
 
 
 _POOLED = ("form", "norm_before", "norm_after", "before", "after", "band_before", "band_after")
@@ -550,7 +585,7 @@ def pooled_cells(municipality_ids: list[int], informant: str) -> ProgrammeCells:
     and the stale ones' computed from their responses now. The same counts and sums as
     :func:`pair_cells_across` (sums of whole scores exactly; of prorated ones up to the
     order of addition)."""
-    fresh, live, built = _split(municipality_ids)
+    fresh, live, built, _ = _split(municipality_ids)
     cells = []
     if fresh:
         rows = (

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from spor.accounts.access import Actor
@@ -253,8 +256,10 @@ def outcome_cells_refresh(*, municipality_id: int) -> int:
             rows.append(row)
     OutcomeCell.objects.filter(municipality_id=municipality_id).delete()
     OutcomeCell.objects.bulk_create(rows, batch_size=1000)
+    # A new identity with the cells, in their transaction: the build is what the programme's
+    # kept results are keyed by while the municipality stays fresh.
     OutcomeCellsState.objects.filter(municipality_id=municipality_id).update(
-        refreshed_at=now, stale_since=None
+        refreshed_at=now, stale_since=None, build=uuid.uuid4()
     )
     return len(rows)
 
@@ -296,9 +301,23 @@ _WATCHED: dict[Any, set[str]] = {
 }
 
 
+def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """``post_delete`` of an intervention: its stored cells go with it (the foreign key
+    cascades), so the municipality's stored cells are no longer exactly its last build's
+    (what the programme's kept results are keyed by): the municipality is stale, and its
+    stored cells get a new identity, so that a reader that read the old one before this
+    and the cells after sees the change (``selectors.builds_cells``). Only a row that exists
+    is marked: a municipality never built has no stored cells, and one being deleted (the
+    demo's reset) must not get a new row."""
+    OutcomeCellsState.objects.filter(municipality_id=instance.municipality_id).update(
+        stale_since=Coalesce("stale_since", Value(timezone.now())), build=uuid.uuid4()
+    )
+
+
 def connect_outcome_cells() -> None:
     """Connect :func:`_changed` (from the app's ``ready``). Bulk writes send no signal (the
     demo, the benchmarks, an update over a queryset); the archive marks what it deletes
     itself, and the job builds every municipality again each night."""
     for model in (Response, *_WATCHED):
         post_save.connect(_changed, sender=model, dispatch_uid=f"outcome_cells_{model.__name__}")
+    post_delete.connect(_deleted, sender=Intervention, dispatch_uid="outcome_cells_deleted")
