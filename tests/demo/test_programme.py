@@ -68,6 +68,7 @@ def test_with_partners_the_evaluator_sees_every_municipality_with_figures(db: No
 
     from spor.accounts.models import Membership
     from spor.evaluation.national.access import municipality_pseudonym
+    from spor.evaluation.web.models import OutcomeCellsState
     from spor.programme.models import ProgrammeEvaluator
     from spor.registry.models import Child
 
@@ -81,9 +82,16 @@ def test_with_partners_the_evaluator_sees_every_municipality_with_figures(db: No
         if m.code != "999":  # the partners' staff are their own
             staff = Membership.objects.filter(municipality=m).select_related("user")
             assert staff and all(s.user.username.startswith(f"k{m.code}-") for s in staff)
+    # The programme's stored cells built at the end, as the scheduled job keeps them on a
+    # running installation: every municipality's figures are read from them.
+    states = OutcomeCellsState.objects.filter(municipality__in=[p.municipality for p in parts])
+    assert len(states) == 11
+    assert all(s.build is not None and s.stale_since is None for s in states)
     client = Client()
     client.force_login(ProgrammeEvaluator.objects.get(programme=programme).user)
-    html = client.get(f"/partnerskab/{programme.pk}/evaluering/").content.decode()
+    page = client.get(f"/partnerskab/{programme.pk}/evaluering/")
+    assert page.context["refreshed_at"] == min(s.refreshed_at for s in states)
+    html = page.content.decode()
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "Kommuner med mindst 5 par 11 kommuner" in text
     for part in parts:  # by pseudonym, each with its pairs shown

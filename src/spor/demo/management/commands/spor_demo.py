@@ -8,6 +8,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -91,9 +92,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with rls.owner_connection(), rls.system():
-            self._handle(*args, **options)
+            made = self._handle(*args, **options)
+        if made:
+            # The programme's stored evaluation cells, as the scheduled job builds them on a
+            # running installation (the generator writes in bulk, which marks nothing
+            # stale): without them every programme page computes every municipality from
+            # its responses, which no installation does for longer than five minutes.
+            call_command(
+                "spor_outcome_cells", stdout=self.stdout, verbosity=options.get("verbosity", 1)
+            )
 
-    def _handle(self, *args: Any, **options: Any) -> None:
+    def _handle(self, *args: Any, **options: Any) -> bool:
+        """Make the demo; whether anything was made."""
         if settings.PRODUCTION:
             raise CommandError("spor_demo laver syntetiske data og kører ikke i produktion.")
         seed: int = options["seed"]
@@ -115,7 +125,7 @@ class Command(BaseCommand):
                 "forfra)."
             )
             self._report(demo.demo_counts(), demo.demo_logins(), seconds=None)
-            return
+            return False
 
         verbosity = int(options.get("verbosity", 1))
         bar = tqdm(
@@ -156,6 +166,7 @@ class Command(BaseCommand):
             demo.demo_logins(admin_has_demo_password=result.admin_has_demo_password),
             seconds=result.seconds,
         )
+        return True
 
     def _generate_loop(self, seed: int, *, partners: bool, children: int) -> None:
         """The rest of the loop (screening rounds, concerns, cases …) for the demo
