@@ -1,4 +1,4 @@
-"""Horizontal bar charts as inline SVG geometry, drawn by ``programme/_bar_chart.html``.
+"""Horizontal bar charts as inline SVG geometry, drawn by ``programme_tags.bar_charts``.
 
 No JavaScript and no library, as in :mod:`spor.screening.charts`: one bar per category, its
 count written next to it, and the same figures in a table (the chart's text alternative).

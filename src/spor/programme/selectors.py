@@ -391,9 +391,10 @@ _LINE_FIELDS = (
 )  # fmt: skip
 
 
-def _initiative_lines(programme: Programme) -> list[InitiativeLine]:
-    """Every initiative of the programme's plans, by municipality name and id. Call inside
-    :func:`~spor.programme.access.national_context`."""
+def _initiative_lines(programme: Programme, *, milestones: bool = True) -> list[InitiativeLine]:
+    """Every initiative of the programme's plans, by municipality name and id (with their
+    milestones unless ``milestones`` is false: the overview page shows none, its workbook
+    does). Call inside :func:`~spor.programme.access.national_context`."""
     mine = {"plan__participation__programme": programme}
     theirs = {"initiative__plan__participation__programme": programme}
     lines = [
@@ -415,6 +416,8 @@ def _initiative_lines(programme: Programme) -> list[InitiativeLine]:
         .values_list("initiative_id", "intervention__name")
     ):
         by_pk[initiative_id].interventions.append(name)
+    if not milestones:
+        return lines
     for initiative_id, due_on, done_on, title in (
         Milestone.objects.filter(**theirs)
         .order_by("due_on", "pk")
@@ -540,22 +543,23 @@ class Initiatives:
     benchmarks: list[Benchmark]
 
 
-def initiatives(pactor: ProgrammeActor) -> Initiatives:
-    """Every initiative of the programme's participating municipalities, with the
-    municipalities and pejlemærker the overview can be filtered by."""
+def initiatives(pactor: ProgrammeActor, *, milestones: bool = True) -> Initiatives:
+    """Every initiative of the programme's participating municipalities (with their
+    milestones unless ``milestones`` is false), with the municipalities and pejlemærker the
+    overview can be filtered by."""
     programme = pactor.programme
     with national_context(pactor):
-        lines = _initiative_lines(programme)
-        municipality_ids = list(
-            ProgrammeParticipation.objects.filter(programme=programme).values_list(
-                "municipality_id", flat=True
-            )
-        )
+        lines = _initiative_lines(programme, milestones=milestones)
+    participating = ProgrammeParticipation.objects.filter(programme=programme)
     return Initiatives(
         programme,
         lines,
-        # Neither table is a tenant table.
-        list(Municipality.objects.filter(pk__in=municipality_ids).order_by("name")),
+        # Neither table is a tenant table: one statement.
+        list(
+            Municipality.objects.filter(pk__in=participating.values("municipality_id")).order_by(
+                "name"
+            )
+        ),
         list(benchmarks_of(programme)),
     )
 

@@ -189,9 +189,9 @@ def programme_plan(
 
 
 def _overview(
-    request: HttpRequest, pactor: ProgrammeActor
+    request: HttpRequest, pactor: ProgrammeActor, *, milestones: bool = True
 ) -> tuple[Any, selectors.OverviewFilter, selectors.Overview]:
-    everything = selectors.initiatives(pactor)
+    everything = selectors.initiatives(pactor, milestones=milestones)
     form = forms.OverviewFilterForm(
         request.GET, benchmarks=everything.benchmarks, municipalities=everything.municipalities
     )
@@ -212,7 +212,7 @@ def _overview(
 
 @programme_admin_required
 def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpResponse:
-    form, f, data = _overview(request, pactor)
+    form, f, data = _overview(request, pactor, milestones=False)  # the page shows none
     return render(
         request,
         "programme/overview.html",
