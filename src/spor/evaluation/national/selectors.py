@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spor.evaluation.national.access import EvaluatorActor
@@ -22,6 +23,7 @@ from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import (
     Cell,
     builds_cells,
+    join_cells,
     pair_cells_across,
     programme_cells,
 )
@@ -40,7 +42,7 @@ class ProgrammeData:
     # The started deliveries, grouped in the database and kept apart by municipality,
     # intervention type and intervention, age group and half-year of the baseline
     # (spor.evaluation.web.selectors.Cell; ``age`` is the age group's lowest age).
-    cells: list[Cell]
+    cells: Sequence[Cell]  # the stored ones as columns (selectors.CellArrays)
     # Per pejlemærke number: the (municipality, intervention) pairs its initiatives use.
     benchmark_uses: dict[int, set[tuple[int, int]]]
     benchmarks: list[Benchmark]
@@ -78,8 +80,7 @@ def with_stored(data: ProgrammeData) -> tuple[ProgrammeData, bool]:
     assert data.eactor is not None
     with national_context(data.eactor):
         stored, same = builds_cells(data.builds, data.informant)
-    cells = stored + data.cells
-    cells.sort(key=lambda c: c.municipality_id or 0)
+    cells = join_cells(stored, list(data.cells))  # columns where they can be
     return dataclasses.replace(data, cells=cells, builds=()), same
 
 

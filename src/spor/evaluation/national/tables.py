@@ -415,9 +415,13 @@ class _Origins:
     def __init__(self, data: ProgrammeData, cols: figures.Columns) -> None:
         cells, size = data.cells, len(data.cells)
         uses = data.benchmark_uses
-        where, places = figures._factorize(
-            map(attrgetter("municipality_id", "intervention_id", "kind", "level"), cells), size
-        )
+        if isinstance(cells, selectors.CellArrays):
+            where, places = _places(cells)
+        else:
+            where, places = figures._factorize(
+                map(attrgetter("municipality_id", "intervention_id", "kind", "level"), cells),
+                size,
+            )
         self.where, self.places = where, places
         # A cell's pejlemærker, as :func:`pattern_of` finds them.
         self.patterns = [
@@ -430,9 +434,38 @@ class _Origins:
         self.muni = where, [m for m, _, _, _ in places]
         self.kind = where, [kind for _, _, kind, _ in places]
         self.level = where, [level for _, _, _, level in places]
-        ages, age_values = figures._factorize(map(attrgetter("age"), cells), size)
+        if isinstance(cells, selectors.CellArrays):
+            ages, age_values = cells.codes["age"], cells.values["age"]
+            self.half = cells.codes["half"], cells.values["half"]
+        else:
+            ages, age_values = figures._factorize(map(attrgetter("age"), cells), size)
+            self.half = figures._factorize(map(attrgetter("half"), cells), size)
         self.age = ages, [age_group(a) for a in age_values]
-        self.half = figures._factorize(map(attrgetter("half"), cells), size)
+
+
+def _places(cells: selectors.CellArrays) -> tuple[np.ndarray, list[Any]]:
+    """Each cell's (municipality, intervention, type, level), as a code into the values
+    beside it, from the columns' codes."""
+    names = ("municipality_id", "intervention_id", "kind", "level")
+    key = np.zeros(len(cells), dtype=np.int64)
+    for name in names:
+        key = key * len(cells.values[name]) + cells.codes[name]
+    uniq, where = np.unique(key, return_inverse=True)
+    places = []
+    for k in uniq.tolist():
+        parts = []
+        for name in reversed(names):
+            k, code = divmod(k, len(cells.values[name]))
+            parts.append(cells.values[name][code])
+        places.append(tuple(reversed(parts)))
+    return where.reshape(-1).astype(np.int64), places
+
+
+def _columns(cells: Sequence[Cell]) -> figures.Columns:
+    """The cells' arrays: straight from the columns where they were read as such."""
+    if isinstance(cells, selectors.CellArrays):
+        return figures.Columns.from_arrays(cells)
+    return figures.Columns(cells)
 
 
 def _members(codes: np.ndarray, values: list[Any]) -> dict[Any, np.ndarray]:
@@ -452,8 +485,7 @@ def protect(
     """Every count the evaluator's tables publish for one informant, as one
     :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides. ``cols`` and
     ``origins``: the cells' arrays, when the caller has them."""
-    chosen = data.cells
-    cols = cols if cols is not None else figures.Columns(chosen)
+    cols = cols if cols is not None else _columns(data.cells)
     origins = origins if origins is not None else _Origins(data, cols)
 
     t = _Tables(cols)
@@ -485,7 +517,7 @@ def protect(
     t.partition("kommune", groups, [m for _, m in munis], lambda k: (k[0],), total)
     kinds = list(InterventionType)
     t.partition("type", groups, [k.value for k in kinds], lambda k: (k[1],), total)
-    levels = [lvl.value for lvl in Level] + ([""] if any(not c.level for c in chosen) else [])
+    levels = [lvl.value for lvl in Level] + ([""] if any(not lv for lv in origins.level[1]) else [])
     t.partition("niveau", groups, levels, lambda k: (k[2],), total)
     age_rows = [code for code, *_ in AGE_GROUPS] + (
         [OTHER_AGE] if any(k == OTHER_AGE for k, _ in ages) else []
@@ -516,10 +548,9 @@ def build(
     """The evaluator's tables for one informant: pooled, per municipality, type, level,
     pejlemærke, age group and half-year of the baseline, protected together.
     ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
-    chosen = data.cells
-    cols = figures.Columns(chosen)
+    cols = _columns(data.cells)
     origins = _Origins(data, cols)
-    pooled = figures.compute_columns(cols, np.arange(len(chosen)), filters)
+    pooled = figures.compute_columns(cols, np.arange(len(data.cells)), filters)
     p = protect_cached(data, programme_id, cols, data_key, origins)
     t, hidden, total, munis = p.tables, p.hidden, p.total, p.munis
     kinds = list(InterventionType)

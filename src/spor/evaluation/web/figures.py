@@ -20,7 +20,7 @@ from spor import sdq
 from spor.evaluation import disclosure, outcome, stats
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.selectors import SUBSCALES as SUBSCALE_KEYS
-from spor.evaluation.web.selectors import Cell, Row
+from spor.evaluation.web.selectors import Cell, CellArrays, Row, factorize
 from spor.lib import danish, svg
 from spor.measurement import questionnaire
 from spor.measurement.models import Phase
@@ -816,13 +816,7 @@ def _cell(v: Any) -> str:
 # ------------------------------------------------------------ many groups of the same cells
 
 
-def _factorize(values: Iterable[Any], size: int) -> tuple[np.ndarray, list[Any]]:
-    """Each value's code (dense, in the order first met) and the values by code."""
-    seen: dict[Any, int] = {}
-    first = np.fromiter(map(seen.setdefault, values, itertools.count()), np.int64, count=size)
-    dense = np.zeros(size + 1, dtype=np.int64)
-    dense[np.fromiter(seen.values(), np.int64, count=len(seen))] = np.arange(len(seen))
-    return dense[first], list(seen)
+_factorize = factorize  # each value's code (in the order first met) and the values by code
 
 
 def _firsts(codes: np.ndarray, weights: np.ndarray) -> tuple[list[int], list[int]]:
@@ -841,7 +835,7 @@ class Columns:
 
     def __init__(self, cells: Sequence[Cell]) -> None:
         size = len(cells)
-        self.cells = cells
+        self.cells: Sequence[Cell] = cells
         self.n = np.fromiter(map(attrgetter("n"), cells), np.int64, count=size)
         self.before = np.array(list(map(attrgetter("before"), cells)), dtype=float)
         afters = list(map(attrgetter("after"), cells))
@@ -886,6 +880,29 @@ class Columns:
                     self.subs_n = np.array(flat[0::5], dtype=np.int64).reshape(size, width)
         self._categories()
         self._rci()
+
+    @classmethod
+    def from_arrays(cls, arrays: CellArrays) -> Columns:
+        """The columns of cells read as arrays (:func:`selectors.stored_arrays`), without a
+        :class:`Cell` per cell: the same columns as ``Columns(list(arrays))`` (the codes may
+        be numbered otherwise; nothing computed from them depends on their numbers)."""
+        self = cls.__new__(cls)
+        self.cells = arrays
+        self.n, self.before, self.after = arrays.n, arrays.before, arrays.after
+        self.paired = arrays.paired
+        self.norm_before, self.norm_after = arrays.codes["norm_before"], arrays.codes["norm_after"]
+        self.norms = arrays.values["norm"]
+        truthy = np.array([bool(v) for v in self.norms] or [False], dtype=bool)
+        self.same = self.paired & (self.norm_before == self.norm_after) & truthy[self.norm_before]
+        self.band_before, self.band_after = arrays.codes["band_before"], arrays.codes["band_after"]
+        self.bands = arrays.values["band"]
+        self.form, self.forms = arrays.codes["form"], arrays.values["form"]
+        # Whole counts and float sums, as the stored table gives them (added in the cells'
+        # order by compute_columns, as Python's ``sum`` over the cells would).
+        self.subs, self.subs_n = (arrays.subs, arrays.subs_n) if len(arrays) else (None, None)
+        self._categories()
+        self._rci()
+        return self
 
     def _categories(self) -> None:
         """:func:`categories` of every pair: per norm set and form, as it groups them."""

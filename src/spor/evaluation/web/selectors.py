@@ -9,11 +9,14 @@ import functools
 import hashlib
 import itertools
 import marshal
+import operator
 import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, cast, overload
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -391,22 +394,278 @@ def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
     ]  # fmt: skip
 
 
-def cells_in_order(cells: list[Cell]) -> tuple[list[Cell], str]:
+@overload
+def cells_in_order(cells: CellArrays) -> tuple[CellArrays, str]: ...
+@overload
+def cells_in_order(cells: list[Cell]) -> tuple[list[Cell], str]: ...
+@overload
+def cells_in_order(cells: Sequence[Cell]) -> tuple[Sequence[Cell], str]: ...
+def cells_in_order(cells: Sequence[Cell]) -> tuple[Sequence[Cell], str]:
     """The cells in one fixed order, whatever order the database's ``GROUP BY`` gave them
     in (PostgreSQL's differs from one read to the next), and a digest of every field of
-    every cell (:func:`cells_key`). Each cell is written by
-    :mod:`marshal` (version 2: no references to earlier objects; an int and a float differ,
-    as in their ``repr``), the cells sorted by those bytes and the bytes hashed: equal bytes
-    are equal cells (an interned string is marked as such, so equal cells could at worst
-    hash apart: computed again, never another's result). The key of every result kept
-    from the cells (:mod:`spor.evaluation.web.lattice`, the programme's figures and
-    publication): what is kept under it is computed from the cells in this order."""
+    every cell (:func:`cells_key`). The key of every result kept from the cells
+    (:mod:`spor.evaluation.web.lattice`, the programme's figures and publication): what is
+    kept under it is computed from the cells in this order.
+
+    :class:`CellArrays` (the programme's stored cells, read as columns) are sorted and
+    hashed as arrays (:meth:`CellArrays.in_order`). A list of cells: each cell is written
+    by :mod:`marshal` (version 2: no references to earlier objects; an int and a float
+    differ, as in their ``repr``), the cells sorted by those bytes and the bytes hashed:
+    equal bytes are equal cells (an interned string is marked as such, so equal cells
+    could at worst hash apart: computed again, never another's result). The two digests
+    of the same cells differ (computed again, never another's result)."""
+    if isinstance(cells, CellArrays):
+        return cells.in_order()
     # The tuples of cells_key, made in C.
     fields = attrgetter(*(f.name for f in dataclasses.fields(Cell)))
     blobs = list(map(marshal.dumps, map(fields, cells), itertools.repeat(2)))
     order = sorted(range(len(blobs)), key=blobs.__getitem__)
     digest = hashlib.sha256(b"".join([blobs[i] for i in order])).hexdigest()
     return [cells[i] for i in order], digest
+
+
+# ------------------------------------------------------------- the programme's cells as columns
+
+
+def factorize(values: Iterable[Any], size: int) -> tuple[np.ndarray, list[Any]]:
+    """Each value's code (dense, in the order first met) and the values by code."""
+    seen: dict[Any, int] = {}
+    first = np.fromiter(map(seen.setdefault, values, itertools.count()), np.int64, count=size)
+    dense = np.zeros(size + 1, dtype=np.int64)
+    dense[np.fromiter(seen.values(), np.int64, count=len(seen))] = np.arange(len(seen))
+    return dense[first], list(seen)
+
+
+# The fields of a Cell that take few values, each as codes into the values of its
+# vocabulary (the norm sets before and after share one, so do the bands), in Cell order.
+_CODED = {
+    "form": "form", "norm_before": "norm", "norm_after": "norm", "band_before": "band",
+    "band_after": "band", "municipality_id": "municipality_id", "kind": "kind",
+    "intervention_id": "intervention_id", "level": "level", "age": "age", "half": "half",
+}  # fmt: skip
+_WIDTH = len(SUBSCALES)
+
+
+def _rank_key(v: Any) -> tuple[Any, ...]:
+    # One vocabulary holds one type and None (a str or an int column).
+    return (v is None, type(v).__name__, 0 if v is None else v)
+
+
+class CellArrays(Sequence[Cell]):
+    """Cells as NumPy columns, one entry per cell: the programme's stored cells read
+    without a :class:`Cell` per row (:func:`stored_arrays`). The figures and the
+    publication (``spor.evaluation.web.figures.Columns.from_arrays``,
+    ``spor.evaluation.national.tables``) use the columns; anything that iterates over them
+    gets the :class:`Cell`\\ s, made once on first use, equal field by field to the rows'
+    (:func:`stored_cells`).
+
+    ``codes[name]``: per cell, an index into ``values[_CODED[name]]``; ``after`` is 0.0
+    where ``paired`` is false (no follow-up: ``Cell.after`` is None); ``subs_n`` and
+    ``subs``: per cell and subscale, the count and the four sums."""
+
+    def __init__(
+        self,
+        codes: dict[str, np.ndarray],
+        values: dict[str, list[Any]],
+        before: np.ndarray,
+        after: np.ndarray,
+        paired: np.ndarray,
+        n: np.ndarray,
+        subs_n: np.ndarray,
+        subs: np.ndarray,
+    ) -> None:
+        self.codes, self.values = codes, values
+        self.before, self.after, self.paired, self.n = before, after, paired, n
+        self.subs_n, self.subs = subs_n, subs
+        self._cells: list[Cell] | None = None
+
+    # -- as a sequence of cells
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    @overload
+    def __getitem__(self, i: int) -> Cell: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Cell]: ...
+    def __getitem__(self, i: int | slice) -> Cell | list[Cell]:
+        return self.cells()[i]
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.cells())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CellArrays | list | tuple):
+            return self.cells() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CellArrays({len(self)} cells)"
+
+    def decoded(self, name: str) -> list[Any]:
+        """One coded field's value per cell."""
+        values = self.values[_CODED[name]]
+        return [values[i] for i in self.codes[name].tolist()]
+
+    def cells(self) -> list[Cell]:
+        """The cells as :class:`Cell`\\ s (made once)."""
+        if self._cells is None:
+            sn, ss = self.subs_n.tolist(), self.subs.tolist()
+            subs = [
+                tuple((k, *s) for k, s in zip(ks, sums, strict=True))
+                for ks, sums in zip(sn, ss, strict=True)
+            ]
+            after = [
+                a if p else None
+                for a, p in zip(self.after.tolist(), self.paired.tolist(), strict=True)
+            ]
+            d = self.decoded
+            self._cells = list(
+                map(
+                    Cell, d("form"), d("norm_before"), d("norm_after"), self.before.tolist(),
+                    after, d("band_before"), d("band_after"), self.n.tolist(), subs,
+                    d("municipality_id"), d("kind"), d("intervention_id"), d("level"),
+                    d("age"), d("half"),
+                )
+            )  # fmt: skip
+        return self._cells
+
+    # -- made from rows, from cells, from parts
+
+    @classmethod
+    def from_columns(cls, columns: Sequence[Sequence[Any]], size: int) -> CellArrays:
+        """From the columns of :data:`_STORED` (each a sequence of one value per cell; the
+        stored table's types: the totals and sums floats, the counts ints)."""
+        by_name = dict(zip(_STORED, columns, strict=True))
+        codes: dict[str, np.ndarray] = {}
+        values: dict[str, list[Any]] = {}
+        for vocab in dict.fromkeys(_CODED.values()):
+            shared = [k for k, v in _CODED.items() if v == vocab]
+            both, values[vocab] = factorize(
+                itertools.chain.from_iterable(by_name[k] for k in shared), size * len(shared)
+            )
+            for j, k in enumerate(shared):
+                codes[k] = both[j * size : (j + 1) * size]
+        afters = by_name["after"]
+        paired = np.fromiter(map(operator.is_not, afters, itertools.repeat(None)), bool, size)
+        after = np.array(afters, dtype=float) if size else np.zeros(0)
+        after[~paired] = 0.0
+        sums = np.array(columns[len(_STORED) - len(SUBSCALE_COLUMNS) :], dtype=float)
+        sums = sums.T.reshape(size, _WIDTH, 5)
+        return cls(
+            codes,
+            values,
+            np.array(by_name["before"], dtype=float).reshape(size),
+            after.reshape(size),
+            paired,
+            np.array(by_name["n"], dtype=np.int64).reshape(size),
+            np.ascontiguousarray(sums[:, :, 0]).astype(np.int64),
+            np.ascontiguousarray(sums[:, :, 1:]),
+        )
+
+    @classmethod
+    def from_cells(cls, cells: Sequence[Cell]) -> CellArrays | None:
+        """The cells as columns, or None when a field is not of the type the stored table
+        gives (a total or sum that is not a float, a count that is not an int, subscales
+        missing): such cells are kept as they are."""
+        size = len(cells)
+        get = attrgetter
+        subs = list(map(get("subscales"), cells))
+        if not all(len(s) == _WIDTH for s in subs):
+            return None
+        flat = list(itertools.chain.from_iterable(itertools.chain.from_iterable(subs)))
+        floats = [flat[k::5] for k in range(1, 5)]
+        befores = list(map(get("before"), cells))
+        afters = list(map(get("after"), cells))
+        ns = list(map(get("n"), cells))
+        if not (
+            set(map(type, flat[0::5])) | set(map(type, ns)) <= {int}
+            and all(set(map(type, col)) <= {float} for col in floats)
+            and set(map(type, befores)) <= {float}
+            and set(map(type, afters)) <= {float, type(None)}
+        ):
+            return None
+        columns: list[Sequence[Any]] = []
+        for name in _STORED[: len(_STORED) - len(SUBSCALE_COLUMNS)]:
+            columns.append(
+                {"before": befores, "after": afters, "n": ns}.get(name)
+                or list(map(get(name), cells))
+            )
+        columns += [flat[k :: len(SUBSCALE_COLUMNS)] for k in range(len(SUBSCALE_COLUMNS))]
+        return cls.from_columns(columns, size)
+
+    @classmethod
+    def concat(cls, parts: Sequence[CellArrays]) -> CellArrays:
+        """The cells of every part, in their order."""
+        values: dict[str, list[Any]] = {}
+        remaps: list[dict[str, np.ndarray]] = [{} for _ in parts]
+        for vocab in dict.fromkeys(_CODED.values()):
+            index: dict[Any, int] = {}
+            for part, remap in zip(parts, remaps, strict=True):
+                remap[vocab] = np.array(
+                    [index.setdefault(v, len(index)) for v in part.values[vocab]] or [0],
+                    dtype=np.int64,
+                )
+            values[vocab] = list(index)
+        codes = {
+            name: np.concatenate(
+                [r[vocab][p.codes[name]] for p, r in zip(parts, remaps, strict=True)]
+            )
+            for name, vocab in _CODED.items()
+        }
+        return cls(
+            codes, values,
+            *(np.concatenate([getattr(p, k) for p in parts])
+              for k in ("before", "after", "paired", "n", "subs_n", "subs")),
+        )  # fmt: skip
+
+    def take(self, order: np.ndarray) -> CellArrays:
+        """The cells at these positions."""
+        return CellArrays(
+            {k: v[order] for k, v in self.codes.items()}, self.values,
+            self.before[order], self.after[order], self.paired[order], self.n[order],
+            self.subs_n[order], self.subs[order],
+        )  # fmt: skip
+
+    def in_order(self) -> tuple[CellArrays, str]:
+        """:func:`cells_in_order` over the columns: each vocabulary sorted (None last) and
+        the codes renumbered by it, the cells sorted by every field (``np.lexsort``), and
+        the sorted arrays' bytes hashed with the sorted vocabularies. The same cells in any
+        order give the same arrays, to the last byte, and so the same digest and the same
+        figures."""
+        values: dict[str, list[Any]] = {}
+        rank: dict[str, np.ndarray] = {}
+        for vocab, vals in self.values.items():
+            by = sorted(range(len(vals)), key=lambda i: _rank_key(vals[i]))
+            values[vocab] = [vals[i] for i in by]
+            r = np.empty(max(len(vals), 1), dtype=np.int64)
+            r[np.array(by, dtype=np.int64)] = np.arange(len(vals))
+            rank[vocab] = r
+        codes = {name: rank[vocab][self.codes[name]] for name, vocab in _CODED.items()}
+        size = len(self)
+        keys = [
+            codes["municipality_id"], codes["form"], codes["norm_before"], ~self.paired,
+            codes["norm_after"], self.before, self.after, codes["band_before"],
+            codes["band_after"], codes["kind"], codes["intervention_id"], codes["level"],
+            codes["age"], codes["half"], self.n,
+            *self.subs_n.reshape(size, -1).T, *self.subs.reshape(size, -1).T,
+        ]  # fmt: skip
+        order = np.lexsort(keys[::-1]) if size else np.zeros(0, dtype=np.int64)
+        ordered = CellArrays(
+            {k: v[order] for k, v in codes.items()}, values,
+            self.before[order], self.after[order], self.paired[order], self.n[order],
+            self.subs_n[order], self.subs[order],
+        )  # fmt: skip
+        h = hashlib.sha256(marshal.dumps([values[v] for v in sorted(values)], 2))
+        for name in sorted(codes):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(ordered.codes[name], dtype=np.int64).tobytes())
+        for arr in (ordered.before, ordered.after, ordered.paired, ordered.n,
+                    ordered.subs_n, ordered.subs):  # fmt: skip
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return ordered, h.hexdigest()
 
 
 # ------------------------------------------- the programme's cells: kept per municipality
@@ -500,9 +759,30 @@ def stored_cells(municipality_ids: list[int], informant: str) -> list[Cell]:
     return out
 
 
+def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
+    """:func:`stored_cells` as columns (:class:`CellArrays`), with no :class:`Cell` per row:
+    the rows fetched in one go and turned into one array per column."""
+    qs = (
+        OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
+        .order_by("municipality_id", "pk")
+        .values_list(*_STORED)
+    )
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        rows: list[tuple[Any, ...]] = []
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_STORED)
+    return CellArrays.from_columns(columns, len(rows))
+
+
 @dataclass(frozen=True)
 class ProgrammeCells:
-    cells: list[Cell]
+    # A CellArrays where the stored cells are read (programme_cells): the same cells.
+    cells: Sequence[Cell]
     # The oldest build of the stored cells read (None: every municipality computed now).
     # What a service writes is in the cells at once (the municipality is computed from the
     # responses until it is built again); a bulk change (an import, a fix in the database)
@@ -543,20 +823,35 @@ def programme_cells(
     """The programme's cells of these municipalities (``by_origin``, at the age group): the
     stored cells of every municipality whose cells are built and not stale
     (:class:`OutcomeCellsState`), the others' computed from the responses now
-    (:func:`grouped_cells`), the same cells either way. Only for a national reader, as
-    :func:`pair_cells_across`. With ``stored=False`` the stored cells are not read: their
-    builds stand for them (``ProgrammeCells.builds``; :func:`builds_cells` reads them)."""
+    (:func:`grouped_cells`), the same cells either way, as columns (:class:`CellArrays`:
+    the stored ones read straight into arrays, the live ones turned into arrays once). Only
+    for a national reader, as :func:`pair_cells_across`. With ``stored=False`` the stored
+    cells are not read: their builds stand for them (``ProgrammeCells.builds``;
+    :func:`builds_cells` reads them)."""
     fresh, live, built, builds = _split(municipality_ids)
-    cells = stored_cells(fresh, informant) if fresh and stored else []
-    if live:
-        cells += grouped_cells(live, informant)
-        # Each municipality's cells stay in their own order.
-        cells.sort(key=lambda c: c.municipality_id or 0)
+    read = stored_arrays(fresh, informant) if fresh and stored else None
+    cells = join_cells(read, grouped_cells(live, informant) if live else [])
     return ProgrammeCells(cells, built, () if stored else tuple((m, builds[m]) for m in fresh))
 
 
-def builds_cells(builds: tuple[tuple[int, str], ...], informant: str) -> tuple[list[Cell], bool]:
-    """The stored cells of these municipalities (:func:`stored_cells`), and whether they are
+def join_cells(stored: CellArrays | None, live: list[Cell]) -> Sequence[Cell]:
+    """Stored cells (columns) and live ones (cells) together, each municipality's cells in
+    their own order, by municipality: as columns where the live cells can be made columns
+    (turned into arrays once), else as cells."""
+    if not live:
+        return stored if stored is not None else CellArrays.from_columns([()] * len(_STORED), 0)
+    arrays = CellArrays.from_cells(live)
+    if arrays is None:  # not as the stored table gives them: kept as cells
+        cells = [*(stored or []), *live]
+        cells.sort(key=lambda c: c.municipality_id or 0)
+        return cells
+    both = CellArrays.concat([stored, arrays]) if stored is not None else arrays
+    muni = np.array([m or 0 for m in both.values["municipality_id"]] or [0], dtype=np.int64)
+    return both.take(np.argsort(muni[both.codes["municipality_id"]], kind="stable"))
+
+
+def builds_cells(builds: tuple[tuple[int, str], ...], informant: str) -> tuple[CellArrays, bool]:
+    """The stored cells of these municipalities (:func:`stored_arrays`), and whether they are
     the given builds' (:attr:`ProgrammeCells.builds`). They are not when a build committed
     after the builds were read: the states are read again *after* the cells, and each build's
     identity is new (a UUID, never repeated), written with its cells in one transaction, so
@@ -570,7 +865,7 @@ def builds_cells(builds: tuple[tuple[int, str], ...], informant: str) -> tuple[l
     which on a miss is the whole computation of the report, and on SQLite a read transaction
     that long holds back the WAL's checkpoints)."""
     ids = [m for m, _ in builds]
-    cells = stored_cells(ids, informant)
+    cells = stored_arrays(ids, informant)
     _, _, _, now = _split(ids)
     return cells, all(now.get(m) == b for m, b in builds)
 

@@ -1,0 +1,74 @@
+"""The programme's stored cells read as columns (issue #18, goal 5, session 9): the read
+that fills NumPy arrays straight from the rows (``selectors.stored_arrays``, no ``Cell`` per
+row) gives the rows of the per-row read field by field, and the arrays the figures and the
+publication work on (``figures.Columns.from_arrays``) are the arrays made from those cells
+(``figures.Columns``); a stale municipality's live cells join them in the same order as
+before; the evaluator's publication over the columns is the one over the cells."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from spor.evaluation.national import tables
+from spor.evaluation.national.selectors import ProgrammeData
+from spor.evaluation.web import figures, selectors, services
+from spor.evaluation.web.forms import Filters
+from spor.lib import memo
+from spor.measurement.models import Informant
+from tests.conftest import World
+from tests.evaluation.test_fast_tables import columns_fields
+from tests.programme.test_outcome_cells import build_all, ids, random_world
+
+INFORMANTS = (Informant.PROFESSIONAL, Informant.PARENT)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_stored_cells_read_as_columns_are_the_stored_rows_field_by_field(
+    world: World, seed: int
+) -> None:
+    random_world(world, seed)
+    build_all()
+    for informant in INFORMANTS:
+        rows = selectors.stored_cells(ids(world), informant)
+        arrays = selectors.stored_arrays(ids(world), informant)
+        assert rows and list(arrays) == rows
+        assert [repr(c) for c in arrays] == [repr(c) for c in rows]  # ints stay ints
+        assert columns_fields(figures.Columns.from_arrays(arrays)) == columns_fields(
+            figures.Columns(rows)
+        )
+        read = selectors.programme_cells(ids(world), informant).cells
+        assert isinstance(read, selectors.CellArrays) and read == rows
+    assert list(selectors.stored_arrays([], Informant.PROFESSIONAL)) == []
+
+
+def test_a_stale_municipality_joins_the_stored_columns_as_cells_did(world: World) -> None:
+    """The live cells of a stale municipality, turned into columns once, in the order the
+    cells were read before (each municipality's cells in their own order, by municipality);
+    the evaluator's whole publication over them is the one over the same cells."""
+    random_world(world, 3)
+    build_all()
+    services.outcome_cells_mark_stale(municipality_id=world.a.pk)
+    fresh = [m for m in ids(world) if m != world.a.pk]
+    for informant in INFORMANTS:
+        cells = [
+            *selectors.stored_cells(fresh, informant),
+            *selectors.grouped_cells([world.a.pk], informant),
+        ]
+        cells.sort(key=lambda c: c.municipality_id or 0)
+        read = selectors.programme_cells(ids(world), informant)
+        assert isinstance(read.cells, selectors.CellArrays)
+        assert list(read.cells) == cells
+        assert [repr(c) for c in read.cells] == [repr(c) for c in cells]
+        data = ProgrammeData(ids(world), read.cells, {}, [])
+        memo.clear()
+        over_columns = tables.build(data, 1, Filters(informant=informant))
+        memo.clear()
+        over_cells = tables.build(
+            dataclasses.replace(data, cells=cells), 1, Filters(informant=informant)
+        )
+        assert over_columns.hidden == over_cells.hidden
+        assert repr(dataclasses.replace(over_columns, publication=None)) == repr(
+            dataclasses.replace(over_cells, publication=None)
+        )
