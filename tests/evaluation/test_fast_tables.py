@@ -706,3 +706,30 @@ def test_the_columns_fixed_order_is_keyed_on_every_field_of_every_cell() -> None
     # A follow-up taken away (after None) is a change too.
     cells = [*data.cells[:17], dataclasses.replace(cell, after=None), *data.cells[18:]]
     assert tables.in_order(as_arrays(dataclasses.replace(data, cells=cells)), 7)[1] != key
+
+
+def test_the_columns_add_the_subscale_sums_in_the_cells_order() -> None:
+    """Sums that are not whole numbers (prorated scores) depend on the order they are
+    added in: :func:`figures.compute_columns` adds them left to right over the cells, as
+    :func:`figures.compute_cells` does, to the last bit, also through the columns read as
+    arrays."""
+    rng = random.Random(11)
+    data = random_data(rng, 600)
+    cells = [
+        dataclasses.replace(
+            c,
+            subscales=tuple(
+                (k, *(v + rng.uniform(-1, 1) * 10 ** rng.randint(-6, 4) for v in sums))
+                for k, *sums in c.subscales
+            ),
+        )
+        for c in data.cells
+    ]
+    arrays = selectors.CellArrays.from_cells(cells)
+    assert arrays is not None
+    for cols in (figures.Columns(cells), figures.Columns.from_arrays(arrays)):
+        for idx in [list(range(600)), sorted(rng.sample(range(600), 300)), [5, 3, 400, 1]]:
+            fast = figures.compute_columns(cols, np.array(idx, dtype=np.int64), Filters())
+            slow = figures.compute_cells([cells[i] for i in idx], Filters())
+            assert repr(fast.subscales) == repr(slow.subscales)
+            assert repr(fast) == repr(slow)

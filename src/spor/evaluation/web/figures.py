@@ -999,8 +999,11 @@ def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures
     else:
         changes = []
         if len(pidx):
-            # A running sum is added left to right, as Python's ``sum`` over the cells.
-            sums = np.cumsum(cols.subs[pidx], axis=0)[-1]
+            # Added left to right, as Python's ``sum`` over the cells: a sum over the first
+            # (slowest) axis of a C-ordered array is one running sum per column (NumPy adds
+            # pairwise only along the fast axis), the cumulative sum's last row without
+            # writing the rows before it.
+            sums = np.add.reduce(np.ascontiguousarray(cols.subs[pidx]), axis=0)
             counts = cols.subs_n[pidx].sum(axis=0)  # whole numbers: exact in any order
             for i in range(len(SUBSCALES)):
                 k = int(counts[i])

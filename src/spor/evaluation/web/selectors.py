@@ -451,6 +451,13 @@ def _rank_key(v: Any) -> tuple[Any, ...]:
     return (v is None, type(v).__name__, 0 if v is None else v)
 
 
+def _rank(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the distinct values (as ``np.lexsort`` orders them), and
+    how many there are."""
+    uniq, inverse = np.unique(a, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), len(uniq)
+
+
 class CellArrays(Sequence[Cell]):
     """Cells as NumPy columns, one entry per cell: the programme's stored cells read
     without a :class:`Cell` per row (:func:`stored_arrays`). The figures and the
@@ -645,14 +652,50 @@ class CellArrays(Sequence[Cell]):
             rank[vocab] = r
         codes = {name: rank[vocab][self.codes[name]] for name, vocab in _CODED.items()}
         size = len(self)
-        keys = [
-            codes["municipality_id"], codes["form"], codes["norm_before"], ~self.paired,
-            codes["norm_after"], self.before, self.after, codes["band_before"],
-            codes["band_after"], codes["kind"], codes["intervention_id"], codes["level"],
-            codes["age"], codes["half"], self.n,
-            *self.subs_n.reshape(size, -1).T, *self.subs.reshape(size, -1).T,
+        # Every field but the subscale sums, as ranks packed into as few int64 words as
+        # they fit (one or two): a lexsort of a few words, not of fifty columns.
+        main = [
+            (codes["municipality_id"], len(values["municipality_id"])),
+            (codes["form"], len(values["form"])),
+            (codes["norm_before"], len(values["norm"])),
+            ((~self.paired).astype(np.int64), 2),
+            (codes["norm_after"], len(values["norm"])),
+            _rank(self.before),
+            _rank(self.after),
+            (codes["band_before"], len(values["band"])),
+            (codes["band_after"], len(values["band"])),
+            (codes["kind"], len(values["kind"])),
+            (codes["intervention_id"], len(values["intervention_id"])),
+            (codes["level"], len(values["level"])),
+            (codes["age"], len(values["age"])),
+            (codes["half"], len(values["half"])),
+            _rank(self.n),
         ]  # fmt: skip
-        order = np.lexsort(keys[::-1]) if size else np.zeros(0, dtype=np.int64)
+        words: list[np.ndarray] = []
+        word, span = np.zeros(size, dtype=np.int64), 1
+        for key, base in main:
+            base = max(int(base), 1)
+            if span * base >= 2**62:
+                words.append(word)
+                word, span = np.zeros(size, dtype=np.int64), 1
+            word, span = word * base + key, span * base
+        words.append(word)
+        order = np.lexsort(words[::-1]) if size else np.zeros(0, dtype=np.int64)
+        if size > 1:
+            # Cells alike in all of that (few): ordered by their subscale sums too.
+            tie = np.ones(size - 1, dtype=bool)
+            for w in words:
+                ws = w[order]
+                tie &= ws[1:] == ws[:-1]
+            if tie.any():
+                segment = np.concatenate([[0], np.cumsum(~tie)])
+                tied = np.flatnonzero(
+                    np.concatenate([tie, [False]]) | np.concatenate([[False], tie])
+                )
+                sub = order[tied]
+                rest = [*self.subs_n[sub].reshape(len(sub), -1).T,
+                        *self.subs[sub].reshape(len(sub), -1).T]  # fmt: skip
+                order[tied] = sub[np.lexsort([*rest[::-1], segment[tied]])]
         ordered = CellArrays(
             {k: v[order] for k, v in codes.items()}, values,
             self.before[order], self.after[order], self.paired[order], self.n[order],
@@ -661,10 +704,10 @@ class CellArrays(Sequence[Cell]):
         h = hashlib.sha256(marshal.dumps([values[v] for v in sorted(values)], 2))
         for name in sorted(codes):
             h.update(name.encode())
-            h.update(np.ascontiguousarray(ordered.codes[name], dtype=np.int64).tobytes())
+            h.update(np.ascontiguousarray(ordered.codes[name], dtype=np.int64))
         for arr in (ordered.before, ordered.after, ordered.paired, ordered.n,
                     ordered.subs_n, ordered.subs):  # fmt: skip
-            h.update(np.ascontiguousarray(arr).tobytes())
+            h.update(np.ascontiguousarray(arr))  # its bytes, not copied
         return ordered, h.hexdigest()
 
 
