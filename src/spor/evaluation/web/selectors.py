@@ -704,10 +704,10 @@ class CellArrays(Sequence[Cell]):
         h = hashlib.sha256(marshal.dumps([values[v] for v in sorted(values)], 2))
         for name in sorted(codes):
             h.update(name.encode())
-            h.update(np.ascontiguousarray(ordered.codes[name], dtype=np.int64))
+            h.update(np.ascontiguousarray(ordered.codes[name], dtype=np.int64).data)
         for arr in (ordered.before, ordered.after, ordered.paired, ordered.n,
                     ordered.subs_n, ordered.subs):  # fmt: skip
-            h.update(np.ascontiguousarray(arr))  # its bytes, not copied
+            h.update(np.ascontiguousarray(arr).data)  # its bytes, not copied
         return ordered, h.hexdigest()
 
 
