@@ -101,9 +101,8 @@ def child_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             size=PAGE_SIZE,
         )
     if page is None:
-        page = Paginator(children_qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-            number
-        )
+        shown = children_qs.only(*selectors.LIST_FIELDS).order_by("last_name", "first_name", "id")
+        page = Paginator(shown, PAGE_SIZE).get_page(number)
     count = page.paginator.count if isinstance(page, Page) else page.count
     access_log_record(
         actor=actor,
