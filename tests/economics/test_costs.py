@@ -222,3 +222,20 @@ def test_the_initiative_page_and_the_cost_page_count_the_same_deliveries(world: 
     [use] = [u for u in initiative.context["uses"] if u.intervention == talks]
     assert use.deliveries == line.deliveries == 1
     assert use.cases == line.cases == 1
+
+
+def test_pairs_without_a_change_category_give_no_cost_per_success(world: World) -> None:
+    # Every follow-up banded with another norm set than its baseline: ten pairs, none with a
+    # change category. The page once failed on them (a share of no children).
+    from spor.measurement.models import Phase, Response
+
+    make_children(world, SUCCESS_SPEC, name="Samtaler i skolen")
+    _hours_on_all(world, "Samtaler i skolen", 10)
+    Response.objects.filter(municipality=world.a, phase=Phase.AFTER).update(
+        norm_set="uk-2-4-provisional@1"
+    )
+    r = world.client_for(world.lead_a).get(URL)
+    assert r.status_code == 200
+    page = r.context["page"]
+    assert page.n_paired == 10
+    assert [(s.k, s.n, s.shown, s.cost) for s in page.success] == [(0, 0, False, None)] * 2

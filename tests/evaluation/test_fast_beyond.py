@@ -37,7 +37,6 @@ from spor.cases.models import (
     Status,
 )
 from spor.concerns.models import Category, Concern, ConcernEvent, EventKind, State
-from spor.evaluation import disclosure
 from spor.evaluation.web import beyond
 from spor.evaluation.web.forms import FIRST_YEAR, Filters, half_start
 from spor.lib import memo
@@ -118,20 +117,11 @@ def old_publication(data: Any, today: dt.date) -> tuple[Any, frozenset[Any], dic
 
 def test_the_publication_is_the_old_codes_on_random_data() -> None:
     rng = random.Random(9)
-    hidden_somewhere = failed = 0
+    hidden_somewhere = 0
     for _ in range(40):
         raw, today = random_data(rng)
         was, now = read_of(old, raw), read_of(beyond, raw)
-        try:
-            pub_old, hidden_old, keys_old = old_publication(was, today)
-        except disclosure.DisclosureError:
-            # The linear programme gave no answer (HiGHS's status "Unknown", seen on a few
-            # of these sets): the new code fails alike, publishing nothing.
-            disclosure._PROTECTED.clear()
-            with pytest.raises(disclosure.DisclosureError):
-                beyond._publication(now, today)
-            failed += 1
-            continue
+        pub_old, hidden_old, keys_old = old_publication(was, today)
         pub_new, hidden_new, keys_new = beyond._publication(now, today)
         assert pub_new._values == pub_old._values
         assert pub_new._cells == pub_old._cells
@@ -139,6 +129,9 @@ def test_the_publication_is_the_old_codes_on_random_data() -> None:
         assert pub_new._lines == pub_old._lines
         assert pub_new._links == pub_old._links
         assert hidden_new == hidden_old
+        # Sets 2 and 25 once stopped the solver with "Unknown" (a page error for the lead);
+        # they are published now, and protected against a fresh attacker.
+        assert pub_new.check(hidden_new) == []
         assert keys_new == keys_old
         assert beyond.publish(now, today) == beyond.Published(old.publish(was, today).values)
         hidden_somewhere += bool(hidden_new)
@@ -155,7 +148,6 @@ def test_the_publication_is_the_old_codes_on_random_data() -> None:
             beyond._reach(now, view, pub_now, today, got)
             assert dataclasses.asdict(got) == dataclasses.asdict(want)
     assert hidden_somewhere > 10  # the random sets do reach the threshold
-    assert failed < 5
 
 
 # ---------------------------------------------------------------- through the database

@@ -626,15 +626,9 @@ def test_the_report_from_columns_is_the_report_of_the_old_code(seed: int) -> Non
     rng = random.Random(4000 + seed)
     data = random_data(rng, rng.choice([4, 30, 120, 400]))
     memo.clear()
-    try:
-        old = old_build(data, 7, Filters())
-    except stats.EvaluationError:
-        # A row of pairs none of which has a category (a form with a norm set that gives
-        # none): the old code fails, and so does the new.
-        memo.clear()
-        with pytest.raises(stats.EvaluationError):
-            tables.build(as_arrays(data), 7, Filters())
-        return
+    # Seed 11 has a row of pairs none of which has a change category, which once failed
+    # the whole report (EvaluationError); such a row now shows its categories as too few.
+    old = old_build(data, 7, Filters())
     memo.clear()
     new = tables.build(as_arrays(data), 7, Filters())
     assert new.hidden == old.hidden

@@ -390,3 +390,26 @@ def test_a_second_view_of_the_page_is_served_from_the_store(
     make_children(world, [(20, 12), (18, 15)], name="Nye samtaler", start=200)
     get(world)
     assert len(made) == 2
+
+
+def test_pairs_without_a_change_category_show_their_categories_as_too_few(
+    world: World,
+) -> None:
+    # The 2–4 year parent form is banded with the provisional norm set, which has no
+    # reliable-change parameters: eight pairs, none with a change category. The page once
+    # failed on them (a share of no children); the pairs' change is still shown, and each
+    # category counts 0 of the 0 pairs with a category.
+    make_children(world, SPEC, born_year=TODAY.year - 3, informant=Informant.PARENT)
+    r = get(world, informant=Informant.PARENT)
+    assert r.status_code == 200
+    fig = r.context["fig"]
+    assert fig.n_paired == 8 and fig.n_categorised == 0
+    assert set(fig.category_codes) == {-1}
+    assert fig.total.change == figures.num(
+        stats.paired_change(
+            [b for b, a in SPEC if a is not None], [a for _, a in SPEC if a is not None]
+        ).mean_change
+    )
+    assert [(s.key, s.text) for s in fig.categories] == [(k, "0") for k in figures.EXCLUSIVE]
+    assert {s.text for s in fig.unions} == {"0"}
+    assert "8 par af 13 startet" in r.content.decode()

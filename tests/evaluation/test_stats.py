@@ -190,6 +190,21 @@ def test_change_categories_counts_and_wilson() -> None:
     assert set(ev.CHANGE_SUMMARY_LABELS_DA) == set(ev.CHANGE_SUMMARY_KEYS)
 
 
+def test_change_category_counts_are_the_shares_counts_and_defined_with_none_categorised() -> None:
+    idx = np.random.default_rng(5).integers(-1, 5, 300)
+    counts, n = ev.change_category_counts(idx, weights=np.arange(300) % 4)
+    shares = ev.change_categories(idx, weights=np.arange(300) % 4)
+    assert counts == {key: p.k for key, p in shares.items()}
+    assert n == shares["reliable_improvement"].n
+    # No child with a category: every count 0 of 0, where a share raises.
+    assert ev.change_category_counts([-1, None, -1]) == (
+        dict.fromkeys(ev.CHANGE_SUMMARY_KEYS, 0),
+        0,
+    )
+    with pytest.raises(EvaluationError, match="n = 0"):
+        ev.change_categories([-1, None, -1])
+
+
 def test_change_categories_from_the_sdq_engine_and_codes() -> None:
     # teacher, uk-3band: normal 0–11, borderline 12–15; with internal consistency (r = .87,
     # the sensitivity row) a reliable |change| is ≥ 6 (S_diff ≈ 3.06)

@@ -218,11 +218,10 @@ def success_costs(
     the outcome among the pairs. Shown only where the evaluation page shows the count."""
     from spor.evaluation import stats
 
-    shares = stats.change_categories(list(category_codes)) if category_codes else None
+    counts, n = stats.change_category_counts(list(category_codes))
     out = []
     for key in ("any_reliable_improvement", "into_normal_range"):
-        k = shares[key].k if shares else 0
-        n = shares[key].n if shares else 0
+        k = counts[key]
         ok = shown.get(key, False)
         cost = economics.cost_per_success(cost_of_started, k) if ok else None
         out.append(

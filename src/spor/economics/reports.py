@@ -99,7 +99,7 @@ def prefill(
     )
     improved = next((s for s in fig.unions if s.key == "any_reliable_improvement"), None)
     k = (
-        stats.change_categories(fig.category_codes)["any_reliable_improvement"].k
+        stats.change_category_counts(fig.category_codes)[0]["any_reliable_improvement"]
         if fig.shown
         else None
     )

@@ -776,6 +776,13 @@ class _Attacker:
             h.changeObjectiveSense(hs.ObjSense.kMinimize if lowest else hs.ObjSense.kMaximize)
             h.run()
             status = h.getModelStatus()
+            if status == hs.HighsModelStatus.kUnknown:
+                # Warm-started from the previous objective's basis, the simplex sometimes
+                # stops without an answer (seen where the maximum is unbounded on small
+                # publications); from a cold start it answers.
+                h.clearSolver()
+                h.run()
+                status = h.getModelStatus()
             if status == hs.HighsModelStatus.kOptimal:
                 if binding is not None:
                     duals = h.getSolution().row_dual

@@ -59,6 +59,7 @@ __all__ = [
     "between_municipalities",
     "change_beyond_regression",
     "change_categories",
+    "change_category_counts",
     "chi2_sf",
     "children_per_position",
     "days_between",
@@ -813,6 +814,18 @@ def change_categories(
     ``weights``, if given, holds a count of children per entry (grouped data): the result is
     that of the categories repeated that many times.
     """
+    counts, n = change_category_counts(categories, weights=weights)
+    return {key: proportion(counts[key], n, confidence) for key in CHANGE_SUMMARY_KEYS}
+
+
+def change_category_counts(categories: Any, *, weights: Any = None) -> tuple[dict[str, int], int]:
+    """The children per key of :data:`CHANGE_SUMMARY_KEYS` and how many have a category:
+    the counts behind :func:`change_categories`, which are defined also when no child has a
+    category (every count 0 of ``n`` = 0), where a share is not.
+
+    >>> change_category_counts([0, 0, -1, None])[1]
+    2
+    """
     counts = dict.fromkeys(CHANGE_CATEGORIES, 0)
     values = np.asarray(categories, dtype=object).ravel().tolist()
     for value, w in zip(values, _weights(weights, len(values)), strict=True):
@@ -836,7 +849,7 @@ def change_categories(
         counts["reliable_improvement"] + counts["reliable_recovery"]
     )
     counts["into_normal_range"] = counts["moved_into_normal_range"] + counts["reliable_recovery"]
-    return {key: proportion(counts[key], n, confidence) for key in CHANGE_SUMMARY_KEYS}
+    return {key: counts[key] for key in CHANGE_SUMMARY_KEYS}, n
 
 
 @dataclass(frozen=True)

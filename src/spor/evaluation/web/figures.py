@@ -730,15 +730,14 @@ def compute_cells(
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
     codes = categories(pairs)
     fig.category_codes = np.repeat(np.array(codes, dtype=np.int64), weights).tolist()
-    shares = _category_shares(codes, weights)
-    n = next(iter(shares.values())).n
+    shares, n = _category_counts(codes, weights)
     fig.n_categorised = n
     if pub is None:
-        suppressed = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
+        suppressed = disclosure.suppress([shares[k] for k in EXCLUSIVE])
         hidden = dict(zip(EXCLUSIVE, suppressed.hidden, strict=False))
-        fig.categories = [_share(k, shares[k].k, n, bool(hidden[k])) for k in EXCLUSIVE]
+        fig.categories = [_share(k, shares[k], n, bool(hidden[k])) for k in EXCLUSIVE]
         for key, parts in UNIONS.items():
-            k = shares[key].k
+            k = shares[key]
             # A union of a hidden part with anything could reveal a hidden cell: shown only
             # when both parts are.
             hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
@@ -746,10 +745,10 @@ def compute_cells(
     else:
         n_ok = _big(pub.get("categorised"))
         fig.categories = [
-            _published_share(k, shares[k].k, n, n_ok, pub.get(f"cat:{k}")) for k in EXCLUSIVE
+            _published_share(k, shares[k], n, n_ok, pub.get(f"cat:{k}")) for k in EXCLUSIVE
         ]
         fig.unions = [
-            _published_share(key, shares[key].k, n, n_ok, pub.get(f"union:{key}")) for key in UNIONS
+            _published_share(key, shares[key], n, n_ok, pub.get(f"union:{key}")) for key in UNIONS
         ]
     shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
     _honest(fig, pairs, shown, pub)
@@ -767,13 +766,15 @@ def compute_cells(
     return fig
 
 
-def _category_shares(codes: Sequence[int], weights: Sequence[int]) -> dict[str, stats.Proportion]:
-    """:func:`stats.change_categories` of the cells' codes, from the children per code (the
-    same counts, a few entries instead of one per cell)."""
+def _category_counts(codes: Sequence[int], weights: Sequence[int]) -> tuple[dict[str, int], int]:
+    """:func:`stats.change_category_counts` of the cells' codes, from the children per code
+    (the same counts, a few entries instead of one per cell). With no pair categorised
+    (banded with different norm sets, or a norm set without reliable-change parameters)
+    every count is 0 of 0, and each share is shown as too few pairs."""
     per_code: dict[int, int] = defaultdict(int)
     for code, w in zip(codes, weights, strict=True):
-        per_code[code] += w
-    return stats.change_categories(list(per_code), weights=list(per_code.values()))
+        per_code[int(code)] += int(w)
+    return stats.change_category_counts(list(per_code), weights=list(per_code.values()))
 
 
 def _labelled(es: stats.EffectSizes) -> list[tuple[str, float]]:
@@ -980,15 +981,13 @@ def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
     codes = cols.codes[pidx]
     fig.category_codes = np.repeat(codes, weights).tolist()
-    first_codes, per_code = _firsts(codes, weights)
-    shares = stats.change_categories(first_codes, weights=per_code)
-    n_cat = next(iter(shares.values())).n
+    shares, n_cat = _category_counts(*_firsts(codes, weights))
     fig.n_categorised = n_cat
-    suppressed = disclosure.suppress([shares[k].k for k in EXCLUSIVE])
+    suppressed = disclosure.suppress([shares[k] for k in EXCLUSIVE])
     hidden = dict(zip(EXCLUSIVE, suppressed.hidden, strict=False))
-    fig.categories = [_share(k, shares[k].k, n_cat, bool(hidden[k])) for k in EXCLUSIVE]
+    fig.categories = [_share(k, shares[k], n_cat, bool(hidden[k])) for k in EXCLUSIVE]
     for key, parts in UNIONS.items():
-        k = shares[key].k
+        k = shares[key]
         hide = (0 < k < THRESHOLD) or any(bool(hidden[p]) for p in parts)
         fig.unions.append(_share(key, k, n_cat, hide))
     shown = {s.key: s.shown for s in [*fig.categories, *fig.unions]}
