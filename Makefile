@@ -38,7 +38,7 @@ types: env
 	$(BIN)/mypy
 
 pytest: env
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 
 test: lint types pytest
 
