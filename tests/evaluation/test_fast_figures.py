@@ -21,7 +21,7 @@ from spor import sdq
 from spor.evaluation import disclosure, stats
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import Filters
-from spor.evaluation.web.selectors import Cell, cells_key
+from spor.evaluation.web.selectors import Cell
 from spor.measurement import questionnaire
 
 FORMS = ["parent-4-17", "teacher-4-17", "parent-2-4", "self-11-17"]
@@ -198,6 +198,16 @@ def test_cells_split_child_by_child_give_the_same_counts(seed: int) -> None:
     ]
     assert grouped.transitions == split.transitions
     assert grouped.sensitivity == split.sensitivity
+
+
+def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
+    """Every field of every cell as plain tuples: the per-cell reference for the key of the
+    figures kept per process (``selectors.cells_in_order`` writes the same fields)."""
+    return [
+        (c.form, c.norm_before, c.norm_after, c.before, c.after, c.band_before, c.band_after,
+         c.n, c.subscales, c.municipality_id, c.kind, c.intervention_id, c.level, c.age, c.half)
+        for c in cells
+    ]  # fmt: skip
 
 
 def test_the_key_of_kept_figures_holds_every_field_of_a_cell() -> None:

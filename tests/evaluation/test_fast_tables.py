@@ -535,7 +535,7 @@ def test_the_kept_report_does_not_depend_on_the_order_the_database_gives_the_cel
 
 
 def test_the_fixed_order_is_keyed_on_every_field_of_every_cell() -> None:
-    """:func:`tables.in_order` hashes the tuples of ``cells_key`` (made in C): a change to
+    """:func:`tables.in_order` hashes every field of every cell (made in C): a change to
     any one field of one cell gives another key."""
     data = random_data(random.Random(9), 50)
     _, key = tables.in_order(data, 7)

@@ -19,7 +19,7 @@ from spor.lib import memo
 from spor.measurement.models import Informant
 from tests.conftest import World
 from tests.evaluation.test_fast_tables import columns_fields
-from tests.programme.test_outcome_cells import build_all, ids, random_world
+from tests.programme.test_outcome_cells import build_all, ids, random_world, stored_cells
 
 INFORMANTS = (Informant.PROFESSIONAL, Informant.PARENT)
 
@@ -31,7 +31,7 @@ def test_the_stored_cells_read_as_columns_are_the_stored_rows_field_by_field(
     random_world(world, seed)
     build_all()
     for informant in INFORMANTS:
-        rows = selectors.stored_cells(ids(world), informant)
+        rows = stored_cells(ids(world), informant)
         arrays = selectors.stored_arrays(ids(world), informant)
         assert rows and list(arrays) == rows
         assert [repr(c) for c in arrays] == [repr(c) for c in rows]  # ints stay ints
@@ -53,7 +53,7 @@ def test_a_stale_municipality_joins_the_stored_columns_as_cells_did(world: World
     fresh = [m for m in ids(world) if m != world.a.pk]
     for informant in INFORMANTS:
         cells = [
-            *selectors.stored_cells(fresh, informant),
+            *stored_cells(fresh, informant),
             *selectors.grouped_cells([world.a.pk], informant),
         ]
         cells.sort(key=lambda c: c.municipality_id or 0)

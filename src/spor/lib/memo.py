@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["cached", "clear", "digest"]
+__all__ = ["cached", "clear", "digest", "find"]
 
 T = TypeVar("T")
 
@@ -53,6 +53,15 @@ def cached(key: str, compute: Callable[[], T]) -> T:
         while len(_store) > SIZE:
             _store.popitem(last=False)
     return value
+
+
+def find(key: str) -> tuple[bool, Any]:
+    """Whether a value is kept under ``key``, and the value (marked most recently used)."""
+    with _lock:
+        if key in _store:
+            _store.move_to_end(key)
+            return True, _store[key]
+    return False, None
 
 
 def clear() -> None:

@@ -154,7 +154,9 @@ def for_initiative(actor: Actor, initiative: Initiative) -> Outcomes:
     )
 
 
-def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.Figures]:
+def _benchmark_figures(
+    data: ProgrammeData, programme_id: int, eactor: EvaluatorActor
+) -> list[figures.Figures]:
     """The figures per pejlemærke (in the order of ``data.benchmarks``), kept in the process
     under everything the evaluator's protected publication is computed from
     (:func:`spor.evaluation.national.tables.kept`, with the key
@@ -180,7 +182,10 @@ def _benchmark_figures(data: ProgrammeData, programme_id: int) -> list[figures.F
             )
         return out
 
-    return tables.kept(data, programme_id, "programme.outcomes", compute)
+    return tables.kept(
+        data, programme_id, "programme.outcomes", compute, eactor=eactor,
+        informant=Filters().informant,
+    )  # fmt: skip
 
 
 def for_programme(pactor: ProgrammeActor) -> Outcomes:
@@ -214,7 +219,9 @@ def for_programme(pactor: ProgrammeActor) -> Outcomes:
             fig,
             initiatives=len(initiatives.get(b.number, ())),
         )
-        for b, fig in zip(data.benchmarks, _benchmark_figures(data, programme.pk), strict=True)
+        for b, fig in zip(
+            data.benchmarks, _benchmark_figures(data, programme.pk, eactor), strict=True
+        )
     ]
     return Outcomes(
         "Resultater pr. pejlemærke: SDQ før og efter",

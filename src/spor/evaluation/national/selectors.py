@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web.forms import Filters
@@ -51,11 +51,9 @@ class ProgrammeData:
     refreshed_at: dt.datetime | None = None
     # With ``stored=False`` (programme_data): the fresh municipalities whose stored cells are
     # *not* in ``cells`` yet, each with its build, which stands for them in the kept results'
-    # key (spor.evaluation.national.tables.kept); :func:`with_stored` reads them. Empty:
-    # ``cells`` are all the cells.
+    # key (spor.evaluation.national.tables.kept); :func:`with_stored` reads them (of the
+    # informant they were read for). Empty: ``cells`` are all the cells.
     builds: tuple[tuple[int, str], ...] = ()
-    informant: str = ""
-    eactor: EvaluatorActor | None = field(default=None, repr=False, compare=False)
 
 
 def programme_data(
@@ -65,21 +63,20 @@ def programme_data(
     cells of the fresh municipalities are not read, their builds stand for them
     (``ProgrammeData.builds``): for a reader that keeps its results under them and reads the
     cells only when it computes (:func:`with_stored`)."""
-    data = _programme_data(eactor, filters, stored=stored)
-    data.eactor = eactor
-    return data
+    return _programme_data(eactor, filters, stored=stored)
 
 
-def with_stored(data: ProgrammeData) -> tuple[ProgrammeData, bool]:
-    """``data`` with every cell (the stored cells of its builds read, each municipality's
-    cells together as :func:`programme_data` gives them), and whether the stored cells read
-    are those builds' (:func:`spor.evaluation.web.selectors.builds_cells`: not when a build
-    committed since the builds were read)."""
+def with_stored(
+    data: ProgrammeData, eactor: EvaluatorActor, informant: str
+) -> tuple[ProgrammeData, bool]:
+    """``data`` with every cell (the stored cells of its builds, ``informant``'s, read as
+    ``eactor``: each municipality's cells together as :func:`programme_data` gives them),
+    and whether the stored cells read are those builds' (:func:`spor.evaluation.web.
+    selectors.builds_cells`: not when a build committed since the builds were read)."""
     if not data.builds:
         return data, True
-    assert data.eactor is not None
-    with national_context(data.eactor):
-        stored, same = builds_cells(data.builds, data.informant)
+    with national_context(eactor):
+        stored, same = builds_cells(data.builds, informant)
     cells = join_cells(stored, list(data.cells))  # columns where they can be
     return dataclasses.replace(data, cells=cells, builds=()), same
 
@@ -116,6 +113,4 @@ def _programme_data(eactor: EvaluatorActor, filters: Filters, *, stored: bool) -
         ).values_list("initiative_id", "municipality_id", "intervention_id"):
             for number in numbers.get(initiative_id, ()):
                 uses[number].add((municipality_id, intervention_id))
-    return ProgrammeData(
-        municipality_ids, cells, dict(uses), benchmarks, refreshed_at, builds, filters.informant
-    )
+    return ProgrammeData(municipality_ids, cells, dict(uses), benchmarks, refreshed_at, builds)

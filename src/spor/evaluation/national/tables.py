@@ -24,15 +24,14 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from spor import sdq
 from spor.cases.models import InterventionType, Level
 from spor.evaluation import disclosure, stats
-from spor.evaluation.national.access import municipality_pseudonym
+from spor.evaluation.national.access import EvaluatorActor, municipality_pseudonym
 from spor.evaluation.national.selectors import ProgrammeData, with_stored
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
@@ -413,15 +412,8 @@ class _Origins:
     publication (municipality × type × level × pejlemærker), age group and half-year."""
 
     def __init__(self, data: ProgrammeData, cols: figures.Columns) -> None:
-        cells, size = data.cells, len(data.cells)
         uses = data.benchmark_uses
-        if isinstance(cells, selectors.CellArrays):
-            where, places = _places(cells)
-        else:
-            where, places = figures._factorize(
-                map(attrgetter("municipality_id", "intervention_id", "kind", "level"), cells),
-                size,
-            )
+        where, places = _places(cols)
         self.where, self.places = where, places
         # A cell's pejlemærker, as :func:`pattern_of` finds them.
         self.patterns = [
@@ -434,38 +426,18 @@ class _Origins:
         self.muni = where, [m for m, _, _, _ in places]
         self.kind = where, [kind for _, _, kind, _ in places]
         self.level = where, [level for _, _, _, level in places]
-        if isinstance(cells, selectors.CellArrays):
-            ages, age_values = cells.codes["age"], cells.values["age"]
-            self.half = cells.codes["half"], cells.values["half"]
-        else:
-            ages, age_values = figures._factorize(map(attrgetter("age"), cells), size)
-            self.half = figures._factorize(map(attrgetter("half"), cells), size)
+        ages, age_values = cols.origin("age")
+        self.half = cols.origin("half")
         self.age = ages, [age_group(a) for a in age_values]
 
 
-def _places(cells: selectors.CellArrays) -> tuple[np.ndarray, list[Any]]:
+def _places(cols: figures.Columns) -> tuple[np.ndarray, list[Any]]:
     """Each cell's (municipality, intervention, type, level), as a code into the values
-    beside it, from the columns' codes."""
-    names = ("municipality_id", "intervention_id", "kind", "level")
-    key = np.zeros(len(cells), dtype=np.int64)
-    for name in names:
-        key = key * len(cells.values[name]) + cells.codes[name]
-    uniq, where = np.unique(key, return_inverse=True)
-    places = []
-    for k in uniq.tolist():
-        parts = []
-        for name in reversed(names):
-            k, code = divmod(k, len(cells.values[name]))
-            parts.append(cells.values[name][code])
-        places.append(tuple(reversed(parts)))
-    return where.reshape(-1).astype(np.int64), places
-
-
-def _columns(cells: Sequence[Cell]) -> figures.Columns:
-    """The cells' arrays: straight from the columns where they were read as such."""
-    if isinstance(cells, selectors.CellArrays):
-        return figures.Columns.from_arrays(cells)
-    return figures.Columns(cells)
+    beside it."""
+    found = [cols.origin(name) for name in ("municipality_id", "intervention_id", "kind", "level")]
+    where, first = selectors.joint_codes([c for c, _ in found], [len(v) for _, v in found])
+    places = [tuple(values[int(codes[f])] for codes, values in found) for f in first.tolist()]
+    return where, places
 
 
 def _members(codes: np.ndarray, values: list[Any]) -> dict[Any, np.ndarray]:
@@ -485,7 +457,7 @@ def protect(
     """Every count the evaluator's tables publish for one informant, as one
     :class:`~spor.evaluation.disclosure.Publication`, and the counts it hides. ``cols`` and
     ``origins``: the cells' arrays, when the caller has them."""
-    cols = cols if cols is not None else _columns(data.cells)
+    cols = cols if cols is not None else figures.Columns.of(data.cells)
     origins = origins if origins is not None else _Origins(data, cols)
 
     t = _Tables(cols)
@@ -548,7 +520,7 @@ def build(
     """The evaluator's tables for one informant: pooled, per municipality, type, level,
     pejlemærke, age group and half-year of the baseline, protected together.
     ``data_key``: :func:`_data_key` of ``data``, when the caller has it."""
-    cols = _columns(data.cells)
+    cols = figures.Columns.of(data.cells)
     origins = _Origins(data, cols)
     pooled = figures.compute_columns(cols, np.arange(len(data.cells)), filters)
     p = protect_cached(data, programme_id, cols, data_key, origins)
@@ -741,23 +713,25 @@ def _variation(
 T = TypeVar("T")
 
 
-def _data_key(data: ProgrammeData, programme_id: int, digest: str | None = None) -> tuple[Any, ...]:
+def _data_key(
+    data: ProgrammeData, programme_id: int, digest: str | None = None, *, informant: str = ""
+) -> tuple[Any, ...]:
     """Everything the publication is computed from, as plain data: the cells (counts and
     sums, no child; in any order), the participating municipalities with their pseudonyms
     (which follow the key in settings), the pejlemærker and what their initiatives use.
     ``digest``: the cells' :func:`in_order` digest, when the caller has it.
 
     While ``data`` has builds (``ProgrammeData.builds``: fresh municipalities whose stored
-    cells were not read), they stand for those cells: (informant, (municipality, build) …)
-    and the digest of the other municipalities' cells, computed live. A build's stored cells
-    are exactly what it wrote (only a build writes them, in its transaction, with a new
-    identity), so the same builds are the same cells, and the cells need not be read to
-    find what is kept. Never equal to a key of cells (a tuple, not a digest): a result kept
-    under builds is found only by the same builds."""
+    cells were not read), they stand for those cells: (``informant``, whose cells they are,
+    (municipality, build) …) and the digest of the other municipalities' cells, computed
+    live. A build's stored cells are exactly what it wrote (only a build writes them, in its
+    transaction, with a new identity), so the same builds are the same cells, and the cells
+    need not be read to find what is kept. Never equal to a key of cells (a tuple, not a
+    digest): a result kept under builds is found only by the same builds."""
     if digest is not None:
         cells: Any = digest
     elif data.builds:
-        cells = ("builds", data.informant, data.builds, selectors.cells_in_order(data.cells)[1])
+        cells = ("builds", informant, data.builds, selectors.cells_in_order(data.cells)[1])
     else:
         cells = selectors.cells_in_order(data.cells)[1]
     return (
@@ -780,46 +754,39 @@ def in_order(data: ProgrammeData, programme_id: int) -> tuple[ProgrammeData, tup
     return ordered, _data_key(ordered, programme_id, digest)
 
 
-class _Moved(Exception):
-    """The stored cells read on a miss are not the builds' the key was made of (a build
-    committed in between): ``data`` has them, to be kept under what they are."""
-
-    def __init__(self, data: ProgrammeData) -> None:
-        super().__init__()
-        self.data = data
-
-
 def kept(
     data: ProgrammeData,
     programme_id: int,
     name: str,
     compute: Callable[[ProgrammeData, tuple[Any, ...]], T],
     *parts: Any,
+    eactor: EvaluatorActor | None = None,
+    informant: str = "",
 ) -> T:
     """``compute(ordered, data_key)``, kept in the process (:mod:`spor.lib.memo`) under
     ``name``, ``parts`` and ``data``'s key (:func:`_data_key`), where ``ordered`` is ``data``
-    with every cell in :func:`in_order`'s order. With builds (``ProgrammeData.builds``) the
-    key is made of them and the stored cells are read only when nothing is kept under it:
-    then from the same cells in the same order as the cells' own key would give, so the
-    figures are the same to the last bit. If a build committed between the read of the
-    builds and of their cells (``with_stored`` says so), the cells read are kept under their
-    own digest instead, never under builds they are not (the page's "Opdateret" then names
-    the older build it read the state of, while the figures may be a newer one's)."""
-    if not data.builds:
-        ordered, data_key = in_order(data, programme_id)
-        return memo.cached(memo.digest(name, *parts, data_key), lambda: compute(ordered, data_key))
-    data_key = _data_key(data, programme_id)
-
-    def fill() -> T:
-        full, same = with_stored(data)
-        if not same:
-            raise _Moved(full)
-        return compute(in_order(full, programme_id)[0], data_key)
-
-    try:
-        return memo.cached(memo.digest(name, *parts, data_key), fill)
-    except _Moved as moved:  # raised before anything is kept
-        return kept(moved.data, programme_id, name, compute, *parts)
+    with every cell in :func:`in_order`'s order. With builds (``ProgrammeData.builds``, of
+    ``informant``'s cells) the key is made of them and the stored cells are read (as
+    ``eactor``, :func:`with_stored`) only when nothing is kept under it: then from the same
+    cells in the same order as the cells' own key would give, so the figures are the same to
+    the last bit. If a build committed between the read of the builds and of their cells
+    (``with_stored`` says so), the cells read are kept under their own digest instead, never
+    under builds they are not (the page's "Opdateret" then names the older build it read
+    the state of, while the figures may be a newer one's)."""
+    if data.builds:
+        assert eactor is not None
+        data_key = _data_key(data, programme_id, informant=informant)
+        key = memo.digest(name, *parts, data_key)
+        found, value = memo.find(key)
+        if found:
+            return cast(T, value)
+        data, same = with_stored(data, eactor, informant)
+        if same:
+            ordered = in_order(data, programme_id)[0]
+            return memo.cached(key, lambda: compute(ordered, data_key))
+        # A build committed in between: the cells read, kept under their digest.
+    ordered, data_key = in_order(data, programme_id)
+    return memo.cached(memo.digest(name, *parts, data_key), lambda: compute(ordered, data_key))
 
 
 def protect_cached(
@@ -841,10 +808,16 @@ def protect_cached(
     return memo.cached(key, lambda: protect(data, programme_id, cols, origins))
 
 
-def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Report:
+def build_cached(
+    data: ProgrammeData,
+    programme_id: int,
+    filters: Filters,
+    *,
+    eactor: EvaluatorActor | None = None,
+) -> Report:
     """:func:`build`, kept in the process under its inputs, as :func:`protect_cached`; of
-    the cells in :func:`in_order` (:func:`kept`: with builds, their cells are read only when
-    nothing is kept)."""
+    the cells in :func:`in_order` (:func:`kept`: with builds, their cells are read, as
+    ``eactor``, only when nothing is kept)."""
     f = filters
     wanted = (
         f.intervention.pk if f.intervention is not None else None,
@@ -856,4 +829,6 @@ def build_cached(data: ProgrammeData, programme_id: int, filters: Filters) -> Re
         "national.build",
         lambda ordered, data_key: build(ordered, programme_id, filters, data_key=data_key),
         wanted,
+        eactor=eactor,
+        informant=filters.informant,
     )

@@ -43,7 +43,8 @@ def _report(
 ) -> tuple[evaluation_tables.Report, evaluation_selectors.ProgrammeData]:
     # The stored cells are read only if nothing is kept under their builds (tables.kept).
     data = evaluation_selectors.programme_data(eactor, filters, stored=False)
-    return evaluation_tables.build_cached(data, eactor.programme.pk, filters), data
+    report = evaluation_tables.build_cached(data, eactor.programme.pk, filters, eactor=eactor)
+    return report, data
 
 
 @programme_evaluator_required

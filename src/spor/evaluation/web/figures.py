@@ -819,6 +819,10 @@ def _cell(v: Any) -> str:
 
 _factorize = factorize  # each value's code (in the order first met) and the values by code
 
+# The fields of a cell read ``by_origin`` (the programme's cells): where and when its
+# children were helped, each one vocabulary of the stored columns.
+ORIGINS = ("municipality_id", "intervention_id", "kind", "level", "age", "half")
+
 
 def _firsts(codes: np.ndarray, weights: np.ndarray) -> tuple[list[int], list[int]]:
     """The distinct codes in the order first met, and the weights summed per code."""
@@ -879,8 +883,31 @@ class Columns:
                     arr = np.array(flat, dtype=float).reshape(size, width, 5)
                     self.subs = arr[:, :, 1:]
                     self.subs_n = np.array(flat[0::5], dtype=np.int64).reshape(size, width)
+        self._origins: dict[str, tuple[np.ndarray, list[Any]]] = {}
         self._categories()
         self._rci()
+
+    @classmethod
+    def of(cls, cells: Sequence[Cell]) -> Columns:
+        """The cells' columns: straight from the arrays where they were read as such
+        (:class:`CellArrays`), else from the cells."""
+        if isinstance(cells, CellArrays):
+            return cls.from_arrays(cells)
+        return cls(cells)
+
+    def origin(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        """Where or when a cell's children were helped (a field of :data:`ORIGINS`): a code
+        per cell, an index into the values beside it (found once)."""
+        found = self._origins.get(name)
+        if found is None:
+            assert name in ORIGINS
+            cells = self.cells
+            if isinstance(cells, CellArrays):
+                found = cells.codes[name], cells.values[name]
+            else:
+                found = _factorize(map(attrgetter(name), cells), len(cells))
+            self._origins[name] = found
+        return found
 
     @classmethod
     def from_arrays(cls, arrays: CellArrays) -> Columns:
@@ -901,6 +928,7 @@ class Columns:
         # Whole counts and float sums, as the stored table gives them (added in the cells'
         # order by compute_columns, as Python's ``sum`` over the cells would).
         self.subs, self.subs_n = (arrays.subs, arrays.subs_n) if len(arrays) else (None, None)
+        self._origins = {}
         self._categories()
         self._rci()
         return self

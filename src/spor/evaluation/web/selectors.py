@@ -384,16 +384,6 @@ def _pair_cells(
     return out
 
 
-def cells_key(cells: list[Cell]) -> list[tuple[Any, ...]]:
-    """Every field of every cell as plain tuples, for :func:`spor.lib.memo.digest` (whose
-    ``repr`` of tuples is done in C; a dataclass's is Python, per field)."""
-    return [
-        (c.form, c.norm_before, c.norm_after, c.before, c.after, c.band_before, c.band_after,
-         c.n, c.subscales, c.municipality_id, c.kind, c.intervention_id, c.level, c.age, c.half)
-        for c in cells
-    ]  # fmt: skip
-
-
 @overload
 def cells_in_order(cells: CellArrays) -> tuple[CellArrays, str]: ...
 @overload
@@ -403,7 +393,7 @@ def cells_in_order(cells: Sequence[Cell]) -> tuple[Sequence[Cell], str]: ...
 def cells_in_order(cells: Sequence[Cell]) -> tuple[Sequence[Cell], str]:
     """The cells in one fixed order, whatever order the database's ``GROUP BY`` gave them
     in (PostgreSQL's differs from one read to the next), and a digest of every field of
-    every cell (:func:`cells_key`). The key of every result kept from the cells
+    every cell. The key of every result kept from the cells
     (:mod:`spor.evaluation.web.lattice`, the programme's figures and publication): what is
     kept under it is computed from the cells in this order.
 
@@ -416,7 +406,7 @@ def cells_in_order(cells: Sequence[Cell]) -> tuple[Sequence[Cell], str]:
     of the same cells differ (computed again, never another's result)."""
     if isinstance(cells, CellArrays):
         return cells.in_order()
-    # The tuples of cells_key, made in C.
+    # Every field of every cell as plain tuples, made in C.
     fields = attrgetter(*(f.name for f in dataclasses.fields(Cell)))
     blobs = list(map(marshal.dumps, map(fields, cells), itertools.repeat(2)))
     order = sorted(range(len(blobs)), key=blobs.__getitem__)
@@ -451,11 +441,29 @@ def _rank_key(v: Any) -> tuple[Any, ...]:
     return (v is None, type(v).__name__, 0 if v is None else v)
 
 
+def joint_codes(
+    columns: Sequence[np.ndarray], sizes: Sequence[int] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """One code per row for the values of several columns together: dense, in the order of
+    the rows' values compared column by column (the first column first), and the first row
+    of each code. ``sizes``: with more than one column, how many codes each has (a column's
+    codes are 0 <= code < size), to pack a row's codes into one int64; one column may hold
+    any values ``np.unique`` sorts."""
+    if len(columns) == 1:
+        key = columns[0]
+    else:
+        key = np.zeros(len(columns[0]), dtype=np.int64)
+        for codes, size in zip(columns, sizes, strict=True):
+            key = key * max(int(size), 1) + codes
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first
+
+
 def _rank(a: np.ndarray) -> tuple[np.ndarray, int]:
     """Each value's rank among the distinct values (as ``np.lexsort`` orders them), and
     how many there are."""
-    uniq, inverse = np.unique(a, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), len(uniq)
+    codes, first = joint_codes([a])
+    return codes, len(first)
 
 
 class CellArrays(Sequence[Cell]):
@@ -463,8 +471,8 @@ class CellArrays(Sequence[Cell]):
     without a :class:`Cell` per row (:func:`stored_arrays`). The figures and the
     publication (``spor.evaluation.web.figures.Columns.from_arrays``,
     ``spor.evaluation.national.tables``) use the columns; anything that iterates over them
-    gets the :class:`Cell`\\ s, made once on first use, equal field by field to the rows'
-    (:func:`stored_cells`).
+    gets the :class:`Cell`\\ s, made once on first use, equal field by field to the stored
+    rows'.
 
     ``codes[name]``: per cell, an index into ``values[_CODED[name]]``; ``after`` is 0.0
     where ``paired`` is false (no follow-up: ``Cell.after`` is None); ``subs_n`` and
@@ -786,25 +794,11 @@ _STORED = (
 )  # fmt: skip
 
 
-def stored_cells(municipality_ids: list[int], informant: str) -> list[Cell]:
-    """The stored cells of these municipalities (:class:`OutcomeCell`) as they were last
-    built, in the order they were built in: a scan of one table, no join."""
-    rows = (
-        OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
-        .order_by("municipality_id", "pk")
-        .values_list(*_STORED)
-    )
-    # Each subscale's five sums are a slice of the row (a tuple already): no work per value.
-    out = []
-    for r in rows:
-        subs = (r[14:19], r[19:24], r[24:29], r[29:34], r[34:39])
-        out.append(Cell(*r[1:9], subs, r[0], *r[9:14]))  # type: ignore[call-arg]
-    return out
-
-
 def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
-    """:func:`stored_cells` as columns (:class:`CellArrays`), with no :class:`Cell` per row:
-    the rows fetched in one go and turned into one array per column."""
+    """The stored cells of these municipalities (:class:`OutcomeCell`) as they were last
+    built, in the order they were built in (a scan of one table, no join), as columns
+    (:class:`CellArrays`), with no :class:`Cell` per row: the rows fetched in one go and
+    turned into one array per column."""
     qs = (
         OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
         .order_by("municipality_id", "pk")
