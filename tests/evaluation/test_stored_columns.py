@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from spor.evaluation.national import tables
 from spor.evaluation.national.selectors import ProgrammeData
@@ -72,3 +74,42 @@ def test_a_stale_municipality_joins_the_stored_columns_as_cells_did(world: World
         assert repr(dataclasses.replace(over_columns, publication=None)) == repr(
             dataclasses.replace(over_cells, publication=None)
         )
+
+
+@pytest.mark.parametrize("known", ["nothing", "one of each", "others"])
+def test_the_stored_read_learns_the_strings_it_has_not_seen(
+    world: World, known: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the stored cells' strings travel as their positions among the strings
+    this process has seen (``selectors._SEEN``), so that a row is a fixed number of bytes:
+    a string not seen yet is looked up and the read made again. Whatever the process has
+    seen, the read is the rows, with the same key (the fixed order's digest, which hashes
+    the values beside the codes: strings seen but not in these cells are not among them).
+    On SQLite the rows are fetched: the same assertions hold."""
+    random_world(world, 5)
+    build_all()
+    informant = Informant.PROFESSIONAL
+    rows = stored_cells(ids(world), informant)
+    full = selectors.stored_arrays(ids(world), informant)  # every string seen
+    seen = dict(selectors._SEEN)
+    if known == "nothing":
+        seen = {}
+    elif known == "one of each":
+        seen = {vocab: values[-1:] for vocab, values in seen.items()}
+    else:  # strings of other cells too, before these cells' own
+        seen = {vocab: ("andet", None, *values) for vocab, values in seen.items()}
+    monkeypatch.setattr(selectors, "_SEEN", seen)
+    with CaptureQueriesContext(connection) as queries:
+        arrays = selectors.stored_arrays(ids(world), informant)
+    assert rows and list(arrays) == rows
+    assert [repr(c) for c in arrays] == [repr(c) for c in rows]
+    assert arrays.in_order()[1] == full.in_order()[1]
+    expected = selectors.CellArrays.from_cells(rows)
+    assert expected is not None and arrays.in_order()[1] == expected.in_order()[1]
+    assert columns_fields(figures.Columns.from_arrays(arrays)) == columns_fields(
+        figures.Columns(rows)
+    )
+    if connection.vendor == "postgresql":
+        copies = [q for q in queries.captured_queries if q["sql"].startswith("COPY")]
+        # Learned once (and copied again where the first copy met a string not seen).
+        assert len(copies) == (1 if known in ("nothing", "others") else 2)

@@ -3,6 +3,7 @@ SDQ responses behind the figures (never per child)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -19,7 +20,7 @@ from typing import Any, cast, overload
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import (
     Case,
     F,
@@ -797,15 +798,16 @@ _STORED = (
 def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
     """The stored cells of these municipalities (:class:`OutcomeCell`) as they were last
     built, in the order they were built in (a scan of one table, no join), as columns
-    (:class:`CellArrays`), with no :class:`Cell` per row: the rows fetched in one go and
-    turned into one array per column."""
-    qs = (
-        OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
-        .order_by("municipality_id", "pk")
-        .values_list(*_STORED)
-    )
+    (:class:`CellArrays`), with no :class:`Cell` per row. On PostgreSQL one binary ``COPY``
+    of fixed-width fields read straight into arrays (:func:`_copied_arrays`); elsewhere the
+    rows fetched in one go and turned into one array per column."""
+    qs = OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
+    if connection.vendor == "postgresql" and municipality_ids:
+        return _copied_arrays(municipality_ids, informant)
     try:
-        sql, params = qs.query.sql_with_params()
+        sql, params = (
+            qs.order_by("municipality_id", "pk").values_list(*_STORED).query.sql_with_params()
+        )
     except EmptyResultSet:
         rows: list[tuple[Any, ...]] = []
     else:
@@ -814,6 +816,167 @@ def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
             rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_STORED)
     return CellArrays.from_columns(columns, len(rows))
+
+
+# The stored cells' string columns, read on PostgreSQL as their positions in the values
+# seen so far (per vocabulary, in this process): a row is then a fixed number of bytes.
+_TEXT = ("form", "norm_before", "norm_after", "band_before", "band_after", "kind", "level")
+_INTS = ("municipality_id", "intervention_id", "age", "half")
+_SEEN: dict[str, tuple[str | None, ...]] = {}
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _copy_sql(municipality_ids: list[int], informant: str) -> tuple[str, list[Any], np.dtype]:
+    """The ``COPY`` of the stored cells in binary, every field fixed-width and never NULL
+    (the strings as 1-based positions in :data:`_SEEN`, 0 for one not seen; a NULL number
+    as 0 with its bit set in ``nulls``), and the NumPy dtype of one row."""
+    meta = OutcomeCell._meta
+    table = connection.ops.quote_name(meta.db_table)
+    col = {name: connection.ops.quote_name(name) for name in _STORED}  # as the model names them
+    fields: list[tuple[str, str]] = []  # (name, big-endian NumPy type)
+    exprs: list[str] = []
+    params: list[Any] = []
+    for name in _TEXT:
+        exprs.append(f"coalesce(array_position(%s::text[], {col[name]}), 0)::int4")
+        params.append(list(_SEEN.get(_CODED[name], ())))
+        fields.append((name, ">i4"))
+    for name in _INTS:
+        exprs.append(f"coalesce({col[name]}, 0)::int8")
+        fields.append((name, ">i8"))
+    nullable = ("after", "intervention_id", "age", "half")
+    exprs.append(
+        "(" + " | ".join(f"(({col[k]} IS NULL)::int4 << {i})" for i, k in enumerate(nullable)) + ")"
+    )
+    fields.append(("nulls", ">i4"))
+    exprs += [
+        f"{col['before']}::float8",
+        f"coalesce({col['after']}, 0)::float8",
+        f"{col['n']}::int8",
+    ]
+    fields += [("before", ">f8"), ("after", ">f8"), ("n", ">i8")]
+    for name in SUBSCALE_COLUMNS:
+        whole = name.endswith("_n")
+        exprs.append(f"{col[name]}::{'int8' if whole else 'float8'}")
+        fields.append((name, ">i8" if whole else ">f8"))
+    # Each field is its length (4 bytes) and its value, after the row's count of fields.
+    layout: list[tuple[str, str]] = [("count", ">i2")]
+    for name, kind in fields:
+        layout += [(f"{name}:len", ">i4"), (name, kind)]
+    # The only text put in: the model's own quoted names, and casts.
+    muni, pk = col["municipality_id"], connection.ops.quote_name(str(meta.pk.column))
+    query = (
+        f"SELECT {', '.join(exprs)} FROM {table} "  # noqa: S608
+        f"WHERE {muni} = ANY(%s::int8[]) AND informant = %s ORDER BY {muni}, {pk}"
+    )
+    sql = f"COPY ({query}) TO STDOUT (FORMAT BINARY)"
+    return sql, [*params, list(municipality_ids), informant], np.dtype(layout)
+
+
+def _copied_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
+    """:func:`stored_arrays` on PostgreSQL: one binary ``COPY`` into arrays. A string not
+    seen before in this process (or none seen yet) is looked up (one ``SELECT DISTINCT``)
+    and the copy made again."""
+    if not all(v in _SEEN for v in ("form", "norm", "band", "kind", "level")):
+        _learn(municipality_ids, informant)
+    rows = _copy(municipality_ids, informant)
+    if rows is None:
+        _learn(municipality_ids, informant)
+        rows = _copy(municipality_ids, informant)
+        assert rows is not None  # every string is seen now
+    return rows
+
+
+def _learn(municipality_ids: list[int], informant: str) -> None:
+    """Every string of the stored cells' string columns added to :data:`_SEEN`."""
+    found = (
+        OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
+        .order_by()
+        .values_list(*_TEXT)
+        .distinct()
+    )
+    seen = {
+        vocab: dict.fromkeys(_SEEN.get(vocab, ()))
+        for vocab in ("form", "norm", "band", "kind", "level")
+    }
+    for row in found:
+        for name, value in zip(_TEXT, row, strict=True):
+            seen[_CODED[name]].setdefault(value)
+    for vocab, values in seen.items():
+        _SEEN[vocab] = tuple(values)
+
+
+def _copy(municipality_ids: list[int], informant: str) -> CellArrays | None:
+    """The stored cells by one ``COPY``, or None when a string was not in :data:`_SEEN`."""
+    sql, params, dtype = _copy_sql(municipality_ids, informant)
+    seen = {name: params[i] for i, name in enumerate(_TEXT)}
+    chunks: list[bytes] = []
+    with connection.cursor() as cursor:
+        log = getattr(cursor, "debug_sql", None)  # in connection.queries, as any read
+        logged = log(sql, params) if log is not None else contextlib.nullcontext()
+        with logged, cursor.cursor.copy(sql, params) as copy:
+            chunks = [bytes(chunk) for chunk in copy]
+    data = b"".join(chunks)
+    head = len(_SIGNATURE) + 8
+    head += int.from_bytes(data[head - 4 : head], "big")  # the header's extension
+    body = len(data) - head - 2  # the trailer: -1 as two bytes
+    size, rest = divmod(body, dtype.itemsize)
+    if data[: len(_SIGNATURE)] != _SIGNATURE or rest or data[-2:] != b"\xff\xff":
+        raise DatabaseError("COPY gave rows of another size than asked for")
+    rows = np.frombuffer(data, dtype=dtype, count=size, offset=head)
+    names = dtype.names or ()
+    # Every row as asked for: its number of fields, each of its width (none NULL).
+    widths = [np.all(rows["count"] == len(names) // 2)]
+    widths += [np.all(rows[f"{k}:len"] == dtype[k].itemsize) for k in names[2::2]]
+    if not all(widths):
+        raise DatabaseError("COPY gave rows of another layout than asked for")
+    codes: dict[str, np.ndarray] = {}
+    values: dict[str, list[Any]] = {}
+    for vocab in ("form", "norm", "band", "kind", "level"):
+        shared = [k for k in _TEXT if _CODED[k] == vocab]
+        raw = {k: rows[k].astype(np.int64) for k in shared}
+        if any((raw[k] == 0).any() for k in shared):
+            return None
+        words = seen[shared[0]]
+        present = np.zeros(len(words) + 1, dtype=bool)
+        for k in shared:
+            present[raw[k]] = True
+        renumber = np.cumsum(present) - 1
+        values[vocab] = [words[i - 1] for i in np.flatnonzero(present).tolist()]
+        for k in shared:
+            codes[k] = renumber[raw[k]]
+    nulls = rows["nulls"].astype(np.int64)
+    for bit, name in enumerate(("intervention_id", "age", "half"), start=1):
+        codes[name], values[name] = _int_codes(rows[name].astype(np.int64), (nulls >> bit) & 1 == 1)
+    codes["municipality_id"], values["municipality_id"] = _int_codes(
+        rows["municipality_id"].astype(np.int64), np.zeros(size, dtype=bool)
+    )
+    paired = (nulls & 1) == 0
+    subs_n = np.empty((size, _WIDTH), dtype=np.int64)
+    subs = np.empty((size, _WIDTH, 4), dtype=float)
+    for i in range(_WIDTH):
+        parts = SUBSCALE_COLUMNS[5 * i : 5 * i + 5]
+        subs_n[:, i] = rows[parts[0]]
+        for j in range(4):
+            subs[:, i, j] = rows[parts[j + 1]]
+    return CellArrays(
+        {k: codes[k] for k in _CODED},
+        values,
+        rows["before"].astype(float),
+        rows["after"].astype(float),
+        paired,
+        rows["n"].astype(np.int64),
+        subs_n,
+        subs,
+    )
+
+
+def _int_codes(values: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Whole numbers (and NULLs) as codes into their distinct values, None for NULL last."""
+    codes, first = joint_codes([np.where(null, values.max(initial=0) + 1, values)])
+    distinct = values[first].tolist()
+    if null.any():
+        distinct[int(codes[np.flatnonzero(null)[0]])] = None
+    return codes, distinct
 
 
 @dataclass(frozen=True)
