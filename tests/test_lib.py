@@ -67,3 +67,31 @@ def test_a_table_that_stops_being_csv_says_where() -> None:
     with pytest.raises(tables.CsvError) as caught:
         list(rows)
     assert caught.value.line == 3
+
+
+def test_a_value_kept_beside_an_object_lives_as_long_as_that_object() -> None:
+    from spor.lib import memo
+
+    class Report:  # a kept result: any object that takes a weak reference
+        pass
+
+    memo.clear()
+    calls: list[str] = []
+
+    def compute(value: str) -> str:
+        calls.append(value)
+        return value
+
+    one = Report()
+    assert memo.beside(one, "k", lambda: compute("a")) == "a"
+    assert memo.beside(one, "k", lambda: compute("b")) == "a"  # kept
+    assert memo.beside(one, "other", lambda: compute("c")) == "c"  # its own key
+    assert calls == ["a", "c"]
+    ident = id(one)
+    del one
+    # Another object (perhaps at the same address) finds nothing of the old one's.
+    two = [Report() for _ in range(50)]
+    assert all(memo.beside(r, "k", lambda: compute("d")) == "d" for r in two)
+    assert ident not in memo._beside or memo._beside[ident][0]() is not None
+    memo.clear()
+    assert memo.beside(two[0], "k", lambda: compute("e")) == "e"

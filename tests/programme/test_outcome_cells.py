@@ -36,21 +36,23 @@ from spor.cases.models import (
     Status,
 )
 from spor.demo import measurement as demo
+from spor.evaluation.national import exports as national_exports
 from spor.evaluation.national import selectors as national_selectors
 from spor.evaluation.national import tables
+from spor.evaluation.national import views as national_views
 from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import Filters
 from spor.evaluation.web.models import OutcomeCell, OutcomeCellsState
 from spor.evaluation.web.services import outcome_cells_refresh
-from spor.lib import memo
+from spor.lib import memo, spreadsheets
 from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase, Response
 from spor.registry.models import Child
 from spor.tenancy import rls
 from tests.cases.world import intervention
 from tests.conftest import World
-from tests.programme.test_evaluator import evaluator, url
+from tests.programme.test_evaluator import evaluator, url, xlsx_sheets, zip_sheets
 
 PRO = Informant.PROFESSIONAL
 LEVELS = list(Level)
@@ -426,6 +428,25 @@ def _live_report(w: World) -> tables.Report:
     return tables.build(ordered, w.extra["programme"].pk, Filters())
 
 
+def _new_follow_up(w: World, made: dict[str, Any]) -> None:
+    """A follow-up saved in Aby where there was none (its figures change)."""
+    ppr = Membership.objects.get(user=w.ppr_a, municipality=w.a)
+    d = next(
+        d for d in made["deliveries"]
+        if d.municipality_id == w.a.pk
+        and not Response.objects.filter(delivery=d, phase=Phase.AFTER, informant=PRO).exists()
+    )  # fmt: skip
+    baseline = Response.objects.get(delivery=d, phase=Phase.BEFORE, informant=PRO)
+    form = questionnaire.form_for(PRO, Phase.AFTER, 10)
+    answers = demo._items(form, 3, 6, random.Random(3))
+    scores = questionnaire.score(form, answers, {})
+    Response.objects.create(
+        municipality=w.a, delivery=d, phase=Phase.AFTER, informant=PRO, form=form,
+        answers=answers, scores=scores, norm_set=scores["norm_set"], entered_by=ppr,
+        answered_at=baseline.answered_at + dt.timedelta(days=90),
+    )  # fmt: skip
+
+
 def test_after_the_job_a_second_view_does_not_read_the_stored_cells(world: World) -> None:
     random_world(world, 19)
     build_all()
@@ -471,21 +492,7 @@ def test_a_new_response_shows_at_once_and_the_next_build_keys_the_page_anew(
     before, _ = _view(client, url(world))
     _view(client, url(world))  # kept
     # A follow-up saved where there was none: Aby is stale and computed from its responses.
-    ppr = Membership.objects.get(user=world.ppr_a, municipality=world.a)
-    d = next(
-        d for d in made["deliveries"]
-        if d.municipality_id == world.a.pk
-        and not Response.objects.filter(delivery=d, phase=Phase.AFTER, informant=PRO).exists()
-    )  # fmt: skip
-    baseline = Response.objects.get(delivery=d, phase=Phase.BEFORE, informant=PRO)
-    form = questionnaire.form_for(PRO, Phase.AFTER, 10)
-    answers = demo._items(form, 3, 6, random.Random(3))
-    scores = questionnaire.score(form, answers, {})
-    Response.objects.create(
-        municipality=world.a, delivery=d, phase=Phase.AFTER, informant=PRO, form=form,
-        answers=answers, scores=scores, norm_set=scores["norm_set"], entered_by=ppr,
-        answered_at=baseline.answered_at + dt.timedelta(days=90),
-    )  # fmt: skip
+    _new_follow_up(world, made)
     stale, _ = _view(client, url(world))
     live = _page_rows(_live_report(world))
     assert _page_rows(stale.context["report"]) == live != _page_rows(before.context["report"])
@@ -502,6 +509,58 @@ def test_a_new_response_shows_at_once_and_the_next_build_keys_the_page_anew(
     assert built.context["refreshed_at"] == _oldest_build(world)
     again, read = _view(client, url(world))
     assert not read and _page_rows(again.context["report"]) == live
+
+
+def test_the_evaluators_files_are_written_once_per_kept_report_and_anew_after_a_change(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = random_world(world, 31)
+    build_all()
+    memo.clear()
+    written: list[str] = []
+    for name in ("workbook", "csv_zip"):
+        real = getattr(spreadsheets, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> bytes:
+            written.append(_name)
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(spreadsheets, name, counted)
+    client = evaluator(world)
+    programme = world.extra["programme"]
+    text = national_views.filter_text(Filters())
+
+    def downloads() -> tuple[bytes, bytes]:
+        xlsx, _ = _view(client, url(world, "evaluering.xlsx"))
+        csvs, _ = _view(client, url(world, "evaluering-csv.zip"))
+        return xlsx.content, csvs.content
+
+    def expected() -> dict[str, list[list[Any]]]:
+        """The sheets written afresh from the report of the live read, read back (before
+        the downloads: this empties the kept results)."""
+        live = _live_report(world)
+        sheets = xlsx_sheets(national_exports.workbook(live, programme, text))
+        written.clear()
+        return sheets
+
+    want = expected()
+    first = downloads()
+    assert written == ["workbook", "csv_zip"]
+    assert xlsx_sheets(first[0]) == want
+    written.clear()
+    again = downloads()
+    assert written == [] and again == first  # the same bytes, not written again
+    # Another informant is another report: its own files.
+    r = client.get(url(world, "evaluering.xlsx"), {"informant": "foraelder"})
+    assert r.status_code == 200 and written == ["workbook"]
+    assert xlsx_sheets(r.content) != xlsx_sheets(first[0])
+    # A new response: a new report, so the next files are written from it.
+    _new_follow_up(world, made)
+    want = expected()
+    after = downloads()
+    assert written == ["workbook", "csv_zip"]
+    assert xlsx_sheets(after[0]) == want != xlsx_sheets(first[0])
+    assert zip_sheets(after[1]) != zip_sheets(first[1])
 
 
 def test_another_municipalitys_build_does_not_disturb_the_others(world: World) -> None:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-__all__ = ["cached", "clear", "digest", "find"]
+__all__ = ["beside", "cached", "clear", "digest", "find"]
 
 T = TypeVar("T")
 
@@ -29,6 +30,8 @@ SIZE = 16
 
 _lock = threading.Lock()
 _store: OrderedDict[str, Any] = OrderedDict()
+# id(owner) -> (a weak reference to the owner, its values by key): see beside.
+_beside: dict[int, tuple[weakref.ref[Any], dict[Hashable, Any]]] = {}
 
 
 def digest(*parts: Any) -> str:
@@ -64,6 +67,32 @@ def find(key: str) -> tuple[bool, Any]:
     return False, None
 
 
+def beside(owner: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for as long as ``owner`` lives: for a value derived from a kept
+    result (``owner``, a value :func:`cached` returned) and from ``key``, and from nothing
+    else, such as a file written from a report. It needs no digest of its own: while the
+    result is kept, the same object is returned for the same inputs, and when the inputs
+    change :func:`cached` computes a new object, beside which nothing is kept yet. Nothing
+    keeps ``owner`` alive (a weak reference); what was kept beside it goes with it."""
+    with _lock:
+        entry = _beside.get(id(owner))
+        # The same id may be a new object's once the old is gone: the reference says.
+        if entry is not None and entry[0]() is owner and key in entry[1]:
+            value: T = entry[1][key]
+            return value
+    value = compute()
+    with _lock:
+        for ident in [i for i, (ref, _) in _beside.items() if ref() is None]:
+            del _beside[ident]
+        entry = _beside.get(id(owner))
+        if entry is None or entry[0]() is not owner:
+            entry = (weakref.ref(owner), {})
+            _beside[id(owner)] = entry
+        entry[1][key] = value
+    return value
+
+
 def clear() -> None:
     with _lock:
         _store.clear()
+        _beside.clear()

@@ -23,7 +23,7 @@ from spor.evaluation.national.tables import (
     Report,
 )
 from spor.evaluation.web import figures
-from spor.lib import spreadsheets
+from spor.lib import memo, spreadsheets
 from spor.measurement.models import Informant
 from spor.programme.models import Programme
 
@@ -144,8 +144,20 @@ def sheets(report: Report, programme: Programme, filter_text: str) -> list[tuple
 
 
 def workbook(report: Report, programme: Programme, filter_text: str) -> bytes:
-    return spreadsheets.workbook(sheets(report, programme, filter_text))
+    """The workbook, kept beside the kept report it is written from (:func:`memo.beside`):
+    the same report, programme name and filters give the same file; a changed report is a
+    new object, so a file is never of an older one."""
+    return memo.beside(
+        report,
+        ("xlsx", programme.name, filter_text),
+        lambda: spreadsheets.workbook(sheets(report, programme, filter_text)),
+    )
 
 
 def csv_zip(report: Report, programme: Programme, filter_text: str) -> bytes:
-    return spreadsheets.csv_zip(sheets(report, programme, filter_text))
+    """The CSV files, kept beside the report as :func:`workbook`."""
+    return memo.beside(
+        report,
+        ("csv", programme.name, filter_text),
+        lambda: spreadsheets.csv_zip(sheets(report, programme, filter_text)),
+    )
