@@ -5,8 +5,11 @@ PPR staff read it. Bad input gets a clear Danish message and saves nothing."""
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from openpyxl import load_workbook
@@ -429,3 +432,61 @@ def test_the_start_page_tiles_lead_each_role_to_its_part(world: World) -> None:
     lead = render(world.lead_a)
     assert f"/partnerskab/udviklingsplaner/{world.extra['plan_a'].pk}/" in lead
     assert "/partnerskab/" not in render(world.teacher_a)
+
+
+def test_the_overview_workbook_is_written_once_for_the_same_data_and_anew_after_any_change(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spor.lib import memo
+    from spor.programme import exports
+
+    memo.clear()
+    written: list[int] = []
+    real = exports._workbook
+
+    def counted(data: Any, f: Any) -> bytes:
+        written.append(len(data.initiatives))
+        return real(data, f)
+
+    monkeypatch.setattr(exports, "_workbook", counted)
+    client = admin(world)
+
+    def download(query: str = "") -> tuple[bytes, Any]:
+        r = client.get(programme_url(world, "initiativer.xlsx" + query))
+        assert r.status_code == 200
+        return r.content, load_workbook(io.BytesIO(r.content))
+
+    first, wb = download()
+    again, _ = download()
+    assert written == [1] and again == first  # the same bytes, not written again
+    # The same sheets, cells and styles as written row by row with a font per cell.
+    sheet = wb["Initiativer"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Kommune", "Initiativ") and len(rows) == 2
+    assert all(c.font.b for c in sheet[1]) and not any(c.alignment.wrap_text for c in sheet[1])
+    assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in sheet[2])
+    assert not any(c.font.b for c in sheet[2])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N2"
+    assert sheet.column_dimensions["C"].width == 60
+    title = wb["Diagrammer"]["A1"]
+    assert title.value == world.extra["programme"].name and title.font.b and title.font.sz == 13
+    assert wb["Diagrammer"]["A4"].font.b and not wb["Diagrammer"]["B4"].font.b
+    # Filtered: another file.
+    _, filtered = download("?niveau=indgribende")
+    assert written == [1, 0] and len(list(filtered["Initiativer"].iter_rows())) == 1
+    # Any change to what the file shows, even one no service made, writes it again.
+    Initiative.objects.filter(pk=world.extra["initiative_a"].pk).update(title="Nyt navn")
+    changed, wb = download()
+    assert written == [1, 0, 1] and changed != first
+    assert "Nyt navn" in [r[1] for r in wb["Initiativer"].iter_rows(values_only=True)]
+    Milestone.objects.create(
+        initiative=world.extra["initiative_a"],
+        municipality=world.extra["initiative_a"].municipality,
+        title="Første møde",
+        due_on=date(2018, 1, 1),
+    )
+    _, wb = download()
+    assert written == [1, 0, 1, 1]
+    assert "01.01.2018 Første møde" in [
+        r[12] for r in wb["Initiativer"].iter_rows(values_only=True)
+    ]
