@@ -42,8 +42,9 @@ from spor.evaluation.national.selectors import ProgrammeData
 from spor.evaluation.web import figures, lattice
 from spor.evaluation.web.forms import DEFAULT_INFORMANT, Filters
 from spor.measurement.models import Informant
-from spor.programme.access import ProgrammeActor, national_context
-from spor.programme.models import Initiative, InitiativeBenchmark, InitiativeIntervention
+from spor.programme.access import ProgrammeActor
+from spor.programme.models import Initiative
+from spor.programme.selectors import InitiativeLine
 
 __all__ = ["Outcome", "Outcomes", "for_initiative", "for_programme"]
 
@@ -188,29 +189,27 @@ def _benchmark_figures(
     )  # fmt: skip
 
 
-def for_programme(pactor: ProgrammeActor) -> Outcomes:
+def for_programme(pactor: ProgrammeActor, lines: list[InitiativeLine]) -> Outcomes:
     """Per pejlemærke of the programme's framework, pooled over the participating
     municipalities' initiatives that serve it and use catalogue interventions: the
     programme evaluator's rows per pejlemærke for the default informant, whose counts are
     protected together with everything else the evaluation publishes about these children
-    (:func:`spor.evaluation.national.tables.protect`)."""
+    (:func:`spor.evaluation.national.tables.protect`). ``lines``: every initiative of the
+    programme (:func:`spor.programme.selectors.initiatives`, unfiltered), which the overview
+    has read already: the initiatives and interventions per pejlemærke are counted from
+    them rather than read again."""
     programme = pactor.programme
     eactor = EvaluatorActor(user=pactor.user, programme=programme, is_admin=True)
     data = national_selectors.programme_data(eactor, Filters(), stored=False)
     # Per pejlemærke number: the initiatives, and the interventions they use.
     initiatives: dict[int, set[int]] = defaultdict(set)
     names: dict[int, dict[int, str]] = defaultdict(dict)
-    with national_context(pactor):
-        numbers: dict[int, set[int]] = defaultdict(set)
-        for initiative_id, number in InitiativeBenchmark.objects.filter(
-            initiative__plan__participation__programme=programme
-        ).values_list("initiative_id", "benchmark__number"):
-            numbers[initiative_id].add(number)
-        for initiative_id, intervention_id, name in InitiativeIntervention.objects.filter(
-            initiative__plan__participation__programme=programme
-        ).values_list("initiative_id", "intervention_id", "intervention__name"):
-            for number in numbers.get(initiative_id, ()):
-                initiatives[number].add(initiative_id)
+    for line in lines:
+        for number in {number for number, _ in line.benchmarks}:
+            for intervention_id, name in zip(
+                line.intervention_ids, line.interventions, strict=True
+            ):
+                initiatives[number].add(line.pk)
                 names[number][intervention_id] = name
     out = [
         Outcome(

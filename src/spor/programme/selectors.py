@@ -350,6 +350,7 @@ class InitiativeLine:
     benchmarks: list[tuple[int, str]] = field(default_factory=list)  # (number, title)
     interventions: list[str] = field(default_factory=list)  # names, sorted
     milestones: list[tuple[date, date | None, str]] = field(default_factory=list)
+    intervention_ids: list[int] = field(default_factory=list)  # as ``interventions``
 
     @property
     def scope_label(self) -> str:
@@ -410,12 +411,13 @@ def _initiative_lines(programme: Programme, *, milestones: bool = True) -> list[
         .values_list("initiative_id", "benchmark__number", "benchmark__title")
     ):
         by_pk[initiative_id].benchmarks.append((number, title))
-    for initiative_id, name in (
+    for initiative_id, intervention_id, name in (
         InitiativeIntervention.objects.filter(**theirs)
         .order_by("intervention__name", "intervention_id")
-        .values_list("initiative_id", "intervention__name")
+        .values_list("initiative_id", "intervention_id", "intervention__name")
     ):
         by_pk[initiative_id].interventions.append(name)
+        by_pk[initiative_id].intervention_ids.append(intervention_id)
     if not milestones:
         return lines
     for initiative_id, due_on, done_on, title in (

@@ -190,7 +190,7 @@ def programme_plan(
 
 def _overview(
     request: HttpRequest, pactor: ProgrammeActor, *, milestones: bool = True
-) -> tuple[Any, selectors.OverviewFilter, selectors.Overview]:
+) -> tuple[Any, selectors.OverviewFilter, selectors.Overview, selectors.Initiatives]:
     everything = selectors.initiatives(pactor, milestones=milestones)
     form = forms.OverviewFilterForm(
         request.GET, benchmarks=everything.benchmarks, municipalities=everything.municipalities
@@ -207,12 +207,13 @@ def _overview(
         status=d.get("status") or "",
         text=(d.get("tekst") or "").strip(),
     )
-    return form, f, selectors.overview(everything, f)
+    return form, f, selectors.overview(everything, f), everything
 
 
 @programme_admin_required
 def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpResponse:
-    form, f, data = _overview(request, pactor, milestones=False)  # the page shows none
+    # The page shows no milestones.
+    form, f, data, everything = _overview(request, pactor, milestones=False)
     return render(
         request,
         "programme/overview.html",
@@ -220,7 +221,7 @@ def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpRes
             "form": form,
             "filter": f,
             "data": data,
-            "outcomes": outcomes.for_programme(pactor),
+            "outcomes": outcomes.for_programme(pactor, everything.lines),
             "programme": pactor.programme,
             "query": request.GET.urlencode(),
             "printed": timezone.localdate(),
@@ -230,7 +231,7 @@ def initiative_overview(request: HttpRequest, pactor: ProgrammeActor) -> HttpRes
 
 @programme_admin_required
 def initiative_export(request: HttpRequest, pactor: ProgrammeActor) -> HttpResponse:
-    _, f, data = _overview(request, pactor)
+    _, f, data, _ = _overview(request, pactor)
     name = slugify(pactor.programme.name)[:40] or "program"
     response = HttpResponse(
         exports.workbook(data, f),
