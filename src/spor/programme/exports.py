@@ -52,7 +52,8 @@ def _cell(ws: Any, value: Any, style: StyleArray | None = None) -> Cell:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"  # never a formula
     if style is not None:
-        cell._style = copy(style)
+        # The stubs lack a cell's style array (openpyxl's own copy_worksheet sets it so).
+        cell._style = copy(style)  # type: ignore[attr-defined]
     return cell
 
 
@@ -61,7 +62,7 @@ def _styles(ws: Any) -> tuple[StyleArray, StyleArray, StyleArray]:
     setting them on a cell does; each cell then gets a copy."""
     out = []
     for font, alignment in ((BOLD, None), (TITLE, None), (None, WRAP)):
-        cell = WriteOnlyCell(ws)
+        cell: Any = WriteOnlyCell(ws)
         if font is not None:
             cell.font = font
         if alignment is not None:
