@@ -15,12 +15,16 @@ median or rate is shown only when the counts it rests on are shown.
 The publication is kept in the process under a digest of everything it is computed from
 (:mod:`spor.lib.memo`): the read's forløb, concerns and catalogue, whether the municipality
 has funded positions, and today (the half-years and the year back). The read (four scoped
-queries) runs on every view and is made cheap; a new concern, forløb, delivery or closing
-changes it, so the next view computes afresh. The counts of every view are grouped per
-signature item by item (one pass over the forløb, concerns and children), not view by view."""
+queries) is skipped while the database's version of the municipality's cases and concerns
+(:mod:`spor.evaluation.web.versions`, changed by every write they are read from) is the one
+the publication was found under; a new concern, forløb, delivery or closing changes it, so the
+next view reads again, and computes afresh if the data changed. The counts of every view are
+grouped per signature item by item (one pass over the forløb, concerns and children), not view
+by view."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -35,7 +39,7 @@ from spor.accounts.models import Role
 from spor.cases.models import Case, InterventionType, Level, Status
 from spor.concerns.models import Concern, EventKind
 from spor.evaluation import disclosure, stats
-from spor.evaluation.web import selectors
+from spor.evaluation.web import selectors, versions
 from spor.evaluation.web.figures import SUPPRESSED, THRESHOLD, num, pct
 from spor.evaluation.web.forms import Filters, half_end, half_start, half_years
 from spor.lib import memo
@@ -227,12 +231,7 @@ def _read(actor: Actor) -> _Read:
         day = created.astimezone(tz).date()
         wait = None if first is None else _days(day, first.astimezone(tz).date())
         concerns.append((day, wait, _days(day, start)))
-    participation = (
-        ProgrammeParticipation.objects.filter(municipality_id=actor.municipality_id)
-        .select_related("programme")
-        .order_by("-programme__start_on")
-        .first()
-    )
+    participation = _participation(actor)
     ids = sorted(selectors.interventions_for(actor).values_list("pk", flat=True))
     return _Read(cases, concerns, participation, ids)
 
@@ -490,13 +489,38 @@ def _reach(data: _Read, view: View, pub: Published, today: dt.date, out: Beyond)
     ]
 
 
+def _participation(actor: Actor) -> ProgrammeParticipation | None:
+    return (
+        ProgrammeParticipation.objects.filter(municipality_id=actor.municipality_id)
+        .select_related("programme")
+        .order_by("-programme__start_on")
+        .first()
+    )
+
+
 def compute(actor: Actor, filters: Filters) -> Beyond:
     """The figures of the filters' view, showing the counts as protected together with
     every other view the lead can set."""
     today = timezone.localdate()
-    data = _read(actor)
-    # Kept under everything it is computed from: a view of the same data finds it.
-    pub = memo.cached(_key(data, today), lambda: publish(data, today))
+
+    def kept(data: _Read) -> tuple[_Read, Published]:
+        # Kept under everything it is computed from: a view of the same data finds it.
+        return data, memo.cached(_key(data, today), lambda: publish(data, today))
+
+    # Found without reading the data while the database's version of the municipality's
+    # cases and concerns is the same (spor.evaluation.web.versions); the participation (the
+    # funded positions, not versioned) is read on every view and is part of the key.
+    version = versions.current(actor.municipality_id)
+    if version is None:
+        data, pub = kept(_read(actor))
+    else:
+        now = _participation(actor)
+        reaches = now is not None and bool(now.extra_staff)
+        key = memo.digest("beyond.version", actor.municipality_id, version.cases, today, reaches)
+        data, pub = memo.cached(
+            key, lambda: kept(dataclasses.replace(_read(actor), participation=now))
+        )
+        data = dataclasses.replace(data, participation=now)
     view = view_of(filters)
     out = Beyond(period=_period(view)[2])
     _specialised(data, view, pub, out)

@@ -31,7 +31,7 @@ from spor import sdq
 from spor.accounts.access import Actor
 from spor.cases.models import InterventionType, Level, Target
 from spor.evaluation import disclosure, outcome
-from spor.evaluation.web import figures, selectors
+from spor.evaluation.web import figures, selectors, versions
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
 from spor.evaluation.web.selectors import Cell
 from spor.lib import memo
@@ -405,18 +405,36 @@ def read(actor: Actor, informant: str) -> Lattice:
     """The lattice of the actor's municipality for one informant: one grouped query. The
     lattice and its protection are kept in the process under the cells and the catalogue
     they are computed from (:mod:`spor.lib.memo`), so only a change to the data makes the
-    next view solve the linear programmes again."""
+    next view solve the linear programmes again; and under the database's version of the
+    municipality's responses (:mod:`spor.evaluation.web.versions`), so that a view of the same
+    version reads no cell."""
     catalogue = {
         pk: tuple(targets or ())
         for pk, targets in selectors.interventions_for(actor)
         .order_by("pk")
         .values_list("pk", "targets")
     }
-    # In one fixed order (PostgreSQL's grouped read gives them in another on every read),
-    # keyed on that order, so the lattice kept is the one computed from these cells.
-    cells, found = selectors.cells_in_order(selectors.lattice_cells(actor, informant))
-    key = memo.digest("lattice", sorted(catalogue.items()), found)
-    return memo.cached(key, lambda: Lattice(cells, catalogue))
+
+    def kept() -> Lattice:
+        # In one fixed order (PostgreSQL's grouped read gives them in another on every
+        # read), keyed on that order, so the lattice kept is the one computed from these cells.
+        cells, found = selectors.cells_in_order(selectors.lattice_cells(actor, informant))
+        key = memo.digest("lattice", sorted(catalogue.items()), found)
+        return memo.cached(key, lambda: Lattice(cells, catalogue))
+
+    # Found without reading the cells while the database's version of the municipality's
+    # responses is the same (spor.evaluation.web.versions).
+    version = versions.current(actor.municipality_id)
+    if version is None:
+        return kept()
+    key = memo.digest(
+        "lattice.version",
+        actor.municipality_id,
+        informant,
+        version.cells,
+        sorted(catalogue.items()),
+    )
+    return memo.cached(key, kept)
 
 
 def for_municipality(actor: Actor, filters: Filters) -> figures.Figures:

@@ -163,3 +163,29 @@ class OutcomeCellsState(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["municipality"], name="evaluation_cells_state_once")
         ]
+
+
+class DataVersion(TenantModel):
+    """One row per municipality: which version of the data the lead's evaluation page is
+    computed from, kept by the database on every write that changes it
+    (:mod:`spor.evaluation.web.versions`). ``cells``: the SDQ responses and what the lattice
+    groups them by (deliveries, the case's child, the child's birth date, the intervention's
+    type and level); ``cases``: the forløb, their deliveries and closings, the concerns and
+    their events, the catalogue and who is PPR (the figures beside the SDQ). A new random
+    value on each change, so that a value never comes back; the page's kept results are
+    found under it without reading the data."""
+
+    cells = models.CharField("udgave af besvarelserne", max_length=36)
+    cases = models.CharField("udgave af forløb og bekymringer", max_length=36)
+    # PostgreSQL: the transaction that last gave each a new value (pg_current_xact_id), so
+    # that a transaction writing many rows changes the row once (updating one row again and
+    # again in one transaction grows its chain of row versions: quadratic in the rows).
+    cells_xact = models.BigIntegerField("transaktion (besvarelser)", null=True, blank=True)
+    cases_xact = models.BigIntegerField("transaktion (forløb)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "evalueringsdataenes udgave"
+        verbose_name_plural = "evalueringsdataenes udgaver"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality"], name="evaluation_data_version_once")
+        ]
