@@ -105,8 +105,8 @@ def old_transitions(pairs: Sequence[Cell], published: Any = None) -> figures.Tra
     return figures.Transitions(questionnaire.norm_set_title(ref), labels, rows)
 
 
-def old_category_shares(codes: Sequence[int], weights: Sequence[int]) -> Any:
-    return stats.change_categories(codes, weights=weights)
+def old_category_counts(codes: Sequence[int], weights: Sequence[int]) -> Any:
+    return stats.change_category_counts(codes, weights=weights)
 
 
 # ----------------------------------------------------------------------------- random cells
@@ -170,7 +170,7 @@ def test_the_fast_figures_are_the_figures_of_the_old_functions(
         )
         m.setattr(figures, "rci_group", old_rci_group)
         m.setattr(figures, "_transitions", old_transitions)
-        m.setattr(figures, "_category_shares", old_category_shares)
+        m.setattr(figures, "_category_counts", old_category_counts)
         slow = figures.compute_cells(cells, filters)
     assert as_dict(fast) == as_dict(slow)
     assert fast.shown == (sum(c.n for c in cells if c.after is not None) >= figures.THRESHOLD)
