@@ -620,3 +620,28 @@ def test_an_intervention_deleted_gives_its_municipality_a_new_identity(world: Wo
     assert now.build != state.build and now.stale_since is not None
     other = OutcomeCellsState.objects.get(municipality=world.b)
     assert other.stale_since is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_the_pooled_cells_are_grouped_by_hashing_and_sorting_is_on_again_after(
+    world: World,
+) -> None:
+    random_world(world, 4, per_municipality=15)
+    build_all()
+    seen: list[tuple[str, str]] = []
+
+    def show_enable_sort(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if "GROUP BY" in sql:
+            context["cursor"].execute("SHOW enable_sort")
+            seen.append(("GROUP BY", context["cursor"].fetchone()[0]))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(show_enable_sort):
+        kept = selectors.pooled_cells(ids(world), PRO).cells
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")
+        after = cursor.fetchone()[0]
+    assert seen == [("GROUP BY", "off")]
+    assert after == "on"
+    live = selectors.pair_cells_across(ids(world), Filters(informant=PRO))
+    assert kept and pooled(kept) == pooled(live)
