@@ -1085,12 +1085,12 @@ def _hashed_grouping() -> Iterator[None]:
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"
-        )
-        (before, _) = cursor.fetchone()
+        # A planner setting, not one of the walls' (only spor.tenancy.rls writes those).
+        cursor.execute("SHOW enable_sort")
+        before = "on" if cursor.fetchone()[0] == "on" else "off"
+        cursor.execute("SET LOCAL enable_sort = off")
         yield
-        cursor.execute("SELECT set_config('enable_sort', %s, true)", [before])
+        cursor.execute(f"SET LOCAL enable_sort = {before}")
 
 
 _POOLED = ("form", "norm_before", "norm_after", "before", "after", "band_before", "band_after")
