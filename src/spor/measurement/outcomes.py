@@ -44,6 +44,7 @@ from typing import Any
 
 from spor import sdq
 from spor.cases import matching
+from spor.lib import triggers
 from spor.measurement import questionnaire
 from spor.measurement.models import Informant, Phase
 
@@ -248,7 +249,7 @@ def _pg_functions() -> dict[str, str]:
         ),
         f"{PREFIX}pair_changed": (
             # The triggers' definitions, so that ensure() sees a changed one in prosrc too.
-            f"\n-- triggers {_digest(PG_TRIGGERS)}\nBEGIN\n"
+            f"\n-- triggers {_digest(_PG_TRIGGERS)}\nBEGIN\n"
             f"IF TG_OP = 'INSERT' THEN\n  {_count_up('postgresql')};\n"
             f"ELSE\n  {_count_down()};\nEND IF;\n"
             "RETURN NULL;\nEND\n"
@@ -258,7 +259,7 @@ def _pg_functions() -> dict[str, str]:
 
 # Trigger name → (event, table, condition, function). A save that does not change the
 # delivery's intervention or case, or the case's child, reads nothing again.
-PG_TRIGGERS = {
+_PG_TRIGGERS = {
     f"{PREFIX}response": (
         "AFTER INSERT OR UPDATE OR DELETE",
         "measurement_response",
@@ -283,58 +284,18 @@ PG_TRIGGERS = {
 }
 
 
-def _pg_install() -> list[str]:
-    sql = [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn${body}$fn$"
-        for name, body in _pg_functions().items()
-    ]
-    for name, (event, table, condition, function) in PG_TRIGGERS.items():
-        when = f" WHEN ({condition})" if condition else ""
-        sql.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        sql.append(
-            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when}"
-            f" EXECUTE FUNCTION {function}()"
-        )
-    return sql
-
-
-# --------------------------------------------------------------------------- install
-
-
-def _installed(cursor: Any, vendor: str) -> bool:
-    """Whether the installed triggers are the ones this code makes."""
-    if vendor == "postgresql":
-        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE %s", [f"{PREFIX}%"])
-        if dict(cursor.fetchall()) != _pg_functions():
-            return False
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal",
-            [f"{PREFIX}%"],
-        )
-        return {r[0] for r in cursor.fetchall()} == set(PG_TRIGGERS)
-    cursor.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-        [f"{PREFIX}%"],
-    )
-    return dict(cursor.fetchall()) == _sqlite()
+TRIGGERS = triggers.TriggerSet(
+    prefix=PREFIX,
+    pg_functions=_pg_functions,
+    pg_triggers=lambda: {name: triggers.PgTrigger(*t) for name, t in _PG_TRIGGERS.items()},
+    sqlite=_sqlite,
+    tables=frozenset({PAIRS, COUNTS, "measurement_response", "cases_delivery", "cases_case"}),
+)
 
 
 def uninstall(schema_editor: Any) -> None:
     """Drop the triggers (migration 0005 backwards, before its tables go)."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for name, (_, table, _, _) in PG_TRIGGERS.items():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        for function in _pg_functions():
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}()")
-    elif vendor == "sqlite":
-        for name in _sqlite():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def _tables_exist(connection: Any) -> bool:
-    names = set(connection.introspection.table_names())
-    return {PAIRS, COUNTS, "measurement_response", "cases_delivery", "cases_case"} <= names
+    TRIGGERS.uninstall(schema_editor)
 
 
 def rebuild(cursor: Any, vendor: str) -> None:
@@ -349,18 +310,4 @@ def ensure(connection: Any) -> bool:
     """Install the triggers and rebuild the tables if the installed SQL is not this code's
     (run by ``migrate``, as the owner with the system switch on, so that every
     municipality's rows are read). True if it did."""
-    if connection.vendor not in ("sqlite", "postgresql") or not _tables_exist(connection):
-        return False
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if _installed(cursor, vendor):
-            return False
-        if vendor == "postgresql":
-            statements = _pg_install()
-        else:
-            statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _sqlite()]
-            statements += list(_sqlite().values())
-        for sql in statements:
-            cursor.execute(sql)
-        rebuild(cursor, vendor)
-    return True
+    return TRIGGERS.ensure(connection, then=rebuild)

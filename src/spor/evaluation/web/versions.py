@@ -37,6 +37,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from spor.lib import triggers
+
 TABLE = "evaluation_web_dataversion"
 PREFIX = "spor_evalver_"
 CELLS, CASES = "cells", "cases"
@@ -214,78 +216,42 @@ def _pg_function() -> str:
     )
 
 
-def _pg_triggers() -> dict[str, tuple[str, str, str, tuple[str, ...]]]:
-    """Trigger name → (event, table, condition, the versions it changes)."""
-    out: dict[str, tuple[str, str, str, tuple[str, ...]]] = {}
+def _pg_triggers() -> dict[str, triggers.PgTrigger]:
+    """Trigger name → the trigger, with the versions it changes as the function's arguments."""
+    out: dict[str, triggers.PgTrigger] = {}
     for table, w in WATCHED.items():
         if w.rows:
             rows = tuple(k for k in KINDS if k in w.rows)
-            out[f"{PREFIX}{table}_rows"] = ("AFTER INSERT OR DELETE", table, "", rows)
+            out[f"{PREFIX}{table}_rows"] = triggers.PgTrigger(
+                "AFTER INSERT OR DELETE", table, "", FUNCTION, rows
+            )
         for kind in KINDS:
             if kind in w.kinds():
                 condition = _changed(_update_columns(w, kind), "IS DISTINCT FROM")
-                out[f"{PREFIX}{table}_update_{kind}"] = ("AFTER UPDATE", table, condition, (kind,))
+                out[f"{PREFIX}{table}_update_{kind}"] = triggers.PgTrigger(
+                    "AFTER UPDATE", table, condition, FUNCTION, (kind,)
+                )
     return out
 
 
 def _pg_trigger_sql() -> list[str]:
-    sql = []
-    for name, (event, table, condition, kinds) in _pg_triggers().items():
-        when = f" WHEN ({condition})" if condition else ""
-        args = ", ".join(f"'{k}'" for k in kinds)
-        sql.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        sql.append(
-            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW{when}"
-            f" EXECUTE FUNCTION {FUNCTION}({args})"
-        )
-    return sql
-
-
-def _pg_install() -> list[str]:
-    return [
-        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql"
-        f" AS $fn${_pg_function()}$fn$",
-        *_pg_trigger_sql(),
-    ]
+    return [sql for name, t in _pg_triggers().items() for sql in t.sql(name)]
 
 
 # --------------------------------------------------------------------------- install
 
-
-def _installed(cursor: Any, vendor: str) -> bool:
-    """Whether the installed triggers are the ones this code makes."""
-    if vendor == "postgresql":
-        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [FUNCTION])
-        if [r[0] for r in cursor.fetchall()] != [_pg_function()]:
-            return False
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s AND NOT tgisinternal",
-            [f"{PREFIX}%"],
-        )
-        return {r[0] for r in cursor.fetchall()} == set(_pg_triggers())
-    cursor.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-        [f"{PREFIX}%"],
-    )
-    return dict(cursor.fetchall()) == _sqlite()
+TRIGGERS = triggers.TriggerSet(
+    prefix=PREFIX,
+    pg_functions=lambda: {FUNCTION: _pg_function()},
+    pg_triggers=_pg_triggers,
+    sqlite=_sqlite,
+    tables=frozenset({TABLE, "tenancy_municipality", *WATCHED}),
+)
 
 
 def uninstall(schema_editor: Any) -> None:
     """Drop the triggers (migration 0006 backwards, before the table goes)."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for name, (_, table, _, _) in _pg_triggers().items():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
-    elif vendor == "sqlite":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                [f"{PREFIX}%"],
-            )
-            names = [r[0] for r in cursor.fetchall()]
-        for name in names:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    TRIGGERS.uninstall(schema_editor)
 
 
 def renew(cursor: Any, vendor: str) -> None:
@@ -301,39 +267,11 @@ def renew(cursor: Any, vendor: str) -> None:
     )
 
 
-def _tables_exist(connection: Any) -> bool:
-    return {TABLE, "tenancy_municipality", *WATCHED} <= set(connection.introspection.table_names())
-
-
 def ensure(connection: Any) -> bool:
     """Install the triggers and give every municipality new versions if the installed SQL is
     not this code's (run by ``migrate``, as the owner with the system switch on, so that
     every municipality's row is written). True if it did."""
-    if connection.vendor not in ("sqlite", "postgresql") or not _tables_exist(connection):
-        return False
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if _installed(cursor, vendor):
-            return False
-        if vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname, relname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid"
-                " WHERE tgname LIKE %s AND NOT tgisinternal",
-                [f"{PREFIX}%"],
-            )
-            statements = [f"DROP TRIGGER IF EXISTS {t} ON {r}" for t, r in cursor.fetchall()]
-            statements += _pg_install()
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                [f"{PREFIX}%"],
-            )
-            statements = [f"DROP TRIGGER IF EXISTS {r[0]}" for r in cursor.fetchall()]
-            statements += list(_sqlite().values())
-        for sql in statements:
-            cursor.execute(sql)
-        renew(cursor, vendor)
-    return True
+    return TRIGGERS.ensure(connection, then=renew)
 
 
 # --------------------------------------------------------------------------- the reader
