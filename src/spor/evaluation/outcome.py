@@ -280,20 +280,44 @@ def _beyond(
     )
 
 
+_SMALL_SCORE = 1 << 16
+
+
+class _Baselines:
+    """The baselines with what every :func:`_expected` of them needs worked out once: whether
+    they are whole numbers, and their distinct values with counts (a sort of all of them)."""
+
+    def __init__(self, before: np.ndarray) -> None:
+        self.before = before
+        self.whole = bool(np.all(before == np.round(before)))
+        self.distinct: tuple[np.ndarray, np.ndarray] | None = None
+        if not before.size:
+            return
+        if self.whole and before.min() >= 0 and before.max() <= _SMALL_SCORE:
+            # Whole scores counted by value: the distinct values in order with their counts,
+            # as np.unique gives them, without sorting every child's baseline.
+            counts = np.bincount(before.astype(np.int64))
+            values = np.flatnonzero(counts)
+            self.distinct = values.astype(np.float64), counts[values]
+        else:
+            self.distinct = np.unique(before, return_counts=True)
+
+
 def _expected(
-    before: np.ndarray, params: sdq.RciParameters, higher_is_better: bool, shift: float = 0.0
+    base: _Baselines, params: sdq.RciParameters, higher_is_better: bool, shift: float = 0.0
 ) -> float | None:
     if math.isnan(params.mean):
         return None
     return stats.expected_improvement_share(
-        before,
+        base.before,
         population_mean=params.mean,
         population_sd=params.sd,
         reliability=params.reliability,
         critical_change=params.critical_change,
         higher_is_better=higher_is_better,
-        whole_numbers=bool(np.all(before == np.round(before))),
+        whole_numbers=base.whole,
         shift=shift,
+        distinct=base.distinct,
     )
 
 
@@ -316,6 +340,7 @@ def evaluate_pairs(
     keep = ~(np.isnan(b0) | np.isnan(a0))
     b, a = b0[keep], a0[keep]
     change = stats.paired_change(b, a, confidence)
+    base = _Baselines(b)
     rows = []
     for r, kind in reliability_grid(params):
         pr = params if r == round(params.reliability, 4) else params.with_reliability(r, kind)
@@ -325,12 +350,12 @@ def evaluate_pairs(
                 reliability_kind=kind,
                 counts=_counts(b, a, pr, higher_is_better),
                 beyond=_beyond(b, a, pr, confidence),
-                expected_improvement=_expected(b, pr, higher_is_better),
+                expected_improvement=_expected(base, pr, higher_is_better),
                 default=r == round(params.reliability, 4),
             )
         )
     reliable = _counts(b, a, params, higher_is_better)
-    expected = _expected(b, params, higher_is_better)
+    expected = _expected(base, params, higher_is_better)
     excess = (
         None
         if expected is None
@@ -340,7 +365,7 @@ def evaluate_pairs(
     effect_share = None
     if beyond is not None and expected is not None:
         at = {
-            x: _expected(b, params, higher_is_better, shift=x)
+            x: _expected(base, params, higher_is_better, shift=x)
             for x in (beyond.beyond, beyond.ci_low, beyond.ci_high)
         }
         ends = sorted(float(v or 0.0) - expected for v in (at[beyond.ci_low], at[beyond.ci_high]))

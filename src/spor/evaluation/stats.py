@@ -596,6 +596,7 @@ def expected_improvement_share(
     higher_is_better: bool = False,
     whole_numbers: bool = True,
     shift: float = 0.0,
+    distinct: tuple[Any, Any] | None = None,
 ) -> float:
     """The share of children with a reliable improvement that regression to the mean alone
     would give, for these baselines (with ``shift``: regression to the mean plus a change of
@@ -606,6 +607,10 @@ def expected_improvement_share(
     change exceeds ``critical_change`` points (the RCI's ``1.96 · S_diff``) in the better
     direction. For whole-number scores the probability uses a continuity correction (a drop of
     more than ``c`` points is a follow-up of at most ``⌈x − c⌉ − 1``; below 0 is impossible).
+
+    ``distinct``: ``np.unique(b, return_counts=True)`` of the baselines without their missing
+    values, when the caller has it (one sort of the baselines for many shifts and
+    reliabilities, :func:`spor.evaluation.outcome.evaluate_pairs`); the same result.
     """
     _check_population(population_mean, population_sd, reliability)
     if not (math.isfinite(critical_change) and critical_change >= 0):
@@ -616,7 +621,7 @@ def expected_improvement_share(
         raise EvaluationError("ingen førmålinger / no baselines")
     mu, r, sigma = float(population_mean), float(reliability), float(population_sd)
     # Scores repeat (whole numbers 0–40): one probability per distinct baseline.
-    values, counts = np.unique(b, return_counts=True)
+    values, counts = np.unique(b, return_counts=True) if distinct is None else distinct
     m = mu + r * (values - mu) + float(shift)
     s = sigma * math.sqrt(max(0.0, 1.0 - r * r))
     c = float(critical_change)
@@ -1050,7 +1055,26 @@ class Variation:
     tau2: float
 
 
-def between_municipalities(values: Any, municipality_ids: Sequence[Hashable]) -> Variation:
+def _grouped(x: F64, ids: np.ndarray) -> dict[Hashable, F64]:
+    """The values that are not missing per id, the ids in order of first appearance and each
+    id's values in their order (as a loop appending each value to its id's list gives)."""
+    keep = ~np.isnan(x)
+    values, groups = x[keep], ids[keep]
+    if not values.size:
+        return {}
+    uniq, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[by_first] = np.arange(len(uniq))
+    code = rank[inverse.ravel()]
+    ordered = values[np.argsort(code, kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(code, minlength=len(uniq)))]).tolist()
+    return {g: ordered[bounds[i] : bounds[i + 1]] for i, g in enumerate(uniq[by_first].tolist())}
+
+
+def between_municipalities(
+    values: Any, municipality_ids: Sequence[Hashable] | np.ndarray
+) -> Variation:
     """How much a per-child measure varies between municipalities.
 
     * One-way ANOVA: ``F = MS_between / MS_within`` on ``(k − 1, N − k)`` df (as SciPy's
@@ -1067,25 +1091,34 @@ def between_municipalities(values: Any, municipality_ids: Sequence[Hashable]) ->
 
     Children with a missing value are left out. Municipalities are listed in order of first
     appearance. Means of small municipalities must still pass disclosure control before
-    they leave Spor.
+    they leave Spor. ``municipality_ids`` as a NumPy array of integers is grouped without a
+    Python step per child (the same groups, their values in the same order).
     """
     x = _vector(values, "værdier")
-    ids = list(municipality_ids)
-    if len(ids) != x.size:
-        raise EvaluationError(
-            f"værdier og kommuner skal være lige lange ({x.size}, {len(ids)}) / lengths differ"
-        )
-    order: dict[Hashable, list[float]] = {}
-    for v, g in zip(x.tolist(), ids, strict=True):
-        if not math.isnan(v):
-            order.setdefault(g, []).append(v)
-    k = len(order)
-    n = sum(len(v) for v in order.values())
+    if isinstance(municipality_ids, np.ndarray) and municipality_ids.dtype.kind in "iu":
+        if municipality_ids.shape != x.shape:
+            raise EvaluationError(
+                f"værdier og kommuner skal være lige lange ({x.size}, {municipality_ids.size}) "
+                "/ lengths differ"
+            )
+        arrays = _grouped(x, municipality_ids)
+    else:
+        ids = list(municipality_ids)
+        if len(ids) != x.size:
+            raise EvaluationError(
+                f"værdier og kommuner skal være lige lange ({x.size}, {len(ids)}) / lengths differ"
+            )
+        order: dict[Hashable, list[float]] = {}
+        for v, g in zip(x.tolist(), ids, strict=True):
+            if not math.isnan(v):
+                order.setdefault(g, []).append(v)
+        arrays = {g: np.asarray(v, dtype=np.float64) for g, v in order.items()}
+    k = len(arrays)
+    n = sum(a.size for a in arrays.values())
     if k < 2 or n - k < 1:
         raise EvaluationError(
             "der skal være mindst 2 kommuner og flere børn end kommuner / need k >= 2 and N > k"
         )
-    arrays = {g: np.asarray(v, dtype=np.float64) for g, v in order.items()}
     all_x = np.concatenate(list(arrays.values()))
     grand = float(all_x.mean())
     groups = tuple(

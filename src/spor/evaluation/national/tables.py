@@ -690,8 +690,8 @@ def _variation(
     pairs = np.flatnonzero(cols.paired & inside[codes]) if len(codes) else codes
     weights = cols.n[pairs]
     change = np.repeat(cols.after[pairs] - cols.before[pairs], weights)
-    ids = np.repeat(np.array([values[i] for i in codes[pairs].tolist()], dtype=np.int64), weights)
-    v = stats.between_municipalities(change, ids.tolist())
+    ids = np.repeat(np.array(values, dtype=np.int64)[codes[pairs]], weights)
+    v = stats.between_municipalities(change, ids)
     num = figures.num
     lines = [
         ("Kommuner med mindst 5 par", f"{v.k} kommuner, {v.n} par"),

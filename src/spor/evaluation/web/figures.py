@@ -824,8 +824,25 @@ _factorize = factorize  # each value's code (in the order first met) and the val
 ORIGINS = ("municipality_id", "intervention_id", "kind", "level", "age", "half")
 
 
+_SMALL_SPAN = 1 << 16
+
+
 def _firsts(codes: np.ndarray, weights: np.ndarray) -> tuple[list[int], list[int]]:
     """The distinct codes in the order first met, and the weights summed per code."""
+    if codes.size and codes.dtype.kind in "iu":
+        # Codes into a small vocabulary (bands, norm sets, categories, parameters): counted
+        # per code without sorting them, each code's weights added in the cells' order as
+        # np.unique's inverse would have them added.
+        low = int(codes.min())
+        shifted = codes.astype(np.int64) - low
+        span = int(shifted.max()) + 1
+        if span <= _SMALL_SPAN:
+            sums = np.bincount(shifted, weights=weights, minlength=span).astype(np.int64)
+            present = np.flatnonzero(np.bincount(shifted, minlength=span))
+            first = np.full(span, codes.size, dtype=np.int64)
+            np.minimum.at(first, shifted, np.arange(codes.size, dtype=np.int64))
+            met = present[np.argsort(first[present], kind="stable")]
+            return (met + low).tolist(), sums[met].tolist()
     uniq, first, inv = np.unique(codes, return_index=True, return_inverse=True)
     sums = np.bincount(inv.ravel(), weights=weights, minlength=len(uniq)).astype(np.int64)
     order = np.argsort(first, kind="stable")
@@ -985,8 +1002,11 @@ def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures
     paired = cols.paired[idx]
     pidx = idx[paired]
     weights = cols.n[pidx]
-    present = np.unique(np.concatenate([cols.norm_before[idx], cols.norm_after[idx]]))
-    refs = sorted({r for r in (cols.norms[i] for i in present.tolist()) if r})
+    # The norm sets met (codes into ``cols.norms``), counted rather than sorted.
+    met = np.bincount(
+        np.concatenate([cols.norm_before[idx], cols.norm_after[idx]]), minlength=len(cols.norms)
+    )
+    refs = sorted({r for r in (cols.norms[i] for i in np.flatnonzero(met).tolist()) if r})
     fig = Figures(
         filters=filters,
         n_started=int(n.sum()),
