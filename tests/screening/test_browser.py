@@ -77,6 +77,10 @@ def test_a_pedagogue_rates_her_group_with_the_keyboard_and_ppr_sees_it(
     page.goto(f"{live_server.url}/trivsel/")
     page.get_by_role("link", name="3.A · Aby Skole").click()
     page.get_by_role("link", name="Fælles vurdering (teamets)").click()
+    # The group's own grid has the same heading and fields: wait for the joint one, or the
+    # keys below could land on the page being left.
+    page.wait_for_url("**?vurdering=faelles")
+    page.wait_for_load_state("load")
     page.get_by_role("heading", name="3.A").wait_for()
 
     # Keyboard only from here: Tab to the first child's first area.
