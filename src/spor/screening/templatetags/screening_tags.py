@@ -7,6 +7,8 @@ the template's; the name is escaped, the other values are integers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -34,3 +36,42 @@ def institution_rows(lines: list[InstitutionLine], url: str, is_open: bool) -> S
         )
     # Every value is escaped or an integer.
     return mark_safe("\n".join(rows))
+
+
+def _enabled(may_rate: object, notice: object) -> str:
+    return "" if may_rate and notice else " disabled"
+
+
+@register.simple_tag
+def rate_choices(
+    pk: int, cell: dict[str, Any], colours: Any, may_rate: object, notice: object
+) -> SafeString:
+    """The grid's colour choices of one child and area: a radio button per colour, the
+    rating checked, disabled where the group may not be rated (yet). The grid draws some
+    400 of them, which in the template language was most of the page's time."""
+    name, rating, off = (
+        f"r-{int(pk)}-{escape(cell['key'])}",
+        cell["rating"],
+        _enabled(may_rate, notice),
+    )
+    return mark_safe(  # every value is escaped or an integer
+        "".join(
+            f'<label class="swatch swatch-{escape(key)}"><input type="radio" name="{name}"'
+            f' value="{escape(key)}"{" checked" if rating == key else ""}{off}>'
+            f'<span class="shape" aria-hidden="true"></span>{escape(label)}</label>'
+            for key, label in colours
+        )
+    )
+
+
+@register.simple_tag
+def focus_choices(pk: int, cell: dict[str, Any], may_rate: object, notice: object) -> SafeString:
+    """The focus points of one child and area: a checkbox each, as :func:`rate_choices`."""
+    name, off = f"f-{int(pk)}-{escape(cell['key'])}", _enabled(may_rate, notice)
+    return mark_safe(  # every value is escaped
+        "".join(
+            f'<label><input type="checkbox" name="{name}" value="{escape(key)}"'
+            f"{' checked' if checked else ''}{off}> {escape(label)}</label>"
+            for key, label, checked in cell["focus"]
+        )
+    )
