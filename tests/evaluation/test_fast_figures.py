@@ -153,6 +153,19 @@ def as_dict(fig: figures.Figures) -> dict[str, Any]:
     return dataclasses.asdict(fig)
 
 
+def old_figure_functions(m: pytest.MonkeyPatch) -> None:
+    """The per-pair functions of ``figures`` as they were before the fast paths."""
+    m.setattr(figures, "categories", old_categories)
+    m.setattr(
+        figures,
+        "_subscale_changes",
+        lambda pairs: [old_subscale_change(pairs, i) for i in range(len(figures.SUBSCALES))],
+    )
+    m.setattr(figures, "rci_group", old_rci_group)
+    m.setattr(figures, "_transitions", old_transitions)
+    m.setattr(figures, "_category_counts", old_category_counts)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_the_fast_figures_are_the_figures_of_the_old_functions(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -162,15 +175,7 @@ def test_the_fast_figures_are_the_figures_of_the_old_functions(
     filters = Filters()
     fast = figures.compute_cells(cells, filters)
     with monkeypatch.context() as m:
-        m.setattr(figures, "categories", old_categories)
-        m.setattr(
-            figures,
-            "_subscale_changes",
-            lambda pairs: [old_subscale_change(pairs, i) for i in range(len(figures.SUBSCALES))],
-        )
-        m.setattr(figures, "rci_group", old_rci_group)
-        m.setattr(figures, "_transitions", old_transitions)
-        m.setattr(figures, "_category_counts", old_category_counts)
+        old_figure_functions(m)
         slow = figures.compute_cells(cells, filters)
     assert as_dict(fast) == as_dict(slow)
     assert fast.shown == (sum(c.n for c in cells if c.after is not None) >= figures.THRESHOLD)

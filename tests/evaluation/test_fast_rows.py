@@ -34,14 +34,7 @@ from spor.evaluation.national import tables
 from spor.evaluation.web import figures
 from spor.evaluation.web.forms import Filters
 from spor.lib import memo
-from tests.evaluation.test_fast_figures import (
-    old_categories,
-    old_category_counts,
-    old_rci_group,
-    old_subscale_change,
-    old_transitions,
-    random_cells,
-)
+from tests.evaluation.test_fast_figures import old_figure_functions, random_cells
 from tests.evaluation.test_fast_tables import random_data
 
 # ---------------------------------------------------------------- the code as it was
@@ -223,15 +216,7 @@ def test_a_rows_figures_are_the_old_codes(seed: int, monkeypatch: pytest.MonkeyP
     new_cells = figures.compute_cells(cells, filters)
     with monkeypatch.context() as m:
         old_paths(m)
-        m.setattr(figures, "categories", old_categories)
-        m.setattr(
-            figures,
-            "_subscale_changes",
-            lambda pairs: [old_subscale_change(pairs, i) for i in range(len(figures.SUBSCALES))],
-        )
-        m.setattr(figures, "rci_group", old_rci_group)
-        m.setattr(figures, "_transitions", old_transitions)
-        m.setattr(figures, "_category_counts", old_category_counts)
+        old_figure_functions(m)
         old = figures.compute_cells(cells, filters)
     assert repr(new) == repr(old)
     assert repr(new_cells) == repr(old)
