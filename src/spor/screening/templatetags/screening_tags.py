@@ -38,7 +38,8 @@ def institution_rows(lines: list[InstitutionLine], url: str, is_open: bool) -> S
     return mark_safe("\n".join(rows))
 
 
-def _enabled(may_rate: object, notice: object) -> str:
+def _disabled(may_rate: object, notice: object) -> str:
+    """The inputs' ``disabled`` attribute where the group may not be rated (yet)."""
     return "" if may_rate and notice else " disabled"
 
 
@@ -49,11 +50,8 @@ def rate_choices(
     """The grid's colour choices of one child and area: a radio button per colour, the
     rating checked, disabled where the group may not be rated (yet). The grid draws some
     400 of them, which in the template language was most of the page's time."""
-    name, rating, off = (
-        f"r-{int(pk)}-{escape(cell['key'])}",
-        cell["rating"],
-        _enabled(may_rate, notice),
-    )
+    name, rating = f"r-{int(pk)}-{escape(cell['key'])}", cell["rating"]
+    off = _disabled(may_rate, notice)
     return mark_safe(  # every value is escaped or an integer
         "".join(
             f'<label class="swatch swatch-{escape(key)}"><input type="radio" name="{name}"'
@@ -67,7 +65,7 @@ def rate_choices(
 @register.simple_tag
 def focus_choices(pk: int, cell: dict[str, Any], may_rate: object, notice: object) -> SafeString:
     """The focus points of one child and area: a checkbox each, as :func:`rate_choices`."""
-    name, off = f"f-{int(pk)}-{escape(cell['key'])}", _enabled(may_rate, notice)
+    name, off = f"f-{int(pk)}-{escape(cell['key'])}", _disabled(may_rate, notice)
     return mark_safe(  # every value is escaped
         "".join(
             f'<label><input type="checkbox" name="{name}" value="{escape(key)}"'
