@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from spor.accounts.models import Membership
 from spor.registry.models import Enrolment
 from spor.screening import services
 from spor.screening.models import (
@@ -161,6 +162,63 @@ def test_every_write_through_the_pages_keeps_each_institutions_figures(world: Wo
     assert not RoundInstitution.objects.filter(
         Q(institution=other) | Q(institution=world.school_a), round__name="Trivsel vinter"
     ).exists()
+
+
+def test_groups_of_two_rounds_and_institutions_added_in_one_statement_after_the_notices_count(
+    world: World,
+) -> None:
+    # As the demo and a bulk load write them: the rounds and the parents' notices first,
+    # then every group row of both rounds in one INSERT (one statement-level recount on
+    # PostgreSQL), with figures already in the rows.
+    other = f.institution(world.a, "Bakkeskolen")
+    klasser = [f.group(other, f"{n}.C", grade=n) for n in (4, 5, 6)]
+    lead = Membership.objects.get(user=world.lead_a, municipality=world.a)
+    rounds = [
+        ScreeningRound.objects.create(
+            municipality=world.a,
+            name=name,
+            starts=TODAY - dt.timedelta(days=days),
+            ends=TODAY + dt.timedelta(days=30),
+            areas={},
+            opened_by=lead,
+        )
+        for name, days in (("Forår", 200), ("Efterår", 10))
+    ]
+    ParentNotice.objects.create(
+        municipality=world.a, round=rounds[0], institution=other, informed_on=TODAY, how="brev"
+    )
+    ParentNotice.objects.create(
+        municipality=world.a, round=rounds[1], group=klasser[1], informed_on=TODAY, how="aula"
+    )
+    groups = [world.class_a, world.class_a2, *klasser]
+    RoundGroup.objects.bulk_create(
+        RoundGroup(
+            municipality=world.a,
+            round=r,
+            group=g,
+            groen=n,
+            gul=k,
+            roed=1,
+            own_only=k % 2,
+            enrolled=n + k + 1 + (n == 2),
+        )
+        for n, r in enumerate(rounds, start=1)
+        for k, g in enumerate(groups)
+    )
+    for r in rounds:
+        assert_kept(r)
+    # Bakkeskolen: informed as a whole in the spring round, one class in the autumn's.
+    assert stored(rounds[0])[other.pk][5:] == (3, 3, 3)
+    assert stored(rounds[1])[other.pk][5:] == (3, 0, 1)
+    assert stored(rounds[1])[world.school_a.pk][:5] == (4, 1, 2, 1, 9)
+    # One more group in a round already counted, then one taken out.
+    extra = f.group(other, "7.C", grade=7)
+    RoundGroup.objects.create(municipality=world.a, round=rounds[1], group=extra, enrolled=3)
+    assert_kept(rounds[1])
+    assert stored(rounds[1])[other.pk][5] == 4
+    RoundGroup.objects.filter(round=rounds[1], group=extra).delete()
+    assert_kept(rounds[1])
+    assert stored(rounds[1])[other.pk][5] == 3
 
 
 def test_a_childs_row_saved_in_another_institution_moves_the_count_there(
