@@ -76,6 +76,15 @@ class PersonChoiceField(forms.ModelChoiceField[Any]):
         return f"{name} ({obj.get_profession_display().lower()})"
 
 
+def team_choices(team: list[Membership], *fields: forms.Field) -> None:
+    """Give the case page's people selects the team read once: a model choice field reads its
+    queryset again each time it is drawn. The options are the same (value, label) pairs, in
+    the queryset's order; a posted form is still checked against the queryset."""
+    for field in fields:
+        assert isinstance(field, PersonChoiceField)
+        field.choices = [(m.pk, field.label_from_instance(m)) for m in team]
+
+
 def _not_past(day: dt.date | None) -> dt.date | None:
     if day is not None and day < timezone.localdate():
         raise forms.ValidationError(s.MSG_FOLLOW_UP_PAST)

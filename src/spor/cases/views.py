@@ -196,16 +196,29 @@ def case_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 # --------------------------------------------------------------------------- case page
 
 
-def _detail_forms(actor: Actor, case: Case) -> dict[str, Any]:
+def _detail_forms(actor: Actor, case: Case, *, may_work: bool) -> dict[str, Any]:
+    """The forms the page shows: the note to the team, the rest to the team of an open case.
+    The team is read once for its two selects (a model choice field reads its queryset again
+    each time it is drawn)."""
+    if not may_work:
+        return {}
+    shown: dict[str, Any] = {"note_form": forms.NoteForm(prefix="notat")}
+    if not case.is_open:
+        return shown
     team = selectors.team_memberships(actor, case)
+    goal_form = forms.GoalForm(prefix="maal", team=team)
+    coordinator_form = forms.CoordinatorForm(prefix="tovholder", team=team)
+    forms.team_choices(
+        list(team), goal_form.fields["responsible"], coordinator_form.fields["membership"]
+    )
     return {
-        "note_form": forms.NoteForm(prefix="notat"),
+        **shown,
         "participant_form": forms.ParticipantForm(prefix="deltager"),
-        "goal_form": forms.GoalForm(prefix="maal", team=team),
+        "goal_form": goal_form,
         "meeting_form": forms.MeetingForm(
             prefix="moede", initial={"held_on": timezone.localdate()}
         ),
-        "coordinator_form": forms.CoordinatorForm(prefix="tovholder", team=team),
+        "coordinator_form": coordinator_form,
     }
 
 
@@ -222,6 +235,8 @@ def _render_detail(
     may_work = actor.is_lead or any(
         m.membership_id == actor.membership.pk for m in page.current_members
     )
+    # A goal's form is drawn only for the team of an open case.
+    goal_forms_shown = may_work and case.is_open
     goal_forms = [
         (
             goal,
@@ -230,7 +245,9 @@ def _render_detail(
             else forms.GoalUpdateForm(
                 prefix=f"maal{goal.pk}",
                 initial={"status": goal.status, "follow_up_on": goal.follow_up_on},
-            ),
+            )
+            if goal_forms_shown
+            else None,
         )
         for goal in page.goals
     ]
@@ -247,7 +264,7 @@ def _render_detail(
         if case.is_open
         else [],
         "child_visible": registry_selectors.may_see_child(actor, case.child_id),
-        **_detail_forms(actor, case),
+        **_detail_forms(actor, case, may_work=may_work),
         **(bound or {}),
     }
     return render(request, "cases/case_detail.html", context, status=status)
