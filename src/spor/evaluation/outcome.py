@@ -266,10 +266,22 @@ def _counts(
 
 
 def _beyond(
-    before: np.ndarray, after: np.ndarray, params: sdq.RciParameters, confidence: float
+    before: np.ndarray,
+    after: np.ndarray,
+    params: sdq.RciParameters,
+    confidence: float,
+    means: tuple[float, float] | None = None,
 ) -> stats.BeyondRegression | None:
+    """:func:`stats.change_beyond_regression`; with ``means`` (the pairs' means, as it takes
+    them), of pairs :func:`evaluate_pairs` has checked already: not checked again."""
     if math.isnan(params.mean):
         return None
+    if means is not None:
+        stats._check_confidence(confidence)
+        stats._check_population(params.mean, params.sd, params.reliability)
+        return stats._beyond_regression(
+            before, after, 0, params.mean, params.sd, params.reliability, confidence, means
+        )
     return stats.change_beyond_regression(
         before,
         after,
@@ -341,6 +353,9 @@ def evaluate_pairs(
     b, a = b0[keep], a0[keep]
     change = stats.paired_change(b, a, confidence)
     base = _Baselines(b)
+    # The pairs are checked (paired_change refuses fewer than 2 and infinities; none is
+    # missing), and their means are the same for every reliability: taken once.
+    means = (float(b.mean()), float(a.mean()))
     rows = []
     for r, kind in reliability_grid(params):
         pr = params if r == round(params.reliability, 4) else params.with_reliability(r, kind)
@@ -349,19 +364,22 @@ def evaluate_pairs(
                 reliability=r,
                 reliability_kind=kind,
                 counts=_counts(b, a, pr, higher_is_better),
-                beyond=_beyond(b, a, pr, confidence),
+                beyond=_beyond(b, a, pr, confidence, means),
                 expected_improvement=_expected(base, pr, higher_is_better),
                 default=r == round(params.reliability, 4),
             )
         )
-    reliable = _counts(b, a, params, higher_is_better)
-    expected = _expected(base, params, higher_is_better)
+    # The default reliability's row is of ``params`` itself (the grid has it once): its
+    # figures are the default ones, not computed a second time.
+    default = next(row for row in rows if row.default)
+    reliable = default.counts
+    expected = default.expected_improvement
     excess = (
         None
         if expected is None
         else stats.excess_improvement(reliable.improved, reliable.n, expected, confidence)
     )
-    beyond = _beyond(b, a, params, confidence)
+    beyond = default.beyond
     effect_share = None
     if beyond is not None and expected is not None:
         at = {

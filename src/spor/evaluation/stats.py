@@ -543,9 +543,28 @@ def change_beyond_regression(
         raise EvaluationError(
             f"der skal være mindst 2 børn med før- og eftermåling, ikke {n} / need n >= 2 pairs"
         )
+    return _beyond_regression(
+        b, a, missing, population_mean, population_sd, reliability, confidence, None
+    )
+
+
+def _beyond_regression(
+    b: F64,
+    a: F64,
+    missing: int,
+    population_mean: float,
+    population_sd: float,
+    reliability: float,
+    confidence: float,
+    means: tuple[float, float] | None,
+) -> BeyondRegression:
+    """:func:`change_beyond_regression` of pairs already checked (at least 2, none missing
+    or infinite); ``means``: ``float(b.mean()), float(a.mean())`` when the caller has them
+    (:func:`spor.evaluation.outcome.evaluate_pairs`, once for every reliability)."""
+    n = int(b.size)
     mu, r = float(population_mean), float(reliability)
     e = a - mu - r * (b - mu)
-    mean_b, mean_a = float(b.mean()), float(a.mean())
+    mean_b, mean_a = (float(b.mean()), float(a.mean())) if means is None else means
     beyond = float(e.mean())
     sd = _sd(e)
     se = sd / math.sqrt(n)
