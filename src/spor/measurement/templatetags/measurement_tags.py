@@ -7,6 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from spor.measurement import results, selectors
 from spor.measurement.questionnaire import form_label
@@ -18,6 +22,43 @@ register = template.Library()
 def form_label_filter(form: str) -> str:
     """``{{ r.form|form_label }}``: "Forældreskema, 4–17 år", not "parent-4-17"."""
     return form_label(form)
+
+
+def _score(cell: results.Cell | None, missing: str) -> str:
+    if cell is None:
+        return missing
+    if cell.value is None:
+        return "–"
+    band = (
+        format_html(' <span class="band band-{}">{}</span>', cell.band, cell.band_label)
+        if cell.band_label
+        else ""
+    )
+    return format_html("<strong>{}</strong>{}", localize(cell.value), band)
+
+
+@register.simple_tag
+def sdq_rows(rows: list[results.Row]) -> SafeString:
+    """The rows of an informant's before/after table (scale, before, after, change), drawn
+    in Python: the template loop they replace was most of the SDQ panel's drawing on the case
+    page. ``tests/measurement/test_sdq_rows.py`` holds them to that loop."""
+    missing = format_html('<span class="muted">{}</span>', gettext("mangler"))
+    out = []
+    for i, row in enumerate(rows):
+        change = row.change
+        shown = "–" if change is None else ("+" if change > 0 else "") + localize(change)
+        out.append(
+            format_html(
+                '<tr{}>\n    <th scope="row">{}</th>\n    <td>{}</td>\n    <td>{}</td>\n'
+                '    <td class="num">{}</td>\n  </tr>',
+                mark_safe(' class="total"') if i == 0 else "",
+                row.label,
+                mark_safe(_score(row.before, missing)),
+                mark_safe(_score(row.after, missing)),
+                shown,
+            )
+        )
+    return mark_safe("".join(out))
 
 
 @register.inclusion_tag("measurement/_panel.html")
