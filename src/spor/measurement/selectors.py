@@ -56,14 +56,6 @@ def responses_of(actor: Actor, deliveries: list[Delivery]) -> QuerySet[Response]
     ).order_by("answered_at", "pk")
 
 
-def deliveries_of(actor: Actor, case: Case) -> list[Delivery]:
-    return list(
-        Delivery.objects.filter(municipality_id=actor.municipality_id, case=case)
-        .select_related("intervention")
-        .order_by("start", "pk")
-    )
-
-
 def may_work_on(actor: Actor, case: Case) -> bool:
     return case_selectors.may_work_on(actor, case)
 

@@ -1,6 +1,7 @@
-"""``{% measurement_panel case actor %}``: the SDQ before/after panel on the case page,
-computed here. At most three queries, whatever the number of deliveries, or two when the case
-page gives its deliveries. The case page itself writes the access log."""
+"""``{% measurement_panel case actor deliveries may_work %}``: the SDQ before/after panel on
+the case page, computed here from the deliveries and the right to work on the case that the
+page has read. Two queries, whatever the number of deliveries. The case page itself writes
+the access log."""
 
 from __future__ import annotations
 
@@ -62,15 +63,11 @@ def sdq_rows(rows: list[results.Row]) -> SafeString:
 
 
 @register.inclusion_tag("measurement/_panel.html")
-def measurement_panel(
-    case: Any, actor: Any, deliveries: Any = None, may_work: bool | None = None
-) -> dict[str, Any]:
-    """The case page gives the deliveries it has read and whether the actor may work on the
-    case, which spares two queries; without them the panel reads them itself."""
+def measurement_panel(case: Any, actor: Any, deliveries: Any, may_work: bool) -> dict[str, Any]:
+    """``deliveries`` and ``may_work``: what the case page has read (the case's deliveries,
+    whether the actor may work on the case), not read again here."""
     if case is None or actor is None or case.child_id is None:
         return {"show": False}
-    if deliveries is None:
-        deliveries = selectors.deliveries_of(actor, case)
     deliveries = list(deliveries)
     requests_ = list(selectors.request_stubs_of(actor, deliveries)) if deliveries else []
     responses = list(selectors.responses_of(actor, deliveries)) if deliveries else []
@@ -86,5 +83,5 @@ def measurement_panel(
         "show": True,
         "case": case,
         "deliveries": per_delivery,
-        "may_work": selectors.may_work_on(actor, case) if may_work is None else may_work,
+        "may_work": may_work,
     }
