@@ -78,7 +78,7 @@ def _int8_table(values: npt.NDArray[np.int64], ok: npt.NDArray[np.bool_]) -> I8:
 def _build_lut(inst: Instrument, scale: Scale) -> tuple[I8, int] | None:
     """The scale's table: for every index (2 bits an item for the SDQ), :func:`scale_score` of
     the answers it codes, computed for all indices at once with the same integer arithmetic
-    (``tests/sdq/test_scoring.py`` checks every entry against :func:`scale_score`); a Python
+    (``tests/sdq/test_engine_tables.py`` checks every entry against :func:`scale_score`); a Python
     loop over the indices took ~0.05 s of ``spor sdq score``'s start."""
     m = len(inst.response_codes)
     bits = _bits_for(m + 1)
@@ -175,7 +175,7 @@ def impact_items_score(codes: list[int | None], recode: tuple[int, ...]) -> int:
 
 def _build_impact_lut(inst: Instrument) -> tuple[I8, int] | None:
     """The impact items' table: :func:`impact_items_score` of every index, for all at once
-    (checked entry by entry against it in ``tests/sdq/test_scoring.py``)."""
+    (checked entry by entry against it in ``tests/sdq/test_engine_tables.py``)."""
     spec = inst.impact
     assert spec is not None
     m = max(len(i.codes) for i in spec.items)
