@@ -5,10 +5,11 @@ about 2 % of answers blank), then, in the same run and on the same file, times
 
 - ``spor sdq score FILE --form parent-4-17 -o OUT.csv`` as a subprocess (what a user runs:
   Python's start, the imports, reading, checking, scoring, banding and writing), and
-- the bare reader alone: the reader ``spor sdq score`` reads such a file with (PyArrow's
-  streaming CSV reader, 1 MB at a time, the answer columns as bytes:
-  ``spor.sdq._stream.blocks``), through the whole file, in this process (no start-up, no
-  imports), which is the floor for any tool reading the file this way; and, for comparison,
+- the bare reader alone: the reader ``spor sdq score`` reads such a file with (pieces of
+  1 MB cut at line ends, each parsed by PyArrow's CSV reader, the answer columns as bytes:
+  ``spor.sdq._stream.blocks``), through the whole file on one thread, in this process (no
+  start-up, no imports), which is the floor for any tool reading the file this way (the
+  command parses its pieces on all cores); and, for comparison,
   PyArrow's whole-file reader on all cores with the answer columns as int8
   (``read_typed_csv``, how the command read the file before it went block by block). The run
   checks that the command's reader takes this file (``read_answers_csv``), so the two read the

@@ -2,16 +2,17 @@
 blocks, on both cores at once.
 
 The common file has no quote character, every row as wide as the header, and every answer cell
-one digit or blank. PyArrow's streaming CSV reader parses it a block at a time (1 MB) on the
-main thread, the answer columns as bytes, while a pool of threads turns each block into output
-text: the answers into int8 in the engine's order (with the checks below), the scores, the
-bands, the formula guard on ids and the CSV lines (:class:`CsvLines`); the thread that made a
-block's text writes it when the blocks before it are written. Arrow and NumPy release the GIL,
-so reading and the rest run side by side; the text goes into a temporary file that replaces the
-output only at the end.
+one digit or blank. The main thread only cuts the file into pieces of about 1 MB that end at a
+line end (:func:`chunks`); a pool of threads does the rest of each piece: PyArrow's CSV reader
+parses it (the answer columns as bytes, :func:`parse_chunk`), then the answers become int8 in
+the engine's order (with the checks below), the scores, the bands, the formula guard on ids and
+the CSV lines (:class:`CsvLines`); the thread that made a piece's text writes it when the
+pieces before it are written. Arrow and NumPy release the GIL, so the pieces are parsed and
+scored on both cores side by side; the text goes into a temporary file that replaces the output
+only at the end.
 
 Every answer cell is checked from its bytes to be blank or one digit in range, and the rows by
-counting bytes, summed over the blocks: the file is exactly as long as its header line, its
+counting bytes, summed over the pieces: the file is exactly as long as its header line, its
 cells, one byte per separator and one per line end (``\\r\\n`` line ends, say, break the
 count). A quote character in the header or a text cell stops this path (the csv module would
 read it otherwise; in an answer cell it is no digit). Anything else (a value out of range, a
@@ -33,9 +34,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -59,11 +59,12 @@ from spor.sdq._table import (
 )
 
 BLOCK_BYTES = 1 << 20
-"""Bytes of the file per block: about 15,000 rows of the SDQ with impact. A block's cells,
-answers, scores and text stay in the cache; measured on 1 M rows, 1 MB blocks took the least
-CPU in all (reader and the rest) and on the reading thread, against 256 KB to 4 MB."""
+"""Bytes of the file per piece (:func:`chunks`): about 15,000 rows of the SDQ with impact. A
+piece's cells, answers, scores and text stay in the cache; measured on 1 M rows (session 12,
+with PyArrow's streaming reader), 1 MB blocks took the least CPU in all against 256 KB to
+4 MB."""
 AHEAD = 4
-"""Blocks read ahead of the one being written (bounds the memory to a few blocks)."""
+"""Pieces read ahead of the one being written (bounds the memory to a few blocks)."""
 
 
 class Writer(Protocol):
@@ -120,44 +121,88 @@ def layout(inst: Instrument, path: Path) -> Layout | None:
     return Layout(path, header, cols, codes, delim, len(first_raw), size, ends_with_newline)
 
 
-def open_reader(lay: Layout, block_bytes: int | None = None) -> pacsv.CSVStreamingReader:
-    """PyArrow's streaming CSV reader on the rows after the header: the answer columns as bytes
-    (no UTF-8 check, no number parsing: 0.29 s of CPU for 1 M rows instead of 0.48 s as int8;
-    the workers read their digits, :func:`_int8_columns`), the others as text. Raises
-    ``pa.ArrowException`` or ``OSError`` for a file it cannot read this way."""
-    return pacsv.open_csv(
-        lay.path,
-        read_options=pacsv.ReadOptions(
-            autogenerate_column_names=True, skip_rows=1, block_size=block_bytes or BLOCK_BYTES
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=lay.delim, quote_char=False, ignore_empty_lines=False
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={
-                f"f{j}": pa.binary() if j in lay.codes else pa.string() for j in range(lay.width)
-            },
-            null_values=[""],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
-def blocks(lay: Layout, block_bytes: int | None = None) -> Iterator[pa.RecordBatch]:
-    """The file's rows, a block at a time; :class:`NotCommon` if the reader refuses it."""
+def chunks(lay: Layout) -> Iterator[bytes]:
+    """The file after its header line in pieces of about :data:`BLOCK_BYTES`, each ending at a
+    line end (``\\n`` or ``\\r``; one is added after a last line without); a line longer
+    than a piece makes its piece longer. Only reads and copies: the parsing is done where the
+    pieces go (:func:`parse_chunk`), on any thread. :class:`NotCommon` if the file cannot be
+    read."""
     try:
-        reader = open_reader(lay, block_bytes)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            if batch.num_columns != lay.width:
-                raise NotCommon
-            yield batch
+        with lay.path.open("rb") as fh:
+            fh.seek(lay.header_bytes)
+            held: list[bytes | memoryview] = []
+            while data := fh.read(BLOCK_BYTES):
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                if cut == 0:
+                    held.append(data)
+                    continue
+                if not held and cut == len(data):
+                    yield data
+                else:
+                    yield b"".join([*held, memoryview(data)[:cut]])
+                held = [memoryview(data)[cut:]] if cut < len(data) else []
+            if held:  # the last line, without a line end: one for the reader (which cannot
+                # tell the columns of a piece without one), as the bytes are counted with one
+                yield b"".join([*held, b"\n"])
+    except OSError as exc:
+        raise NotCommon from exc
+
+
+Options = tuple[pacsv.ParseOptions, pacsv.ConvertOptions]
+
+
+def _options(lay: Layout) -> Options:
+    """How PyArrow's CSV reader reads the rows: the answer columns as bytes (no UTF-8 check, no
+    number parsing: 0.29 s of CPU for 1 M rows instead of 0.48 s as int8; the workers read their
+    digits, :func:`_int8_columns`), the others as text."""
+    parse = pacsv.ParseOptions(delimiter=lay.delim, quote_char=False, ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(
+        column_types={
+            f"f{j}": pa.binary() if j in lay.codes else pa.string() for j in range(lay.width)
+        },
+        null_values=[""],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return parse, convert
+
+
+def parse_chunk(
+    lay: Layout,
+    chunk: bytes,
+    options: Options | None = None,
+) -> pa.RecordBatch:
+    """A piece of the file (:func:`chunks`) parsed by PyArrow's CSV reader, on this thread
+    (which the reader leaves free of the GIL while it reads); :class:`NotCommon` if the reader
+    refuses it or a row is not as wide as the header."""
+    parse, convert = options or _options(lay)
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(chunk),
+            read_options=pacsv.ReadOptions(
+                autogenerate_column_names=True,
+                use_threads=False,
+                block_size=min(len(chunk) + 1, 1 << 30),
+            ),
+            parse_options=parse,
+            convert_options=convert,
+        )
     except (pa.ArrowException, OSError) as exc:
         raise NotCommon from exc
+    if table.num_columns != lay.width:
+        raise NotCommon
+    batches = table.to_batches()
+    if len(batches) != 1:
+        batches = table.combine_chunks().to_batches()
+    return batches[0]
+
+
+def blocks(lay: Layout) -> Iterator[pa.RecordBatch]:
+    """The file's rows, a piece at a time, parsed on this thread (``spor sdq score`` parses
+    the pieces on its workers); :class:`NotCommon` if the reader refuses one."""
+    options = _options(lay)
+    for chunk in chunks(lay):
+        yield parse_chunk(lay, chunk, options)
 
 
 _ZERO = np.uint8(ord("0"))
@@ -295,57 +340,83 @@ def plan(inst: Instrument, lay: Layout, norms: str | Path | NormSet | None) -> P
     return Plan(header, names, ns, lines, warning)
 
 
-def _text(inst: Instrument, lay: Layout, pl: Plan, batch: pa.RecordBatch, keep: int) -> memoryview:
-    """The output lines of the block's first ``keep`` rows (every row is checked)."""
+@dataclass
+class Piece:
+    """A piece's output text: its rows up to its trailing blank ones (``None`` if it has no
+    other), and those blank rows' (``None`` if none), each with its number of rows; and the
+    bytes its rows take in the file, as counted (:func:`counted_bytes`)."""
+
+    head: memoryview | None
+    head_rows: int
+    tail: memoryview | None
+    tail_rows: int
+    counted: int
+
+
+def _text(inst: Instrument, lay: Layout, pl: Plan, options: Options, chunk: bytes) -> Piece:
+    """Parse, check and score a piece of the file, and make its text."""
+    batch = parse_chunk(lay, chunk, options)
+    counted = counted_bytes(lay, batch)
+    n = batch.num_rows
+    keep = n - blank_tail(batch)
     parsed = parse_block(inst, lay, batch)
-    res = score(parsed.answers[:keep], None if parsed.impact is None else parsed.impact[:keep],
-                form=inst)  # fmt: skip
+    res = score(parsed.answers, parsed.impact, form=inst)
+    scores = [res[nm] for nm in pl.names]
     bands = None
     if pl.norms is not None:
-        sex = None if parsed.sex is None else parsed.sex[:keep]
-        age = None if parsed.age is None else parsed.age[:keep]
-        b = band(res, pl.norms, sex=sex, age=age)
+        b = band(res, pl.norms, sex=parsed.sex, age=parsed.age)
         bands = [b.get(nm) for nm in pl.names]
-    ids = _formula_guarded(parsed.ids.slice(0, keep))
-    return pl.lines(ids, [res[nm] for nm in pl.names], bands)
+    ids = _formula_guarded(parsed.ids)
+
+    def lines(start: int, stop: int) -> memoryview | None:
+        if start == stop:
+            return None
+        return pl.lines(
+            ids.slice(start, stop - start),
+            [sc[start:stop] for sc in scores],
+            None if bands is None else [None if b is None else b[start:stop] for b in bands],
+        )
+
+    return Piece(lines(0, keep), keep, lines(keep, n), n - keep, counted)
 
 
-def jobs(lay: Layout) -> Iterator[tuple[pa.RecordBatch, int, bool]]:
-    """(block, rows to write, whether its bytes are counted) in file order, with trailing
-    blank rows held back until a later row shows they are not trailing."""
-    held: list[pa.RecordBatch] = []
-    for batch in blocks(lay):
-        n = batch.num_rows
-        k = blank_tail(batch)
-        if k == n:
-            yield batch, 0, True  # counted now, written if a later row is not blank
-            held.append(batch)
-            continue
-        for h in held:
-            yield h, h.num_rows, False
-        held = []
-        yield batch, n - k, True
-        if k:
-            held.append(batch.slice(n - k))
+def _rows(parsed: Parsed, start: int, stop: int) -> Parsed:
+    def part(a: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
+        return None if a is None else a[start:stop]
+
+    return Parsed(
+        parsed.ids.slice(start, stop - start),
+        parsed.answers[start:stop],
+        part(parsed.impact),
+        part(parsed.sex),
+        part(parsed.age),
+    )
 
 
 def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
     """The common CSV file (no quote characters; every answer cell one digit or blank; every
     row as wide as the header), read straight into int8 columns the way ``spor sdq score``
-    reads it (with the same checks); ``None`` for any other file, which
+    reads it (with the same checks, on this thread); ``None`` for any other file, which
     :func:`spor.sdq._table.read_table` and :func:`~spor.sdq._table.parse_table` then read cell
     by cell (they also name every bad cell)."""
     lay = layout(inst, Path(path))
     if lay is None:
         return None
     parts: list[Parsed] = []
+    held: list[Parsed] = []  # trailing blank rows so far: kept if a later row is not blank
     counted = lay.header_bytes
     try:
-        for batch, keep, count in jobs(lay):
-            if count:
-                counted += counted_bytes(lay, batch)
+        for batch in blocks(lay):
+            counted += counted_bytes(lay, batch)
+            n = batch.num_rows
+            keep = n - blank_tail(batch)
+            parsed = parse_block(inst, lay, batch)
             if keep:
-                parts.append(parse_block(inst, lay, batch.slice(0, keep)))
+                parts += held
+                held = []
+                parts.append(_rows(parsed, 0, keep))
+            if keep < n:
+                held.append(_rows(parsed, keep, n))
     except NotCommon:
         return None
     if not parts or lay.size != counted - (0 if lay.ends_with_newline else 1):
@@ -373,62 +444,65 @@ def score_csv(
     lay = layout(inst, path)
     if lay is None:
         raise NotCommon
-    rows = 0
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
-        # The reader opens the file and parses its first block on a worker while this thread
-        # makes the plan (the engine's tables, the norms): the two overlap on two cores.
-        todo = jobs(lay)
-        first = pool.submit(next, todo, None)
-        pl = plan(inst, lay, norms)
-        if pl is None:
-            raise NotCommon
-        head = first.result()  # NotCommon if the reader refuses the file
-        out.write(csv_header(pl.header))
+        # A worker makes the plan (the engine's tables, the norms) while the other parses the
+        # first piece; the pieces' workers wait for it before they score (it is submitted
+        # first, so it runs first even on one thread).
+        planned = pool.submit(plan, inst, lay, norms)
+        options = _options(lay)
         sink = _Sink(out, lay.header_bytes)
         ahead: deque[Future[None]] = deque()
-        for seq, (batch, keep, count) in enumerate(chain([head] if head else [], todo)):
+        for seq, chunk in enumerate(chunks(lay)):
             if sink.error is not None:
                 break
-            rows += keep
-            ahead.append(pool.submit(sink.put, seq, _text, inst, lay, pl, batch, keep, count))
+            ahead.append(pool.submit(sink.put, seq, inst, lay, planned, options, chunk))
             while len(ahead) > AHEAD:
                 ahead.popleft().result()
+        pl = planned.result()
     if sink.error is not None:
         raise sink.error
-    if rows == 0 or lay.size != sink.counted - (0 if lay.ends_with_newline else 1):
+    if pl is None or sink.rows == 0:
         raise NotCommon
-    return rows, pl.warning
+    if lay.size != sink.counted - (0 if lay.ends_with_newline else 1):
+        raise NotCommon
+    return sink.rows, pl.warning
 
 
 class _Sink:
-    """The output, written in block order by the worker that made each block's text (so the
-    reading thread never waits for a write); the first failure stops the writing."""
+    """The output, written in file order by the worker that made each piece's text (so the
+    reading thread never waits for a write), the header first; trailing blank rows are held
+    until a later piece has a row that is not blank. The first failure stops the writing."""
 
     def __init__(self, out: Writer, counted: int) -> None:
         self.out = out
         self.counted = counted
+        self.rows = 0
         self.error: BaseException | None = None
+        self._held: list[memoryview] = []
+        self._held_rows = 0
         self._next = 0
         self._turn = threading.Condition()
 
     def put(
         self,
         seq: int,
-        text: Callable[[Instrument, Layout, Plan, pa.RecordBatch, int], memoryview],
         inst: Instrument,
         lay: Layout,
-        pl: Plan,
-        batch: pa.RecordBatch,
-        keep: int,
-        count: bool,
+        planned: Future[Plan | None],
+        options: Options,
+        chunk: bytes,
     ) -> None:
-        piece: memoryview | None = None
-        counted = 0
+        piece: Piece | None = None
+        header = b""
         failure: BaseException | None = None
         try:
             if self.error is None:
-                piece = text(inst, lay, pl, batch, keep)
-                counted = counted_bytes(lay, batch) if count else 0
+                batch_plan = planned.result()
+                if batch_plan is None:
+                    raise NotCommon
+                if seq == 0:
+                    header = csv_header(batch_plan.header)
+                piece = _text(inst, lay, batch_plan, options, chunk)
         except BaseException as exc:  # handed to the reading thread
             failure = exc
         with self._turn:
@@ -438,13 +512,26 @@ class _Sink:
                 if self.error is None and failure is not None:
                     self.error = failure
                 elif self.error is None and piece is not None:
-                    self.out.write(piece)
-                    self.counted += counted
+                    self._write(header, piece)
             except BaseException as exc:  # a failed write, as above
                 self.error = exc
             finally:
                 self._next += 1
                 self._turn.notify_all()
+
+    def _write(self, header: bytes, piece: Piece) -> None:
+        if header:
+            self.out.write(header)
+        if piece.head is not None:
+            for held in self._held:
+                self.out.write(held)
+            self.rows += self._held_rows + piece.head_rows
+            self._held, self._held_rows = [], 0
+            self.out.write(piece.head)
+        if piece.tail is not None:
+            self._held.append(piece.tail)
+            self._held_rows += piece.tail_rows
+        self.counted += piece.counted
 
 
 def score_csv_to(
