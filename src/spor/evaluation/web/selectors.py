@@ -929,13 +929,16 @@ def _copy(municipality_ids: list[int], informant: str) -> CellArrays | None:
     """The stored cells by one ``COPY``, or None when a string was not in :data:`_SEEN`."""
     sql, params, fields = _copy_sql(municipality_ids, informant)
     seen = {name: params[i] for i, name in enumerate(_TEXT)}
-    chunks: list[bytes] = []
+    rows = _CopyRows(len(fields))
     with connection.cursor() as cursor:
         log = getattr(cursor, "debug_sql", None)  # in connection.queries, as any read
         logged = log(sql, params) if log is not None else contextlib.nullcontext()
         with logged, cursor.cursor.copy(sql, params) as copy:
-            chunks = [bytes(chunk) for chunk in copy]
-    table = _rows(b"".join(chunks), len(fields))
+            # Each municipality's rows made native as they arrive, while the server builds
+            # the next ones.
+            for chunk in copy:
+                rows.feed(chunk)
+    table = rows.table()
     at = {name: j for j, name in enumerate(fields)}
     # In the order the cells were built in (municipality, then id), whatever order the
     # plan added them in.
@@ -991,27 +994,73 @@ def _copy(municipality_ids: list[int], informant: str) -> CellArrays | None:
     )
 
 
-def _rows(data: bytes, width: int) -> np.ndarray:
+class _CopyRows:
     """The cells' rows of a binary ``COPY`` of :func:`_copy_sql` (a header, then per
-    municipality one field: its rows' bytes; a trailer), as one native int64 array of
-    ``width`` columns (a float's column viewed as float64 is the float)."""
-    head = len(_SIGNATURE) + 8
-    if len(data) < head + 2 or data[: len(_SIGNATURE)] != _SIGNATURE:
-        raise DatabaseError("COPY gave no binary header")
-    pos = head + int.from_bytes(data[head - 4 : head], "big")  # the header's extension
-    end = len(data) - 2  # the trailer: -1 as two bytes
-    view = memoryview(data)
-    parts: list[memoryview] = []
-    while pos < end:
-        fields = int.from_bytes(data[pos : pos + 2], "big")
-        length = int.from_bytes(data[pos + 2 : pos + 6], "big", signed=True)
-        if fields != 1 or length < 0 or length % (8 * width):
-            raise DatabaseError("COPY gave rows of another layout than asked for")
-        parts.append(view[pos + 6 : pos + 6 + length])
-        pos += 6 + length
-    if pos != end or data[end:] != b"\xff\xff":
-        raise DatabaseError("COPY gave rows of another size than asked for")
-    return np.frombuffer(b"".join(parts), dtype=">i8").reshape(-1, width).astype(np.int64)
+    municipality one field: its rows' bytes; a trailer), parsed as its data arrives (in
+    whatever pieces), as one native int64 array of ``width`` columns (a float's column
+    viewed as float64 is the float). Each municipality's bytes are made native once, straight
+    from the piece they came in where they are whole in it (the driver gives one ``COPY``
+    row a piece): not gathered, joined and copied again after the last one."""
+
+    _HEAD = len(_SIGNATURE) + 8
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.parts: list[np.ndarray] = []
+        self.pending = bytearray()  # a piece not parsed yet: the header or a row cut in two
+        self.started = False
+        self.ended = False
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        if self.pending:
+            self.pending += chunk
+            with memoryview(self.pending) as view:
+                used = self._parse(view)
+            del self.pending[:used]
+        else:
+            view = memoryview(chunk)
+            used = self._parse(view)
+            self.pending += view[used:]
+
+    def _parse(self, data: memoryview) -> int:
+        """Every whole part of ``data`` parsed; how many bytes that was."""
+        pos = 0
+        if not self.started:
+            if len(data) < self._HEAD:
+                return 0
+            if bytes(data[: len(_SIGNATURE)]) != _SIGNATURE:
+                raise DatabaseError("COPY gave no binary header")
+            extension = int.from_bytes(data[self._HEAD - 4 : self._HEAD], "big")
+            if len(data) < self._HEAD + extension:
+                return 0
+            pos = self._HEAD + extension
+            self.started = True
+        while not self.ended and len(data) - pos >= 2:
+            fields = int.from_bytes(data[pos : pos + 2], "big", signed=True)
+            if fields == -1:  # the trailer
+                self.ended = True
+                pos += 2
+                break
+            if len(data) - pos < 6:
+                break
+            length = int.from_bytes(data[pos + 2 : pos + 6], "big", signed=True)
+            if fields != 1 or length < 0 or length % (8 * self.width):
+                raise DatabaseError("COPY gave rows of another layout than asked for")
+            if len(data) - pos - 6 < length:
+                break
+            rows = np.frombuffer(data[pos + 6 : pos + 6 + length], dtype=">i8")
+            self.parts.append(rows.reshape(-1, self.width).astype(np.int64))
+            pos += 6 + length
+        if self.ended and pos != len(data):
+            raise DatabaseError("COPY gave rows of another size than asked for")
+        return pos
+
+    def table(self) -> np.ndarray:
+        if not self.ended or self.pending:
+            raise DatabaseError("COPY gave rows of another size than asked for")
+        if not self.parts:
+            return np.zeros((0, self.width), dtype=np.int64)
+        return self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
 
 
 def _int_codes(values: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, list[Any]]:
