@@ -73,6 +73,8 @@ FILES: dict[str, list[str]] = {
     # trailing blank rows over several blocks are dropped, as the cell-by-cell path does
     "trailing blank rows": [*many(30), *["," * 31] * 20],
     "one row": many(1),
+    # a line longer than a block: its piece of the file grows until the line ends
+    "a line longer than a block": [*many(40), row(40, "x" * 1000), *many(40)],
 }
 
 
