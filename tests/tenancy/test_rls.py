@@ -79,6 +79,32 @@ def test_a_request_sets_the_actors_municipality_for_the_database(world: World) -
         assert cursor.fetchone()[0] == ""
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_request_of_its_own_transaction_leaves_no_municipality_behind(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/boern/").status_code == 200
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert any("set_config" in sql and f"'{world.a.pk}'" in sql for sql in sqls), sqls
+    # Undone by the end of the request's transaction, not by statements of its own.
+    assert not any("current_setting(" in sql for sql in sqls), sqls
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting(%s, true), '')", [SETTING])
+        assert cursor.fetchone()[0] == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenant_block_in_a_job_gives_the_job_its_municipality_back(world: World) -> None:
+    with rls.job(world.a.pk):
+        with rls.tenant(world.b.pk):
+            assert list(Child.objects.values_list("first_name", flat=True)) == ["Noah"]
+        assert sorted(Child.objects.values_list("first_name", flat=True)) == [
+            "Ida",
+            "Oliver",
+            "William",
+        ]
+
+
 def test_an_anonymous_request_sees_no_municipality(world: World) -> None:
     from django.test import Client
 

@@ -279,17 +279,26 @@ def tenant(
     """The block sees only these municipalities' rows (and, with ``user_id``, that person's
     own memberships). In one transaction (a savepoint when nested); the previous setting is
     restored after. On SQLite only the transaction."""
+    # The settings are the transaction's own (set_config's is_local), so the end of an
+    # outermost transaction puts back what was there (nothing, or a job's session setting)
+    # by itself; only a nested block restores the enclosing one's by hand. That spares a
+    # request two of its statements.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if not _postgres():
             yield
             return
-        previous = _read()
+        previous = None if outermost else _read()
         role = _role() or None
         _write(_value(municipalities), "" if user_id is None else str(int(user_id)), "", role)
         try:
             yield
         finally:
-            if connection.connection is not None and not connection.needs_rollback:
+            if (
+                previous is not None
+                and connection.connection is not None
+                and not connection.needs_rollback
+            ):
                 _write(*previous)
 
 
