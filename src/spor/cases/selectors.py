@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -114,8 +115,17 @@ def case_list_page(rows: QuerySet[Case], number: str | None, size: int) -> Page[
 
 
 def get_case_for_user(actor: Actor, case_id: int) -> Case:
+    """The case, if it is one of :func:`cases_for`; else 404 (the same for another
+    municipality's). Asked in two statements, whether the actor may see it and then the case
+    with what its pages show: as one, PostgreSQL weighed the join orders of eight relations
+    on every case page (~5 ms of its CPU, more than all the page's other queries)."""
+    if not cases_for(actor).filter(pk=case_id).exists():
+        raise Http404
     return get_object_or_404(
-        cases_for(actor).select_related("source_concern", "opened_by__user"), pk=case_id
+        Case.objects.filter(municipality_id=actor.municipality_id).select_related(
+            "child", "group__institution", "source_concern", "opened_by__user"
+        ),
+        pk=case_id,
     )
 
 
