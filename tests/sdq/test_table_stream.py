@@ -208,3 +208,23 @@ def test_a_ragged_row_or_bad_sex_in_a_late_block_is_named(tmp_path: Path) -> Non
         assert want.removeprefix("error: ") in output
     else:
         assert code == 0 and out.read_text(encoding="utf-8") == want
+
+
+def test_a_file_with_old_mac_line_ends_is_scored_like_the_same_file_with_newlines(
+    tmp_path: Path,
+) -> None:
+    # Only "\r" between the lines: the header line is then the whole file, which the
+    # header's own reading refused with a traceback; the cell-by-cell path reads it.
+    lines = [HEAD, *many(30)]
+    unix, mac = tmp_path / "unix.csv", tmp_path / "mac.csv"
+    unix.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mac.write_bytes(("\r".join(lines) + "\r").encode("utf-8"))
+    assert score_cli(mac, None) == score_cli(unix, None)
+    assert score_cli(mac, None)[1].count("\n") == 31
+    bad = [HEAD, *many(10), row(10, sdq9="3")]
+    mac.write_bytes("\r".join(bad).encode("utf-8"))
+    code, output = score_cli(mac, tmp_path / "out.csv")
+    assert code == 1
+    assert "række 12, kolonne 'sdq9': ugyldig værdi '3'" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "out.csv").exists()

@@ -115,7 +115,7 @@ def layout(inst: Instrument, path: Path) -> Layout | None:
         if not any(header):
             return None
         cols = resolve_columns(inst, header)
-    except (OSError, ValueError):  # SDQError and UnicodeDecodeError too
+    except (OSError, ValueError, csv.Error):  # SDQError and UnicodeDecodeError too
         return None
     codes = _answer_codes(inst, cols)
     return Layout(path, header, cols, codes, delim, len(first_raw), size, ends_with_newline)
