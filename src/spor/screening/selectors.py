@@ -156,9 +156,7 @@ def rounds_for(actor: Actor) -> QuerySet[ScreeningRound]:
 
 
 def get_round_for_user(actor: Actor, screeninground_id: int) -> ScreeningRound:
-    return get_object_or_404(
-        rounds_for(actor).select_related("opened_by__user"), pk=screeninground_id
-    )
+    return get_object_or_404(rounds_for(actor), pk=screeninground_id)
 
 
 def get_round_for_overview(actor: Actor, screeninground_id: int) -> ScreeningRound:
@@ -210,7 +208,7 @@ def get_round_and_group_for_user(
         round__municipality_id=actor.municipality_id,
         group_id=group_id,
         group__municipality_id=actor.municipality_id,
-    ).select_related("round__opened_by__user", "group__institution")
+    ).select_related("round", "group__institution")
     educator = not actor.sees_whole_municipality
     if educator:
         qs = qs.filter(group__in=own_group_ids(actor))
