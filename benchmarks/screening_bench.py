@@ -13,19 +13,81 @@ class of 22: the grid (team agreement) and saving one row as you go. Prints the 
 queries and p50/p95 server time per page, and exits with status 1 if a page needs more
 queries in the large municipality than in the small one, or if a page's p95 in the large
 municipality is over the goal (``--goal-ms``, 100 ms).
+
+Then the write a PPR-leder makes a few times a year: **opening a round for the whole
+municipality** (every group with children now: 3,400 groups at 60,000 children), through the
+page (``POST /trivsel/ny/``), in a transaction rolled back after, so the demo stays as it
+was; ``--opens`` times in each municipality, in turn. Its work grows with the municipality
+by nature, so it has no ratio goal; the goal is a click the lead waits for
+(``--open-goal-s``, 2 s at the large size). Found slow only by building a demo in session 12
+(42–48 s on PostgreSQL, docs/scaling.md).
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import sys
+import time
 from typing import Any
 
 import _harness
 
+OPEN_GOAL_S = 2.0
+
+
+def _options(parser: Any) -> None:
+    parser.add_argument(
+        "--opens", type=int, default=3, help="round openings per municipality (rolled back)"
+    )
+    parser.add_argument(
+        "--open-goal-s",
+        type=float,
+        default=OPEN_GOAL_S,
+        help="opening a round for the whole large municipality takes at most this (s)",
+    )
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def open_round_seconds(client: Any, code: str) -> tuple[float, int]:
+    """The lead opens a round for the whole municipality through the page, in a transaction
+    rolled back after: (seconds for the request, the new round's groups)."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from spor.screening.models import RoundGroup, ScreeningRound
+
+    today = timezone.localdate()
+    data = {
+        "name": "Benchmark-runde",
+        "starts": today.isoformat(),
+        "ends": (today + dt.timedelta(days=30)).isoformat(),
+        "scope": "alle",
+    }
+    found: list[tuple[float, int]] = []
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            response = client.post("/trivsel/ny/", data)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 302, (response.status_code, response.content[:500])
+            opened = ScreeningRound.objects.get(municipality__code=code, name=data["name"])
+            found.append((elapsed, RoundGroup.objects.filter(round=opened).count()))
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return found[0]
+
 
 def main() -> int:
-    args = _harness.parse_args(__doc__, requests=40, requests_help="requests per page")
+    args = _harness.parse_args(
+        __doc__, requests=40, requests_help="requests per page", extra=_options
+    )
     tmp = _harness.start("spor-screening-bench-", args)
 
     from django.db.models import Count
@@ -50,9 +112,11 @@ def main() -> int:
     # quieter minute.
     sizes = _harness.sizes(args)
     plans: list[list[tuple[Client, str, str, dict[str, Any]]]] = []
+    leads: dict[str, Client] = {}
     for label, prefix, code in sizes:
         lead = Client()
         lead.force_login(User.objects.get(username=f"{prefix}leder"))
+        leads[code] = lead
         current = ScreeningRound.objects.get(municipality__code=code, status="aaben")
         counts = {
             k: v
@@ -135,8 +199,47 @@ def main() -> int:
         goal_ratio=args.goal_ratio,
         database=_harness.database_label(),
     )
+    ok = open_rounds(args, sizes, leads) and ok
     _harness.finish(tmp, keep=args.keep)
     return 0 if ok else 1
+
+
+def open_rounds(args: Any, sizes: list[tuple[str, str, str]], leads: dict[str, Any]) -> bool:
+    """Time the lead's "open a round for the whole municipality" in both municipalities, in
+    turn; print and report it (the large one's median against ``--open-goal-s``)."""
+    import _results
+
+    seconds: dict[str, list[float]] = {label: [] for label, _, _ in sizes}
+    groups: dict[str, int] = {}
+    for _ in range(args.opens):
+        for label, _, code in sizes:
+            s, n = open_round_seconds(leads[code], code)
+            seconds[label].append(s)
+            groups[label] = n
+    print()
+    print(f"{'åbn runde (hele kommunen)':<28} {'børn':>8} {'grupper':>8} {'p50 s':>8} {'max s':>8}")
+    for label, _, _ in sizes:
+        print(
+            f"{'':<28} {label:>8} {groups[label]:>8,} "
+            f"{statistics.median(seconds[label]):>8.2f} {max(seconds[label]):>8.2f}"
+        )
+    large = sizes[1][0]
+    measured = statistics.median(seconds[large])
+    ok = bool(measured <= args.open_goal_s)
+    print(
+        f"{'OK' if ok else 'OBS'}: opening a round for {groups[large]:,} groups takes "
+        f"{measured:.2f} s (goal ≤ {args.open_goal_s:g} s)."
+    )
+    _results.record(
+        f"åbn runde for hele kommunen ({groups[large]:,} grupper), {large}, "
+        f"{_harness.database_label()}",
+        f"≤ {args.open_goal_s:g} s",
+        round(measured, 2),
+        "s",
+        ratio=round(measured / args.open_goal_s, 2),
+        ok=ok,
+    )
+    return ok
 
 
 if __name__ == "__main__":
