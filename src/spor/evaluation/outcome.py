@@ -251,7 +251,22 @@ def _counts(
     before: np.ndarray, after: np.ndarray, params: sdq.RciParameters, higher_is_better: bool
 ) -> ReliableCounts:
     improved, worse = reliable_flags(before, after, params, higher_is_better=higher_is_better)
-    n = int(before.size)
+    return _counted(improved, worse, int(before.size), params)
+
+
+def _counts_of(
+    change: np.ndarray, params: sdq.RciParameters, higher_is_better: bool
+) -> ReliableCounts:
+    """:func:`_counts` of the pairs whose :func:`sdq.score_change` is ``change``."""
+    rci = sdq.rci_of_change(change, sd=params.sd, reliability=params.reliability)
+    up, down = rci > sdq.RCI_CRITICAL, rci < -sdq.RCI_CRITICAL
+    improved, worse = (up, down) if higher_is_better else (down, up)
+    return _counted(improved, worse, int(change.size), params)
+
+
+def _counted(
+    improved: np.ndarray, worse: np.ndarray, n: int, params: sdq.RciParameters
+) -> ReliableCounts:
     k_up, k_down = int(improved.sum()), int(worse.sum())
     return ReliableCounts(
         reliability=params.reliability,
@@ -271,16 +286,27 @@ def _beyond(
     params: sdq.RciParameters,
     confidence: float,
     means: tuple[float, float] | None = None,
+    centred: _Centred | None = None,
 ) -> stats.BeyondRegression | None:
     """:func:`stats.change_beyond_regression`; with ``means`` (the pairs' means, as it takes
-    them), of pairs :func:`evaluate_pairs` has checked already: not checked again."""
+    them), of pairs :func:`evaluate_pairs` has checked already: not checked again; with
+    ``centred``, the pairs' distances from the population mean taken once for every
+    reliability."""
     if math.isnan(params.mean):
         return None
     if means is not None:
         stats._check_confidence(confidence)
         stats._check_population(params.mean, params.sd, params.reliability)
         return stats._beyond_regression(
-            before, after, 0, params.mean, params.sd, params.reliability, confidence, means
+            before,
+            after,
+            0,
+            params.mean,
+            params.sd,
+            params.reliability,
+            confidence,
+            means,
+            centred=centred.get(float(params.mean)) if centred is not None else None,
         )
     return stats.change_beyond_regression(
         before,
@@ -290,6 +316,22 @@ def _beyond(
         reliability=params.reliability,
         confidence=confidence,
     )
+
+
+class _Centred:
+    """``after − μ`` and ``before − μ`` of the pairs per population mean μ, as
+    :func:`stats._beyond_regression` works them out: the same arrays at every reliability of
+    the sensitivity (only ``r`` scales the second), so worked out once."""
+
+    def __init__(self, before: np.ndarray, after: np.ndarray) -> None:
+        self.before, self.after = before, after
+        self.found: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, mean: float) -> tuple[np.ndarray, np.ndarray]:
+        key = (mean, math.copysign(1.0, mean))  # 0.0 and -0.0 subtract differently
+        if key not in self.found:
+            self.found[key] = (self.after - mean, self.before - mean)
+        return self.found[key]
 
 
 _SMALL_SCORE = 1 << 16
@@ -356,6 +398,11 @@ def evaluate_pairs(
     # The pairs are checked (paired_change refuses fewer than 2 and infinities; none is
     # missing), and their means are the same for every reliability: taken once.
     means = (float(b.mean()), float(a.mean()))
+    # What every reliability's counts and change beyond regression compute from the pairs
+    # before their reliability enters: the change, and the distances from the population
+    # mean. The same arrays, so the same figures to the last bit.
+    change_scores = sdq.score_change(b, a)
+    centred = _Centred(b, a)
     rows = []
     for r, kind in reliability_grid(params):
         pr = params if r == round(params.reliability, 4) else params.with_reliability(r, kind)
@@ -363,8 +410,8 @@ def evaluate_pairs(
             SensitivityRow(
                 reliability=r,
                 reliability_kind=kind,
-                counts=_counts(b, a, pr, higher_is_better),
-                beyond=_beyond(b, a, pr, confidence, means),
+                counts=_counts_of(change_scores, pr, higher_is_better),
+                beyond=_beyond(b, a, pr, confidence, means, centred),
                 expected_improvement=_expected(base, pr, higher_is_better),
                 default=r == round(params.reliability, 4),
             )

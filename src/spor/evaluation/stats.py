@@ -557,13 +557,17 @@ def _beyond_regression(
     reliability: float,
     confidence: float,
     means: tuple[float, float] | None,
+    *,
+    centred: tuple[F64, F64] | None = None,
 ) -> BeyondRegression:
     """:func:`change_beyond_regression` of pairs already checked (at least 2, none missing
     or infinite); ``means``: ``float(b.mean()), float(a.mean())`` when the caller has them
-    (:func:`spor.evaluation.outcome.evaluate_pairs`, once for every reliability)."""
+    (:func:`spor.evaluation.outcome.evaluate_pairs`, once for every reliability); ``centred``:
+    ``a − μ`` and ``b − μ`` when the caller has them (the same for every reliability)."""
     n = int(b.size)
     mu, r = float(population_mean), float(reliability)
-    e = a - mu - r * (b - mu)
+    a_mu, b_mu = (a - mu, b - mu) if centred is None else centred
+    e = a_mu - r * b_mu
     mean_b, mean_a = (float(b.mean()), float(a.mean())) if means is None else means
     beyond = float(e.mean())
     sd = _sd(e)

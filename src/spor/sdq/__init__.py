@@ -34,8 +34,10 @@ from spor.sdq._change import (
     added_value,
     change_category,
     rci_details,
+    rci_of_change,
     rci_parameters,
     reliable_change,
+    score_change,
 )
 from spor.sdq._engine import round_half_up_ratio, scale_score, score, score_one
 from spor.sdq._instrument import (
@@ -72,11 +74,13 @@ __all__ = [
     "load_item_wording",
     "load_norm_set",
     "rci_details",
+    "rci_of_change",
     "rci_parameters",
     "read_pairs",
     "reliable_change",
     "round_half_up_ratio",
     "scale_score",
     "score",
+    "score_change",
     "score_one",
 ]

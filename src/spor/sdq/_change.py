@@ -184,8 +184,21 @@ def reliable_change(
         sd = d_sd if sd is None else sd
         reliability = d_r if reliability is None else reliability
     check_rci(sd, reliability)
+    return rci_of_change(score_change(before, after), sd=sd, reliability=reliability)
+
+
+def score_change(before: Any, after: Any) -> F64:
+    """``after − before`` as :func:`reliable_change` takes it (a score of ``-1`` or NaN gives
+    NaN): the change its index divides, the same at every SD and reliability."""
+    return _float(after) - _float(before)
+
+
+def rci_of_change(change: F64, *, sd: float, reliability: float) -> F64:
+    """:func:`reliable_change` of the change :func:`score_change` gives: the same index to the
+    last bit, without working the change out again for each reliability."""
+    check_rci(sd, reliability)
     s_diff = math.sqrt(2.0) * sd * math.sqrt(1.0 - reliability)
-    return (_float(after) - _float(before)) / s_diff
+    return change / s_diff
 
 
 def change_category(
