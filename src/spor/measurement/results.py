@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -174,15 +175,8 @@ def informant_result(
         res.note = "Ændringen kan ikke vurderes (total mangler eller intet normsæt)."
         return res
     sdq_inf = questionnaire.sdq_informant(before.form)
-    ns_id = ref.split("@", 1)[0]
     try:
-        cat = int(
-            sdq.change_category([b], [a], informant=sdq_inf, scale="total", norm_set=ns_id)[0]
-        )
-        rci = float(
-            sdq.reliable_change([b], [a], informant=sdq_inf, scale="total", norm_set=ns_id)[0]
-        )
-        params = sdq.rci_details(sdq_inf, "total", ns_id)
+        cat, rci, params = _reliable_change(b, a, sdq_inf, ref.split("@", 1)[0])
     except sdq.SDQError:
         res.note = f"Normsættet {ref} giver ikke grundlag for pålidelig ændring."
         return res
@@ -190,8 +184,25 @@ def informant_result(
         res.category = sdq.CHANGE_CATEGORIES[cat]
         res.category_label = sdq.CHANGE_LABELS_DA[cat]
     res.rci = None if math.isnan(rci) else round(rci, 2)
-    res.rci_parameters = params.label_da()
+    res.rci_parameters = params
     return res
+
+
+@lru_cache(maxsize=4096)
+def _reliable_change(
+    before: int, after: int, informant: str, norm_set: str
+) -> tuple[int, float, str]:
+    """The change category, the RCI and its parameters' label for one pair of total scores.
+    The engine works on arrays, and for a single pair setting it up is most of the cost; the
+    case page asks for the same few pairs (scores 0–40, a few norm sets) again and again, and
+    the norm sets do not change under a running process. An error is not kept."""
+    cat = sdq.change_category(
+        [before], [after], informant=informant, scale="total", norm_set=norm_set
+    )
+    rci = sdq.reliable_change(
+        [before], [after], informant=informant, scale="total", norm_set=norm_set
+    )
+    return int(cat[0]), float(rci[0]), sdq.rci_details(informant, "total", norm_set).label_da()
 
 
 def chart(informants: list[InformantResult]) -> Chart | None:

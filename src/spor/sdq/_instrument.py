@@ -340,7 +340,14 @@ def _shipped_instrument(form: str) -> Instrument | None:
     through them all)."""
     if not form.replace("-", "").isalnum():
         return None
-    entry = _data_dir("instruments").joinpath(f"sdq-{form}.json")
+    name = f"sdq-{form}.json"
+    # Parsed once is enough: the package's files do not change under a running process, and
+    # finding the file again (``importlib.resources``, a stat) cost more than the rest of a
+    # look-up, which the case page makes for every informant's norm tables.
+    known = _PARSED.get(name)
+    if known is not None:
+        return known if known.form == form else None
+    entry = _data_dir("instruments").joinpath(name)
     if not entry.is_file():
         return None
     inst = _parse_shipped(entry)
