@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from spor.audit.models import AccessLogEntry, Action
 from spor.cases.models import (
     Case,
@@ -704,3 +707,34 @@ def test_a_social_worker_added_on_a_legal_basis_gets_it_recorded_too(world: Worl
     assert consent.legal_basis == "Hjemmel i lovgivningen (Barnets lov § 11)"
     page = world.client_for(world.social_a).get(f"/trivsel/barn/{case.child_id}/").content.decode()
     assert "Ingen positioner, du kan se" not in page
+
+
+def test_the_case_page_names_its_people_in_the_same_number_of_queries_however_many(
+    world: World,
+) -> None:
+    case = world.extra["case"]
+    client = world.client_for(world.ppr_a)
+    url = f"/forloeb/{case.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    # Two more on the team, and a goal for one of them: more people on every list.
+    for person in (world.social_a, world.teacher_a2):
+        response = client.post(
+            f"/forloeb/{case.pk}/team/",
+            {
+                "membership": member(world, person).pk,
+                "role": "Støtte i hverdagen",
+                "basis": "Hjemmel i lovgivningen",
+            },
+        )
+        assert response.status_code == 302
+    social = member(world, world.social_a).pk
+    response = client.post(
+        f"/forloeb/{case.pk}/maal/", goal_data(world, **{"maal-responsible": social})
+    )
+    assert response.status_code == 302
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert all(name in page for name in ("Social_A", "Laerer_A2", "Laerer_A", "Psykolog_A"))
+    assert len(many.captured_queries) == len(few.captured_queries)

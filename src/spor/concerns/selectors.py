@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from spor.accounts.access import Actor
 from spor.accounts.models import Membership, Role
+from spor.accounts.selectors import attach_people
 from spor.concerns.models import OPEN_STATES, Category, Concern, ConcernEvent, Outcome, State
 from spor.lib.paging import COUNT_CAP as COUNT_CAP
 from spor.lib.paging import CappedPage, capped_page
@@ -178,7 +179,15 @@ def concern_page(
 
 
 def get_concern_for_user(actor: Actor, concern_id: int) -> Concern:
-    return get_object_or_404(concerns_for(actor), pk=concern_id)
+    """The concern, if it is one of :func:`concerns_for`; else 404. Its two people are read
+    apart (:func:`attach_people`): joined, the look-up had eight relations for PostgreSQL
+    to plan on every concern page (5.5 ms)."""
+    concern = get_object_or_404(
+        concerns_for(actor).select_related(None).select_related("child", "group__institution"),
+        pk=concern_id,
+    )
+    attach_people(actor, ([concern], "responsible"), ([concern], "raised_by"))
+    return concern
 
 
 def may_manage(actor: Actor, concern: Concern) -> bool:
