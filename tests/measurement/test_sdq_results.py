@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from spor.measurement import results
 from spor.measurement.models import Informant, Phase
+from spor.measurement.templatetags.measurement_tags import measurement_panel, sdq_panel
 
 OLD = Template(
     '{% load i18n l10n measurement_tags %}<div class="sdq-results" id="resultater-'
@@ -90,6 +91,29 @@ OLD = Template(
     "</div>\n"
 )
 NEW = Template("{% load measurement_tags %}{% sdq_results res %}")
+# The panel's frame around the results (was measurement/_panel.html).
+OLD_PANEL = Template(
+    "{% load i18n measurement_tags %}{% if show %}"
+    '<section id="sdq-maaling" class="sdq-panel" aria-labelledby="sdq-maaling-h">\n'
+    '<h3 id="sdq-maaling-h">{% translate "SDQ før og efter" %}</h3>\n'
+    '{% for dr in deliveries %}<article class="sdq-delivery">\n'
+    "  <h4>{{ dr.delivery.intervention.name }} <small>("
+    '{{ dr.delivery.start|date:"d.m.Y" }} – {% if dr.delivery.end %}'
+    '{{ dr.delivery.end|date:"d.m.Y" }}{% endif %})</small></h4>\n'
+    '  {% if dr.informants %}{% sdq_results dr %}{% else %}<p class="muted">'
+    '{% translate "Ingen besvarelser endnu." %}{% if dr.requests %} '
+    "{% blocktranslate count n=dr.requests|length %}{{ n }} link sendt.{% plural %}"
+    "{{ n }} links sendt.{% endblocktranslate %}{% endif %}</p>{% endif %}\n"
+    '  {% if may_work %}<p><a href="'
+    "{% url 'measurement:delivery' delivery_id=dr.delivery.pk %}\">"
+    '{% translate "SDQ-måling: send før-/eftermåling, se links, indtast papirskema" %'
+    '}<span class="visually-hidden"> – {{ dr.delivery.intervention.name }}</span>'
+    "</a></p>{% endif %}\n"
+    '</article>{% empty %}<p class="muted">'
+    '{% translate "SDQ før og efter måles på en iværksat indsats. Iværksæt en indsats'
+    ' først." %}</p>{% endfor %}\n'
+    "</section>{% endif %}\n"
+)
 
 FORMS = {
     Informant.PARENT: ["parent-4-17", "parent-2-4", "parent-4-17-followup"],
@@ -132,7 +156,12 @@ def random_results(rng: random.Random) -> results.DeliveryResults:
             if rng.random() < 0.85:  # mostly the same norm set before and after
                 response.norm_set = same
             responses.append(response)
-    delivery = SimpleNamespace(pk=rng.choice([7, 999, 1000, 123456]))
+    delivery = SimpleNamespace(
+        pk=rng.choice([7, 999, 1000, 123456]),
+        intervention=SimpleNamespace(name=rng.choice(["Samtaleforløb", *ODD])),
+        start=dt.date(2026, rng.randint(1, 12), rng.randint(1, 28)),
+        end=rng.choice([None, dt.date(2026, 12, 31)]),
+    )
     res = results.delivery_results(delivery, responses)  # type: ignore[arg-type]
     for r in res.informants:  # what the engine cannot give: text that needs escaping
         if rng.random() < 0.3:
@@ -216,3 +245,26 @@ def test_the_seeds_cover_every_kind_of_result() -> None:
         "rci",
         "no rci",
     }
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_panel_draws_the_markup_of_the_old_template(seed: int) -> None:
+    rng = random.Random(seed)
+    deliveries = [random_results(rng) for _ in range(rng.choice([0, 1, 1, 2, 3]))]
+    for dr in deliveries:
+        if rng.random() < 0.4:  # a delivery without answers: the links sent are counted
+            dr.informants, dr.chart = [], None
+            dr.requests = [object()] * rng.choice([0, 1, 2, 1001])  # type: ignore[list-item]
+    may_work = rng.random() < 0.7
+    # every other seed with the thousands separator on: "1.001 links sendt."
+    with override_settings(USE_THOUSAND_SEPARATOR=seed % 2 == 0):
+        context = Context({"show": True, "deliveries": deliveries, "may_work": may_work})
+        old = OLD_PANEL.render(context)
+        assert sdq_panel(deliveries, may_work) == old
+    assert old.count('<article class="sdq-delivery">') == len(deliveries)
+
+
+def test_a_case_about_no_child_draws_what_the_template_drew() -> None:
+    case = SimpleNamespace(child_id=None)
+    old = OLD_PANEL.render(Context({"show": False}))
+    assert measurement_panel(case, object(), [], may_work=True) == old == "\n"

@@ -10,11 +10,12 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import date, floatformat, truncatechars
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not stubbed
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from spor.measurement import results, selectors
 from spor.measurement.questionnaire import form_label
@@ -206,12 +207,58 @@ def sdq_results(res: results.DeliveryResults) -> SafeString:
     return mark_safe("".join(out))
 
 
-@register.inclusion_tag("measurement/_panel.html")
-def measurement_panel(case: Any, actor: Any, deliveries: Any, may_work: bool) -> dict[str, Any]:
+def sdq_panel(deliveries: list[results.DeliveryResults], may_work: bool) -> SafeString:
+    """The panel's frame around each delivery's results, drawn in Python as the results are
+    (it was ``measurement/_panel.html``; ``tests/measurement/test_sdq_results.py`` holds it to
+    that template)."""
+    out = [
+        '<section id="sdq-maaling" class="sdq-panel" aria-labelledby="sdq-maaling-h">\n'
+        f'<h3 id="sdq-maaling-h">{gettext("SDQ før og efter")}</h3>\n'
+    ]
+    for dr in deliveries:
+        d = dr.delivery
+        name = conditional_escape(d.intervention.name)
+        start = conditional_escape(date(template_localtime(d.start), "d.m.Y"))
+        end = conditional_escape(date(template_localtime(d.end), "d.m.Y")) if d.end else ""
+        out.append(
+            f'<article class="sdq-delivery">\n'
+            f"  <h4>{name} <small>({start} – {end})</small></h4>\n  "
+        )
+        if dr.informants:
+            out.append(sdq_results(dr))
+        else:
+            sent = ""
+            if dr.requests:
+                n = len(dr.requests)
+                sent = " " + ngettext("%(n)s link sendt.", "%(n)s links sendt.", n) % {
+                    "n": conditional_escape(localize(n))
+                }
+            out.append(f'<p class="muted">{gettext("Ingen besvarelser endnu.")}{sent}</p>')
+        out.append("\n  ")
+        if may_work:
+            url = reverse("measurement:delivery", kwargs={"delivery_id": d.pk})
+            out.append(
+                f'<p><a href="{conditional_escape(url)}">'
+                f"{gettext('SDQ-måling: send før-/eftermåling, se links, indtast papirskema')}"
+                f'<span class="visually-hidden"> – {name}</span></a></p>'
+            )
+        out.append("\n</article>")
+    if not deliveries:
+        out.append(
+            '<p class="muted">'
+            + gettext("SDQ før og efter måles på en iværksat indsats. Iværksæt en indsats først.")
+            + "</p>"
+        )
+    out.append("\n</section>\n")
+    return mark_safe("".join(out))
+
+
+@register.simple_tag
+def measurement_panel(case: Any, actor: Any, deliveries: Any, may_work: bool) -> SafeString:
     """``deliveries`` and ``may_work``: what the case page has read (the case's deliveries,
     whether the actor may work on the case), not read again here."""
     if case is None or actor is None or case.child_id is None:
-        return {"show": False}
+        return mark_safe("\n")  # what the template drew for a case about no child
     deliveries = list(deliveries)
     requests_ = list(selectors.request_stubs_of(actor, deliveries)) if deliveries else []
     responses = list(selectors.responses_of(actor, deliveries)) if deliveries else []
@@ -223,9 +270,4 @@ def measurement_panel(case: Any, actor: Any, deliveries: Any, may_work: bool) ->
         )
         for d in deliveries
     ]
-    return {
-        "show": True,
-        "case": case,
-        "deliveries": per_delivery,
-        "may_work": may_work,
-    }
+    return sdq_panel(per_delivery, may_work)
