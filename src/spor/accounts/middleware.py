@@ -3,8 +3,9 @@
 Each request runs in one transaction (:func:`spor.tenancy.rls.tenant`): the logged-in
 person's own memberships are visible while the actor is resolved, then the actor's
 municipality; an anonymous request, a programme administrator and the system administrator
-see no tenant rows (the default is closed). The previous value is restored at the end, so
-that nested use (tests, the same connection) does not leak it.
+see no tenant rows (the default is closed). The previous value is back at the end (the
+transaction's end undoes the settings; nested use, as in tests, restores them), so that the
+next use of the connection does not inherit it.
 """
 
 from __future__ import annotations
