@@ -81,12 +81,16 @@ def _current_coordinator() -> Prefetch[Any]:
     )
 
 
+def _of_municipality(actor: Actor) -> QuerySet[Case]:
+    return Case.objects.filter(municipality_id=actor.municipality_id).select_related(
+        "child", "group__institution"
+    )
+
+
 def cases_for(actor: Actor) -> QuerySet[Case]:
     """Every case the actor may see, open and closed: all of the municipality for the
     PPR-leder, the cases one is on the team of for everyone else."""
-    qs = Case.objects.filter(municipality_id=actor.municipality_id).select_related(
-        "child", "group__institution"
-    )
+    qs = _of_municipality(actor)
     if actor.is_lead:
         return qs
     return qs.filter(_on_team(actor))
@@ -123,10 +127,7 @@ def get_case_for_user(actor: Actor, case_id: int) -> Case:
     if not cases_for(actor).filter(pk=case_id).exists():
         raise Http404
     return get_object_or_404(
-        Case.objects.filter(municipality_id=actor.municipality_id).select_related(
-            "child", "group__institution", "source_concern", "opened_by__user"
-        ),
-        pk=case_id,
+        _of_municipality(actor).select_related("source_concern", "opened_by__user"), pk=case_id
     )
 
 
