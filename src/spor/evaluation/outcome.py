@@ -243,6 +243,11 @@ def reliable_flags(
         sd=params.sd,
         reliability=params.reliability,
     )
+    return _directions(rci, higher_is_better)
+
+
+def _directions(rci: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(improved, deteriorated) per pair of its reliable change index."""
     up, down = rci > sdq.RCI_CRITICAL, rci < -sdq.RCI_CRITICAL
     return (up, down) if higher_is_better else (down, up)
 
@@ -259,8 +264,7 @@ def _counts_of(
 ) -> ReliableCounts:
     """:func:`_counts` of the pairs whose :func:`sdq.score_change` is ``change``."""
     rci = sdq.rci_of_change(change, sd=params.sd, reliability=params.reliability)
-    up, down = rci > sdq.RCI_CRITICAL, rci < -sdq.RCI_CRITICAL
-    improved, worse = (up, down) if higher_is_better else (down, up)
+    improved, worse = _directions(rci, higher_is_better)
     return _counted(improved, worse, int(change.size), params)
 
 
