@@ -6,10 +6,10 @@ about 2 % of answers blank), then, in the same run and on the same file, times
 - ``spor sdq score FILE --form parent-4-17 -o OUT.csv`` as a subprocess (what a user runs:
   Python's start, the imports, reading, checking, scoring, banding and writing), and
 - the bare reader alone: the reader ``spor sdq score`` reads such a file with (pieces of
-  1 MB cut at line ends, each parsed by PyArrow's CSV reader, the answer columns as bytes:
-  ``spor.sdq._stream.blocks``), through the whole file on one thread, in this process (no
-  start-up, no imports), which is the floor for any tool reading the file this way (the
-  command parses its pieces on all cores); and, for comparison,
+  1 MB cut at line ends, each read from its lines' ends backwards into the ids and the int8
+  answer columns, with every check: ``spor.sdq._stream.pieces``), through the whole file on
+  one thread, in this process (no start-up, no imports), which is the floor for any tool
+  reading the file this way (the command reads its pieces on all cores); and, for comparison,
   PyArrow's whole-file reader on all cores with the answer columns as int8
   (``read_typed_csv``, how the command read the file before it went block by block). The run
   checks that the command's reader takes this file (``read_answers_csv``), so the two read the
@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 
 import _results
 from spor.sdq import load_instrument, score
-from spor.sdq._stream import blocks, layout, read_answers_csv
+from spor.sdq._stream import layout, pieces, read_answers_csv
 from spor.sdq._table import _read_csv_arrow, _utf8
 
 GOAL_RATE = 1_000_000
@@ -134,7 +134,7 @@ def run(
             t0, c0 = time.perf_counter(), time.process_time()
             lay = layout(inst, inp)
             assert lay is not None
-            rows = sum(b.num_rows for b in blocks(lay))
+            rows = sum(b.rows for b in pieces(inst, lay))
             times["reader"].append(time.perf_counter() - t0)
             cpu["reader"].append(time.process_time() - c0)
             assert rows == n

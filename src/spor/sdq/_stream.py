@@ -53,6 +53,7 @@ from spor.sdq._table import (
     _answer_codes,
     _formula_guarded,
     _sex_age,
+    _take,
     _threads,
     csv_header,
     resolve_columns,
@@ -94,6 +95,17 @@ class Layout:
     @property
     def width(self) -> int:
         return len(self.header)
+
+    @property
+    def tail_codes(self) -> list[int] | None:
+        """Each column's number of codes after the first, when the file is laid out as the
+        help names it (the id first, then only answer columns: no sex, age or other text
+        column), which :func:`_tail_parse` reads; ``None`` otherwise."""
+        if self.cols.id != 0 or self.width < 2 or len(self.delim) != 1:
+            return None
+        if any(j not in self.codes for j in range(1, self.width)):
+            return None
+        return [self.codes[j] for j in range(1, self.width)]
 
 
 def layout(inst: Instrument, path: Path) -> Layout | None:
@@ -206,6 +218,120 @@ def blocks(lay: Layout) -> Iterator[pa.RecordBatch]:
 
 
 _ZERO = np.uint8(ord("0"))
+_NL = np.uint8(ord("\n"))
+_HIGH = np.uint8(0x80)
+
+
+def _tail_parse(
+    lay: Layout, chunk: bytes, codes: list[int]
+) -> tuple[pa.Array, npt.NDArray[np.int8]]:
+    """A piece of a file laid out as the help names it (:attr:`Layout.tail_codes`): its ids
+    and its answer columns (one int8 row per column after the first, ``-1`` where blank),
+    read from the end of each line backwards, a column at a time for all lines at once.
+
+    An answer cell is blank or one digit, so from a line's end each cell is either a
+    separator (blank: one byte back) or a digit after a separator (two bytes back); what is
+    left of the line before the last separator is the id. :class:`NotCommon` for anything
+    else: a value out of range, a cell of two bytes, a short line (the step reaches the line
+    end before it), a quote character, ``\\r`` (the csv module reads those otherwise), a
+    separator in an id (a long line: the file holds more separators than the lines' cells
+    need), or an id that is not UTF-8. So every byte of the piece is accounted for, as the
+    byte count of the other path does (:func:`counted_bytes`). Costs 0.3-0.4 s of CPU per
+    1 M rows of the SDQ with impact, against 0.7-1.0 s for PyArrow's reader and the digits'
+    conversion after it: its conversion of the 31 answer columns into arrays of bytes was
+    most of that (``docs/scaling.md``)."""
+    if b'"' in chunk or b"\r" in chunk or not chunk.endswith(b"\n"):
+        raise NotCommon
+    sep = np.uint8(ord(lay.delim))
+    # a line end before the first line, so that stepping back over any line's start meets
+    # one (and no position is below 0): a short line fails like any other
+    data = b"\n" + chunk
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == _NL)
+    n = len(ends) - 1
+    w = len(codes)
+    if np.count_nonzero(buf == sep) != n * w:
+        raise NotCommon
+    out = np.empty((w, n), dtype=np.int8)
+    after = buf[1:]
+    pos = ends[1:] - 2  # a cell ends at pos + 2: its digit at pos + 1 after a separator at pos
+    for q in range(w - 1, -1, -1):
+        x = buf.take(pos, mode="clip")
+        y = after.take(pos, mode="clip")
+        blank = y == sep
+        digit = y - _ZERO  # below '0' wraps high
+        ok = (digit < codes[q]) & (x == sep)
+        ok |= blank
+        if not ok.all():
+            raise NotCommon
+        np.bitwise_or(digit.view(np.int8), np.negative(blank.view(np.int8)), out=out[q])
+        pos -= 2
+        pos += blank
+    # Each step took one separator; with as many in the piece, none is left in an id.
+    offsets = np.empty(2 * n + 1, dtype=np.int32)
+    offsets[0 : 2 * n : 2] = ends[:-1] + 1  # each line's start,
+    offsets[1 : 2 * n : 2] = pos + 2  # its id's end (the separator after it)
+    offsets[2 * n] = len(data)
+    lines = pa.StringArray.from_buffers(2 * n, pa.py_buffer(offsets), pa.py_buffer(data))
+    ids = _take(lines, np.arange(0, 2 * n, 2, dtype=np.int32))
+    if int(buf.max()) >= _HIGH:
+        try:
+            ids.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise NotCommon from exc
+    return ids, out
+
+
+@dataclass
+class Block:
+    """A piece of the file read and checked: its rows, the bytes they take in the file (as
+    counted, :func:`counted_bytes`), and how many rows come before its trailing blank ones."""
+
+    parsed: Parsed
+    counted: int
+    keep: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.parsed.ids)
+
+
+def read_piece(inst: Instrument, lay: Layout, options: Options, chunk: bytes) -> Block:
+    """A piece of the file (:func:`chunks`) read and checked, on this thread: by
+    :func:`_tail_parse` for the layout the help names, else by PyArrow's reader
+    (:func:`parse_chunk`); :class:`NotCommon` if it is not the common kind."""
+    codes = lay.tail_codes
+    if codes is None:
+        batch = parse_chunk(lay, chunk, options)
+        counted = counted_bytes(lay, batch)
+        keep = batch.num_rows - blank_tail(batch)
+        return Block(parse_block(inst, lay, batch), counted, keep)
+    ids, columns = _tail_parse(lay, chunk, codes)
+    cols = lay.cols
+    n = len(ids)
+    keep = n
+    while keep and not (columns[:, keep - 1] != MISSING).any() and _blank(ids[keep - 1].as_py()):
+        keep -= 1
+    answers = _rows_of(columns, [j - 1 for j in cols.items]).T
+    impact = None
+    if cols.impact is not None:
+        impact = _rows_of(columns, [j - 1 for j in cols.impact]).T
+    return Block(Parsed(ids, answers, impact, None, None), len(chunk), keep)
+
+
+def _rows_of(columns: npt.NDArray[np.int8], rows: list[int]) -> npt.NDArray[np.int8]:
+    """``columns[rows]``, a view where the rows follow each other (no copy)."""
+    if rows == list(range(rows[0], rows[0] + len(rows))):
+        return columns[rows[0] : rows[0] + len(rows)]
+    return columns[rows]
+
+
+def pieces(inst: Instrument, lay: Layout) -> Iterator[Block]:
+    """The file's rows, a piece at a time, read on this thread (``spor sdq score`` reads the
+    pieces on its workers); :class:`NotCommon` if one is not the common kind."""
+    options = _options(lay)
+    for chunk in chunks(lay):
+        yield read_piece(inst, lay, options, chunk)
 
 
 def _int8_columns(
@@ -355,11 +481,8 @@ class Piece:
 
 def _text(inst: Instrument, lay: Layout, pl: Plan, options: Options, chunk: bytes) -> Piece:
     """Parse, check and score a piece of the file, and make its text."""
-    batch = parse_chunk(lay, chunk, options)
-    counted = counted_bytes(lay, batch)
-    n = batch.num_rows
-    keep = n - blank_tail(batch)
-    parsed = parse_block(inst, lay, batch)
+    block = read_piece(inst, lay, options, chunk)
+    parsed, keep, n = block.parsed, block.keep, block.rows
     res = score(parsed.answers, parsed.impact, form=inst)
     scores = [res[nm] for nm in pl.names]
     bands = None
@@ -377,7 +500,7 @@ def _text(inst: Instrument, lay: Layout, pl: Plan, options: Options, chunk: byte
             None if bands is None else [None if b is None else b[start:stop] for b in bands],
         )
 
-    return Piece(lines(0, keep), keep, lines(keep, n), n - keep, counted)
+    return Piece(lines(0, keep), keep, lines(keep, n), n - keep, block.counted)
 
 
 def _rows(parsed: Parsed, start: int, stop: int) -> Parsed:
@@ -406,11 +529,9 @@ def read_answers_csv(inst: Instrument, path: str | Path) -> Parsed | None:
     held: list[Parsed] = []  # trailing blank rows so far: kept if a later row is not blank
     counted = lay.header_bytes
     try:
-        for batch in blocks(lay):
-            counted += counted_bytes(lay, batch)
-            n = batch.num_rows
-            keep = n - blank_tail(batch)
-            parsed = parse_block(inst, lay, batch)
+        for block in pieces(inst, lay):
+            counted += block.counted
+            parsed, keep, n = block.parsed, block.keep, block.rows
             if keep:
                 parts += held
                 held = []
