@@ -78,6 +78,13 @@ CASES: dict[str, tuple[bytes, bool]] = {
         "\n".join([HEAD, ROWS[0].rsplit(",", 2)[0] + ",12", *ROWS[1:]]).encode() + b"\n",
         False,
     ),
+    # the first line one cell short, starting with its separator (an empty id): stepping back
+    # over its start must fail; the long line after it makes the separators add up
+    "a short first line, empty id, and a long one": (
+        "\n".join([HEAD, "," + ROWS[0].split(",", 2)[2], ROWS[1] + ",1", *ROWS[2:]]).encode()
+        + b"\n",
+        False,
+    ),
     "an empty line first": ("\n".join([HEAD, "", *ROWS]).encode() + b"\n", False),
 }
 

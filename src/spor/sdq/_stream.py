@@ -244,7 +244,7 @@ def _tail_parse(
         raise NotCommon
     sep = np.uint8(ord(lay.delim))
     # a line end before the first line, so that stepping back over any line's start meets
-    # one (and no position is below 0): a short line fails like any other
+    # one: a short line fails like any other
     data = b"\n" + chunk
     buf = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(buf == _NL)
@@ -252,15 +252,19 @@ def _tail_parse(
     w = len(codes)
     if np.count_nonzero(buf == sep) != n * w:
         raise NotCommon
+    limits = [min(k, 10) for k in codes]  # a digit's code is below 10 (':' is no digit)
     out = np.empty((w, n), dtype=np.int8)
     after = buf[1:]
-    pos = ends[1:] - 2  # a cell ends at pos + 2: its digit at pos + 1 after a separator at pos
+    pos = ends[1:] - 2  # a cell ends at pos + 2: a digit at pos + 1 after a separator at pos
     for q in range(w - 1, -1, -1):
-        x = buf.take(pos, mode="clip")
-        y = after.take(pos, mode="clip")
+        # "wrap": pos is -1 only on the first line of the piece, whose start is then passed;
+        # both then read the piece's last byte, its final line end, which no cell has
+        x = buf.take(pos, mode="wrap")
+        y = after.take(pos, mode="wrap")
         blank = y == sep
         digit = y - _ZERO  # below '0' wraps high
-        ok = (digit < codes[q]) & (x == sep)
+        ok = digit < limits[q]
+        ok &= x == sep
         ok |= blank
         if not ok.all():
             raise NotCommon
@@ -272,6 +276,8 @@ def _tail_parse(
     offsets[0 : 2 * n : 2] = ends[:-1] + 1  # each line's start,
     offsets[1 : 2 * n : 2] = pos + 2  # its id's end (the separator after it)
     offsets[2 * n] = len(data)
+    if (np.diff(offsets) < 0).any():  # cannot be after the checks above: Arrow's guard
+        raise NotCommon
     lines = pa.StringArray.from_buffers(2 * n, pa.py_buffer(offsets), pa.py_buffer(data))
     ids = _take(lines, np.arange(0, 2 * n, 2, dtype=np.int32))
     if int(buf.max()) >= _HIGH:
