@@ -128,3 +128,23 @@ def test_the_catalogue_is_for_ppr_staff_and_only_the_lead_changes_it(world: Worl
     for user in (world.teacher_a, world.health_a):
         assert world.client_for(user).get("/forloeb/indsatsvifte/").status_code == 404
     assert world.client_for(world.ppr_b).get(f"/forloeb/indsatsvifte/{item.pk}/").status_code == 404
+
+
+def test_the_lead_reads_a_case_in_one_statement_and_another_municipalitys_lead_gets_404(
+    world: World,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = world.extra["case"]
+    client = world.client_for(world.lead_a)
+    client.get(f"/forloeb/{case.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/forloeb/{case.pk}/").status_code == 200
+    # Every case of the municipality is the lead's: no question first whether it may be seen.
+    of_cases = [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert not any(sql.startswith('SELECT 1 AS "a" FROM "cases_case"') for sql in of_cases)
+    other = world.client_for(world.lead_b)
+    for path in ("", "team/", "indsatser/", "afslut/"):
+        assert other.get(f"/forloeb/{case.pk}/{path}").status_code == 404
+        assert other.get(f"/forloeb/{MISSING}/{path}").status_code == 404

@@ -718,6 +718,8 @@ def test_the_case_page_names_its_people_in_the_same_number_of_queries_however_ma
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
+    # Counted now: the next request's start empties the connection's log of queries.
+    n_few = len(few.captured_queries)
     # Two more on the team, and a goal for one of them: more people on every list.
     for person in (world.social_a, world.teacher_a2):
         response = client.post(
@@ -737,4 +739,40 @@ def test_the_case_page_names_its_people_in_the_same_number_of_queries_however_ma
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert all(name in page for name in ("Social_A", "Laerer_A2", "Laerer_A", "Psykolog_A"))
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) == n_few
+
+
+def test_the_case_page_links_the_child_for_ppr_without_asking_the_register_again(
+    world: World,
+) -> None:
+    case = world.extra["case"]
+    client = world.client_for(world.ppr_a)
+    url = f"/forloeb/{case.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert f'href="/boern/{case.child_id}/"' in page
+    # The case's child was read with the case: PPR sees every child of its municipality.
+    asked = [q["sql"] for q in queries.captured_queries]
+    assert not any(sql.startswith('SELECT 1 AS "a" FROM "registry_child"') for sql in asked)
+
+
+def test_the_case_page_suggests_as_the_delivery_page_does_reading_the_deliveries_once(
+    world: World,
+) -> None:
+    import re
+
+    case = world.extra["case"]
+    client = world.client_for(world.ppr_a)
+    url = f"/forloeb/{case.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    # (Read before the next request: its start empties the connection's log.)
+    asked = [q["sql"] for q in queries.captured_queries if 'FROM "cases_delivery"' in q["sql"]]
+    others = client.get(f"/forloeb/{case.pk}/indsatser/").content.decode()
+    reasons = re.findall(r'<span class="reason">(.*?)</span>', page)
+    # The intervention the case already has is marked so on both pages.
+    assert any("allerede iværksat i forløbet" in r for r in reasons), reasons
+    assert all(r in others for r in reasons)
+    assert len(asked) == 1, asked

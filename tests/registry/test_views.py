@@ -46,9 +46,12 @@ def test_the_child_list_is_paginated_with_a_constant_number_of_queries(
     for n in range(60):
         f.child(world.a, f"0101{n % 10 + 10:02d}-4{n:03d}", f"Barn{n}", "Test", groups=[klass])
     client = world.client_for(world.lead_a)
+    # A session's first request also remembers where its person acts (a write of the
+    # session): the pages after it are what the person waits for.
+    client.get("/")
     # One more on PostgreSQL than on SQLite since the two roles: the tenant settings are
     # written per request (and the suite switches to the app role, SPOR_DATABASE_SET_ROLE).
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         first = client.get("/boern/")
     assert "Side 1 af 2" in first.content.decode()
     second = client.get("/boern/", {"side": 2}).content.decode()

@@ -93,6 +93,77 @@ def test_a_request_of_its_own_transaction_leaves_no_municipality_behind(world: W
         assert cursor.fetchone()[0] == ""
 
 
+def _settings_written(queries: CaptureQueriesContext) -> list[str]:
+    """The request's own settings (the tests' fixtures set others: the system switch)."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "set_config('spor.municipality_id'" in q["sql"] and "'spor.system', ''" in q["sql"]
+    ]
+
+
+def test_a_request_after_the_first_sets_the_database_once(world: World) -> None:
+    client = world.client_for(world.ppr_a)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/boern/").status_code == 200
+    # The session's first request finds out where its person acts and switches to it ...
+    assert len(_settings_written(first)) == 2, _settings_written(first)
+    with CaptureQueriesContext(connection) as later:
+        html = client.get("/boern/").content.decode()
+    # ... later ones start there: one statement sets the municipality and the person.
+    written = _settings_written(later)
+    assert len(written) == 1 and f"'{world.a.pk}'" in written[0], written
+    assert "Nielsen, Oliver" in html and "Pedersen" not in html
+
+
+def test_a_session_that_guesses_another_municipality_still_sees_only_the_actors(
+    world: World,
+) -> None:
+    from spor.accounts.middleware import ACTING_KEY
+
+    client = world.client_for(world.ppr_a)
+    session = client.session
+    session[ACTING_KEY] = world.b.pk
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/boern/").content.decode()
+    written = _settings_written(queries)
+    assert f"'{world.b.pk}'" in written[0] and f"'{world.a.pk}'" in written[-1], written
+    assert "Nielsen, Oliver" in html and "Pedersen" not in html
+    assert client.get(f"/boern/{world.child_b1.pk}/").status_code == 404
+    assert client.session[ACTING_KEY] == world.a.pk
+
+
+def test_a_person_whose_membership_ends_sees_nothing_though_the_session_remembers_it(
+    world: World,
+) -> None:
+    from spor.accounts.middleware import ACTING_KEY
+    from spor.accounts.models import Membership
+
+    client = world.client_for(world.ppr_a)
+    assert client.get(f"/boern/{world.child_a1.pk}/").status_code == 200
+    assert client.session[ACTING_KEY] == world.a.pk
+    Membership.objects.filter(user=world.ppr_a).update(active=False)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/boern/{world.child_a1.pk}/").status_code == 404
+    assert "'0'" in _settings_written(queries)[-1]
+    assert client.session[ACTING_KEY] is None
+
+
+def test_switching_municipality_moves_the_database_with_the_person(world: World) -> None:
+    from spor.accounts.middleware import ACTING_KEY
+    from spor.accounts.models import Membership, Role
+
+    membership_b = Membership.objects.create(user=world.ppr_a, municipality=world.b, role=Role.PPR)
+    client = world.client_for(world.ppr_a)
+    assert "Nielsen, Oliver" in client.get("/boern/").content.decode()
+    client.post("/skift-kommune/", {"membership": membership_b.pk})
+    html = client.get("/boern/").content.decode()
+    assert "Pedersen, Noah" in html and "Nielsen" not in html
+    assert client.session[ACTING_KEY] == world.b.pk
+    assert client.get(f"/boern/{world.child_a1.pk}/").status_code == 404
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_tenant_block_in_a_job_gives_the_job_its_municipality_back(world: World) -> None:
     with rls.job(world.a.pk):

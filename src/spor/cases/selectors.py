@@ -10,7 +10,7 @@ the access log (these functions only read).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,8 +123,9 @@ def get_case_for_user(actor: Actor, case_id: int) -> Case:
     """The case, if it is one of :func:`cases_for`; else 404 (the same for another
     municipality's). Asked in two statements, whether the actor may see it and then the case
     with what its pages show: as one, PostgreSQL weighed the join orders of eight relations
-    on every case page (~5 ms of its CPU, more than all the page's other queries)."""
-    if not cases_for(actor).filter(pk=case_id).exists():
+    on every case page (~5 ms of its CPU, more than all the page's other queries). The
+    PPR-leder may see every case of the municipality, so the read itself asks that."""
+    if not actor.is_lead and not cases_for(actor).filter(pk=case_id).exists():
         raise Http404
     return get_object_or_404(
         _of_municipality(actor).select_related("source_concern", "opened_by__user"), pk=case_id
@@ -342,6 +343,7 @@ def suggest_interventions(
     sdq_bands: Mapping[str, str | None],
     past_pairs: Callable[[set[int]], list[matching.PastPair]] | None = None,
     today: dt.date | None = None,
+    deliveries: Sequence[Delivery] | None = None,
 ) -> Suggestions:
     """Catalogue items that fit the case, ranked by the child's need.
 
@@ -354,15 +356,19 @@ def suggest_interventions(
     ``past_pairs`` (the reads of the municipality's earlier before/after pairs for a set of
     interventions) also what worked for similar children in the municipality, suppressed as
     the evaluation is. The SDQ reads are measurement's, a later stage: the caller above
-    both gives them (:mod:`spor.measurement.needs`)."""
+    both gives them (:mod:`spor.measurement.needs`). ``deliveries``: the case's, when the
+    caller has read them (the case page), so they are not read again."""
     ages = age_span(actor, case, today)
     target = case.target
     level_index = LEVEL_ORDER.index(case.level) if case.level in LEVEL_ORDER else 1
-    given = set(
-        Delivery.objects.filter(municipality_id=actor.municipality_id, case=case).values_list(
-            "intervention_id", flat=True
+    if deliveries is not None:
+        given = {d.intervention_id for d in deliveries}
+    else:
+        given = set(
+            Delivery.objects.filter(municipality_id=actor.municipality_id, case=case).values_list(
+                "intervention_id", flat=True
+            )
         )
-    )
     need = need_reads.case_profile(actor, case, sdq_bands=sdq_bands)
     fitting: dict[int, tuple[Intervention, str, int]] = {}
     for item in active_interventions(actor):

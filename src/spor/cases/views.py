@@ -259,11 +259,14 @@ def _render_detail(
         "may_work": may_work,
         "today": timezone.localdate(),
         "suggestions": selectors.suggest_interventions(
-            actor, case, sdq_bands=measurement_needs.baseline_bands(actor, case)
+            actor,
+            case,
+            sdq_bands=measurement_needs.baseline_bands(actor, case),
+            deliveries=page.deliveries,
         ).items[:5]
         if case.is_open
         else [],
-        "child_visible": registry_selectors.may_see_child(actor, case.child_id),
+        "child_visible": registry_selectors.may_see_child(actor, case.child),
         **_detail_forms(actor, case, may_work=may_work),
         **(bound or {}),
     }

@@ -103,9 +103,17 @@ def children_for(actor: Actor, *, day: dt.date | None = None) -> QuerySet[Child]
     return qs.filter(pk__in=_case_child_ids(actor))
 
 
-def may_see_child(actor: Actor, child_id: int | None) -> bool:
-    """Whether the actor may open the child's page (e.g. to link a name to it)."""
-    return child_id is not None and children_for(actor).filter(pk=child_id).exists()
+def may_see_child(actor: Actor, child: Child | int | None) -> bool:
+    """Whether the actor may open the child's page (e.g. to link a name to it). Given the
+    child itself (already read), a role that sees its whole municipality is answered without
+    asking the database again."""
+    if child is None:
+        return False
+    if isinstance(child, Child):
+        if actor.sees_whole_municipality:
+            return child.municipality_id == actor.municipality_id
+        child = child.pk
+    return children_for(actor).filter(pk=child).exists()
 
 
 def get_institution_for_user(actor: Actor, institution_id: int) -> Institution:

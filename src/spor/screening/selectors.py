@@ -812,7 +812,7 @@ def _may_see_positions_of(actor: Actor, child: Child, on: dt.date) -> Q | None:
         # The staff of a group see the ratings made in their own groups.
         return Q(group__in=own_group_ids(actor))
     recipient = RECIPIENT_OF_ROLE.get(actor.role)
-    if recipient is not None and registry.may_see_child(actor, child.pk):
+    if recipient is not None and registry.may_see_child(actor, child):
         # A health visitor or social worker on the child's case team, with a consent or
         # legal basis recorded for their unit (recorded when they joined the team).
         return Q() if sharing_allowed(child=child, recipient=recipient, on=on) else None

@@ -720,7 +720,7 @@ def consent_record(
     context: RequestContext | None = None,
 ) -> Consent:
     """Record parents' consent or a legal basis for sharing the child's screening."""
-    if not registry.may_see_child(actor, child.pk):
+    if not registry.may_see_child(actor, child):
         raise ScreeningError("Barnet findes ikke.")
     if kind not in Consent.Kind.values:
         raise ScreeningError("Vælg samtykke eller lovhjemmel.", field="kind")
