@@ -274,6 +274,8 @@ def test_the_case_page_needs_the_same_number_of_queries_however_much_is_in_it(
     client.get(f"/forloeb/{case.pk}/")
     with CaptureQueriesContext(connection) as small:
         client.get(f"/forloeb/{case.pk}/")
+    # Counted now: the next request's start empties the connection's log of queries.
+    n_small = len(small.captured_queries)
     a = actor(world, world.ppr_a)
     services.case_member_add(
         actor=a,
@@ -300,4 +302,4 @@ def test_the_case_page_needs_the_same_number_of_queries_however_much_is_in_it(
         services.case_note_add(actor=a, case=case, text=f"Notat {n}")
     with CaptureQueriesContext(connection) as large:
         client.get(f"/forloeb/{case.pk}/")
-    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(large.captured_queries) == n_small
