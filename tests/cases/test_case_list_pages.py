@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
-from spor.cases.models import CLOSE_FIELDS, Case, Level, Outcome, Status
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from spor.cases.models import CLOSE_FIELDS, Case, CaseMember, Level, Outcome, Status
 from tests.cases.helpers import days, member
 from tests.conftest import World
 
@@ -58,3 +61,37 @@ def test_the_lead_pages_through_every_case_newest_first_and_sees_no_other_munici
     open_only = client.get("/forloeb/?vis=alle").content.decode()
     assert titles(open_only) == [f"Sag nr. {i}" for i in range(1, 61) if i % 3]
     assert "Sag nr. 999" not in first + second + open_only
+
+
+def test_a_team_members_list_reads_the_team_once_and_the_page_by_its_ids(world: World) -> None:
+    """A psychologist's list: her team places are asked once in each statement that chooses
+    the list's cases, and the page's rows are read by their ids alone (PostgreSQL planned
+    the team's relations twice over in each of the list's statements)."""
+    psychologist = member(world, world.ppr_a)
+    lead = member(world, world.lead_a)
+    for i in range(1, 4):
+        case = Case.objects.create(
+            municipality=world.a,
+            child=world.child_a1,
+            title=f"Sag nr. {i}",
+            level=Level.ANTICIPATORY,
+            opened_on=days(-i),
+            opened_by=lead,
+        )
+        if i != 2:
+            CaseMember.objects.create(
+                municipality=world.a,
+                case=case,
+                membership=psychologist,
+                role="Psykolog",
+                joined_on=days(-i),
+            )
+    client = world.client_for(world.ppr_a)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/forloeb/").content.decode()
+    assert titles(page) == ["Sag nr. 1", "Sag nr. 3"]
+    case_reads = [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert case_reads
+    assert all(sql.count("cases_casemember") <= 1 for sql in case_reads)
+    rows = [sql for sql in case_reads if '"cases_case"."title"' in sql]
+    assert len(rows) == 1 and "cases_casemember" not in rows[0]

@@ -85,7 +85,7 @@ def case_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     with_closed = request.GET.get("lukkede") == "1"
     qs = selectors.cases_for(actor) if show_all else selectors.my_cases(actor)
     page = selectors.case_list_page(
-        selectors.case_list(qs, with_closed=with_closed), request.GET.get("side"), PAGE_SIZE
+        actor, selectors.case_list(qs, with_closed=with_closed), request.GET.get("side"), PAGE_SIZE
     )
     _log_list(request, actor, page.object_list, "Liste over forløb")
     return render(
