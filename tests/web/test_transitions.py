@@ -8,7 +8,9 @@ import re
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spor.audit.models import AccessLogEntry, Action
@@ -225,6 +227,27 @@ def test_a_long_list_says_how_many_and_pages_through_all_of_them(world: World) -
     # only the children on the page shown are logged as listed
     listed = AccessLogEntry.objects.filter(action=Action.LIST, what="Overgangsliste")
     assert listed.count() == 251 + 250
+
+
+def test_a_page_reads_its_childrens_enrolments_in_one_statement(world: World) -> None:
+    """The arrivals and the enrolments they follow, with their groups, institutions and the
+    children's names: one statement for the page (it was two, of four and three relations
+    made into four model instances a row), beside the count and the page's keys."""
+    children = many_moves(world, 30)
+    client = world.client_for(world.ppr_a)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/overgange/", WINDOW)
+    lines = response.context["lines"]
+    assert {line.child.pk for line in lines} >= {c.pk for c in children}
+    html = response.content.decode()
+    from_text = f"{world.room_a.institution.name}, {world.room_a.name}"
+    to_text = f"{world.class_a.institution.name}, {world.class_a.name}"
+    assert html.count(from_text) >= 30 and html.count(to_text) >= 30
+    assert f"{children[0].first_name} {children[0].last_name}" in html
+    enrolment_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "registry_enrolment"' in q["sql"]
+    ]
+    assert len(enrolment_reads) == 3  # the count, the keys, the page's children's
 
 
 def test_past_the_count_cap_the_list_says_over_and_still_pages(
