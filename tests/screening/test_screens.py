@@ -322,6 +322,50 @@ def test_the_follow_up_list_names_only_children_with_consent_and_links_to_a_conc
     assert not AccessLogEntry.objects.filter(child_id=alma.pk, actor=world.ppr_a).exists()
 
 
+def test_the_follow_up_count_takes_each_child_once_whatever_its_consents(world: World) -> None:
+    """The count asks each flagged child's consents one child at a time (a subquery that
+    stops at the first): a child with two consents in force is one child with consent, a
+    child whose only consent is revoked awaits one, and the count reads no EXISTS (which
+    PostgreSQL hashed over every consent of the municipality)."""
+    r = world.extra["round"]
+    alma = f.child(world.a, "050519-4003", "Alma", "Dahl", groups=[world.class_a])
+    for child in (world.child_a1, world.child_a2, alma):
+        group = world.class_a2 if child == world.child_a2 else world.class_a
+        Assessment.objects.update_or_create(
+            municipality=world.a,
+            round=r,
+            child=child,
+            is_agreement=True,
+            defaults={
+                "group": group,
+                "ratings": {**ALL_GREEN, "trivsel": "roed"},
+                "position": "roed",
+            },
+        )
+    recorded_by = world.extra["consent"].recorded_by
+    for child, revoked in ((world.child_a1, None), (world.child_a2, TODAY), (alma, None)):
+        Consent.objects.create(
+            municipality=world.a,
+            child=child,
+            kind=Consent.Kind.CONSENT,
+            recipient="ppr",
+            given_by="Mor",
+            valid_from=TODAY - dt.timedelta(days=10),
+            revoked_on=revoked,
+            recorded_by=recorded_by,
+        )
+    services.round_refresh(r)
+    ppr = world.client_for(world.ppr_a)
+    with CaptureQueriesContext(connection) as queries:
+        html = ppr.get(f"/trivsel/{r.pk}/opfoelgning/").content.decode()
+    # Oliver: the world's consent and one more; Ida: hers revoked today; Alma: one.
+    assert "1 barn afventer samtykke" in html
+    assert html.count("Oliver Nielsen</a>") == 1 and html.count("Alma Dahl</a>") == 1
+    assert "Ida Hansen" not in html
+    counts = [q["sql"] for q in queries.captured_queries if "FILTER" in q["sql"].upper()]
+    assert len(counts) == 1 and "EXISTS" not in counts[0].upper()
+
+
 def test_a_long_follow_up_list_says_over_the_cap_and_pages_group_by_group(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -80,13 +80,13 @@ def _active_consent_q(on: dt.date) -> Q:
     )
 
 
-def _shared_with_ref(
+def _consents_of_ref(
     child_ref: str,
     municipality_id: int,
     recipient: str,
     on: dt.date,
     institution: Institution | None = None,
-) -> Exists:
+) -> QuerySet[Consent]:
     qs = Consent.objects.filter(
         _active_consent_q(on),
         municipality_id=municipality_id,
@@ -95,7 +95,17 @@ def _shared_with_ref(
     )
     if institution is not None:
         qs = qs.filter(Q(institution__isnull=True) | Q(institution=institution))
-    return Exists(qs)
+    return qs
+
+
+def _shared_with_ref(
+    child_ref: str,
+    municipality_id: int,
+    recipient: str,
+    on: dt.date,
+    institution: Institution | None = None,
+) -> Exists:
+    return Exists(_consents_of_ref(child_ref, municipality_id, recipient, on, institution))
 
 
 def sharing_allowed(
@@ -775,11 +785,17 @@ def follow_up(actor: Actor, round: ScreeningRound, *, on: dt.date | None = None)
     flagged = Assessment.objects.filter(
         municipality_id=mid, round=round, follow_up=True, is_agreement=True
     )
+    # A consent per flagged child, looked up child by child: as an EXISTS, PostgreSQL hashed
+    # every PPR consent of the municipality first (12,000 at 60,000 children, ~12 ms of a
+    # 24 ms count), however few children the count stops at.
+    consent = Subquery(
+        _consents_of_ref("child", mid, Recipient.PPR, on).order_by().values("pk")[:1]
+    )
     figures = (
         flagged.order_by()
-        .annotate(shared=_shared_with_ref("child", mid, Recipient.PPR, on))
-        .values("pk", "shared")[: paging.COUNT_CAP + 1]
-        .aggregate(flagged=Count("pk"), awaiting=Count("pk", filter=Q(shared=False)))
+        .annotate(consent=consent)
+        .values("pk", "consent")[: paging.COUNT_CAP + 1]
+        .aggregate(flagged=Count("pk"), awaiting=Count("pk", filter=Q(consent__isnull=True)))
     )
     named = (
         flagged.filter(_shared_with_ref("child", mid, Recipient.PPR, on))
