@@ -43,7 +43,7 @@ from spor.evaluation.national import views as national_views
 from spor.evaluation.national.access import EvaluatorActor
 from spor.evaluation.web import figures, selectors
 from spor.evaluation.web.forms import Filters
-from spor.evaluation.web.models import OutcomeCell, OutcomeCellsState
+from spor.evaluation.web.models import OutcomeCell, OutcomeCellsPacked, OutcomeCellsState
 from spor.evaluation.web.services import outcome_cells_refresh
 from spor.lib import memo, spreadsheets
 from spor.measurement import questionnaire
@@ -392,8 +392,10 @@ def test_a_municipality_never_built_is_computed_from_its_responses(world: World)
 
 
 def _reads_stored_cells(queries: CaptureQueriesContext) -> bool:
-    table = OutcomeCell._meta.db_table
-    return any(f'"{table}"' in q["sql"] for q in queries.captured_queries)
+    """Whether the stored cells were read: their rows, or their packed values (what a build
+    writes beside the rows, read instead of them while they are of the current build)."""
+    tables = (OutcomeCell._meta.db_table, OutcomeCellsPacked._meta.db_table)
+    return any(f'"{t}"' in q["sql"] for q in queries.captured_queries for t in tables)
 
 
 def _view(client: Any, path: str) -> tuple[Any, bool]:

@@ -165,6 +165,33 @@ class OutcomeCellsState(TenantModel):
         ]
 
 
+class OutcomeCellsPacked(TenantModel):
+    """One municipality's stored cells for one informant once more, packed as one value:
+    the cells' columns as the programme reads them (``selectors.CellArrays``: each coded
+    field's values and codes, the totals, counts and subscale sums, in the build's order),
+    so that the programme's read takes a value per municipality instead of a row per cell
+    (:func:`spor.evaluation.web.selectors.stored_arrays`). Written only by
+    :func:`spor.evaluation.web.services.outcome_cells_refresh`, in the transaction that
+    writes the cells, with that build's identity (``build``): it is read only while the
+    municipality's :class:`OutcomeCellsState` has the same build, i.e. while the
+    :class:`OutcomeCell` rows are exactly what it packs; otherwise the rows are read. A
+    tenant table (row-level security on PostgreSQL), as the cells."""
+
+    informant = models.CharField("informant", max_length=20)
+    build = models.UUIDField("bygning")
+    cells = models.IntegerField("antal celler")
+    data = models.BinaryField("cellerne, pakket")
+
+    class Meta:
+        verbose_name = "evalueringsceller, pakket"
+        verbose_name_plural = "evalueringsceller, pakket"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "informant"], name="evaluation_cells_packed_once"
+            )
+        ]
+
+
 class DataVersion(TenantModel):
     """One row per municipality: which version of the data the lead's evaluation page is
     computed from, kept by the database on every write that changes it

@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import json
 import marshal
 import operator
 import zoneinfo
@@ -23,10 +24,12 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
+    Exists,
     F,
     FilteredRelation,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -38,7 +41,12 @@ from django.utils import timezone
 from spor.accounts.access import Actor
 from spor.cases.models import Intervention
 from spor.evaluation.web.forms import AGE_GROUPS, Filters
-from spor.evaluation.web.models import SUBSCALE_COLUMNS, OutcomeCell, OutcomeCellsState
+from spor.evaluation.web.models import (
+    SUBSCALE_COLUMNS,
+    OutcomeCell,
+    OutcomeCellsPacked,
+    OutcomeCellsState,
+)
 from spor.measurement.models import Phase, Response
 
 
@@ -797,10 +805,30 @@ _STORED = (
 
 def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
     """The stored cells of these municipalities (:class:`OutcomeCell`) as they were last
-    built, in the order they were built in (a scan of one table, no join), as columns
-    (:class:`CellArrays`), with no :class:`Cell` per row. On PostgreSQL one binary ``COPY``
-    of fixed-width fields read straight into arrays (:func:`_copied_arrays`); elsewhere the
-    rows fetched in one go and turned into one array per column."""
+    built, in the order they were built in (by municipality, then as built), as columns
+    (:class:`CellArrays`), with no :class:`Cell` per row. Each municipality's packed value
+    (:class:`OutcomeCellsPacked`, one per municipality and informant) where it is of the
+    municipality's current build, i.e. exactly its rows (:func:`_packed_arrays`); the rows of
+    the others (:func:`_table_arrays`: cells built before the packed values were written,
+    or changed since without a build)."""
+    packed = _packed_arrays(municipality_ids, informant) if municipality_ids else {}
+    rest = [m for m in municipality_ids if m not in packed]
+    parts = [packed[m] for m in sorted(packed)]
+    if rest or not parts:
+        parts.append(_table_arrays(rest, informant))
+    if len(parts) == 1:
+        return parts[0]
+    both = CellArrays.concat(parts)
+    if not rest:  # the packed values, each one municipality's, already in its order
+        return both
+    muni = np.array([m or 0 for m in both.values["municipality_id"]] or [0], dtype=np.int64)
+    return both.take(np.argsort(muni[both.codes["municipality_id"]], kind="stable"))
+
+
+def _table_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
+    """The stored cells' rows of these municipalities as columns: on PostgreSQL one binary
+    ``COPY`` of fixed-width fields read straight into arrays (:func:`_copied_arrays`);
+    elsewhere the rows fetched in one go and turned into one array per column."""
     qs = OutcomeCell.objects.filter(municipality_id__in=municipality_ids, informant=informant)
     if connection.vendor == "postgresql" and municipality_ids:
         return _copied_arrays(municipality_ids, informant)
@@ -816,6 +844,126 @@ def stored_arrays(municipality_ids: list[int], informant: str) -> CellArrays:
             rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(_STORED)
     return CellArrays.from_columns(columns, len(rows))
+
+
+# ------------------------------------------------ the stored cells packed per municipality
+
+_PACKED_MAGIC = b"SPORCELLS\x01"
+# How each array of a CellArrays travels (little-endian, whatever the machine) and what it
+# is made again: whole numbers that fit in 32 bits as such (checked when packed).
+_PACKED_ARRAYS = (
+    *((f"code:{name}", "<i4", np.int64) for name in _CODED),
+    ("before", "<f8", np.float64),
+    ("after", "<f8", np.float64),
+    ("paired", "|u1", np.bool_),
+    ("n", "<i8", np.int64),
+    ("subs_n", "<i4", np.int64),
+    ("subs", "<f8", np.float64),
+)
+
+
+def pack_cells(municipality_id: int, cells: Sequence[OutcomeCell]) -> bytes:
+    """One municipality's stored cells for one informant as one value: ``cells`` as written
+    to the table (the build's order), their fields (:data:`_STORED`) taken as the table gives
+    them back (a float column's value as a double, a count
+    as an int: :meth:`CellArrays.from_columns`, as the rows' read makes them). The header
+    holds the vocabularies (JSON: strings, whole numbers and nulls, exactly), then each
+    array's bytes (:data:`_PACKED_ARRAYS`)."""
+    size = len(cells)
+    rows = list(map(attrgetter(*_STORED), cells))
+    if any(r[0] != municipality_id for r in rows):
+        raise ValueError("cells of another municipality")
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_STORED)
+    arrays = CellArrays.from_columns(columns, size)
+    head = json.dumps(
+        {"cells": size, "values": arrays.values}, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    out = [_PACKED_MAGIC, len(head).to_bytes(4, "little"), head]
+    for name, dtype, _ in _PACKED_ARRAYS:
+        a = _packed_part(arrays, name)
+        packed = a.astype(dtype)
+        # A code or count beyond 32 bits is refused, never cut.
+        if packed.dtype.kind == "i" and not np.array_equal(packed, a):
+            raise ValueError(f"{name} does not fit {dtype}")
+        out.append(packed.tobytes())
+    return b"".join(out)
+
+
+def _packed_part(arrays: CellArrays, name: str) -> np.ndarray:
+    if name.startswith("code:"):
+        return arrays.codes[name[5:]]
+    return cast("np.ndarray", getattr(arrays, name))
+
+
+def unpack_cells(data: bytes | memoryview) -> CellArrays:
+    """:func:`pack_cells`'s cells as columns: the same arrays, dtypes and values (the
+    vocabularies in the order they were packed in)."""
+    view = memoryview(data)
+    start = len(_PACKED_MAGIC)
+    if bytes(view[:start]) != _PACKED_MAGIC or len(view) < start + 4:
+        raise DatabaseError("a packed value of another kind")
+    length = int.from_bytes(view[start : start + 4], "little")
+    pos = start + 4 + length
+    head = json.loads(bytes(view[start + 4 : pos]))
+    size = int(head["cells"])
+    parts: dict[str, np.ndarray] = {}
+    for name, dtype, native in _PACKED_ARRAYS:
+        shape: tuple[int, ...] = (size,)
+        if name == "subs_n":
+            shape = (size, _WIDTH)
+        elif name == "subs":
+            shape = (size, _WIDTH, 4)
+        count = int(np.prod(shape))
+        width = np.dtype(dtype).itemsize * count
+        if len(view) - pos < width:
+            raise DatabaseError("a packed value cut short")
+        raw = np.frombuffer(view, dtype=dtype, count=count, offset=pos)
+        parts[name] = raw.astype(native).reshape(shape)  # a copy, native and aligned
+        pos += width
+    if pos != len(view):
+        raise DatabaseError("a packed value of another size")
+    values = {k: list(v) for k, v in head["values"].items()}
+    return CellArrays(
+        {name: parts[f"code:{name}"] for name in _CODED},
+        values,
+        parts["before"],
+        parts["after"],
+        parts["paired"],
+        parts["n"],
+        parts["subs_n"],
+        parts["subs"],
+    )
+
+
+def _packed_arrays(municipality_ids: list[int], informant: str) -> dict[int, CellArrays]:
+    """The packed values of these municipalities (:class:`OutcomeCellsPacked`) that are of
+    their municipality's current build (``OutcomeCellsState.build``, in the same statement:
+    only a build writes cells and packs them, in one transaction, and anything else that
+    changes the cells gives the municipality a new identity), as columns, by municipality.
+    A municipality without one is not in the answer. On PostgreSQL one binary ``COPY`` (a
+    value is not written out as hex and parsed again)."""
+    same_build = OutcomeCellsState.objects.filter(
+        municipality_id=OuterRef("municipality_id"), build=OuterRef("build")
+    )
+    qs = (
+        OutcomeCellsPacked.objects.filter(municipality_id__in=municipality_ids, informant=informant)
+        .filter(Exists(same_build))
+        .order_by()
+        .values_list("municipality_id", "data")
+    )
+    found: list[tuple[int, bytes | memoryview]] = []
+    if connection.vendor == "postgresql":
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            log = getattr(cursor, "debug_sql", None)  # in connection.queries, as any read
+            copy_sql = f"COPY ({sql}) TO STDOUT (FORMAT BINARY)"
+            logged = log(copy_sql, params) if log is not None else contextlib.nullcontext()
+            with logged, cursor.cursor.copy(copy_sql, params) as copy:
+                copy.set_types(["int8", "bytea"])
+                found = list(copy.rows())
+    else:
+        found = list(qs)
+    return {int(m): unpack_cells(data) for m, data in found}
 
 
 # The stored cells' string columns, read on PostgreSQL as their positions in the values

@@ -34,6 +34,7 @@ from spor.evaluation.web.forms import FilterForm
 from spor.evaluation.web.models import (
     SUBSCALE_COLUMNS,
     OutcomeCell,
+    OutcomeCellsPacked,
     OutcomeCellsState,
     ReportFormat,
     ReportJob,
@@ -232,14 +233,19 @@ def outcome_cells_mark_stale(*, municipality_id: int, now: dt.datetime | None = 
 @transaction.atomic
 def outcome_cells_refresh(*, municipality_id: int) -> int:
     """Build the municipality's stored cells (:class:`OutcomeCell`) again from its responses,
-    for every informant, and mark them fresh; the number of cells. The municipality's state
-    row is locked first, so a response saved meanwhile is either read here or marks the
-    cells stale after (:func:`outcome_cells_mark_stale`). Run by ``spor_outcome_cells``."""
+    for every informant, with each informant's cells packed as one value
+    (:class:`OutcomeCellsPacked`), and mark them fresh; the number of cells. The
+    municipality's state row is locked first, so a response saved meanwhile is either read
+    here or marks the cells stale after (:func:`outcome_cells_mark_stale`). Run by
+    ``spor_outcome_cells``."""
     now = timezone.now()
     outcome_cells_mark_stale(municipality_id=municipality_id, now=now)
     OutcomeCellsState.objects.select_for_update().get(municipality_id=municipality_id)
     rows = []
+    packed = []
+    build = uuid.uuid4()
     for informant in Informant.values:
+        mine = []
         for c in selectors.grouped_cells([municipality_id], informant):
             row = OutcomeCell(
                 municipality_id=municipality_id, informant=informant, form=c.form,
@@ -253,13 +259,25 @@ def outcome_cells_refresh(*, municipality_id: int) -> int:
                 SUBSCALE_COLUMNS, (v for s in c.subscales for v in s), strict=True
             ):
                 setattr(row, column, value)
-            rows.append(row)
+            mine.append(row)
+        rows += mine
+        # The same cells once more as one value (an informant without cells too: the read
+        # then knows there are none without asking the rows), with this build's identity.
+        packed.append(
+            OutcomeCellsPacked(
+                municipality_id=municipality_id, informant=informant, build=build,
+                cells=len(mine), data=selectors.pack_cells(municipality_id, mine),
+            )
+        )  # fmt: skip
     OutcomeCell.objects.filter(municipality_id=municipality_id).delete()
     OutcomeCell.objects.bulk_create(rows, batch_size=1000)
-    # A new identity with the cells, in their transaction: the build is what the programme's
-    # kept results are keyed by while the municipality stays fresh.
+    OutcomeCellsPacked.objects.filter(municipality_id=municipality_id).delete()
+    OutcomeCellsPacked.objects.bulk_create(packed)
+    # A new identity with the cells and their packed values, in their transaction: the build
+    # is what the programme's kept results are keyed by while the municipality stays fresh,
+    # and what a packed value is read under (selectors._packed_arrays).
     OutcomeCellsState.objects.filter(municipality_id=municipality_id).update(
-        refreshed_at=now, stale_since=None, build=uuid.uuid4()
+        refreshed_at=now, stale_since=None, build=build
     )
     return len(rows)
 
