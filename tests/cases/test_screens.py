@@ -4,6 +4,7 @@ timeline and closing — and bad input, which gets a clear Danish message and sa
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -709,17 +710,23 @@ def test_a_social_worker_added_on_a_legal_basis_gets_it_recorded_too(world: Worl
     assert "Ingen positioner, du kan se" not in page
 
 
+def _case_page(client: Any, url: str) -> tuple[str, list[str]]:
+    """The case page a second time (the first warms the session), and its statements: taken
+    at once, since the next request's start empties the connection's log of queries."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), [q["sql"] for q in queries.captured_queries]
+
+
 def test_the_case_page_names_its_people_in_the_same_number_of_queries_however_many(
     world: World,
 ) -> None:
     case = world.extra["case"]
     client = world.client_for(world.ppr_a)
     url = f"/forloeb/{case.pk}/"
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
-    # Counted now: the next request's start empties the connection's log of queries.
-    n_few = len(few.captured_queries)
+    n_few = len(_case_page(client, url)[1])
     # Two more on the team, and a goal for one of them: more people on every list.
     for person in (world.social_a, world.teacher_a2):
         response = client.post(
@@ -736,24 +743,18 @@ def test_the_case_page_names_its_people_in_the_same_number_of_queries_however_ma
         f"/forloeb/{case.pk}/maal/", goal_data(world, **{"maal-responsible": social})
     )
     assert response.status_code == 302
-    with CaptureQueriesContext(connection) as many:
-        page = client.get(url).content.decode()
+    page, many = _case_page(client, url)
     assert all(name in page for name in ("Social_A", "Laerer_A2", "Laerer_A", "Psykolog_A"))
-    assert len(many.captured_queries) == n_few
+    assert len(many) == n_few
 
 
 def test_the_case_page_links_the_child_for_ppr_without_asking_the_register_again(
     world: World,
 ) -> None:
     case = world.extra["case"]
-    client = world.client_for(world.ppr_a)
-    url = f"/forloeb/{case.pk}/"
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        page = client.get(url).content.decode()
+    page, asked = _case_page(world.client_for(world.ppr_a), f"/forloeb/{case.pk}/")
     assert f'href="/boern/{case.child_id}/"' in page
     # The case's child was read with the case: PPR sees every child of its municipality.
-    asked = [q["sql"] for q in queries.captured_queries]
     assert not any(sql.startswith('SELECT 1 AS "a" FROM "registry_child"') for sql in asked)
 
 
@@ -764,12 +765,8 @@ def test_the_case_page_suggests_as_the_delivery_page_does_reading_the_deliveries
 
     case = world.extra["case"]
     client = world.client_for(world.ppr_a)
-    url = f"/forloeb/{case.pk}/"
-    client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        page = client.get(url).content.decode()
-    # (Read before the next request: its start empties the connection's log.)
-    asked = [q["sql"] for q in queries.captured_queries if 'FROM "cases_delivery"' in q["sql"]]
+    page, sqls = _case_page(client, f"/forloeb/{case.pk}/")
+    asked = [sql for sql in sqls if 'FROM "cases_delivery"' in sql]
     others = client.get(f"/forloeb/{case.pk}/indsatser/").content.decode()
     reasons = re.findall(r'<span class="reason">(.*?)</span>', page)
     # The intervention the case already has is marked so on both pages.
