@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from spor.sdq import SDQError, _stream, load_instrument
+from spor.sdq import _stream, load_instrument
 from spor.sdq._stream import read_answers_csv
-from spor.sdq._table import read_table, score_table, write_table
 from spor.sdq.cli import sdq
+from tests.sdq.test_table_fast import general
 
 ITEMS = [f"sdq{n}" for n in range(1, 26)]
 IMPACT = ["ebddiff", "distres", "imphome", "impfrie", "impclas", "impleis"]
@@ -87,16 +87,6 @@ CASES: dict[str, tuple[bytes, bool]] = {
     ),
     "an empty line first": ("\n".join([HEAD, "", *ROWS]).encode() + b"\n", False),
 }
-
-
-def general(path: Path, out: Path) -> str:
-    """What the cell-by-cell path writes, or its error."""
-    try:
-        header, scored, n, _ = score_table(load_instrument("parent-4-17"), read_table(path), None)
-        write_table(out, header, scored, n)
-    except SDQError as exc:
-        return f"error: {exc}"
-    return out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", list(CASES))
