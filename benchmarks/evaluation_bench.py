@@ -180,6 +180,7 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
         Level,
         OpenedFrom,
     )
+    from spor.evaluation.web.services import outcome_cells_mark_stale
     from spor.measurement.models import Informant, Phase, Response
     from spor.registry.models import Child
     from spor.tenancy.models import Municipality
@@ -318,6 +319,10 @@ def generate(args: argparse.Namespace) -> tuple[list[int], int]:
                             )
                         )
             Response.objects.bulk_create(responses, batch_size=2000)
+            # bulk_create goes past the services that mark the stored cells as changed, and
+            # spor_demo has built them for its own loop already: marked as a save marks them,
+            # or the job would keep the demo's cells and the figures miss these children.
+            outcome_cells_mark_stale(municipality_id=muni.pk)
     print(
         f"Measurements: {n_pairs:,} before/after pairs in {len(ids)} municipalities "
         f"in {time.perf_counter() - t0:.0f} s",
@@ -431,7 +436,10 @@ def build_cells(every: bool) -> float:
 def publication_for(municipality_ids: list[int]) -> Any:
     """The evaluator's whole publication over these municipalities, computed afresh: the
     grouped read kept apart by municipality, intervention, age and half-year, every table
-    protected together, and the figures of every row (``tables.build``)."""
+    protected together, and the figures of every row (``tables.build``). Afresh as after a
+    change to the data: nothing kept in the process, nor the t quantiles it remembers
+    (``stats.t_ppf``), since new data give the rows new numbers of pairs."""
+    from spor.evaluation import stats
     from spor.evaluation.national import tables
     from spor.evaluation.national.selectors import ProgrammeData
     from spor.evaluation.web import selectors
@@ -439,6 +447,7 @@ def publication_for(municipality_ids: list[int]) -> Any:
     from spor.lib import memo
 
     memo.clear()
+    stats.t_ppf.cache_clear()
     filters = Filters()
     cells = selectors.programme_cells(list(municipality_ids), filters.informant).cells
     data = ProgrammeData(list(municipality_ids), cells, {}, [])

@@ -44,6 +44,7 @@ __all__ = [
     "Outcome",
     "ReliableCounts",
     "SensitivityRow",
+    "beyond_of_pairs",
     "evaluate_pairs",
     "reliability_grid",
     "reliable_flags",
@@ -379,6 +380,36 @@ def _expected(
     )
 
 
+def _checked(
+    before: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray, stats.PairedChange]:
+    """The pairs without a missing value, as arrays, and their change (which refuses fewer
+    than 2 pairs and infinities)."""
+    b0 = np.asarray(before, dtype=np.float64)
+    a0 = np.asarray(after, dtype=np.float64)
+    if b0.shape != a0.shape or b0.ndim != 1:
+        raise stats.EvaluationError("før og efter skal være lige lange lister / same length")
+    keep = ~(np.isnan(b0) | np.isnan(a0))
+    b, a = b0[keep], a0[keep]
+    return b, a, stats.paired_change(b, a, confidence)
+
+
+def beyond_of_pairs(
+    before: Sequence[float] | np.ndarray,
+    after: Sequence[float] | np.ndarray,
+    *,
+    params: sdq.RciParameters,
+    confidence: float = 0.95,
+) -> stats.BeyondRegression | None:
+    """:func:`evaluate_pairs`'s ``beyond`` alone: the change beyond regression to the mean at
+    ``params``' reliability, for a caller that shows nothing else of the outcome (a row of
+    the programme evaluator's tables). The same checks and the same steps on the same
+    arrays, so the same figure to the last bit, without the sensitivity grid's counts and
+    shares."""
+    b, a, _ = _checked(before, after, confidence)
+    return _beyond(b, a, params, confidence, (float(b.mean()), float(a.mean())), _Centred(b, a))
+
+
 def evaluate_pairs(
     before: Sequence[float] | np.ndarray,
     after: Sequence[float] | np.ndarray,
@@ -391,13 +422,7 @@ def evaluate_pairs(
     a missing value are left out). ``params`` names the norm set, the population mean and SD
     and the reliability (:func:`spor.sdq.rci_details`, adjusted with ``with_reliability`` /
     ``with_population``). Needs at least 2 pairs."""
-    b0 = np.asarray(before, dtype=np.float64)
-    a0 = np.asarray(after, dtype=np.float64)
-    if b0.shape != a0.shape or b0.ndim != 1:
-        raise stats.EvaluationError("før og efter skal være lige lange lister / same length")
-    keep = ~(np.isnan(b0) | np.isnan(a0))
-    b, a = b0[keep], a0[keep]
-    change = stats.paired_change(b, a, confidence)
+    b, a, change = _checked(before, after, confidence)
     base = _Baselines(b)
     # The pairs are checked (paired_change refuses fewer than 2 and infinities; none is
     # missing), and their means are the same for every reliability: taken once.

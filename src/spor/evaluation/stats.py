@@ -254,14 +254,37 @@ def t_sf(t: float, df: float) -> float:
 @functools.lru_cache(maxsize=4096)
 def t_ppf(q: float, df: float) -> float:
     """The ``q`` quantile of Student's t with ``df`` degrees (bisection to machine precision;
-    remembered, since a page asks for the same few quantiles again and again)."""
+    remembered, since a page asks for the same few quantiles again and again).
+
+    The bisection doubles from 1 to a bracket and halves it to two neighbouring doubles.
+    The tail is computed to about 1e-14 (1e-12 with hundreds of thousands of degrees), so
+    right at the quantile it is not monotone, and another bracket could end on other
+    neighbours: the steps are always these, but a step whose answer is certain is not
+    computed. Newton's method on the tail finds the quantile to about 1e-11; a midpoint
+    further than 1e-9 from it lies on the side the tail says (checked at both ends of that
+    band), so only the midpoints inside the band compute the tail: half the steps, and the
+    same quantile to the last bit."""
     if not 0.0 < q < 1.0:
         raise EvaluationError(f"kvantilen skal ligge mellem 0 og 1, ikke {q} / need 0 < q < 1")
     if q == 0.5:
         return 0.0
     upper = min(q, 1.0 - q)  # find t > 0 with P(T > t) = upper
+    band_lo, band_hi = 0.0, math.inf  # outside (band_lo, band_hi), the side is known
+    x = _t_newton(upper, df)
+    if x is not None:
+        width = 1e-9 * x
+        if x - width > 0.0 and t_sf(x - width, df) > upper >= t_sf(x + width, df):
+            band_lo, band_hi = x - width, x + width
+
+    def below(t: float) -> bool:  # is the quantile above t, i.e. P(T > t) > upper?
+        if t <= band_lo:
+            return True
+        if t >= band_hi:
+            return False
+        return t_sf(t, df) > upper
+
     lo, hi = 0.0, 1.0
-    while t_sf(hi, df) > upper:
+    while below(hi):
         lo, hi = hi, hi * 2.0
         if hi > 1e300:  # pragma: no cover - only for absurd q
             break
@@ -269,12 +292,31 @@ def t_ppf(q: float, df: float) -> float:
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):
             break
-        if t_sf(mid, df) > upper:
+        if below(mid):
             lo = mid
         else:
             hi = mid
     t = 0.5 * (lo + hi)
     return t if q > 0.5 else -t
+
+
+def _t_newton(upper: float, df: float) -> float | None:
+    """The ``t > 0`` with ``t_sf(t, df) = upper`` by Newton's method from the normal
+    quantile, or None where it does not settle (tiny ``df``, extreme tails)."""
+    z = -NormalDist().inv_cdf(upper)  # not of 1 − upper, which is 1 for a tiny upper
+    x = z + (z**3 + z) / (4.0 * df)  # Cornish–Fisher's first term: close for df ≥ 3
+    log_norm = math.lgamma((df + 1.0) / 2.0) - math.lgamma(df / 2.0) - 0.5 * math.log(df * math.pi)
+    for _ in range(30):
+        if not (x > 0.0 and math.isfinite(x)):
+            return None
+        density = math.exp(log_norm - (df + 1.0) / 2.0 * math.log1p(x * x / df))
+        if not density > 0.0:
+            return None
+        step = (t_sf(x, df) - upper) / density
+        x += step
+        if abs(step) <= 1e-11 * abs(x):
+            return x if x > 0.0 else None
+    return None
 
 
 def f_sf(f: float, dfn: float, dfd: float) -> float:

@@ -578,7 +578,7 @@ def build(
             _row(
                 label,
                 [shown(k) for k in keys],
-                figures.compute_columns(cols, found.get(value, nothing), filters),
+                figures.compute_columns(cols, found.get(value, nothing), filters, row_only=True),
             )
             for (label, value), keys in zip(rows, t.rows[key], strict=True)
         ]

@@ -515,23 +515,11 @@ def _reliable(
     fig.outcome = out
     fig.rci_label = params.label_da()
     fig.rci_threshold = num(params.critical_change)
-    b = out.beyond
     # With the lattice's counts, figures about the pairs of these parameters are shown only
     # when their number is shown and at least THRESHOLD.
     n_shown = published is None or (published.get("rci_n") or 0) >= THRESHOLD
-    if b is not None and n_shown:
-        fig.regression = Regression(
-            n=b.n,
-            expected=num(b.expected_regression),
-            beyond=num(b.beyond),
-            ci=f"{num(b.ci_low)} til {num(b.ci_high)}",
-            standardised=num(b.standardised, 2),
-            parameters=(
-                f"normgruppens gennemsnit μ = {num(b.population_mean)}, "
-                f"SD {num(b.population_sd)}, test-retest-reliabilitet r = "
-                f"{num(b.reliability, 2)} ({params.norm_set})"
-            ),
-        )
+    if n_shown:
+        fig.regression = _regression(out.beyond, params)
     rows = out.sensitivity
     default = next(i for i, r in enumerate(rows) if r.default)
     n = out.reliable.n
@@ -589,6 +577,24 @@ def _reliable(
                 counted=has,
             )
         )
+
+
+def _regression(b: stats.BeyondRegression | None, params: sdq.RciParameters) -> Regression | None:
+    """The change beyond regression to the mean as the page shows it."""
+    if b is None:
+        return None
+    return Regression(
+        n=b.n,
+        expected=num(b.expected_regression),
+        beyond=num(b.beyond),
+        ci=f"{num(b.ci_low)} til {num(b.ci_high)}",
+        standardised=num(b.standardised, 2),
+        parameters=(
+            f"normgruppens gennemsnit μ = {num(b.population_mean)}, "
+            f"SD {num(b.population_sd)}, test-retest-reliabilitet r = "
+            f"{num(b.reliability, 2)} ({params.norm_set})"
+        ),
+    )
 
 
 def _count_share(k: int, n: int) -> str:
@@ -993,10 +999,15 @@ class Columns:
             self.rci_key[idx] = keys.setdefault((p.sd, p.mean, p.reliability), len(keys))
 
 
-def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures:
+def compute_columns(
+    cols: Columns, idx: np.ndarray, filters: Filters, *, row_only: bool = False
+) -> Figures:
     """:func:`compute_cells` of the cells ``idx`` (positions in ``cols``, in order), each
     table protected by itself: the same figures to the last bit (every sum over the
-    children is taken in the same order, over the same arrays)."""
+    children is taken in the same order, over the same arrays). ``row_only``: only what a
+    row of the programme evaluator's tables shows (the counts, the change with its
+    interval, the effect sizes and the change beyond regression to the mean), each as the
+    whole figures have it; the rest is left empty."""
     idx = np.asarray(idx, dtype=np.int64)
     n = cols.n[idx]
     paired = cols.paired[idx]
@@ -1016,17 +1027,23 @@ def compute_columns(cols: Columns, idx: np.ndarray, filters: Filters) -> Figures
     )
     fig.started_shown = fig.n_started >= THRESHOLD
     fig.shown = fig.n_paired >= THRESHOLD
-    if fig.started_shown:
+    if fig.started_shown and not row_only:
         att = stats.attrition(np.repeat(cols.before[idx], n), np.repeat(paired, n))
         fig.attrition = _attrition_lines(att, fig.started_text, None)
     if not fig.shown:
         return fig
     before = np.repeat(cols.before[pidx], weights)
     after = np.repeat(cols.after[pidx], weights)
-    fig.before, fig.after = before.tolist(), after.tolist()
     fig.total = _change("Samlet vanskelighedsscore", stats.paired_change(before, after))
     es = stats.effect_sizes(before, after)
     fig.effects = [(label, num(value, 2)) for label, value in _labelled(es)]
+    if row_only:
+        found = _columns_rci_pairs(cols, pidx)
+        if found is not None:
+            params, b, a = found
+            fig.regression = _regression(outcome.beyond_of_pairs(b, a, params=params), params)
+        return fig
+    fig.before, fig.after = before.tolist(), after.tolist()
     codes = cols.codes[pidx]
     fig.category_codes = np.repeat(codes, weights).tolist()
     shares, n_cat = _category_counts(*_firsts(codes, weights))
@@ -1074,10 +1091,21 @@ def _plain(v: Any) -> float | int:
 
 def _columns_honest(fig: Figures, cols: Columns, pidx: np.ndarray, shown: dict[str, bool]) -> None:
     """:func:`_honest` (its :func:`rci_group`) over the pairs ``pidx``."""
+    found = _columns_rci_pairs(cols, pidx)
+    if found is not None:
+        _reliable(fig, *found, shown, None)
+
+
+def _columns_rci_pairs(
+    cols: Columns, pidx: np.ndarray
+) -> tuple[sdq.RciParameters, np.ndarray, np.ndarray] | None:
+    """The reliable change's parameters (:func:`rci_group`: those of the most pairs) and
+    their pairs among ``pidx``, one entry per child; None when no pair has parameters or
+    they are fewer than THRESHOLD."""
     keys = cols.rci_key[pidx]
     valid = keys >= 0
     if not valid.any():
-        return
+        return None
     kept = pidx[valid]
     first_keys, totals = _firsts(keys[valid], cols.n[kept])
     best = max(range(len(first_keys)), key=lambda i: totals[i])  # ties: the first met
@@ -1085,11 +1113,8 @@ def _columns_honest(fig: Figures, cols: Columns, pidx: np.ndarray, shown: dict[s
     params = cols.params[int(cols.rci_param[chosen[0]])]
     w = cols.n[chosen]
     if int(w.sum()) < THRESHOLD:
-        return
-    _reliable(
-        fig, params, np.repeat(cols.before[chosen], w), np.repeat(cols.after[chosen], w), shown,
-        None,
-    )  # fmt: skip
+        return None
+    return params, np.repeat(cols.before[chosen], w), np.repeat(cols.after[chosen], w)
 
 
 _NORM_SETS: dict[str, tuple[str, ...] | None] = {}
