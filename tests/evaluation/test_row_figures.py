@@ -61,6 +61,21 @@ def test_the_t_quantile_is_the_plain_bisections_to_the_last_bit(df: float) -> No
         assert stats.t_ppf.__wrapped__(q, df) == plain_t_ppf(q, df), q
 
 
+@pytest.mark.parametrize("df", [0, -3, math.nan, math.inf])
+def test_the_t_quantile_refuses_or_answers_for_odd_degrees_as_the_plain_bisection(
+    df: float,
+) -> None:
+    try:
+        want: float | str = plain_t_ppf(0.975, df)
+    except stats.EvaluationError as exc:
+        want = str(exc)
+    try:
+        got: float | str = stats.t_ppf.__wrapped__(0.975, df)
+    except stats.EvaluationError as exc:
+        got = str(exc)
+    assert repr(got) == repr(want)
+
+
 def test_the_t_quantile_computes_the_tail_less_than_half_as_often(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -302,7 +302,10 @@ def t_ppf(q: float, df: float) -> float:
 
 def _t_newton(upper: float, df: float) -> float | None:
     """The ``t > 0`` with ``t_sf(t, df) = upper`` by Newton's method from the normal
-    quantile, or None where it does not settle (tiny ``df``, extreme tails)."""
+    quantile, or None where it does not settle (tiny ``df``, extreme tails) or ``df`` is
+    no number of degrees (:func:`t_sf` then says so)."""
+    if not 0.0 < df < math.inf:
+        return None
     z = -NormalDist().inv_cdf(upper)  # not of 1 − upper, which is 1 for a tiny upper
     x = z + (z**3 + z) / (4.0 * df)  # Cornish–Fisher's first term: close for df ≥ 3
     log_norm = math.lgamma((df + 1.0) / 2.0) - math.lgamma(df / 2.0) - 0.5 * math.log(df * math.pi)
