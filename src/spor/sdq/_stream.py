@@ -1,15 +1,15 @@
 """``spor sdq score``'s path for the common CSV file: read, checked, scored and written in
-blocks, on both cores at once.
+blocks, the reading beside the rest.
 
 The common file has no quote character, every row as wide as the header, and every answer cell
 one digit or blank. The main thread only cuts the file into pieces of about 1 MB that end at a
-line end (:func:`chunks`); a pool of threads does the rest of each piece: PyArrow's CSV reader
+line end (:func:`chunks`); a worker thread (:data:`WORKERS`) does the rest of each piece: it
 parses it (the answer columns as bytes, :func:`parse_chunk`), then the answers become int8 in
 the engine's order (with the checks below), the scores, the bands, the formula guard on ids and
 the CSV lines (:class:`CsvLines`); the thread that made a piece's text writes it when the
-pieces before it are written. Arrow and NumPy release the GIL, so the pieces are parsed and
-scored on both cores side by side; the text goes into a temporary file that replaces the output
-only at the end.
+pieces before it are written, while the main thread reads the next pieces (the file's reads
+release the GIL); the text goes into a temporary file that replaces the output only at the
+end.
 
 Every answer cell is checked from its bytes to be blank or one digit in range, and the rows by
 counting bytes, summed over the pieces: the file is exactly as long as its header line, its
@@ -54,7 +54,6 @@ from spor.sdq._table import (
     _formula_guarded,
     _sex_age,
     _take,
-    _threads,
     csv_header,
     resolve_columns,
 )
@@ -66,6 +65,12 @@ with PyArrow's streaming reader), 1 MB blocks took the least CPU in all against 
 4 MB."""
 AHEAD = 4
 """Pieces read ahead of the one being written (bounds the memory to a few blocks)."""
+WORKERS = 1
+"""Threads that parse, score and write the pieces, beside the thread that reads them. One:
+a piece's work is many short NumPy and Arrow calls between lines of Python, and two such
+threads mostly wait for each other's GIL. Measured on 1 M rows on the 2-core machine
+(session 15), two workers took 0.35–0.47 s and 0.48–0.62 s of CPU where one took 0.30–0.33 s
+and 0.32–0.35 s of CPU."""
 
 
 class Writer(Protocol):
@@ -571,10 +576,9 @@ def score_csv(
     lay = layout(inst, path)
     if lay is None:
         raise NotCommon
-    with ThreadPoolExecutor(max_workers=_threads()) as pool:
-        # A worker makes the plan (the engine's tables, the norms) while the other parses the
-        # first piece; the pieces' workers wait for it before they score (it is submitted
-        # first, so it runs first even on one thread).
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        # The worker makes the plan (the engine's tables, the norms) first (it is submitted
+        # first), while this thread reads the first pieces.
         planned = pool.submit(plan, inst, lay, norms)
         options = _options(lay)
         sink = _Sink(out, lay.header_bytes)
