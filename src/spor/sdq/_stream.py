@@ -4,8 +4,9 @@ blocks, the reading beside the rest.
 The common file has no quote character, every row as wide as the header, and every answer cell
 one digit or blank. The main thread only cuts the file into pieces of about 1 MB that end at a
 line end (:func:`chunks`); a worker thread (:data:`WORKERS`) does the rest of each piece: it
-parses it (the answer columns as bytes, :func:`parse_chunk`), then the answers become int8 in
-the engine's order (with the checks below), the scores, the bands, the formula guard on ids and
+reads it (:func:`read_piece`: from each line's end backwards for the layout the help names,
+else with PyArrow's CSV reader), the answers as int8 in the engine's order (with the checks
+below), then the scores, the bands, the formula guard on ids and
 the CSV lines (:class:`CsvLines`); the thread that made a piece's text writes it when the
 pieces before it are written, while the main thread reads the next pieces (the file's reads
 release the GIL); the text goes into a temporary file that replaces the output only at the
