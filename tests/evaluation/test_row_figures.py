@@ -76,7 +76,7 @@ def test_the_t_quantile_refuses_or_answers_for_odd_degrees_as_the_plain_bisectio
     assert repr(got) == repr(want)
 
 
-def test_the_t_quantile_computes_the_tail_less_than_half_as_often(
+def test_the_t_quantile_computes_the_tail_at_most_two_thirds_as_often(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = 0
